@@ -1,0 +1,1 @@
+"""Instrument definitions (YAML) shipped with copro-scale; see copro_scale.instrument."""

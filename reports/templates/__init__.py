@@ -1,0 +1,1 @@
+"""Jinja2 templates and CSS for copro-scale reports; see copro_scale.reports."""
