@@ -1,0 +1,109 @@
+"""Shared input checks and matrix helpers (our own code, used by every module).
+
+One place for: validating a DataFrame of items, the correlation / covariance matrix
+with a ``nan_policy``, squared multiple correlations, and positive-definiteness checks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from copro_scale.errors import CoproError
+
+NAN_POLICIES = ("pairwise", "listwise")
+
+
+def check_items(data, *, min_items: int = 2, min_rows: int = 3, what: str = "data") -> pd.DataFrame:
+    """Return ``data`` as a float DataFrame of items, or raise :class:`CoproError`."""
+    if not isinstance(data, pd.DataFrame):
+        raise CoproError(f"{what} must be a pandas DataFrame of items, got {type(data).__name__}")
+    bad = [c for c in data.columns if not (pd.api.types.is_numeric_dtype(data[c]) or
+                                           pd.api.types.is_bool_dtype(data[c]))]
+    if bad:
+        raise CoproError(f"{what}: non-numeric item column(s) {bad}; convert responses to numbers first")
+    if data.shape[1] < min_items:
+        raise CoproError(f"{what} needs at least {min_items} item columns, got {data.shape[1]}")
+    out = data.astype(float)
+    n_valid = int(out.notna().all(axis=1).sum()) if out.shape[1] else 0
+    if out.shape[0] < min_rows or out.notna().sum().min() < min_rows:
+        raise CoproError(f"{what} needs at least {min_rows} rows with answers, got {out.shape[0]} rows "
+                         f"({n_valid} complete)")
+    return out
+
+
+def check_nan_policy(nan_policy: str) -> None:
+    if nan_policy not in NAN_POLICIES:
+        raise CoproError(f"nan_policy must be one of {NAN_POLICIES}, got {nan_policy!r}")
+
+
+def listwise(data: pd.DataFrame) -> pd.DataFrame:
+    return data.dropna(axis=0, how="any")
+
+
+def batched_covariance(x: np.ndarray, *, corr: bool = False) -> np.ndarray:
+    """Covariance (N-1) or correlation matrices of a stack of data sets ``x`` (B, n, p).
+
+    NaN are handled pairwise, as R's ``cov(x, use="pairwise")``: every entry uses the rows
+    where both items are answered, with the means and SDs of those rows.
+    """
+    m = ~np.isnan(x)
+    if m.all():
+        xc = x - x.mean(axis=1, keepdims=True)
+        cov = np.einsum("bni,bnj->bij", xc, xc) / (x.shape[1] - 1)
+        if corr:
+            d = 1.0 / np.sqrt(np.einsum("bii->bi", cov))
+            cov = cov * d[:, :, None] * d[:, None, :]
+        return cov
+    xz = np.where(m, x, 0.0)
+    mf = m.astype(float)
+    n = np.einsum("bni,bnj->bij", mf, mf)  # pairwise counts
+    sx = np.einsum("bni,bnj->bij", xz, mf)  # sum of x_i over rows where i and j are answered
+    sxy = np.einsum("bni,bnj->bij", xz, xz)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_i = sx / n
+        mean_j = np.swapaxes(sx, 1, 2) / n
+        cov = (sxy - n * mean_i * mean_j) / (n - 1)
+        if corr:
+            sxx = np.einsum("bni,bnj->bij", xz**2, mf)
+            var_i = (sxx - n * mean_i**2) / (n - 1)
+            cov = cov / np.sqrt(var_i * np.swapaxes(var_i, 1, 2))
+            idx = np.arange(cov.shape[1])
+            cov[:, idx, idx] = 1.0
+    return cov
+
+
+def covariance(data: pd.DataFrame, nan_policy: str = "pairwise", *, corr: bool = False):
+    """Covariance (N-1 denominator) or correlation matrix of the items, and the N used.
+
+    ``pairwise`` uses every pair of complete answers, as R's ``cov(x, use="pairwise")``
+    (and therefore psych); ``listwise`` drops every row with a missing answer first.
+    N is the number of rows (pairwise) or complete rows (listwise), as psych reports it.
+    """
+    check_nan_policy(nan_policy)
+    x = listwise(data) if nan_policy == "listwise" else data
+    x = x.to_numpy(dtype=float)
+    return batched_covariance(x[None], corr=corr)[0], x.shape[0]
+
+
+def correlation(data: pd.DataFrame, nan_policy: str = "pairwise"):
+    """Pearson correlation matrix with ``nan_policy`` (see :func:`covariance`) and N."""
+    return covariance(data, nan_policy, corr=True)
+
+
+def is_positive_definite(m: np.ndarray) -> bool:
+    try:
+        np.linalg.cholesky(m)
+        return True
+    except np.linalg.LinAlgError:
+        return False
+
+
+def smc(r: np.ndarray) -> np.ndarray:
+    """Squared multiple correlations, 1 - 1/diag(R^-1) (psych::smc for a PD matrix)."""
+    return 1.0 - 1.0 / np.diag(np.linalg.inv(r))
+
+
+def cov_to_cor(c: np.ndarray) -> np.ndarray:
+    d = 1.0 / np.sqrt(np.diag(c))
+    return c * d[:, None] * d[None, :]
