@@ -1,0 +1,58 @@
+"""The one Jinja2 environment for every HTML output (reports, validation page, paper form).
+
+Templates live in ``reports/templates/`` and ship as the package ``copro_scale.templates``.
+Autoescape is always on, so team names, item texts and any free text are inert; templates hold
+no arithmetic, only the number formatting filters below.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import jinja2
+
+
+def fmt(value, digits: int = 2, missing: str = "–") -> str:
+    """A number for display: fixed decimals, a real minus sign, a dash for missing."""
+    if value is None:
+        return missing
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(v) or math.isinf(v):
+        return missing
+    return f"{v:.{digits}f}".replace("-", "\u2212")
+
+
+def pct(value, digits: int = 0, missing: str = "–") -> str:
+    """A proportion (0-1) as a percentage."""
+    if value is None:
+        return missing
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(v):
+        return missing
+    return f"{100 * v:.{digits}f}%"
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("copro_scale", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["fmt"] = fmt
+    env.filters["pct"] = pct
+    return env
+
+
+def render_template(name: str, **context) -> str:
+    """Render ``reports/templates/<name>`` with ``context``."""
+    return environment().get_template(name).render(**context)
