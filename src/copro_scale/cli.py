@@ -80,6 +80,18 @@ def _cmd_demo(args) -> int:
     return 0
 
 
+# -- validate ------------------------------------------------------------------------------------
+def _cmd_validate(args) -> int:
+    from .validate import run_validation
+
+    paths = run_validation(args.input, Path(args.output), instrument=args.instrument,
+                           fmt=args.format, mapping=args.mapping, seed=args.seed,
+                           min_responses=args.min_responses)
+    for kind, path in paths.items():
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="copro", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"copro-scale {__version__}")
@@ -116,7 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=2026)
     d.set_defaults(func=_cmd_demo)
 
-    # Each later stage adds a `register(subparsers)` in its own module and one line here.
+    v = sub.add_parser("validate", help="reliability, factor structure, invariance and agreement")
+    v.add_argument("input", help="responses in any format `copro score` reads")
+    v.add_argument("-o", "--output", required=True, help="folder for validation.json and .html")
+    v.add_argument("--instrument")
+    v.add_argument("--format", default="auto")
+    v.add_argument("--mapping")
+    v.add_argument("--seed", type=int, default=0, help="seed for parallel analysis")
+    v.add_argument("--min-responses", type=int, default=5)
+    v.set_defaults(func=_cmd_validate)
+
     return p
 
 
