@@ -1,1 +1,27 @@
-"""psychometrics"""
+"""Psychometric engine of copro_scale, checked against R (psych, lavaan, GPArotation, multilevel).
+
+Every function takes a pandas DataFrame of items (this module knows nothing about the
+instrument) and returns a small result object with named attributes and ``to_dict()``.
+User errors raise :class:`copro_scale.errors.CoproError`. See ``docs/psychometrics.md``.
+"""
+
+from copro_scale.psychometrics.agreement import team_agreement
+from copro_scale.psychometrics.cfa import cfa, invariance
+from copro_scale.psychometrics.factor import bartlett, efa, kmo, parallel_analysis, velicer_map
+from copro_scale.psychometrics.omega import omega
+from copro_scale.psychometrics.polychoric import polychoric
+from copro_scale.psychometrics.reliability import reliability
+
+__all__ = [
+    "reliability",
+    "omega",
+    "polychoric",
+    "kmo",
+    "bartlett",
+    "parallel_analysis",
+    "velicer_map",
+    "efa",
+    "cfa",
+    "invariance",
+    "team_agreement",
+]
