@@ -1,1 +1,103 @@
-"""administer"""
+"""Administer the questionnaire: export an instrument to the survey platforms teams use.
+
+:func:`export_instrument` is the one entry point (``copro instrument export``). Each format
+lives in its own module; :data:`FORMATS` lists them with whether one file can hold both forms.
+Where it cannot (platform variable names are the item ids, which must be unique in a survey),
+the default form is ``psw`` and the colleague form is a second export. Every export is
+deterministic: no dates, no random ids, so a rerun is byte-identical.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..errors import CoproError
+from ..instrument import Instrument
+from ._layout import forms_for
+from .forms_sheet import export_forms_sheet
+from .json import export_json
+from .limesurvey import export_limesurvey
+from .markdown import export_markdown
+from .paper import export_paper
+from .qsf import export_qsf
+from .qualtrics_txt import export_qualtrics_txt
+from .redcap import export_redcap
+from .surveyjs import export_surveyjs
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One export format: its writer, whether one file holds both forms, and a file suffix."""
+
+    name: str
+    write: Callable
+    both_forms: bool
+    suffix: str
+    description: str
+
+
+def _one(fn):
+    """Adapt a one-form writer ``fn(inst, form)`` to the ``(inst, forms)`` call."""
+    return lambda inst, forms: fn(inst, forms[0])
+
+
+FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
+    ExportFormat("redcap", _one(export_redcap), False, ".csv", "REDCap data dictionary (CSV)"),
+    ExportFormat("qualtrics", _one(export_qualtrics_txt), False, ".txt",
+                 "Qualtrics Advanced Format TXT"),
+    ExportFormat("qsf", _one(export_qsf), False, ".qsf", "Qualtrics survey file (QSF JSON)"),
+    ExportFormat("limesurvey", _one(export_limesurvey), False, ".txt",
+                 "LimeSurvey tab-separated survey structure"),
+    ExportFormat("surveyjs", _one(export_surveyjs), False, ".json", "SurveyJS survey JSON"),
+    ExportFormat("forms-sheet", export_forms_sheet, True, ".csv",
+                 "build sheet for Microsoft Forms and Google Forms (CSV)"),
+    ExportFormat("html", export_paper, True, ".html", "printable A4 paper form (HTML)"),
+    ExportFormat("markdown", export_markdown, True, ".md", "Markdown rendering"),
+    ExportFormat("json", None, True, ".json", "the instrument as JSON"),
+)}
+
+
+def export_instrument(inst: Instrument, format: str, form: str | None = None) -> str:
+    """Export an instrument in a survey platform's format.
+
+    Parameters
+    ----------
+    inst : Instrument
+    format : str
+        A key of :data:`FORMATS`: ``redcap``, ``qualtrics``, ``qsf``, ``limesurvey``,
+        ``surveyjs``, ``forms-sheet``, ``html``, ``markdown`` or ``json``.
+    form : {"psw", "colleague"}, optional
+        The form to export. When None: both forms for formats that hold both
+        (``forms-sheet``, ``html``, ``markdown``, ``json``), else ``psw``.
+
+    Returns
+    -------
+    str
+        The file's text (UTF-8 when written; LimeSurvey's starts with a byte order mark).
+
+    Raises
+    ------
+    CoproError
+        For an unknown format or form.
+
+    Examples
+    --------
+    >>> from copro_scale import load_instrument
+    >>> inst = load_instrument()
+    >>> export_instrument(inst, "redcap").splitlines()[0].split(",")[0]
+    'Variable / Field Name'
+    >>> export_instrument(inst, "redcap") == export_instrument(inst, "redcap", form="psw")
+    True
+    """
+    fmt = FORMATS.get(format)
+    if fmt is None:
+        raise CoproError(f"unknown export format {format!r}; expected one of {list(FORMATS)}",
+                         field="--format")
+    if fmt.name == "json":  # the instrument issue's export, unchanged; --form filters items
+        forms_for(inst, form, both=True)
+        return export_json(inst, form)
+    return fmt.write(inst, forms_for(inst, form, both=fmt.both_forms))
+
+
+__all__ = ["ExportFormat", "FORMATS", "export_instrument"]
