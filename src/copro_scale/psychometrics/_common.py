@@ -91,12 +91,16 @@ def correlation(data: pd.DataFrame, nan_policy: str = "pairwise"):
     return covariance(data, nan_policy, corr=True)
 
 
-def is_positive_definite(m: np.ndarray) -> bool:
-    try:
-        np.linalg.cholesky(m)
-        return True
-    except np.linalg.LinAlgError:
+def is_positive_definite(m: np.ndarray, rtol: float = 1e-10) -> bool:
+    """True when the symmetric matrix ``m`` is numerically positive definite.
+
+    The smallest eigenvalue must exceed ``rtol`` times the largest, so an exactly singular
+    matrix that Cholesky would accept because of rounding is reported as not PD.
+    """
+    if not np.all(np.isfinite(m)):
         return False
+    vals = np.linalg.eigvalsh(m)
+    return bool(vals[0] > rtol * max(vals[-1], 0.0))
 
 
 def smc(r: np.ndarray) -> np.ndarray:

@@ -144,7 +144,7 @@ def team_agreement(scores, team, n_categories=5):
     grp = df.groupby(codes)
     n_team = grp.size().to_numpy()
     var = grp.var(ddof=1).to_numpy()  # teams x items
-    s = np.minimum(np.nanmean(var, axis=1), ranvar)
+    s = np.minimum(var.mean(axis=1), ranvar)  # NaN for one-member teams
     ratio = s / ranvar
     rwg = j * (1 - ratio) / (j * (1 - ratio) + ratio)
     dev = np.abs(x - grp.transform("mean").to_numpy())
