@@ -6,14 +6,14 @@ LimeSurvey's column order (:data:`COLUMNS`); rows relate by proximity (a questio
 group above it, subquestions and answers to the question above them).
 
 Groups: "About this questionnaire" (text display questions ``info`` and ``support``), "About
-you" (``team`` short text, ``role`` list radio, ``months_in_role`` numerical), then one group
+you" (``team`` short text, ``role`` list radio, ``months`` numerical: months in role), then one group
 per section holding one array question (type ``F``) named by the section key whose
 subquestions are the item ids and whose answers are the scoring codes ``1``-``5`` (plus ``9``
 don't-know on the colleague form), each answer's assessment value equal to its code. LimeSurvey
 answer codes hold at most 5 characters, so the role answers use :data:`ROLE_ANSWER_CODES`.
 
 A response export with question-code headings therefore has the columns ``team``, ``role``,
-``months_in_role`` and ``<section>[<item id>]``, which :mod:`copro_scale.responses.limesurvey`
+``months`` and ``<section>[<item id>]``, which :mod:`copro_scale.responses.limesurvey`
 reads.
 """
 
@@ -34,6 +34,9 @@ ROLE_ANSWER_CODES: dict[str, str] = {
     "psw": "psw", "clinical": "clin", "manager": "mgr", "nonprofessional": "nonpr",
     "volunteer": "vol",
 }
+#: Question code of each respondent field. LimeSurvey question codes are letters and digits
+#: only (no underscore), starting with a letter.
+FIELD_CODES: dict[str, str] = {"team": "team", "role": "role", "months_in_role": "months"}
 #: Question types used (LimeSurvey one-letter codes).
 TYPES = {"display": "X", "short_text": "S", "list_radio": "L", "numerical": "N", "array": "F"}
 
@@ -82,16 +85,16 @@ def export_limesurvey(inst: Instrument, form: str) -> str:
     question(TYPES["display"], "support",
              f"<h3>{SUPPORT_TITLE}</h3>" + html_paragraphs(SUPPORT_TEXT))
     group("About you")
-    question(TYPES["short_text"], "team", rf["team"]["label"], mandatory="Y")
+    question(TYPES["short_text"], FIELD_CODES["team"], rf["team"]["label"], mandatory="Y")
     roles = role_choices(inst, form)
-    question(TYPES["list_radio"], "role", rf["role"]["label"], mandatory="Y",
+    question(TYPES["list_radio"], FIELD_CODES["role"], rf["role"]["label"], mandatory="Y",
              default=ROLE_ANSWER_CODES[roles[0][0]] if len(roles) == 1 else "")
     role_qid = ids["Q"]
     for code, label in roles:
         row("A", id=role_qid, type_scale="0", name=ROLE_ANSWER_CODES[code],
             text=label, language=LANGUAGE)
     mr = rf["months_in_role"]
-    question(TYPES["numerical"], "months_in_role", mr["label"])
+    question(TYPES["numerical"], FIELD_CODES["months_in_role"], mr["label"])
     answers = choices(inst, form)
     period = inst.recall_period.removeprefix("in the ")
     for sec in sections(inst):
