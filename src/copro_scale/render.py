@@ -42,7 +42,9 @@ def pct(value, digits: int = 0, missing: str = "–") -> str:
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("copro_scale", "templates"),
+        # copro_scale.templates is mapped from reports/templates (pyproject); loading it as its own
+        # package works both from a wheel and from an editable install.
+        loader=jinja2.PackageLoader("copro_scale.templates", "."),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
