@@ -50,22 +50,22 @@ def batched_covariance(x: np.ndarray, *, corr: bool = False) -> np.ndarray:
     m = ~np.isnan(x)
     if m.all():
         xc = x - x.mean(axis=1, keepdims=True)
-        cov = np.einsum("bni,bnj->bij", xc, xc) / (x.shape[1] - 1)
+        cov = np.swapaxes(xc, 1, 2) @ xc / (x.shape[1] - 1)
         if corr:
             d = 1.0 / np.sqrt(np.einsum("bii->bi", cov))
             cov = cov * d[:, :, None] * d[:, None, :]
         return cov
     xz = np.where(m, x, 0.0)
     mf = m.astype(float)
-    n = np.einsum("bni,bnj->bij", mf, mf)  # pairwise counts
-    sx = np.einsum("bni,bnj->bij", xz, mf)  # sum of x_i over rows where i and j are answered
-    sxy = np.einsum("bni,bnj->bij", xz, xz)
+    n = np.swapaxes(mf, 1, 2) @ mf  # pairwise counts
+    sx = np.swapaxes(xz, 1, 2) @ mf  # sum of x_i over rows where i and j are answered
+    sxy = np.swapaxes(xz, 1, 2) @ xz
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_i = sx / n
         mean_j = np.swapaxes(sx, 1, 2) / n
         cov = (sxy - n * mean_i * mean_j) / (n - 1)
         if corr:
-            sxx = np.einsum("bni,bnj->bij", xz**2, mf)
+            sxx = np.swapaxes(xz**2, 1, 2) @ mf
             var_i = (sxx - n * mean_i**2) / (n - 1)
             cov = cov / np.sqrt(var_i * np.swapaxes(var_i, 1, 2))
             idx = np.arange(cov.shape[1])
@@ -111,3 +111,19 @@ def smc(r: np.ndarray) -> np.ndarray:
 def cov_to_cor(c: np.ndarray) -> np.ndarray:
     d = 1.0 / np.sqrt(np.diag(c))
     return c * d[:, None] * d[None, :]
+
+
+def small_matrix_blas():
+    """Context manager limiting BLAS/LAPACK to one thread for loops over small matrices.
+
+    Many tiny ``eigh`` / ``inv`` calls right after a large multi-threaded product run 10-20x
+    slower when OpenBLAS threads compete for the cores. ``threadpoolctl`` comes with
+    scikit-learn (a dependency of factor_analyzer); without it this does nothing.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        from contextlib import nullcontext
+
+        return nullcontext()
+    return threadpool_limits(limits=1)

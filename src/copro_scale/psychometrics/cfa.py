@@ -44,7 +44,7 @@ import pandas as pd
 from scipy import stats
 
 from copro_scale.errors import CoproError
-from copro_scale.psychometrics._common import is_positive_definite
+from copro_scale.psychometrics._common import is_positive_definite, small_matrix_blas
 from copro_scale.psychometrics._result import Result
 
 __all__ = ["cfa", "invariance", "parse_model", "CFAResult", "InvarianceResult"]
@@ -560,10 +560,11 @@ def cfa(data, model, group=None, group_equal=(), max_iter=500):
         raise CoproError(f"the model is not identified: {spec.q} free parameters for "
                          f"{spec.G * moments} sample moments (df = {df})")
     theta0 = _start_values(spec, samples)
-    theta, fmin, converged, iters, msg = _fisher_scoring(fitter, theta0, max_iter)
+    with small_matrix_blas():
+        theta, fmin, converged, iters, msg = _fisher_scoring(fitter, theta0, max_iter)
+        grad, hess = fitter.derivatives(theta)
     if msg:
         notes.append(msg)
-    grad, hess = fitter.derivatives(theta)
     # fit measures
     chisq = n_total * fmin
     base = sum(n * (np.sum(np.log(np.diag(s))) - np.linalg.slogdet(s)[1]) for s, _, n in samples)

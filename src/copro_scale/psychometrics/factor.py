@@ -25,10 +25,12 @@ from scipy import optimize, stats
 
 from copro_scale.errors import CoproError
 from copro_scale.psychometrics._common import (
+    batched_covariance,
     check_items,
     check_nan_policy,
     correlation,
     is_positive_definite,
+    small_matrix_blas,
     smc,
 )
 from copro_scale.psychometrics._result import Result
@@ -270,7 +272,7 @@ def fit_factors(r: np.ndarray, n_factors: int, method: str = "minres"):
             jac=lambda z: grad(z * 0.01, r, n_factors) * 0.01,
             method="L-BFGS-B",
             bounds=[(0.5, upper / 0.01)] * p,
-            options={"maxiter": 1000, "ftol": 1e-14, "gtol": 1e-8},
+            options={"maxiter": 1000, "ftol": 1e7 * np.finfo(float).eps, "gtol": 0.0},  # R optim defaults
         )
         psi = res.x * 0.01
         converged = bool(res.success)
@@ -487,7 +489,8 @@ def efa(data, n_factors, method="minres", rotation="oblimin", nan_policy="pairwi
             raise CoproError("efa(method='ml'): the correlation matrix is not positive definite; "
                              "it is not smoothed")
         notes.append("the correlation matrix is not positive definite (not smoothed)")
-    lam, phi, _, ok, msg = factor_solution(r, n_factors, method, rotation)
+    with small_matrix_blas():
+        lam, phi, _, ok, msg = factor_solution(r, n_factors, method, rotation)
     if msg:
         notes.append(msg)
     names = [f"F{i + 1}" for i in range(n_factors)]
@@ -587,18 +590,18 @@ def parallel_analysis(data, n_iter=100, seed=None, quantile=0.95, nan_policy="pa
     if n_iter < 1:
         raise CoproError("n_iter must be at least 1")
     p = r.shape[0]
-    obs = _fa_values(r)
+    with small_matrix_blas():
+        obs = _fa_values(r)
     rng = np.random.default_rng(seed)
     sims = np.empty((n_iter, p))
     chunk = max(1, int(2e7 // (n * p)))
-    from copro_scale.psychometrics._common import batched_covariance
-
     done = 0
     while done < n_iter:
         b = min(chunk, n_iter - done)
         cors = batched_covariance(rng.standard_normal((b, n, p)), corr=True)
-        for i in range(b):
-            sims[done + i] = _fa_values(cors[i])
+        with small_matrix_blas():
+            for i in range(b):
+                sims[done + i] = _fa_values(cors[i])
         done += b
     q = np.quantile(sims, quantile, axis=0)
     above = obs > q

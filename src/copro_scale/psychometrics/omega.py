@@ -21,7 +21,12 @@ import numpy as np
 import pandas as pd
 
 from copro_scale.errors import CoproError
-from copro_scale.psychometrics._common import check_items, correlation, is_positive_definite
+from copro_scale.psychometrics._common import (
+    check_items,
+    correlation,
+    is_positive_definite,
+    small_matrix_blas,
+)
 from copro_scale.psychometrics._result import Result
 from copro_scale.psychometrics.factor import METHODS, factor_solution, fit_factors, rotate
 
@@ -113,10 +118,11 @@ def omega(data, n_factors=3, method="minres", rotation="oblimin", ordinal=False,
         r, _ = correlation(x, nan_policy)
     if not is_positive_definite(r):
         notes.append("the correlation matrix is not positive definite (not smoothed)")
-    orth, _, _, ok, msg = factor_solution(r, n_factors, method, "varimax")
+    with small_matrix_blas():
+        orth, _, _, ok, msg = factor_solution(r, n_factors, method, "varimax")
+        fload, phi, rot_ok = rotate(orth, rotation)
     if msg:
         notes.append(msg)
-    fload, phi, rot_ok = rotate(orth, rotation)
     if not rot_ok:
         ok = False
         notes.append(f"{rotation} rotation did not converge")
