@@ -5,28 +5,19 @@ information, a box signposting support and a box for team, role and months in ro
 section on a page of its own: a table of statements with one circle per answer code (the
 scoring codes, 9 for don't-know on the colleague form) and the item id under each statement for
 data entry. No script, no external resources. Rendered from the Jinja2 template
-``reports/templates/paper_form.html`` (package ``copro_scale.templates``) with autoescape on.
+``reports/templates/paper_form.html`` through the shared environment (:mod:`copro_scale.render`,
+autoescape on).
 """
 
 from __future__ import annotations
 
-from importlib import resources
-
-import jinja2
-
 from .. import __version__
 from ..instrument import Instrument
+from ..render import render_template
 from ._layout import (INFO_TITLE, SUPPORT_TEXT, SUPPORT_TITLE, choices, participant_information,
                       role_choices, sections, survey_title)
 
 TEMPLATE = "paper_form.html"
-
-
-def _template() -> jinja2.Template:
-    text = resources.files("copro_scale.templates").joinpath(TEMPLATE).read_text(encoding="utf-8")
-    env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                             undefined=jinja2.StrictUndefined)
-    return env.from_string(text)
 
 
 def paper_context(inst: Instrument, forms: list[str]) -> dict:
@@ -71,4 +62,4 @@ def export_paper(inst: Instrument, forms: list[str]) -> str:
     >>> html.startswith("<!DOCTYPE html>"), html.count('class="page"')
     (True, 4)
     """
-    return _template().render(**paper_context(inst, forms))
+    return render_template(TEMPLATE, **paper_context(inst, forms))
