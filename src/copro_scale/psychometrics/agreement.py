@@ -94,14 +94,14 @@ def team_agreement(scores, team, n_categories=5):
     Examples
     --------
     multilevel's ``lq2002`` leadership items (R: ``ICC1(aov(rowMeans(items) ~
-    as.factor(COMPID)))`` = 0.1345):
+    as.factor(COMPID)))`` = 0.0880):
 
     >>> import pandas as pd
     >>> from copro_scale.psychometrics import team_agreement
     >>> lq = pd.read_csv("tests/reference/lq2002.csv")
     >>> res = team_agreement(lq, "COMPID")
     >>> round(res.icc1, 4)
-    0.1345
+    0.088
     """
     if not isinstance(scores, pd.DataFrame):
         raise CoproError(f"scores must be a pandas DataFrame, got {type(scores).__name__}")
