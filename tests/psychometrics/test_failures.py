@@ -7,19 +7,7 @@ import pandas as pd
 import pytest
 
 from copro_scale.errors import CoproError
-from copro_scale.psychometrics import (
-    bartlett,
-    cfa,
-    efa,
-    invariance,
-    kmo,
-    omega,
-    parallel_analysis,
-    polychoric,
-    reliability,
-    team_agreement,
-    velicer_map,
-)
+import copro_scale.psychometrics as ps
 from copro_scale.psychometrics.cfa import parse_model
 
 HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
@@ -28,44 +16,44 @@ N = ["N1", "N2", "N3", "N4", "N5"]
 
 def test_bad_input_raises_copro_error(bfi):
     with pytest.raises(CoproError, match="at least 2"):
-        reliability(bfi[["N1"]])
+        ps.reliability(bfi[["N1"]])
     with pytest.raises(CoproError, match="non-numeric"):
-        reliability(bfi[N].assign(N1="x"))
+        ps.reliability(bfi[N].assign(N1="x"))
     with pytest.raises(CoproError, match="rows"):
-        reliability(bfi[N].head(2))
+        ps.reliability(bfi[N].head(2))
     with pytest.raises(CoproError, match="DataFrame"):
-        kmo(bfi[N].to_numpy())
+        ps.kmo(bfi[N].to_numpy())
     with pytest.raises(CoproError, match="nan_policy"):
-        reliability(bfi[N], nan_policy="mean")
+        ps.reliability(bfi[N], nan_policy="mean")
     with pytest.raises(CoproError, match="rotation"):
-        efa(bfi.dropna(), 2, rotation="quartimax")
+        ps.efa(bfi.dropna(), 2, rotation="quartimax")
     with pytest.raises(CoproError, match="method"):
-        efa(bfi.dropna(), 2, method="pc")
+        ps.efa(bfi.dropna(), 2, method="pc")
     with pytest.raises(CoproError, match="n_factors"):
-        efa(bfi.dropna()[N], 5)
+        ps.efa(bfi.dropna()[N], 5)
     with pytest.raises(CoproError, match="categories"):
-        polychoric(pd.DataFrame({"a": range(20), "b": range(20)}))
+        ps.polychoric(pd.DataFrame({"a": range(20), "b": range(20)}))
 
 
 def test_singular_matrix_is_reported_not_smoothed(bfi_complete):
     data = bfi_complete[N].assign(N6=bfi_complete["N1"])  # exact duplicate: R is singular
     with pytest.raises(CoproError, match="not positive definite"):
-        kmo(data)
+        ps.kmo(data)
     with pytest.raises(CoproError, match="not positive definite"):
-        bartlett(data)
-    res = efa(data, 1, method="pa")
+        ps.bartlett(data)
+    res = ps.efa(data, 1, method="pa")
     assert "not positive definite" in res.warning
 
 
 def test_cfa_not_converged_reports_it(hs):
-    res = cfa(hs, HS_MODEL, max_iter=2)
+    res = ps.cfa(hs, HS_MODEL, max_iter=2)
     assert res.converged is False
     assert "no convergence" in res.warning
 
 
 def test_cfa_singular_sample_covariance(hs):
     data = hs.assign(x3=hs["x1"] + hs["x2"])  # linear dependency
-    res = cfa(data, HS_MODEL)
+    res = ps.cfa(data, HS_MODEL)
     assert res.converged is False
     assert "sample covariance matrix is not positive definite" in res.warning
     assert np.isnan(res.fit["chisq"])
@@ -78,7 +66,7 @@ def test_cfa_heywood_case_is_reported():
     z = np.random.default_rng(3).standard_normal((300, 3))
     z = (z - z.mean(0)) @ np.linalg.inv(np.linalg.cholesky(np.cov(z.T, bias=True))).T
     x = pd.DataFrame(z @ np.linalg.cholesky(target).T, columns=["a", "b", "c"])
-    res = cfa(x, "F =~ b + a + c")
+    res = ps.cfa(x, "F =~ b + a + c")
     est = res.estimates.query("lhs == 'a' and op == '~~'")["est"].iloc[0]
     assert est == pytest.approx(-0.28, abs=1e-3)
     assert "Heywood" in res.warning and "negative residual variance of a" in res.warning
@@ -93,23 +81,23 @@ def test_cfa_syntax():
     with pytest.raises(CoproError, match="no latent"):
         parse_model("a ~~ b")
     with pytest.raises(CoproError, match="not columns"):
-        cfa(pd.DataFrame({"a": [1.0, 2, 3]}), "F =~ a + b + c")
+        ps.cfa(pd.DataFrame({"a": [1.0, 2, 3]}), "F =~ a + b + c")
     with pytest.raises(CoproError, match="group_equal"):
-        cfa(pd.DataFrame({"a": [1.0, 2, 3]}), "F =~ a + b + c", group="g", group_equal=("slopes",))
+        ps.cfa(pd.DataFrame({"a": [1.0, 2, 3]}), "F =~ a + b + c", group="g", group_equal=("slopes",))
 
 
 def test_cfa_labels_impose_equality(hs):
-    res = cfa(hs, "visual =~ x1 + l*x2 + l*x3\ntextual =~ x4 + x5 + x6")
+    res = ps.cfa(hs, "visual =~ x1 + l*x2 + l*x3\ntextual =~ x4 + x5 + x6")
     est = res.estimates.set_index(["lhs", "op", "rhs"])["est"]
     assert est[("visual", "=~", "x2")] == pytest.approx(est[("visual", "=~", "x3")], abs=1e-10)
 
 
 def test_every_result_is_json_serialisable(bfi, bfi_complete, hs, mtcars, lq):
     results = [
-        reliability(bfi[N], n_boot=20, seed=1), omega(mtcars), polychoric(bfi_complete[N]),
-        kmo(bfi), bartlett(bfi_complete), parallel_analysis(bfi_complete[N], n_iter=3, seed=1),
-        velicer_map(bfi_complete), efa(bfi_complete, 5, method="ml"), cfa(hs, HS_MODEL),
-        team_agreement(lq, "COMPID"),
+        ps.reliability(bfi[N], n_boot=20, seed=1), ps.omega(mtcars), ps.polychoric(bfi_complete[N]),
+        ps.kmo(bfi), ps.bartlett(bfi_complete), ps.parallel_analysis(bfi_complete[N], n_iter=3, seed=1),
+        ps.velicer_map(bfi_complete), ps.efa(bfi_complete, 5, method="ml"), ps.cfa(hs, HS_MODEL),
+        ps.team_agreement(lq, "COMPID"),
     ]
     for res in results:
         text = json.dumps(res.to_dict(), allow_nan=False)
@@ -119,10 +107,10 @@ def test_every_result_is_json_serialisable(bfi, bfi_complete, hs, mtcars, lq):
 def test_team_agreement_single_member_and_truncation():
     df = pd.DataFrame({"team": ["a", "a", "a", "b", "c", "c"],
                        "q1": [1, 5, 1, 3, 4, 4], "q2": [5, 1, 5, 3, 4, 4]})
-    res = team_agreement(df, "team")
+    res = ps.team_agreement(df, "team")
     t = res.teams
     assert np.isnan(t.loc["b", "rwg_j"]) and np.isnan(t.loc["b", "ad_j"])
     assert t.loc["a", "rwg_j"] == 0.0  # variance above the uniform null: truncated to 0
     assert t.loc["c", "rwg_j"] == 1.0 and t.loc["c", "ad_j"] == 0.0
     with pytest.raises(CoproError):
-        team_agreement(df, "nope")
+        ps.team_agreement(df, "nope")
