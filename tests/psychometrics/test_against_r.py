@@ -248,3 +248,18 @@ def test_team_agreement_matches_multilevel(ref, lq):
     # team given as a Series gives the same answer
     same = team_agreement(lq.drop(columns="COMPID"), lq["COMPID"])
     assert same.icc1 == res.icc1
+
+
+def test_polychoric_unequal_categories_matches_psych(ref, bfi_complete):
+    x = bfi_complete[N].copy()
+    x["N3"] = x["N3"].clip(upper=4)
+    res = polychoric(x)
+    np.testing.assert_allclose(res.rho.to_numpy(), ref["polychoric_N_unequal"]["rho"], atol=TOL)
+    assert "global=FALSE" in res.warning and "0.5/N" in res.warning
+
+
+def test_ordinal_omega_matches_psych(ref, bfi_complete):
+    r = ref["omega_bfi_AC_poly"]
+    res = omega(bfi_complete.iloc[:, :10], n_factors=2, ordinal=True)
+    assert (res.alpha, res.omega_h, res.omega_total) == pytest.approx(
+        (r["alpha"], r["omega_h"], r["omega_t"]), abs=TOL)

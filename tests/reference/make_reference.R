@@ -43,12 +43,18 @@ ref$polychoric_N <- list(rho = mat(pc$rho), tau = mat(pc$tau))
 ref$alpha_N_ordinal <- psych::alpha(pc$rho, warnings = FALSE)$total$raw_alpha
 pcm <- polychoric(bfi25[, N])
 ref$polychoric_N_missing <- list(rho = mat(pcm$rho), tau = mat(pcm$tau))
+# unequal numbers of categories: psych switches to global = FALSE and corrects zero cells
+xu <- bfic[, N]; xu$N3 <- pmin(xu$N3, 4)
+pcu <- suppressWarnings(polychoric(xu))
+ref$polychoric_N_unequal <- list(rho = mat(pcu$rho))
 
 # ---------------- omega ----------------
 om <- omega(mtcars, plot = FALSE)
 ref$omega_mtcars <- list(alpha = om$alpha, omega_h = om$omega_h, omega_t = om$omega.tot,
                          g_loadings = unname(om$schmid$sl[, 1]))
 om5 <- omega(bfic, nfactors = 5, plot = FALSE)
+omp <- omega(bfic[, 1:10], nfactors = 2, poly = TRUE, plot = FALSE)
+ref$omega_bfi_AC_poly <- list(alpha = omp$alpha, omega_h = omp$omega_h, omega_t = omp$omega.tot)
 ref$omega_bfi5 <- list(alpha = om5$alpha, omega_h = om5$omega_h, omega_t = om5$omega.tot)
 
 # ---------------- KMO, Bartlett ----------------
