@@ -232,14 +232,14 @@ def data_hash(data: pd.DataFrame) -> str:
 # -- charts (geometry only; drawn by report_charts.html) --------------------------------------
 def heatmap_chart(values: dict[str, float], rows: list[str], cols: list[str],
                   row_labels: dict, col_labels: dict, *, links: dict | None = None,
-                  label_w: int = 150, cell_w: int = 130, cell_h: int = 44) -> dict:
+                  label_w: int = 150, cell_w: int = 165, cell_h: int = 44) -> dict:
     """Geometry of a heat map: ``values`` keyed ``"row|col"`` on the 1-5 scale.
 
     Examples
     --------
     >>> c = heatmap_chart({"a|x": 2.0}, ["a"], ["x"], {"a": "A"}, {"x": "X"})
     >>> c["cells"][0]["word"], c["width"]
-    ('constrained', 280)
+    ('constrained', 315)
     """
     header = 36
     cells = []
@@ -581,7 +581,7 @@ def overview_context(data: ReportData, slugs: dict[str, str], meta: dict) -> dic
     heat = heatmap_chart({f"{t}|{f}": float(vis_types.loc[t, f]) for t in visible for f in FACES},
                          visible, list(FACES), {t: t for t in visible}, FACE_LABELS,
                          links={t: f"teams/{slugs[t]}.html" for t in visible},
-                         label_w=220, cell_w=130, cell_h=26)
+                         label_w=220, cell_w=165, cell_h=26)
     counts = [dict(type=o, label=o.capitalize(), n=int((plan.teams["visible"] &
               plan.teams["team"].map(types["type"]).eq(o)).sum()))
               for o in (*TYPES, "mixed", "indeterminate")]

@@ -54,3 +54,9 @@ def sim12():
 @pytest.fixture(scope="session")
 def scores12(sim12):
     return score_frame(sim12.responses)
+
+
+@pytest.fixture(scope="session")
+def scorer():
+    """The scoring function, for tests that simulate their own data."""
+    return score_frame

@@ -1,0 +1,111 @@
+"""Privacy is part of correctness: thresholds, differencing, splits, and what the files contain."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from copro_scale.instrument import FACES
+from copro_scale.privacy import disclosure_plan
+from copro_scale.reports import render_reports
+from copro_scale.simulate import simulate
+
+K = 5
+
+
+def _counts(rows):
+    return pd.DataFrame(rows, columns=["team", "n_psw", "n_colleague"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 8), st.integers(0, 15)), min_size=1, max_size=12),
+       st.integers(1, 10))
+def test_no_hidden_group_can_be_derived_by_differencing(sizes, k):
+    c = _counts([(f"t{i}", p, q) for i, (p, q) in enumerate(sizes)])
+    plan = disclosure_plan(c, k)
+    t = plan.teams.set_index("team")
+    org_n = t.loc[list(plan.organisation_teams), "n"].sum()
+    visible_n = t.loc[plan.visible_teams, "n"].sum()
+    assert org_n - visible_n == 0 or org_n - visible_n >= k
+    assert (t.loc[plan.visible_teams, "n"] >= k).all()
+    split = t[t["split_visible"]]
+    assert ((split["n_psw"] >= k) & (split["n_colleague"] >= k)).all()
+    if plan.pooled_gap:
+        org = t.loc[list(plan.organisation_teams)]
+        for form in ("n_psw", "n_colleague"):
+            assert org[form].sum() >= k
+            rest = org.loc[~org["split_visible"], form].sum()
+            assert rest == 0 or rest >= k
+
+
+def test_small_remainder_left_out_and_said():
+    plan = disclosure_plan(_counts([("A", 2, 8), ("B", 1, 2), ("C", 2, 6)]), K)
+    assert plan.organisation_teams == ("A", "C") and plan.remainder_left_out
+    assert any("left out" in n for n in plan.notes)
+
+
+def test_large_enough_remainder_is_pooled():
+    plan = disclosure_plan(_counts([("A", 2, 8), ("B", 1, 2), ("C", 1, 3)]), K)
+    assert set(plan.organisation_teams) == {"A", "B", "C"} and not plan.remainder_left_out
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, scorer):
+    sim = simulate(8, 10, seed=21)
+    r = sim.responses
+    # "Perinatal" keeps 3 respondents (below threshold), "Older Adults" has 6 PSWs and 6 colleagues
+    keep = ~((r["team"] == "Perinatal") & (r.groupby("team").cumcount() >= 3))
+    r = r[keep].reset_index(drop=True)
+    extra = simulate(1, 12, seed=5, psw_share=0.5).responses.assign(team="Older Adults")
+    extra["response_id"] = "X" + extra["response_id"]
+    r = pd.concat([r, extra], ignore_index=True)
+    out = tmp_path_factory.mktemp("rep")
+    paths = render_reports(r, out, scores=scorer(r), n_boot=200, seed=1)
+    return r, paths
+
+
+def test_below_threshold_team_has_no_scores_or_counts_anywhere(rendered):
+    r, paths = rendered
+    rec = {t["team"]: t for t in json.loads(paths["summary_json"].read_text())["teams"]}
+    assert rec["Perinatal"] == {"team": "Perinatal", "suppressed": True, "type": "suppressed"}
+    csv = pd.read_csv(paths["summary_csv"], keep_default_na=False).set_index("team")
+    assert (csv.loc["Perinatal"].drop(["suppressed", "type"]) == "").all()
+    page = paths["teams"]["Perinatal"].read_text()
+    assert "fewer than 5" in page and "Below the reporting threshold" in page
+    assert not re.search(r"\b\d\.\d\d\b", page.split('id="method"')[0])  # no score
+    assert "<svg" not in page and "No data" not in page
+    index = paths["index"].read_text()
+    row = re.search(r"<tr><th scope=\"row\"><a href=\"teams/perinatal.html\">.*?</tr>", index)
+    assert "fewer than 5" in row.group(0) and not re.search(r"\d\.\d\d", row.group(0))
+
+
+def test_organisation_total_leaves_out_the_small_remainder(rendered):
+    r, paths = rendered
+    index = paths["index"].read_text()
+    n_visible = int((r["team"] != "Perinatal").sum())
+    assert f"({n_visible} respondents)" in index
+    assert "left out of the organisation figures" in index
+
+
+def test_split_shown_only_when_both_forms_reach_threshold(rendered):
+    _, paths = rendered
+    assert "PSW form minus colleague form" in paths["teams"]["Older Adults"].read_text()
+    assert "PSW form minus colleague form" not in paths["teams"]["Acute Ward"].read_text()
+    assert "not shown</strong>, because at least one form" in \
+        paths["teams"]["Acute Ward"].read_text()
+
+
+def test_summary_records_for_visible_teams(rendered):
+    r, paths = rendered
+    teams = json.loads(paths["summary_json"].read_text())["teams"]
+    shown = [t for t in teams if not t["suppressed"]]
+    assert len(shown) == r["team"].nunique() - 1
+    for t in shown:
+        assert set(t["faces"]) == set(FACES) and t["n"]["total"] >= 5
+        assert abs(sum(t["probabilities"].values()) - 1) < 1e-9
+        assert t["type"] in {"neutralized", "enhanced", "tokenistic", "mixed", "indeterminate"}

@@ -1,0 +1,79 @@
+"""The HTML pages: escaping, self-containment, sections, accessibility basics."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from copro_scale.reports import (contrast_ratio, heat_colour, level_word, render_reports,
+                                 team_slugs)
+from copro_scale.simulate import simulate
+
+EVIL = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory, scorer):
+    r = simulate(6, 10, seed=8).responses
+    r.loc[r["team"] == "Crisis Resolution", "team"] = EVIL
+    r.loc[r["team"] == "Acute Ward", "team"] = "Ward \"A\" & <b>B</b>"
+    prev = simulate(6, 10, seed=9).responses
+    prev.loc[prev["team"] == "Crisis Resolution", "team"] = EVIL
+    out = tmp_path_factory.mktemp("html")
+    paths = render_reports(r, out, scores=scorer(r), previous_scores=scorer(prev), n_boot=200)
+    return paths
+
+
+def test_team_named_script_is_inert(pages):
+    evil_page = pages["teams"][EVIL]
+    assert evil_page.name == "script-alert-1-script.html"
+    for p in [pages["index"], *pages["teams"].values()]:
+        html = p.read_text()
+        assert "<script" not in html.lower()
+        assert "<b>B</b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in evil_page.read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages["index"].read_text()
+
+
+def test_self_contained_no_javascript_no_network(pages):
+    for p in [pages["index"], *pages["teams"].values()]:
+        html = p.read_text()
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+        assert not re.search(r"<(script|link|iframe|img|object)\b", html, re.I)
+        assert not re.search(r"\son[a-z]+\s*=", html)
+        assert "@import" not in html and "url(" not in html
+        assert "@page" in html and "size: A4" in html
+
+
+def test_team_page_has_every_section(pages):
+    html = pages["teams"]["Community North"].read_text()
+    for sid in ("responses", "type", "heatmap", "scores", "items", "agreement", "actions",
+                "method"):
+        assert f'id="{sid}"' in html
+    assert html.count("<svg") == 4 and html.count('role="img"') == 4
+    assert html.count("<table") >= 6
+    assert "Cronbach" in html and "Input data hash" in html and "v1.0.0" in html
+    assert "r<sub>wg(j)</sub>" in html
+
+
+def test_overview_has_counts_heatmap_gap_and_change(pages):
+    html = pages["index"].read_text()
+    assert 'id="team-table"' in html and "<svg" in html
+    assert "Change since the previous wave" in html and "Then" in html
+    assert all(f'href="teams/{s}.html"' in html for s in team_slugs(list(pages["teams"])).values())
+
+
+def test_heat_colours_meet_contrast_and_carry_a_word():
+    for v in np.linspace(1, 5, 81):
+        fill, text = heat_colour(v)
+        assert contrast_ratio(fill, text) >= 4.5, (v, fill, text)
+    assert {level_word(1.2), level_word(3.0), level_word(4.8)} == {
+        "constrained", "in between", "favourable"}
+
+
+def test_slugs_are_unique_and_safe():
+    s = team_slugs(["A/B", "a b", "", "../../etc"])
+    assert len(set(s.values())) == 4
+    assert all(re.fullmatch(r"[a-z0-9-]+", v) for v in s.values())
