@@ -92,6 +92,17 @@ def _cmd_validate(args) -> int:
     return 0
 
 
+def _cmd_report(args) -> int:
+    from .reports import run_report
+
+    paths = run_report(args.input, Path(args.output), previous=args.previous,
+                       instrument=args.instrument, fmt=args.format, mapping=args.mapping,
+                       seed=args.seed, min_responses=args.min_responses, n_boot=args.n_boot)
+    print(f"wrote {paths['index']}, {len(paths['teams'])} team reports, "
+          f"{paths['summary_csv'].name} and {paths['summary_json'].name}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="copro", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"copro-scale {__version__}")
@@ -137,6 +148,18 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--seed", type=int, default=0, help="seed for parallel analysis")
     v.add_argument("--min-responses", type=int, default=5)
     v.set_defaults(func=_cmd_validate)
+
+    rp = sub.add_parser("report", help="classify each team and write the HTML team reports")
+    rp.add_argument("input", help="responses in any format `copro score` reads")
+    rp.add_argument("-o", "--output", required=True, help="folder for index.html, teams/, summary")
+    rp.add_argument("--min-responses", type=int, default=5, help="reporting threshold (default 5)")
+    rp.add_argument("--previous", help="an earlier wave, for the change since then")
+    rp.add_argument("--instrument")
+    rp.add_argument("--format", default="auto")
+    rp.add_argument("--mapping")
+    rp.add_argument("--seed", type=int, default=0, help="seed of the classification bootstrap")
+    rp.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples (default 2000)")
+    rp.set_defaults(func=_cmd_report)
 
     return p
 

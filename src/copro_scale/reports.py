@@ -24,6 +24,7 @@ import pandas as pd
 from . import __version__
 from .aggregate import change, form_gaps, organisation_scores, team_counts, team_scores, wide
 from .classify import OUTCOMES, classify_teams
+from .errors import CoproError
 from .instrument import CONSTRUCTS, FACES, TYPES, Instrument, cell_name, load_instrument
 from .privacy import DisclosurePlan, disclosure_plan
 from .render import fmt, pct, render_template
@@ -743,3 +744,35 @@ def render_reports(responses, out: str | Path, *, scores: pd.DataFrame | None = 
     written["summary_csv"] = out / "summary.csv"
     summary_frame(records).to_csv(written["summary_csv"], index=False)
     return written
+
+
+def run_report(input, out: str | Path, *, previous=None, instrument=None, fmt: str = "auto",
+               mapping=None, seed: int = 0, min_responses: int = 5, n_boot: int = 2000,
+               min_probability: float | None = None) -> dict[str, Path]:
+    """``copro report``: read a responses file (and an earlier wave), score it, write reports.
+
+    ``input`` and ``previous`` are anything :func:`copro_scale.read_responses` reads.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from copro_scale.simulate import simulate, write_simulation
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> write_simulation(simulate(3, 6, seed=1), d / "r.csv")
+    >>> run_report(d / "r.csv", d / "out", n_boot=50)["index"].name
+    'index.html'
+    """
+    from . import read_responses, score  # the reading and scoring stages
+
+    if int(min_responses) < 1:
+        raise CoproError("must be at least 1", field="--min-responses")
+    if int(n_boot) < 1:
+        raise CoproError("must be at least 1", field="--n-boot")
+    inst = load_instrument(instrument) if isinstance(instrument, (str, Path)) else instrument
+    now = read_responses(input, inst, format=fmt, mapping=mapping)
+    then = read_responses(previous, now.instrument, format=fmt, mapping=mapping) \
+        if previous is not None else None
+    return render_reports(now, out, scores=score(now), instrument=now.instrument,
+                          previous_scores=score(then) if then is not None else None,
+                          min_responses=min_responses, seed=seed, n_boot=n_boot,
+                          min_probability=min_probability)
