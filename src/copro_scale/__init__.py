@@ -14,4 +14,8 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 from .errors import CoproError
 from .instrument import Instrument, Item, load_instrument
 
-__all__ = ["__version__", "CoproError", "Instrument", "Item", "load_instrument"]
+from .classify import classify_teams
+from .reports import render_reports
+
+__all__ = ["__version__", "CoproError", "Instrument", "Item", "load_instrument",
+           "classify_teams", "render_reports"]
