@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import pytest
 
 from copro_scale.instrument import load_instrument
@@ -15,3 +18,13 @@ def inst():
 @pytest.fixture(params=["psw", "colleague"])
 def form(request):
     return request.param
+
+
+@pytest.fixture(scope="session")
+def make_fixtures():
+    """tests/fixtures/roundtrip/make_fixtures.py as a module (the platform simulators)."""
+    path = Path(__file__).parents[1] / "fixtures" / "roundtrip" / "make_fixtures.py"
+    spec = importlib.util.spec_from_file_location("make_fixtures", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -17,41 +17,21 @@ KNOWN_TAG = re.compile(
     r"AdvancedAnswers|Choice(:\d+)?|Answer(:\d+)?|MultipleAnswer|ED:.+)\]\]$")
 
 
-def parse(txt: str) -> list[dict]:
-    """A small reader of the format: questions with their block, id, text, choices, answers."""
-    questions, block, q, mode = [], None, None, None
-    pending = None
-    for line in txt.splitlines():
-        if line.startswith("[["):
-            assert KNOWN_TAG.match(line), f"unknown tag {line!r}"
-        if m := re.match(r"^\[\[Block:(.+)\]\]$", line):
-            block = m.group(1)
-        elif m := re.match(r"^\[\[Question:(.+)\]\]$", line):
-            q = {"type": m.group(1), "block": block, "id": None, "text": [], "choices": [],
-                 "answers": []}
-            questions.append(q)
-            mode = "text"
-        elif m := re.match(r"^\[\[ID:(.+)\]\]$", line):
-            q["id"] = m.group(1)
-        elif line in ("[[AdvancedChoices]]", "[[AdvancedAnswers]]"):
-            mode = "choices" if "Choices" in line else "answers"
-        elif m := re.match(r"^\[\[(Choice|Answer):(\d+)\]\]$", line):
-            pending = int(m.group(2))
-        elif line and not line.startswith("[["):
-            if mode == "text":
-                q["text"].append(line)
-            else:
-                assert pending is not None, f"{line!r} has no [[Choice:n]]/[[Answer:n]] before it"
-                q[mode].append((pending, line))
-                pending = None
-    return questions
+def parse(txt: str, make_fixtures) -> list[dict]:
+    """Check every tag, then parse with the fixture maker's reader of the format."""
+    unknown = [line for line in txt.splitlines() if line.startswith("[[") and not KNOWN_TAG.match(line)]
+    assert unknown == []
+    qs = make_fixtures.parse_qualtrics_txt(txt)
+    for q in qs:
+        q["text"] = [q["text"]]
+    return qs
 
 
 @pytest.fixture
-def questions(inst, form):
+def questions(inst, form, make_fixtures):
     txt = export_instrument(inst, "qualtrics", form=form)
     assert txt.splitlines()[0] == "[[AdvancedFormat]]"
-    return parse(txt)
+    return parse(txt, make_fixtures)
 
 
 def test_ids_are_unique_and_every_question_has_one(questions):
