@@ -8,7 +8,7 @@ checks a psychometrician asks of the PCP-PSW, per form:
 * KMO and Bartlett's test; parallel analysis and Velicer's MAP; an EFA with the number of factors
   parallel analysis suggests;
 * CFA of the competing structures - nine correlated cells, three faces, three constructs, and a
-  higher-order model (cells under their faces) - in one comparison table;
+  bifactor model (a general factor beside the nine cells) - in one comparison table;
 * invariance between the PSW and colleague forms (configural, metric, scalar, with delta CFI and
   delta RMSEA), on the nine-cell model;
 * team agreement (ICC(1), ICC(2), rwg(j), AD(j)) of the face scores, over teams that reach the
@@ -91,15 +91,18 @@ def cfa_models(inst: Instrument) -> dict[str, str]:
         f"{_latent(c)} =~ {' + '.join(it.id for it in inst.items if it.construct == c)}"
         for c in CONSTRUCTS
     )
-    higher = nine + "\n" + "\n".join(
-        f"{_latent('face_' + f)} =~ {' + '.join(_latent(cell_name(c, f)) for c in CONSTRUCTS)}"
-        for f in FACES
+    # Bifactor alternative: a general factor over all items beside the nine cells, all
+    # factors orthogonal (lavaan: orthogonal = TRUE), as a test of whether one overall score
+    # would do. (Our CFA engine fits first-order models only, so no higher-order model.)
+    latents = ["General"] + [_latent(k) for k in cells]
+    bifactor = nine + "\nGeneral =~ " + " + ".join(inst.item_ids) + "\n" + "\n".join(
+        f"{a} ~~ 0*{b}" for i, a in enumerate(latents) for b in latents[i + 1:]
     )
     return {
         "nine cells": nine,
         "three faces": faces,
         "three constructs": constructs,
-        "higher-order (cells under faces)": higher,
+        "bifactor (general + nine cells)": bifactor,
     }
 
 
@@ -320,7 +323,7 @@ def _agreement(data: pd.DataFrame, inst: Instrument, settings: ValidationSetting
     for f in FACES:
         cols = [it.id for it in inst.items if it.face == f]
         res = team_agreement(d[cols].astype("float64"), d["team"])
-        per = res.per_team
+        per = res.teams
         faces[f] = {
             "icc1": res.icc1,
             "icc2": res.icc2,
