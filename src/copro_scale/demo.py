@@ -21,6 +21,8 @@ def run_demo(out: Path, *, seed: int = 2026, n_teams: int = 12, per_team: int = 
     p = out / "instrument.json"
     p.write_text(json.dumps(inst.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     written["instrument"] = p
+    from .administer import write_exports  # the questionnaire for every survey platform + paper
+    write_exports(inst, written.setdefault("survey", out / "survey"))
 
     sim = simulate(n_teams, per_team, seed=seed, instrument=inst)
     written["responses"] = out / "responses.csv"

@@ -82,3 +82,13 @@ def test_cli_reruns_are_byte_identical_across_processes(tmp_path):
     assert len(outs[0]) == 2 * len(ISSUE_FORMATS)
     assert outs[0] == outs[1]
     assert outs[0]["limesurvey-psw"].startswith(b"\xef\xbb\xbf")  # UTF-8 BOM
+
+
+def test_write_exports_writes_every_format_and_form(inst, tmp_path):
+    from copro_scale.administer import write_exports
+
+    paths = write_exports(inst, tmp_path / "survey")
+    assert set(paths) == {f"{f}:{x}" for f, spec in FORMATS.items()
+                          for x in (["both"] if spec.both_forms else ["psw", "colleague"])}
+    assert paths["surveyjs:colleague"].read_bytes() == export_instrument(
+        inst, "surveyjs", form="colleague").encode()

@@ -10,6 +10,7 @@ deterministic: no dates, no random ids, so a rerun is byte-identical.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from ..errors import CoproError
@@ -100,4 +101,36 @@ def export_instrument(inst: Instrument, format: str, form: str | None = None) ->
     return fmt.write(inst, forms_for(inst, form, both=fmt.both_forms))
 
 
-__all__ = ["ExportFormat", "FORMATS", "export_instrument"]
+def write_exports(inst: Instrument, out: str | Path) -> dict[str, Path]:
+    """Write every format into ``out``: one file per form where a format holds one form.
+
+    Files are named ``<form or both>-<format><suffix>``, e.g. ``colleague-redcap.csv`` or
+    ``both-html.html``.
+
+    Returns
+    -------
+    dict
+        ``"<format>:<form or both>"`` -> path written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from copro_scale import load_instrument
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     paths = write_exports(load_instrument(), d)
+    >>> len(paths), paths["redcap:colleague"].name
+    (14, 'colleague-redcap.csv')
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    for fmt in FORMATS.values():
+        for form in ([None] if fmt.both_forms else list(inst.forms)):
+            label = form or "both"
+            path = out / f"{label}-{fmt.name}{fmt.suffix}"
+            path.write_bytes(export_instrument(inst, fmt.name, form=form).encode("utf-8"))
+            written[f"{fmt.name}:{label}"] = path
+    return written
+
+
+__all__ = ["ExportFormat", "FORMATS", "export_instrument", "write_exports"]
