@@ -16,6 +16,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -423,6 +424,21 @@ class ReportData:
     agreement: dict | None
     settings: dict
 
+    @cached_property
+    def by_team(self) -> dict[str, dict[str, pd.DataFrame]]:
+        """Per-team slices of the long tables, split once (not filtered per page)."""
+        out: dict[str, dict[str, pd.DataFrame]] = {}
+        for name in ("team", "gaps", "change", "items"):
+            frame = getattr(self, name)
+            for team, part in frame.groupby(frame["team"].astype(str), sort=False):
+                out.setdefault(team, {})[name] = part
+        return out
+
+    def slice(self, name: str, team: str) -> pd.DataFrame:
+        """Rows of table ``name`` for ``team`` (empty when none)."""
+        frame = self.by_team.get(team, {}).get(name)
+        return getattr(self, name).iloc[:0] if frame is None else frame
+
 
 def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
                       instrument: Instrument | None = None, min_responses: int = 5,
@@ -473,7 +489,7 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
         settings=dict(min_responses=plan.min_responses, seed=seed, n_boot=n_boot,
                       min_probability=inst.min_probability if min_probability is None
                       else float(min_probability), max_distance=inst.max_distance,
-                      weights=weights))
+                      weights=weights, previous=previous is not None))
 
 
 def _type_block(row: dict, settings: dict) -> dict:
@@ -520,7 +536,7 @@ def team_context(data: ReportData, team: str, slug: str, meta: dict) -> dict:
         return dict(base, suppressed=True)
     trow = plan.teams.set_index("team").loc[team]
     types = data.types.set_index("team").loc[team].to_dict()
-    tl = data.team[data.team["team"] == team]
+    tl = data.slice("team", team)
     cell_vals = dict(zip(tl["score"], tl["mean"]))
     heat = heatmap_chart({f"{c}|{f}": cell_vals.get(cell_name(c, f), np.nan)
                           for c in CONSTRUCTS for f in FACES},
@@ -528,16 +544,20 @@ def team_context(data: ReportData, team: str, slug: str, meta: dict) -> dict:
     face_rows = [dict(r, acts=FACE_ACTS[f])
                  for r, f in zip(_score_rows(tl, data.org, list(FACES), FACE_LABELS), FACES)]
     cons_rows = _score_rows(tl, data.org, list(CONSTRUCTS), CONSTRUCT_LABELS)
-    it = data.items[data.items["team"] == team].set_index("id").reindex(inst.item_ids)
+    it = data.slice("items", team).set_index("id").reindex(inst.item_ids)
     it = it.reset_index()
     item_rows = [dict(id=i.id, text=i.text("colleague"), reverse=i.reverse,
                       cell=f"{CONSTRUCT_LABELS[i.construct]} / {FACE_LABELS[i.face]}",
                       disagree=pct(d), neutral=pct(n), agree=pct(a))
                  for i, d, n, a in zip(inst.items, it["disagree"], it["neutral"], it["agree"])]
-    gaps = data.gaps[data.gaps["team"] == team]
+    gaps = data.slice("gaps", team)
     split = [dict(label={**FACE_LABELS, **CONSTRUCT_LABELS}[r["score"]], psw=fmt(r["psw"]),
                   colleague=fmt(r["colleague"]), gap=fmt(r["gap"]),
                   ci=f"{fmt(r['lo'])} to {fmt(r['hi'])}") for r in gaps.to_dict("records")]
+    change_rows = [dict(label={**FACE_LABELS, **CONSTRUCT_LABELS}[r["score"]],
+                        previous=fmt(r["previous"]), current=fmt(r["current"]),
+                        delta=fmt(r["delta"]), ci=f"{fmt(r['lo'])} to {fmt(r['hi'])}")
+                   for r in data.slice("change", team).to_dict("records")]
     agreement = None
     if data.agreement is not None:
         agreement = dict(icc1=data.agreement["icc1"], icc2=data.agreement["icc2"],
@@ -556,7 +576,8 @@ def team_context(data: ReportData, team: str, slug: str, meta: dict) -> dict:
         face_chart=interval_chart(face_rows), construct_chart=interval_chart(cons_rows),
         items=item_rows, item_chart=diverging_chart(it.assign(id=inst.item_ids)),
         split=split, agreement=agreement, reliability=data.reliability,
-        face_labels=FACE_LABELS)
+        face_labels=FACE_LABELS, change=change_rows,
+        has_previous=data.settings.get("previous", False))
 
 
 def overview_context(data: ReportData, slugs: dict[str, str], meta: dict) -> dict:
@@ -660,6 +681,9 @@ def summary_frame(records: list[dict]) -> pd.DataFrame:
     flat = flat.rename(columns=ren).reindex(columns=cols)
     for c in ("n_psw", "n_colleague", "n"):
         flat[c] = flat[c].astype("Int64")
+    # a team name a spreadsheet would run as a formula is written as text
+    flat["team"] = flat["team"].astype(str).mask(
+        flat["team"].astype(str).str.match(r"^[=+\-@\t\r]"), "'" + flat["team"].astype(str))
     return flat.astype(object).where(flat.notna(), "")
 
 
@@ -717,7 +741,6 @@ def render_reports(responses, out: str | Path, *, scores: pd.DataFrame | None = 
     rd = build_report_data(data_df, scores, instrument=inst, min_responses=min_responses,
                            previous=prev, seed=seed, n_boot=n_boot,
                            min_probability=min_probability, weights=weights)
-    rd.settings["previous"] = prev is not None
     meta = dict(instrument=f"{inst.title} ({inst.name}) v{inst.version}",
                 citation=inst.citation, package=f"copro-scale {__version__}",
                 input_hash=data_hash(data_df))
