@@ -785,12 +785,12 @@ def run_report(input, out: str | Path, *, previous=None, instrument=None, fmt: s
     >>> run_report(d / "r.csv", d / "out", n_boot=50)["index"].name
     'index.html'
     """
-    from . import read_responses, score  # the reading and scoring stages
-
     if int(min_responses) < 1:
         raise CoproError("must be at least 1", field="--min-responses")
     if int(n_boot) < 1:
         raise CoproError("must be at least 1", field="--n-boot")
+    from . import read_responses, score  # the reading and scoring stages
+
     inst = load_instrument(instrument) if isinstance(instrument, (str, Path)) else instrument
     now = read_responses(input, inst, format=fmt, mapping=mapping)
     then = read_responses(previous, now.instrument, format=fmt, mapping=mapping) \

@@ -109,3 +109,11 @@ def test_summary_records_for_visible_teams(rendered):
         assert set(t["faces"]) == set(FACES) and t["n"]["total"] >= 5
         assert abs(sum(t["probabilities"].values()) - 1) < 1e-9
         assert t["type"] in {"neutralized", "enhanced", "tokenistic", "mixed", "indeterminate"}
+
+
+def test_below_threshold_reads_differently_from_no_data(rendered):
+    _, paths = rendered
+    index = paths["index"].read_text()
+    row = re.search(r"<tr><th scope=\"row\"><a href=\"teams/perinatal.html\">.*?</tr>", index)
+    assert "Below threshold" in row.group(0) and "No data" not in row.group(0)
+    assert 'class="badge suppressed"' in row.group(0)

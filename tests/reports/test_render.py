@@ -77,3 +77,22 @@ def test_slugs_are_unique_and_safe():
     s = team_slugs(["A/B", "a b", "", "../../etc"])
     assert len(set(s.values())) == 4
     assert all(re.fullmatch(r"[a-z0-9-]+", v) for v in s.values())
+
+
+def test_cli_rejects_a_threshold_below_one(tmp_path, capsys):
+    from copro_scale.cli import main
+
+    assert main(["report", str(tmp_path / "x.csv"), "-o", str(tmp_path), "--min-responses",
+                 "0"]) == 2
+    err = capsys.readouterr().err
+    assert "min-responses" in err and "Traceback" not in err and len(err.splitlines()) == 1
+
+
+def test_csv_does_not_carry_formulas(tmp_path, scorer):
+    import pandas as pd
+
+    r = simulate(2, 6, seed=3).responses
+    r.loc[r["team"] == "Acute Ward", "team"] = "=HYPERLINK(\"x\")"
+    paths = render_reports(r, tmp_path, scores=scorer(r), n_boot=50)
+    teams = pd.read_csv(paths["summary_csv"])["team"]
+    assert not teams.str.startswith("=").any() and teams.str.startswith("'=").any()
