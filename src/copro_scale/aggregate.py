@@ -28,23 +28,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .instrument import CONSTRUCTS, FACES, FORMS, Instrument, load_instrument
+from .instrument import CONSTRUCTS, FACES, FORMS
 
 WEIGHTS = ("forms_equal", "respondents")
 #: Pseudo-team name under which organisation figures are computed.
 ORGANISATION = "\x00organisation"
-
-
-def score_columns(instrument: Instrument | None = None) -> dict[str, list[str]]:
-    """The score columns by level: ``cells``, ``faces``, ``constructs``.
-
-    Examples
-    --------
-    >>> score_columns()["faces"]
-    ['decision_making', 'non_decision_making', 'ideological']
-    """
-    inst = instrument or load_instrument()
-    return {"cells": list(inst.cells), "faces": list(FACES), "constructs": list(CONSTRUCTS)}
 
 
 def team_counts(scores: pd.DataFrame) -> pd.DataFrame:
@@ -78,7 +66,7 @@ def _form_stats(scores: pd.DataFrame, columns: list[str]):
     shape = (len(teams), len(FORMS), len(columns))
     cnt = cnt.reindex(idx, fill_value=0).to_numpy("float64").reshape(shape)
     mean = mean.reindex(idx).to_numpy("float64").reshape(shape)
-    ss = (var0.reindex(idx).to_numpy("float64") ).reshape(shape) * cnt
+    ss = var0.reindex(idx).to_numpy("float64").reshape(shape) * cnt
     return teams, cnt, mean, np.nan_to_num(ss)
 
 

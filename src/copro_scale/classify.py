@@ -182,7 +182,7 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
     lever = np.array(CONSTRUCTS, dtype=object)[np.argmin(np.where(np.isnan(pc), np.inf, pc), 1)]
     c_ok = ~np.isnan(pc).any(axis=1)
 
-    for j, c in enumerate(cols):
+    for c in cols:
         out.loc[target, c] = point[c].to_numpy("float64")
     out.loc[target, "nearest"] = np.where(has, np.array(TYPES, dtype=object)[np.nanargmin(
         np.where(has[:, None], pd_, 0), axis=1)], None)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .aggregate import change, form_gaps, organisation_scores, team_counts, team_scores, wide
+from .aggregate import change, form_gaps, organisation_scores, team_counts, team_scores
 from .classify import OUTCOMES, classify_teams
 from .errors import CoproError
 from .instrument import CONSTRUCTS, FACES, TYPES, Instrument, cell_name, load_instrument
@@ -492,6 +492,21 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
                       weights=weights, previous=previous is not None))
 
 
+FORMS_TEXT = {"psw+colleague": "the PSW form and the colleague form",
+              "colleague": "the colleague form only", "psw": "the PSW form only"}
+
+
+def probability_text(p: float) -> str:
+    """A bootstrap probability for readers: never a flat "100%" from a finite resample.
+
+    Examples
+    --------
+    >>> probability_text(1.0), probability_text(0.8123)
+    ('over 99%', '81%')
+    """
+    return "over 99%" if p is not None and np.isfinite(p) and p >= 0.995 else pct(p)
+
+
 def _type_block(row: dict, settings: dict) -> dict:
     t = row["type"]
     text = TYPE_TEXT[t]
@@ -501,7 +516,8 @@ def _type_block(row: dict, settings: dict) -> dict:
     nearest = row.get("nearest")
     return dict(
         type=t, title=text["title"], summary=text["summary"], meaning=text["meaning"],
-        process=text["process"], face=text["face"], probability=pct(row["probability"]),
+        process=text["process"], face=text["face"],
+        probability=probability_text(row["probability"]),
         threshold=pct(settings["min_probability"]), probs=probs, actions=actions,
         nearest=TYPE_TEXT[nearest]["title"] if nearest else "none",
         distance=fmt(row.get("distance")),
@@ -566,7 +582,7 @@ def team_context(data: ReportData, team: str, slug: str, meta: dict) -> dict:
     return dict(
         base, suppressed=False,
         n_psw=int(trow["n_psw"]), n_colleague=int(trow["n_colleague"]), n=int(trow["n"]),
-        split_visible=bool(trow["split_visible"]), forms=forms,
+        split_visible=bool(trow["split_visible"]), forms=forms, forms_text=FORMS_TEXT[forms],
         kind=_type_block(types, data.settings),
         heat=heat, heat_rows=[dict(construct=CONSTRUCT_LABELS[c],
                                    cells=[dict(value=fmt(cell_vals.get(cell_name(c, f))),
@@ -595,7 +611,7 @@ def overview_context(data: ReportData, slugs: dict[str, str], meta: dict) -> dic
         rows.append(dict(team=team, href=f"teams/{slugs[team]}.html", suppressed=False,
                          n=str(int(t["n"])), n_psw=str(int(t["n_psw"])),
                          n_colleague=str(int(t["n_colleague"])), type=r["type"],
-                         probability=pct(r["probability"]),
+                         probability=probability_text(r["probability"]),
                          faces=[fmt(r[f]) for f in FACES],
                          lever=CONSTRUCT_LABELS.get(r["lever"], "–")))
     visible = plan.visible_teams
