@@ -13,9 +13,12 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 from .errors import CoproError
 from .instrument import Instrument, Item, load_instrument
+from .responses import Responses, read_responses
+from .scoring import favourable, score
 
 from .classify import classify_teams
 from .reports import render_reports
 
 __all__ = ["__version__", "CoproError", "Instrument", "Item", "load_instrument",
+           "read_responses", "Responses", "score", "favourable",
            "classify_teams", "render_reports"]

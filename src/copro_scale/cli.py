@@ -161,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples (default 2000)")
     rp.set_defaults(func=_cmd_report)
 
+    __import__("copro_scale.score_command").score_command.register(sub)
     return p
 
 

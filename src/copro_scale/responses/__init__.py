@@ -1,1 +1,93 @@
-"""responses"""
+"""Read survey platform exports into validated, accounted-for responses.
+
+:func:`read_responses` is the entry point: it detects the format (or takes the one given), lets
+that format's reader find its columns, and hands the raw table to the shared normalisation step
+(:func:`~copro_scale.responses.normalise.finish`), which checks every value and accounts for
+every row. Readers live one per module and are registered in :mod:`.registry`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import CoproError
+from ..instrument import Instrument, load_instrument
+from .model import EXCLUSION_COLUMNS, FLAG_COLUMNS, META_COLUMNS, REASONS, Responses
+from .normalise import finish
+from .registry import READERS, detect
+from .tables import read_head
+
+__all__ = ["read_responses", "Responses", "READERS", "REASONS", "EXCLUSION_COLUMNS",
+           "FLAG_COLUMNS", "META_COLUMNS"]
+
+
+def read_responses(path, instrument: Instrument | str | Path | None = None, format: str = "auto",
+                   mapping=None, *, encoding: str | None = None, sheet=None, ids: str = "keep",
+                   salt: str | None = None, drop_flagged: bool = False) -> Responses:
+    """Read a response export, validate it and account for every row.
+
+    Parameters
+    ----------
+    path : str, Path or DataFrame
+        The export file (CSV, xlsx or .sav), or a DataFrame already in canonical form.
+    instrument : Instrument or path, optional
+        The instrument the responses answer (default: the packaged one).
+    format : {"auto", "canonical", "qualtrics", "redcap", "forms", "spss", "mapped"}
+        The reader; ``auto`` detects it from the file. ``sav`` is accepted for ``spss``.
+    mapping : dict or path, optional
+        A column map (YAML file or dict) for the ``mapped`` reader; implies ``format="mapped"``.
+    encoding : str, optional
+        Text encoding of a CSV (default UTF-8, with or without BOM; UTF-16 with BOM).
+    sheet : str or int, optional
+        Worksheet of an xlsx file (default the first).
+    ids : {"keep", "hash", "sequence"}
+        Keep response ids, replace them by a salted hash, or number them ``r1, r2, ...``.
+    salt : str, optional
+        Salt for ``ids="hash"``.
+    drop_flagged : bool
+        Exclude careless (flagged) responses instead of only marking them.
+
+    Returns
+    -------
+    Responses
+        ``data`` (canonical table), ``exclusions`` (source_row, response_id, reason, detail),
+        ``flags``, ``n_read`` (= kept + excluded).
+
+    Raises
+    ------
+    CoproError
+        For a file that cannot be read as responses to this instrument, naming file, row and
+        column.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from copro_scale.simulate import simulate
+    >>> p = os.path.join(tempfile.mkdtemp(), "responses.csv")
+    >>> simulate(3, 8, seed=1).responses.to_csv(p, index=False)
+    >>> r = read_responses(p)
+    >>> r.format, r.n_read, len(r.data)
+    ('canonical', 24, 24)
+    """
+    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    if isinstance(path, pd.DataFrame):
+        raw = path.copy()
+        if "_row" not in raw:
+            raw["_row"] = range(2, len(raw) + 2)
+        return finish(raw, inst, source="<DataFrame>", fmt="canonical", ids=ids, salt=salt,
+                      drop_flagged=drop_flagged)
+    fmt = {"sav": "spss"}.get(format, format)
+    if mapping is not None:
+        fmt = "mapped"
+    if fmt != "auto" and fmt not in READERS:
+        raise CoproError(f"unknown format {format!r}; expected auto or one of {', '.join(READERS)}",
+                         file=path)
+    head = read_head(path, encoding)
+    reader = detect(head, inst, mapping) if fmt == "auto" else READERS[fmt]
+    if getattr(reader, "finishes", False):
+        return reader.read(path, inst, head, ids=ids, salt=salt, drop_flagged=drop_flagged)
+    raw = reader.read(path, inst, head, mapping=mapping, encoding=encoding, sheet=sheet)
+    return finish(raw.frame, inst, source=str(path), fmt=reader.NAME, labels=raw.labels,
+                  roles=raw.roles, ids=ids, salt=salt, drop_flagged=drop_flagged)

@@ -1,0 +1,38 @@
+"""Reader for the canonical wide CSV (what ``copro simulate`` writes, and any tool that follows it).
+
+Columns ``response_id, team, role, form, months_in_role`` (``form`` and ``months_in_role`` are
+optional, ``duration_s`` too), then one column per item id with codes 1-5, blank for missing.
+Other columns are ignored; identifying ones are dropped first.
+"""
+
+from __future__ import annotations
+
+from ..instrument import Instrument
+from .normalise import drop_identifying
+from .tables import Head, Raw, read_csv, read_excel, source_rows
+
+NAME = "canonical"
+META = ("response_id", "team", "role", "form", "months_in_role", "duration_s")
+
+
+def sniff(head: Head, inst: Instrument) -> bool:
+    """True when the header names every item id and the ``team`` column."""
+    header = set(head.header())
+    return "team" in header and set(inst.item_ids) <= header
+
+
+def read(path, inst: Instrument, head: Head, *, encoding=None, **_) -> Raw:
+    """Read the canonical table: numeric items on the fast path, text items otherwise."""
+    if head.suffix == ".xlsx":
+        frame = read_excel(path)
+    else:
+        wanted = [c for c in head.header() if c in META or c in inst.item_ids]
+        text = {c: "str" for c in ("response_id", "team", "role", "form")}
+        try:
+            frame = read_csv(path, head, usecols=wanted, encoding=encoding,
+                             dtype={**text, **{i: "float64" for i in inst.item_ids}})
+        except TypeError:  # an item holds text: labels, junk or Excel-mangled numbers
+            frame = read_csv(path, head, usecols=wanted, dtype="str", encoding=encoding)
+    frame = drop_identifying(frame)
+    frame["_row"] = source_rows(frame)
+    return Raw(frame)

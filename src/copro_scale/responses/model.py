@@ -1,0 +1,105 @@
+"""What every reader returns: :class:`Responses`, the validated table plus its exclusion log.
+
+The canonical responses table has the columns ``response_id`` (str), ``team`` (str), ``role``
+(an instrument role code), ``form`` (``psw`` | ``colleague``), ``months_in_role`` (Int64, may
+be NA), optionally ``duration_s`` (float seconds, when the source has it), then one column per
+item id in instrument order, dtype ``Int8`` holding 1-5 or <NA>.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..instrument import Instrument
+
+#: Metadata columns of the canonical table, in order (``duration_s`` only when known).
+META_COLUMNS: tuple[str, ...] = ("response_id", "team", "role", "form", "months_in_role")
+#: Columns of the exclusion log.
+EXCLUSION_COLUMNS: tuple[str, ...] = ("source_row", "response_id", "reason", "detail")
+#: Careless-response flag columns (marked, not dropped, unless asked).
+FLAG_COLUMNS: tuple[str, ...] = ("straightline", "longstring", "speeder")
+#: Exclusion reasons, in the order they are tested; a row gets the first that applies.
+REASONS: tuple[str, ...] = (
+    "preview", "unfinished", "missing_team", "unknown_form", "unknown_role",
+    "out_of_range", "unknown_label", "no_answers", "duplicate_id", "flagged",
+)
+
+
+@dataclass(frozen=True)
+class Responses:
+    """Validated responses, the rows left out and why.
+
+    Attributes
+    ----------
+    data : DataFrame
+        The canonical table of the rows kept (see the module docstring).
+    exclusions : DataFrame
+        One row per input row left out: ``source_row`` (1-based row as a spreadsheet shows it),
+        ``response_id`` (or a hash, or blank: nothing personal), ``reason`` (a code from
+        :data:`REASONS`) and ``detail`` (text naming the column).
+    flags : DataFrame
+        Indexed like ``data``: boolean ``straightline``, ``longstring``, ``speeder``.
+    source : str
+        The path read.
+    format : str
+        The reader used (``canonical``, ``qualtrics``, ...).
+    n_read : int
+        Data rows in the input; always ``len(data) + len(exclusions)``.
+    instrument : Instrument
+        The instrument the responses were validated against.
+
+    Examples
+    --------
+    >>> from copro_scale import read_responses
+    >>> from copro_scale.simulate import simulate
+    >>> r = read_responses(simulate(2, 5, seed=1).responses)
+    >>> r.n_read == len(r.data) + len(r.exclusions)
+    True
+    """
+
+    data: pd.DataFrame
+    exclusions: pd.DataFrame
+    flags: pd.DataFrame
+    source: str
+    format: str
+    n_read: int
+    instrument: Instrument
+
+    @property
+    def n_scored(self) -> int:
+        """Rows kept."""
+        return len(self.data)
+
+    def reason_counts(self) -> dict[str, int]:
+        """Excluded rows by reason, in :data:`REASONS` order, omitting zero counts.
+
+        Examples
+        --------
+        >>> from copro_scale import read_responses
+        >>> from copro_scale.simulate import simulate
+        >>> read_responses(simulate(2, 5, seed=1).responses).reason_counts()
+        {}
+        """
+        counts = self.exclusions["reason"].value_counts()
+        return {r: int(counts[r]) for r in REASONS if r in counts.index} | {
+            str(r): int(n) for r, n in counts.items() if r not in REASONS
+        }
+
+    def accounting(self) -> str:
+        """The one-line account: ``rows read N = scored S + excluded E (reason: count, ...)``.
+
+        Examples
+        --------
+        >>> from copro_scale import read_responses
+        >>> from copro_scale.simulate import simulate
+        >>> read_responses(simulate(2, 5, seed=1).responses).accounting()
+        'rows read 10 = scored 10 + excluded 0'
+        """
+        text = (f"rows read {self.n_read} = scored {self.n_scored} + "
+                f"excluded {len(self.exclusions)}")
+        counts = self.reason_counts()
+        if counts:
+            text += " (" + ", ".join(f"{r}: {n}" for r, n in counts.items()) + ")"
+        return text

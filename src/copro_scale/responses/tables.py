@@ -1,0 +1,250 @@
+"""Reading tables from disk and finding the instrument's columns in them.
+
+Every reader goes through these helpers, so a malformed file (empty, truncated, wrong encoding,
+not a table) becomes one :class:`~copro_scale.errors.CoproError` naming file, row and column,
+the same way for every format.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+import pandas as pd
+
+from ..errors import CoproError
+from ..instrument import Instrument
+from .normalise import norm_header
+
+HEAD_BYTES = 65536
+_LINE = re.compile(r"line (\d+)")
+
+
+@dataclass(frozen=True)
+class Head:
+    """The first rows of a file, for detection: ``rows`` are lists of cell text."""
+
+    path: Path
+    suffix: str
+    rows: list = field(default_factory=list)
+    encoding: str = "utf-8-sig"
+    sep: str = ","
+
+    def header(self) -> list[str]:
+        return [str(c) for c in self.rows[0]] if self.rows else []
+
+    def norm_header(self) -> set[str]:
+        return {norm_header(c) for c in self.header()}
+
+
+@dataclass(frozen=True)
+class Raw:
+    """What a reader returns: the raw table and any extra label or role text it knows."""
+
+    frame: pd.DataFrame
+    labels: Mapping[str, int] | None = None
+    roles: Mapping[str, str] | None = None
+
+
+def _encoding_of(data: bytes, encoding: str | None) -> str:
+    if encoding:
+        return encoding
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    return "utf-8-sig"
+
+
+def read_head(path: str | Path, encoding: str | None = None, n_rows: int = 5) -> Head:
+    """Read the first rows of a file (text tables) or of its first sheet (xlsx).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "x.csv")
+    >>> _ = open(p, "w").write("a;b\\n1;2\\n")
+    >>> read_head(p).sep, read_head(p).rows[0]
+    (';', ['a', 'b'])
+    """
+    path = Path(path)
+    if not path.exists():
+        raise CoproError("file not found", file=path)
+    if path.is_dir():
+        raise CoproError("is a folder, not a file", file=path)
+    suffix = path.suffix.lower()
+    with open(path, "rb") as fh:
+        data = fh.read(HEAD_BYTES)
+    if suffix in (".sav", ".zsav"):
+        return Head(path, suffix)
+    if suffix in (".xlsx", ".xlsm") or data.startswith(b"PK\x03\x04"):
+        frame = read_excel(path, nrows=n_rows, header=None)
+        rows = [["" if pd.isna(v) else str(v) for v in r] for r in frame.itertuples(index=False)]
+        return Head(path, ".xlsx", rows)
+    if not data.strip():
+        raise CoproError("is empty: no header row and no responses", file=path, row=1)
+    enc = _encoding_of(data, encoding)
+    text = data.decode(enc, errors="replace")
+    first = text.splitlines()[0] if text.splitlines() else ""
+    sep = max((",", ";", "\t"), key=first.count)
+    rows = []
+    try:
+        for i, r in enumerate(csv.reader(io.StringIO(text), delimiter=sep)):
+            if i >= n_rows:
+                break
+            rows.append(r)
+    except csv.Error as exc:
+        raise CoproError(f"is not a readable table ({exc})", file=path, row=len(rows) + 1) from None
+    return Head(path, suffix or ".csv", rows, enc, sep)
+
+
+def _decode_error(path: Path, enc: str) -> CoproError:
+    """Locate the first byte that is not valid in ``enc``: its row and column."""
+    data = path.read_bytes()
+    try:
+        data.decode(enc)
+    except UnicodeDecodeError as exc:
+        row = data.count(b"\n", 0, exc.start) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        prefix = data[line_start:exc.start].decode(enc, errors="replace")
+        col_no = next(csv.reader([prefix])).__len__() if prefix else 1
+        header = next(csv.reader([data.split(b"\n", 1)[0].decode(enc, errors="replace")]), [])
+        column = header[col_no - 1] if 0 < col_no <= len(header) else f"#{col_no}"
+        return CoproError(f"is not {enc.replace('-sig', '')} text (byte 0x{data[exc.start]:02x}); "
+                          "save it as UTF-8 or pass --encoding (e.g. cp1252)", file=path, row=row,
+                          column=column)
+    return CoproError(f"cannot be decoded as {enc}", file=path)
+
+
+def read_csv(path: str | Path, head: Head, *, header_rows: int = 1, dtype=None,
+             usecols=None, encoding: str | None = None) -> pd.DataFrame:
+    """Read a delimited text table, turning every parser failure into a :class:`CoproError`.
+
+    ``header_rows`` rows form the header (only the first names the columns; the others are
+    skipped). The last line is checked for truncation (fewer fields than the header).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "x.csv")
+    >>> _ = open(p, "w").write("a,b\\n1,2\\n")
+    >>> read_csv(p, read_head(p)).shape
+    (1, 2)
+    """
+    path = Path(path)
+    enc = encoding or head.encoding
+    skip = list(range(1, header_rows))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frame = pd.read_csv(path, sep=head.sep, encoding=enc, skiprows=skip, dtype=dtype,
+                                usecols=usecols, keep_default_na=True, na_values=[""],
+                                skip_blank_lines=True)
+    except UnicodeDecodeError:
+        raise _decode_error(path, enc) from None
+    except LookupError:
+        raise CoproError(f"unknown encoding {enc!r}", file=path) from None
+    except pd.errors.EmptyDataError:
+        raise CoproError("is empty: no header row and no responses", file=path, row=1) from None
+    except pd.errors.ParserError as exc:
+        m = _LINE.search(str(exc))
+        raise CoproError("is not a well-formed table: " + str(exc).split(". ", 1)[-1],
+                         file=path, row=int(m.group(1)) if m else None) from None
+    except ValueError as exc:  # a dtype that does not fit: the caller falls back to text
+        raise TypeError(str(exc)) from None
+    if frame.columns.duplicated().any():
+        dup = frame.columns[frame.columns.duplicated()][0]
+        raise CoproError("has two columns with the same header", file=path, row=1, column=str(dup))
+    _check_last_line(path, enc, head.sep, len(head.header()) if usecols is None else None,
+                     header_rows + len(frame))
+    return frame
+
+
+def _check_last_line(path: Path, enc: str, sep: str, n_fields: int | None, last_row: int) -> None:
+    """A file cut off mid-row has a last line with fewer fields than the header."""
+    if not n_fields:
+        return
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - 8192))
+        tail = fh.read()
+    lines = tail.rstrip(b"\r\n").split(b"\n")
+    if len(lines) < 2 and size > 8192:
+        return
+    last = lines[-1].decode(enc.replace("-sig", ""), errors="replace")
+    if last.count('"') % 2:  # inside a quoted field: let pandas judge
+        return
+    fields = next(csv.reader([last], delimiter=sep), [])
+    if 1 < len(fields) < n_fields or (len(fields) == 1 and n_fields > 1 and fields[0].strip()):
+        raise CoproError(f"looks truncated: the last row has {len(fields)} of {n_fields} columns",
+                         file=path, row=last_row)
+
+
+def read_excel(path: str | Path, *, nrows=None, header=0, sheet=0) -> pd.DataFrame:
+    """Read one sheet of an xlsx workbook; a file that is no workbook is a :class:`CoproError`."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frame = pd.read_excel(path, sheet_name=sheet, header=header, nrows=nrows,
+                                  engine="openpyxl", dtype=object)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise CoproError(f"is not a readable xlsx workbook ({type(exc).__name__})", file=path) from None
+    except Exception as exc:  # openpyxl raises its own types for damaged parts of a workbook
+        if type(exc).__module__.startswith(("openpyxl", "xml", "zipfile")):
+            raise CoproError(f"is not a readable xlsx workbook ({type(exc).__name__})", file=path) from None
+        raise
+    if header is not None:
+        frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+# -- finding the instrument's columns ------------------------------------------------------------
+def meta_names(inst: Instrument) -> dict[str, str]:
+    """Normalised header -> canonical meta column: the field names and the questions' labels.
+
+    Examples
+    --------
+    >>> from copro_scale import load_instrument
+    >>> meta_names(load_instrument())["what is your role?"]
+    'role'
+    """
+    out = {n: n for n in ("response_id", "team", "role", "form", "months_in_role", "duration_s")}
+    for key, spec in inst.respondent_fields.items():
+        if isinstance(spec, Mapping) and spec.get("label"):
+            out[norm_header(spec["label"])] = key
+    return out
+
+
+def item_texts(inst: Instrument) -> dict[str, tuple[str, str]]:
+    """Normalised item text (either form's) -> (item id, form).
+
+    Examples
+    --------
+    >>> from copro_scale import load_instrument
+    >>> inst = load_instrument()
+    >>> item_texts(inst)[norm_header(inst.items[0].text("psw"))]
+    ('vdm1', 'psw')
+    """
+    return {norm_header(it.text(f)): (it.id, f) for f in inst.forms for it in inst.items}
+
+
+def by_header(frame: pd.DataFrame, names: Mapping[str, str]) -> dict[str, str]:
+    """Source column -> canonical name, for headers found (normalised) in ``names``."""
+    out = {}
+    taken = set()
+    for c in frame.columns:
+        key = names.get(norm_header(c))
+        if key is not None and key not in taken:
+            out[c] = key
+            taken.add(key)
+    return out
+
+
+def source_rows(frame: pd.DataFrame, header_rows: int = 1) -> pd.Series:
+    """1-based spreadsheet rows of a table read with ``header_rows`` header rows."""
+    return pd.Series(range(header_rows + 1, header_rows + 1 + len(frame)), index=frame.index)

@@ -1,0 +1,222 @@
+"""Scores from validated responses: cells, faces, constructs, overall, and percent favourable.
+
+Pure, vectorised functions of :class:`~copro_scale.responses.Responses` (or of a canonical
+responses DataFrame) and its instrument.
+
+- **Reverse keying**: a reverse-keyed item scores ``6 - code``, so high is always favourable.
+- **Cell score**: the mean of the cell's answered items, NaN when fewer than ``min_items`` (a
+  share of the cell's items, default half) are answered.
+- **Face, construct and overall scores**: the mean of their cells' scores, under the same rule
+  applied to cells (a face or construct needs 2 of its 3 cells, overall 5 of 9 with the default).
+- **Percent favourable**: the share of answered items scored 4-5 after keying, per item and per
+  cell (:func:`favourable`).
+- **Rescaling**: ``rescale=True`` puts the scores on 0-100, ``(x - 1) / 4 * 100``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .instrument import CONSTRUCTS, FACES, Instrument, load_instrument
+from .responses.model import FLAG_COLUMNS, Responses
+
+#: The per-response id columns every score table starts with.
+ID_COLUMNS = ("response_id", "team", "role", "form")
+FAVOURABLE_MIN = 4
+
+
+def _parts(responses) -> tuple[pd.DataFrame, pd.DataFrame | None, Instrument]:
+    if isinstance(responses, Responses):
+        return responses.data, responses.flags, responses.instrument
+    if isinstance(responses, pd.DataFrame):
+        return responses, None, load_instrument()
+    raise TypeError("score() takes Responses (from read_responses) or a canonical DataFrame")
+
+
+def keyed_matrix(data: pd.DataFrame, inst: Instrument) -> np.ndarray:
+    """Respondent x item matrix (float, NaN = missing) with reverse-keyed items as ``6 - code``.
+
+    Examples
+    --------
+    >>> from copro_scale import load_instrument
+    >>> inst = load_instrument()
+    >>> row = pd.DataFrame([[1] * 36], columns=inst.item_ids)
+    >>> float(keyed_matrix(row, inst)[0, [inst.item_ids.index(i) for i in inst.reverse_ids]].min())
+    5.0
+    """
+    vals = np.column_stack([data[i].to_numpy(dtype="float64", na_value=np.nan)
+                            for i in inst.item_ids]) if len(data) else np.empty((0, len(inst.items)))
+    rev = np.array([it.reverse for it in inst.items])
+    return np.where(rev, (inst.scale_min + inst.scale_max) - vals, vals)
+
+
+def keyed_items(responses) -> pd.DataFrame:
+    """The responses with items reverse-keyed (high = favourable), as float columns.
+
+    Columns ``response_id, team, role, form`` then one column per item id (NaN = missing);
+    what the psychometric battery (:mod:`copro_scale.validate`) takes.
+
+    Examples
+    --------
+    >>> from copro_scale import read_responses
+    >>> from copro_scale.simulate import simulate
+    >>> k = keyed_items(read_responses(simulate(2, 5, seed=1).responses))
+    >>> k.shape, float(k.iloc[:, 4:].min().min()), float(k.iloc[:, 4:].max().max())
+    ((10, 40), 1.0, 5.0)
+    """
+    data, _, inst = _parts(responses)
+    out = pd.DataFrame(keyed_matrix(data, inst), columns=inst.item_ids, index=data.index)
+    return pd.concat([data[list(ID_COLUMNS)], out], axis=1)
+
+
+def _mean_with_rule(block: np.ndarray, min_share: float) -> np.ndarray:
+    """Row means of the non-missing entries; NaN when fewer than ``min_share`` of them exist."""
+    count = (~np.isnan(block)).sum(axis=1)
+    total = np.where(np.isnan(block), 0.0, block).sum(axis=1)
+    need = max(1, int(np.ceil(min_share * block.shape[1] - 1e-9)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count >= need, total / np.maximum(count, 1), np.nan)
+
+
+def score_columns(inst: Instrument) -> list[str]:
+    """Names of the score columns, in output order: 9 cells, 3 faces, 3 constructs, overall.
+
+    Examples
+    --------
+    >>> from copro_scale import load_instrument
+    >>> score_columns(load_instrument())[-4:]
+    ['voice', 'experience', 'identity', 'overall']
+    """
+    return [*inst.cells, *FACES, *CONSTRUCTS, "overall"]
+
+
+def score(responses, min_items: float = 0.5, rescale: bool = False) -> pd.DataFrame:
+    """Score every kept response.
+
+    Parameters
+    ----------
+    responses : Responses or DataFrame
+        From :func:`~copro_scale.read_responses`, or a canonical responses table.
+    min_items : float
+        Share (0-1] of a cell's items that must be answered for a cell score; the same share of
+        cells is needed for face, construct and overall scores.
+    rescale : bool
+        Report scores on 0-100 instead of 1-5.
+
+    Returns
+    -------
+    DataFrame
+        ``response_id, team, role, form``, the 9 cell scores (``voice.decision_making``, ...),
+        the 3 face scores, the 3 construct scores, ``overall``, ``n_answered`` and the flags
+        ``straightline, longstring, speeder``.
+
+    Examples
+    --------
+    >>> from copro_scale import read_responses
+    >>> from copro_scale.simulate import simulate
+    >>> s = score(read_responses(simulate(3, 8, seed=1).responses))
+    >>> s.shape
+    (24, 24)
+    >>> bool(s["overall"].between(1, 5).all())
+    True
+    """
+    if not 0 < min_items <= 1:
+        raise ValueError("min_items must be a share in (0, 1]")
+    data, flags, inst = _parts(responses)
+    keyed = keyed_matrix(data, inst)
+    pos = {i: j for j, i in enumerate(inst.item_ids)}
+    cells = {}
+    for c, f in ((c, f) for c in CONSTRUCTS for f in FACES):
+        idx = [pos[it.id] for it in inst.cell_items(c, f)]
+        cells[f"{c}.{f}"] = _mean_with_rule(keyed[:, idx], min_items)
+    grid = np.column_stack(list(cells.values())) if cells else np.empty((len(data), 0))
+    names = list(cells)
+    out = {c: data[c].to_numpy() for c in ID_COLUMNS}
+    out.update(cells)
+    for f in FACES:
+        out[f] = _mean_with_rule(grid[:, [names.index(f"{c}.{f}") for c in CONSTRUCTS]], min_items)
+    for c in CONSTRUCTS:
+        out[c] = _mean_with_rule(grid[:, [names.index(f"{c}.{f}") for f in FACES]], min_items)
+    out["overall"] = _mean_with_rule(grid, min_items)
+    if rescale:
+        for k in score_columns(inst):
+            out[k] = (out[k] - inst.scale_min) / (inst.scale_max - inst.scale_min) * 100
+    out["n_answered"] = (~np.isnan(keyed)).sum(axis=1)
+    for c in FLAG_COLUMNS:
+        out[c] = (flags[c].to_numpy(dtype=bool) if flags is not None and c in flags
+                  else np.zeros(len(data), dtype=bool))
+    return pd.DataFrame(out)
+
+
+def scores_long(scores: pd.DataFrame) -> pd.DataFrame:
+    """Tidy form of :func:`score`: one row per response x score (``score``, ``value``).
+
+    Examples
+    --------
+    >>> from copro_scale import read_responses
+    >>> from copro_scale.simulate import simulate
+    >>> long = scores_long(score(read_responses(simulate(1, 2, seed=1).responses)))
+    >>> long.shape, list(long.columns)
+    ((32, 6), ['response_id', 'team', 'role', 'form', 'score', 'value'])
+    """
+    value_cols = [c for c in scores.columns if c not in ID_COLUMNS and c not in FLAG_COLUMNS
+                  and c != "n_answered"]
+    return scores.melt(id_vars=list(ID_COLUMNS), value_vars=value_cols, var_name="score",
+                       value_name="value", ignore_index=True).reset_index(drop=True)
+
+
+def favourable(responses, by="team") -> pd.DataFrame:
+    """Percent favourable (4-5 after reverse keying) per item and per cell, by group.
+
+    Parameters
+    ----------
+    responses : Responses or DataFrame
+    by : str, list of str or None
+        Grouping column(s) of the responses table; None pools everyone.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by group; column ``n`` (responses), one column per item id and per cell
+        (``voice.decision_making``, ...) holding the percent of its answered items scored 4-5,
+        NaN where none was answered.
+
+    Examples
+    --------
+    >>> from copro_scale import read_responses
+    >>> from copro_scale.simulate import simulate
+    >>> fav = favourable(read_responses(simulate(3, 8, seed=1).responses))
+    >>> fav.shape
+    (3, 46)
+    >>> bool(fav.drop(columns="n").stack().dropna().between(0, 100).all())
+    True
+    """
+    data, _, inst = _parts(responses)
+    keyed = keyed_matrix(data, inst)
+    answered = ~np.isnan(keyed)
+    fav = answered & (np.nan_to_num(keyed) >= FAVOURABLE_MIN)
+    ids = inst.item_ids
+    frame = pd.DataFrame(np.hstack([fav, answered]).astype("int64"),
+                         columns=[f"f:{i}" for i in ids] + [f"a:{i}" for i in ids])
+    keys = [by] if isinstance(by, str) else list(by or [])
+    if keys:
+        for k in keys:
+            frame[k] = data[k].to_numpy()
+        sums = frame.groupby(keys, sort=True).sum()
+        n = frame.groupby(keys, sort=True).size()
+    else:
+        sums = frame.sum().to_frame("all").T
+        n = pd.Series([len(frame)], index=["all"])
+    out = pd.DataFrame(index=sums.index)
+    out["n"] = n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for i in ids:
+            out[i] = sums[f"f:{i}"] / sums[f"a:{i}"].where(sums[f"a:{i}"] > 0) * 100
+        for cell in inst.cells:
+            c, f = cell.split(".")
+            members = [it.id for it in inst.cell_items(c, f)]
+            num = sums[[f"f:{i}" for i in members]].sum(axis=1)
+            den = sums[[f"a:{i}" for i in members]].sum(axis=1)
+            out[cell] = num / den.where(den > 0) * 100
+    return out
