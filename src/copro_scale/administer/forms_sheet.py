@@ -49,8 +49,9 @@ def export_forms_sheet(inst: Instrument, forms: list[str]) -> str:
     for form in forms:
         period = inst.recall_period.removeprefix("in the ")
         rows.append((form, INFO_TITLE, "title", survey_title(inst, form), ""))
-        rows.append((form, INFO_TITLE, "description", "\n\n".join(participant_information(inst, form)), ""))
-        rows.append((form, INFO_TITLE, "support", SUPPORT_TITLE + "\n\n" + "\n\n".join(SUPPORT_TEXT), ""))
+        info = "\n\n".join(participant_information(inst, form))
+        rows.append((form, INFO_TITLE, "description", info, ""))
+        rows.append((form, INFO_TITLE, "support", "\n\n".join((SUPPORT_TITLE, *SUPPORT_TEXT)), ""))
         rows.append((form, "About you", "short_answer", rf["team"]["label"], ""))
         rows.append((form, "About you", "choice", rf["role"]["label"],
                      OPTION_SEPARATOR.join(label for _, label in role_choices(inst, form))))

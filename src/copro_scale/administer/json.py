@@ -1,4 +1,4 @@
-"""``--format json``: the instrument's machine-readable export (the instrument issue's, unchanged)."""
+"""``--format json``: the instrument's machine-readable export (the instrument issue's)."""
 
 from __future__ import annotations
 

@@ -6,8 +6,8 @@ LimeSurvey's column order (:data:`COLUMNS`); rows relate by proximity (a questio
 group above it, subquestions and answers to the question above them).
 
 Groups: "About this questionnaire" (text display questions ``info`` and ``support``), "About
-you" (``team`` short text, ``role`` list radio, ``months`` numerical: months in role), then one group
-per section holding one array question (type ``F``) named by the section key whose
+you" (``team`` short text, ``role`` list radio, ``months`` numerical: months in role), then one
+group per section holding one array question (type ``F``) named by the section key whose
 subquestions are the item ids and whose answers are the scoring codes ``1``-``5`` (plus ``9``
 don't-know on the colleague form), each answer's assessment value equal to its code. LimeSurvey
 answer codes hold at most 5 characters, so the role answers use :data:`ROLE_ANSWER_CODES`.
@@ -75,13 +75,13 @@ def export_limesurvey(inst: Instrument, form: str) -> str:
                         ("assessments", "N"), ("allowprev", "Y"), ("showprogress", "Y")):
         row("S", name=name, text=value)
     row("SL", name="surveyls_title", text=survey_title(inst, form), language=LANGUAGE)
-    row("SL", name="surveyls_description", text=html_paragraphs(participant_information(inst, form)),
-        language=LANGUAGE)
+    info = html_paragraphs(participant_information(inst, form))
+    row("SL", name="surveyls_description", text=info, language=LANGUAGE)
     row("SL", name="surveyls_endtext", text="<p>Thank you for taking part.</p>", language=LANGUAGE)
 
     rf = inst.respondent_fields
     group(INFO_TITLE)
-    question(TYPES["display"], "info", html_paragraphs(participant_information(inst, form)))
+    question(TYPES["display"], "info", info)
     question(TYPES["display"], "support",
              f"<h3>{SUPPORT_TITLE}</h3>" + html_paragraphs(SUPPORT_TEXT))
     group("About you")

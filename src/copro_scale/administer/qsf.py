@@ -34,7 +34,9 @@ def _question(survey_id: str, qid: str, tag: str, text: str, payload: dict) -> d
 
 
 def _numbered(labels) -> tuple[dict, list[int]]:
-    return {str(k): {"Display": t} for k, t in enumerate(labels, 1)}, list(range(1, len(labels) + 1))
+    """Qualtrics choices keyed "1", "2", ... and their order."""
+    return ({str(k): {"Display": t} for k, t in enumerate(labels, 1)},
+            list(range(1, len(labels) + 1)))
 
 
 def qsf_dict(inst: Instrument, form: str) -> dict:
@@ -58,7 +60,8 @@ def qsf_dict(inst: Instrument, form: str) -> dict:
         blocks[-1][1].append(qid)
 
     blocks.append((INFO_TITLE, []))
-    add("info", f"<h2>{survey_title(inst, form)}</h2>" + html_paragraphs(participant_information(inst, form)),
+    info = html_paragraphs(participant_information(inst, form))
+    add("info", f"<h2>{survey_title(inst, form)}</h2>" + info,
         {"QuestionType": "DB", "Selector": "TB"})
     add("support", f"<h3>{SUPPORT_TITLE}</h3>" + html_paragraphs(SUPPORT_TEXT),
         {"QuestionType": "DB", "Selector": "TB"})
@@ -79,8 +82,8 @@ def qsf_dict(inst: Instrument, form: str) -> dict:
         "QuestionType": "TE", "Selector": "SL",
         "Validation": {"Settings": {"ContentType": "ValidNumber", "Type": "ContentType",
                                     "ValidDecimals": 0, "ValidNumber": {
-                                        "Min": str(mr.get("min", 0)), "Max": str(mr.get("max", 600)),
-                                        "NumDecimals": "0"}}}})
+                                        "Min": str(mr.get("min", 0)),
+                                        "Max": str(mr.get("max", 600)), "NumDecimals": "0"}}}})
     answers = choices(inst, form)
     ans, ans_order = _numbered([label for _, label in answers])
     period = inst.recall_period.removeprefix("in the ")

@@ -3,8 +3,9 @@
 The dictionary has REDCap's 18 columns in their order (:data:`COLUMNS`). Fields, in order:
 ``record_id`` (text, first, as REDCap requires), ``participant_info`` and ``support_info``
 (descriptive), ``team`` (text), ``role`` (radio; raw codes are the instrument's role codes),
-``months_in_role`` (integer 0-600), then one radio field per item named by its item id, choices ``1, Strongly disagree | ... | 5, Strongly agree`` (plus
-``9, Don't know / haven't seen`` on the colleague form), grouped into one matrix group per
+``months_in_role`` (integer 0-600), then one radio field per item named by its item id, with
+choices ``1, Strongly disagree | ... | 5, Strongly agree`` (plus ``9, Don't know / haven't
+seen`` on the colleague form), grouped into one matrix group per
 section (the group's section header carries the section title). A REDCap record export of this
 project therefore has the columns ``record_id, team, role, months_in_role, <item ids>,
 <form name>_complete`` with the raw codes the scoring reader expects.
@@ -83,7 +84,8 @@ def export_redcap(inst: Instrument, form: str) -> str:
 
     field(RECORD_ID, "text", "Record ID")
     field("participant_info", "descriptive",
-          f"<h3>{survey_title(inst, form)}</h3>" + html_paragraphs(participant_information(inst, form)),
+          f"<h3>{survey_title(inst, form)}</h3>"
+          + html_paragraphs(participant_information(inst, form)),
           section=INFO_TITLE)
     field("support_info", "descriptive",
           f"<b>{SUPPORT_TITLE}</b>" + html_paragraphs(SUPPORT_TEXT))

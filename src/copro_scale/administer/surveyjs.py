@@ -41,7 +41,8 @@ def survey_dict(inst: Instrument, form: str) -> dict:
     period = inst.recall_period.removeprefix("in the ")
     pages = [
         {"name": "about", "title": INFO_TITLE, "elements": [
-            {"type": "html", "name": "info", "html": html_paragraphs(participant_information(inst, form))},
+            {"type": "html", "name": "info",
+             "html": html_paragraphs(participant_information(inst, form))},
             {"type": "html", "name": "support",
              "html": f"<h3>{SUPPORT_TITLE}</h3>" + html_paragraphs(SUPPORT_TEXT)}]},
         {"name": "you", "title": "About you", "elements": [
