@@ -157,3 +157,19 @@ def test_surveyjs_ids_and_codes_are_the_readers(inst, form, tmp_path):
             assert (pd.isna(got[item]) and pd.isna(want)) or got[item] == want
     assert sorted(r for m in matrices for r in rec[m["name"]]) == sorted(inst.item_ids)
     assert [s.key for s in sections(inst)] == [m["name"] for m in matrices]
+
+
+def test_the_documented_walk_through_runs(tmp_path, capsys):
+    """docs/running-the-survey.md: export for LimeSurvey, then `copro score` the responses."""
+    from copro_scale.cli import main
+
+    assert main(["instrument", "export", "--format", "limesurvey", "--form", "psw",
+                 "-o", str(tmp_path / "pcp-psw-psw.txt")]) == 0
+    out, excl = tmp_path / "scores.csv", tmp_path / "excluded.csv"
+    assert main(["score", str(FIX / "limesurvey_psw.csv"), "-o", str(out),
+                 "--exclusions", str(excl)]) == 0
+    err = capsys.readouterr().err
+    assert "read as limesurvey" in err and "excluded 1 (unfinished: 1)" in err
+    scores = pd.read_csv(out)
+    assert len(scores) == 6 and set(scores["form"]) == {"psw"}
+    assert pd.read_csv(excl)["reason"].tolist() == ["unfinished"]
