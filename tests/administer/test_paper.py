@@ -110,3 +110,12 @@ def test_renders_to_a4_pdf_without_clipped_text(html, tmp_path):
     assert boxes and pages == 8, "each form: a first page and one page per section"
     for w, h in boxes:
         assert abs(float(w) - A4_PT[0]) < 2 and abs(float(h) - A4_PT[1]) < 2
+
+
+def test_every_form_control_has_a_label(html):
+    p = Tags()
+    p.feed(html)
+    labelled = {a["for"] for t, a in p.tags if t == "label" and "for" in a}
+    for t, a in p.tags:
+        if t == "input" and a.get("type") == "text":
+            assert a["id"] in labelled
