@@ -28,6 +28,8 @@ def run_demo(out: Path, *, seed: int = 2026, n_teams: int = 12, per_team: int = 
     written["responses"] = out / "responses.csv"
     written["truth"] = out / "truth.csv"
     write_simulation(sim, written["responses"], written["truth"])
+    from .reports import run_report  # classification, privacy and the HTML team reports
+    written["reports"] = run_report(written["responses"], out / "reports", seed=seed)["index"]
 
     echo(f"copro demo: {n_teams} simulated teams x {per_team} respondents (seed {seed})")
     for stage, path in written.items():

@@ -25,10 +25,12 @@ import pandas as pd
 from . import __version__
 from .aggregate import change, form_gaps, organisation_scores, team_counts, team_scores
 from .classify import OUTCOMES, classify_teams
+from .csvsafe import write_csv
 from .errors import CoproError
 from .instrument import CONSTRUCTS, FACES, TYPES, Instrument, cell_name, load_instrument
 from .privacy import DisclosurePlan, disclosure_plan
 from .render import fmt, pct, render_template
+from .scoring import keyed_matrix
 
 FACE_LABELS = {
     "decision_making": "Decision-making",
@@ -355,7 +357,7 @@ def item_distribution(responses: pd.DataFrame, instrument: Instrument) -> pd.Dat
 
 
 def sample_reliability(responses: pd.DataFrame, instrument: Instrument) -> list[dict]:
-    """Cronbach's alpha of each construct and face in this sample (reverse items recoded).
+    """Cronbach's alpha of each construct and face in this sample (items reverse keyed).
 
     Examples
     --------
@@ -366,9 +368,7 @@ def sample_reliability(responses: pd.DataFrame, instrument: Instrument) -> list[
     """
     from .psychometrics.reliability import reliability
 
-    x = responses[instrument.item_ids].astype("float64")
-    rev = instrument.reverse_ids
-    x[rev] = 6 - x[rev]
+    x = pd.DataFrame(keyed_matrix(responses, instrument), columns=instrument.item_ids)
     groups = [(CONSTRUCT_LABELS[c], [it.id for it in instrument.items if it.construct == c])
               for c in CONSTRUCTS]
     groups += [(FACE_LABELS[f], [it.id for it in instrument.items if it.face == f]) for f in FACES]
@@ -681,12 +681,12 @@ def summary_records(data: ReportData) -> list[dict]:
 
 
 def summary_frame(records: list[dict]) -> pd.DataFrame:
-    """summary.csv: the records flattened; blank where a team is below threshold.
+    """summary.csv: the records flattened; empty (NaN) where a team is below threshold.
 
     Examples
     --------
-    >>> summary_frame([{"team": "A", "suppressed": True, "type": "suppressed"}]).iloc[0]["n"]
-    ''
+    >>> bool(summary_frame([{"team": "A", "suppressed": True, "type": "suppressed"}])["n"].isna()[0])
+    True
     """
     cols = ["team", "suppressed", "n_psw", "n_colleague", "n", *FACES, *CONSTRUCTS, "type",
             "probability", *[f"p_{o}" for o in OUTCOMES], "lever"]
@@ -697,10 +697,7 @@ def summary_frame(records: list[dict]) -> pd.DataFrame:
     flat = flat.rename(columns=ren).reindex(columns=cols)
     for c in ("n_psw", "n_colleague", "n"):
         flat[c] = flat[c].astype("Int64")
-    # a team name a spreadsheet would run as a formula is written as text
-    flat["team"] = flat["team"].astype(str).mask(
-        flat["team"].astype(str).str.match(r"^[=+\-@\t\r]"), "'" + flat["team"].astype(str))
-    return flat.astype(object).where(flat.notna(), "")
+    return flat
 
 
 def _as_frames(responses, scores):
@@ -781,7 +778,7 @@ def render_reports(responses, out: str | Path, *, scores: pd.DataFrame | None = 
               "notes": list(rd.plan.notes)},
         teams=records), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     written["summary_csv"] = out / "summary.csv"
-    summary_frame(records).to_csv(written["summary_csv"], index=False)
+    write_csv(summary_frame(records), written["summary_csv"])  # formula-safe
     return written
 
 
