@@ -104,3 +104,11 @@ def test_information_support_team_and_role(dd, inst, form):
     codes = [c for c, _ in parse_choices(by["role"]["Choices, Calculations, OR Slider Labels"])]
     assert codes == list(inst.forms[form].roles)
     assert by["months_in_role"]["Text Validation Type OR Show Slider Number"] == "integer"
+
+
+def test_every_raw_choice_code_follows_redcaps_rule(dd):
+    """Raw coded values: lower-case letters, digits and underscores."""
+    _, rows = dd
+    codes = [c for r in rows if r["Field Type"] in ("radio", "dropdown", "checkbox")
+             for c, _ in parse_choices(r["Choices, Calculations, OR Slider Labels"])]
+    assert codes and all(re.fullmatch(r"[a-z0-9_]+", c) for c in codes)
