@@ -1,15 +1,109 @@
-"""Reader for mapped exports (in progress)."""
+"""Reader for any CSV or xlsx with a small YAML mapping.
+
+The mapping says which column holds what, and (optionally) how answer and role text code::
+
+    columns:                 # source header -> item id, or team / role / form / response_id /
+      Q1: vdm1               #   months_in_role / duration_s
+      Q2: vdm2
+      Team name: team
+    labels:                  # answer text -> code (null: counts as missing)
+      Totally disagree: 1
+      Totally agree: 5
+      Not sure: null
+    roles:                   # role text -> role code
+      Staff nurse: clinical
+    header_rows: 1           # optional: header rows above the data (the first names the columns)
+    sheet: Responses         # optional: worksheet of an xlsx file
+    unfinished:              # optional: a status column and the values meaning "not finished"
+      column: Done
+      values: ["no", 0]
+
+Every item must be mapped (or already be headed by its id); a mapped column that is not in the
+file is an error naming it.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
+
 from ..errors import CoproError
+from ..instrument import Instrument
+from .normalise import drop_identifying, norm_text
+from .tables import Head, Raw, pick, read_any
 
 NAME = "mapped"
+TARGETS = ("response_id", "team", "role", "form", "months_in_role", "duration_s")
 
 
-def sniff(head, inst) -> bool:
+def sniff(head: Head, inst: Instrument) -> bool:
+    """Never detected: used when a mapping is given."""
     return False
 
 
-def read(path, inst, head, **_):
-    raise CoproError("the mapped reader is not available yet", file=path)
+def load_mapping(mapping, inst: Instrument) -> dict:
+    """Load and check a mapping (a dict, or a YAML file path).
+
+    Examples
+    --------
+    >>> from copro_scale import load_instrument
+    >>> load_mapping({"columns": {"Q1": "vdm1"}}, load_instrument())["columns"]
+    {'Q1': 'vdm1'}
+    """
+    where = "<mapping>"
+    if not isinstance(mapping, dict):
+        where = str(mapping)
+        try:
+            mapping = yaml.safe_load(Path(mapping).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise CoproError("mapping file not found", file=where) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CoproError(f"cannot read the mapping ({type(exc).__name__})", file=where) from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise CoproError("invalid YAML", file=where,
+                             row=mark.line + 1 if mark is not None else None) from None
+    if not isinstance(mapping, dict) or not isinstance(mapping.get("columns"), dict):
+        raise CoproError("needs a 'columns' mapping: source header -> item id or field",
+                         file=where, field="columns")
+    allowed = set(inst.item_ids) | set(TARGETS)
+    for src, dst in mapping["columns"].items():
+        if dst not in allowed:
+            raise CoproError(f"maps to {dst!r}, which is no item id or field of this instrument",
+                             file=where, field=f"columns.{src}")
+    for key in ("labels", "roles"):
+        if not isinstance(mapping.get(key) or {}, dict):
+            raise CoproError("must be a mapping", file=where, field=key)
+    out = dict(mapping)
+    out["columns"] = {str(k): str(v) for k, v in mapping["columns"].items()}
+    out["_where"] = where
+    return out
+
+
+def read(path, inst: Instrument, head: Head, *, mapping=None, encoding=None, sheet=None, **_) -> Raw:
+    """Read a table through a mapping (see the module docstring)."""
+    if mapping is None:
+        raise CoproError("the mapped format needs --mapping", file=path)
+    m = load_mapping(mapping, inst)
+    n = int(m.get("header_rows", 1) or 1)
+    frame = read_any(path, head, header_rows=n, encoding=encoding, sheet=sheet or m.get("sheet"))
+    cols = dict(m["columns"])
+    for c in frame.columns:  # columns already headed by an item id or field need no mapping
+        if c in set(inst.item_ids) | set(TARGETS) and c not in cols.values():
+            cols.setdefault(c, c)
+    absent = [c for c in cols if c not in frame.columns]
+    if absent:
+        raise CoproError("the mapping names a column the file does not have", file=path, row=n,
+                         column=absent[0])
+    unfinished = None
+    spec = m.get("unfinished")
+    if isinstance(spec, dict) and spec.get("column") in frame.columns:
+        values = {norm_text(v) for v in spec.get("values", [])}
+        text = frame[spec["column"]].astype("string").str.strip().str.lower()
+        unfinished = text.isin(values).fillna(False)
+    frame = drop_identifying(frame, keep=tuple(cols))
+    raw = pick(frame, cols, n)
+    if unfinished is not None:
+        raw["_unfinished"] = unfinished.to_numpy(dtype=bool)
+    return Raw(raw, labels=m.get("labels") or None, roles=m.get("roles") or None)

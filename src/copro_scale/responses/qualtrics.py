@@ -1,15 +1,101 @@
-"""Reader for qualtrics exports (in progress)."""
+"""Reader for Qualtrics response exports (CSV).
+
+Qualtrics writes three header rows: 1, export tags (``Q3_4``, or the tags our exports set); 2, the
+question text (for a matrix, ``<question> - <statement>``); 3, JSON such as
+``{"ImportId":"QID3_4"}``. Legacy exports have only the first two. Metadata columns come first:
+StartDate, EndDate, Status (0 response, 1 preview), IPAddress, Progress, Duration (in seconds),
+Finished (1/0 or True/False), RecordedDate, ResponseId, Recipient*, ExternalReference,
+Location*, DistributionChannel, UserLanguage. Values are recode numbers or choice text.
+
+Items are found by tag (the item id, or the ``<section>_<n>`` tags of
+``copro instrument export --format qualtrics``) or by statement text in row 2. Previews and
+test responses (Status 1, 2, 17 or their text) are excluded as ``preview``; Finished 0/False as
+``unfinished``. Identifying columns (IP, recipient, location, external reference) are dropped.
+"""
 
 from __future__ import annotations
 
-from ..errors import CoproError
+from ..administer.qualtrics_txt import response_columns, role_recodes
+from ..instrument import Instrument
+from .normalise import drop_identifying, norm_header, norm_text
+from .tables import Head, Raw, item_texts, meta_names, pick, read_any
 
 NAME = "qualtrics"
+PREVIEW = {"1", "2", "9", "17", "survey preview", "survey test", "preview spam",
+           "offline survey preview"}
+UNFINISHED = {"0", "false", "0.0"}
+META = {"responseid": "response_id", "duration (in seconds)": "duration_s"}
 
 
-def sniff(head, inst) -> bool:
+def sniff(head: Head, inst: Instrument) -> bool:
+    """Qualtrics when the header has ``ResponseId`` or ``StartDate`` with ``Status``."""
+    for row in head.rows[:2]:
+        h = {norm_text(c).replace(" ", "") for c in row}
+        if "responseid" in h or {"startdate", "status"} <= h:
+            return True
     return False
 
 
-def read(path, inst, head, **_):
-    raise CoproError("the qualtrics reader is not available yet", file=path)
+def header_rows(head: Head) -> int:
+    """How many header rows the export has (1 to 3)."""
+    n = 1
+    header = head.header()
+    status = next((i for i, c in enumerate(header) if norm_text(c) == "status"), None)
+    if status is None and len(head.rows) > 1:  # legacy: V1, V2, ... over the field names
+        status = next((i for i, c in enumerate(head.rows[1]) if norm_text(c) == "status"), None)
+        if status is not None:
+            return 2
+    if len(head.rows) > 1 and status is not None and status < len(head.rows[1]) \
+            and norm_text(head.rows[1][status]) not in PREVIEW | {"0", "4", "8", "12", "16", "ip address",
+                                                                  "imported", "spam", "offline"}:
+        n = 2
+    elif len(head.rows) > 1 and head.rows[1] and norm_text(head.rows[1][0]) in {"start date", "startdate"}:
+        n = 2
+    if len(head.rows) > n and head.rows[n] and head.rows[n][0].lstrip().startswith('{"ImportId"'):
+        n += 1
+    return n
+
+
+def columns(head: Head, inst: Instrument, n_header: int) -> dict[str, str]:
+    """Source column -> canonical name: by tag, by question text, then by our export's tags."""
+    header = head.header()
+    texts = head.rows[1] if n_header >= 2 and len(head.rows) > 1 else [""] * len(header)
+    texts = list(texts) + [""] * (len(header) - len(texts))
+    by_text = {t: i for t, (i, _) in item_texts(inst).items()}
+    meta = meta_names(inst)
+    tags = response_columns(inst)
+    ids = set(inst.item_ids)
+    out, taken = {}, set()
+    for col, text in zip(header, texts):
+        key = norm_header(col)
+        alt = norm_header(text)
+        target = (col if col in ids else META.get(key) or meta.get(key) or META.get(alt)
+                  or meta.get(alt))
+        if target is None:
+            t = norm_header(text)
+            parts = t.split(" - ")
+            target = next((by_text[" - ".join(parts[k:])] for k in range(len(parts))
+                           if " - ".join(parts[k:]) in by_text), None)
+        if target is None:
+            target = tags.get(col)
+        if target is not None and (target in ids or target not in taken):
+            out[col] = target  # an item may have a column per form (merged by pick)
+            taken.add(target)
+    return out
+
+
+def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, **_) -> Raw:
+    """Read a Qualtrics export (numeric or choice-text values)."""
+    n = header_rows(head)
+    frame = read_any(path, head, header_rows=n, encoding=encoding, sheet=sheet)
+    mapping = columns(head, inst, n)
+    texts = head.rows[1] if n >= 2 and len(head.rows) > 1 else []
+    status = {norm_text(c): c for c in frame.columns}
+    status.update({norm_text(t): c for c, t in zip(frame.columns, texts) if norm_text(t) not in status})
+    frame = drop_identifying(frame, keep=tuple(mapping))
+    raw = pick(frame, mapping, n)
+    if "status" in status:
+        raw["_preview"] = frame[status["status"]].astype("string").str.strip().str.lower().isin(PREVIEW).fillna(False)
+    if "finished" in status:
+        raw["_unfinished"] = frame[status["finished"]].astype("string").str.strip().str.lower().isin(UNFINISHED).fillna(False)
+    return Raw(raw, roles={str(k): code for code, k in role_recodes(inst).items()})

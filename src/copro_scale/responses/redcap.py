@@ -1,15 +1,73 @@
-"""Reader for redcap exports (in progress)."""
+"""Reader for REDCap record exports (CSV).
+
+REDCap exports raw codes or labels, with raw headers (field names) or label headers (field
+labels). Survey projects add ``redcap_survey_identifier`` and ``<form>_timestamp`` (which reads
+``[not completed]`` for a survey not submitted); every instrument adds ``<form>_complete``
+(0 Incomplete, 1 Unverified, 2 Complete). The first column is the record id.
+
+Items are found by field name (the item id, as ``copro instrument export --format redcap``
+names them) or by field label (the item text). A row whose ``_complete`` is 0 / Incomplete, or
+whose survey timestamp is ``[not completed]``, is excluded as ``unfinished``. Longitudinal
+columns (``redcap_event_name``, ``redcap_repeat_*``) are ignored, so a record answered at two
+events shows up as a duplicate id (the last complete one is kept).
+"""
 
 from __future__ import annotations
 
-from ..errors import CoproError
+from ..instrument import Instrument
+from .normalise import drop_identifying, norm_header, norm_text
+from .tables import Head, Raw, item_texts, meta_names, pick, read_any
 
 NAME = "redcap"
+INCOMPLETE = {"0", "incomplete", "0.0"}
 
 
-def sniff(head, inst) -> bool:
-    return False
+def _is_complete(col: str) -> bool:
+    return col.endswith("_complete") or norm_header(col) == "complete?"
 
 
-def read(path, inst, head, **_):
-    raise CoproError("the redcap reader is not available yet", file=path)
+def sniff(head: Head, inst: Instrument) -> bool:
+    """REDCap when a ``*_complete`` / ``Complete?`` column or a ``redcap_`` column is present."""
+    h = head.header()
+    return any(_is_complete(c) or c.startswith("redcap_") for c in h) or (
+        bool(h) and norm_header(h[0]) in {"record_id", "record id"})
+
+
+def columns(header: list[str], inst: Instrument) -> dict[str, str]:
+    """Source column -> canonical name: record id, fields by name, then by label."""
+    by_text = {t: i for t, (i, _) in item_texts(inst).items()}
+    meta = meta_names(inst)
+    ids = set(inst.item_ids)
+    out, taken = {}, set()
+    if header:
+        out[header[0]] = "response_id"
+        taken.add("response_id")
+    for col in header[1:]:
+        key = norm_header(col)
+        target = col if col in ids else meta.get(key) or by_text.get(key)
+        if target is not None and target not in taken:
+            out[col] = target
+            taken.add(target)
+    return out
+
+
+def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, **_) -> Raw:
+    """Read a REDCap record export (raw or label values and headers)."""
+    frame = read_any(path, head, encoding=encoding, sheet=sheet)
+    mapping = columns(list(frame.columns), inst)
+    unfinished = None
+    for col in frame.columns:
+        text = frame[col].astype("string").str.strip().str.lower()
+        if _is_complete(col):
+            hit = text.isin(INCOMPLETE)
+        elif col.endswith("_timestamp") or norm_header(col) == "survey timestamp":
+            hit = text.eq("[not completed]")
+        else:
+            continue
+        hit = hit.fillna(False).astype(bool)
+        unfinished = hit if unfinished is None else unfinished | hit
+    frame = drop_identifying(frame, keep=tuple(mapping))
+    raw = pick(frame, mapping)
+    if unfinished is not None:
+        raw["_unfinished"] = unfinished
+    return Raw(raw)

@@ -248,3 +248,33 @@ def by_header(frame: pd.DataFrame, names: Mapping[str, str]) -> dict[str, str]:
 def source_rows(frame: pd.DataFrame, header_rows: int = 1) -> pd.Series:
     """1-based spreadsheet rows of a table read with ``header_rows`` header rows."""
     return pd.Series(range(header_rows + 1, header_rows + 1 + len(frame)), index=frame.index)
+
+
+def pick(frame: pd.DataFrame, mapping: Mapping[str, str], header_rows: int = 1) -> pd.DataFrame:
+    """The raw table of a reader: mapped columns renamed, plus ``_row``.
+
+    Two source columns mapped to one name (an item asked on both forms' pages) are merged,
+    the first non-blank value winning.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"A": ["1", None], "B": [None, "2"], "C": ["x", "y"]})
+    >>> pick(f, {"A": "vdm1", "B": "vdm1"}).to_dict("list")
+    {'vdm1': ['1', '2'], '_row': [2, 3]}
+    """
+    raw = pd.DataFrame(index=frame.index)
+    for src, dst in mapping.items():
+        col = frame[src]
+        if dst in raw:
+            col = raw[dst].where(raw[dst].notna() & raw[dst].astype("string").str.strip().ne(""), col)
+        raw[dst] = col
+    raw["_row"] = source_rows(frame, header_rows)
+    return raw
+
+
+def read_any(path, head: Head, *, header_rows: int = 1, encoding=None, sheet=None) -> pd.DataFrame:
+    """A whole table as text: a CSV (``header_rows`` header rows) or an xlsx sheet."""
+    if head.suffix == ".xlsx":
+        frame = read_excel(path, sheet=0 if sheet is None else sheet)
+        return frame.iloc[header_rows - 1:].reset_index(drop=True) if header_rows > 1 else frame
+    return read_csv(path, head, header_rows=header_rows, dtype="str", encoding=encoding)
