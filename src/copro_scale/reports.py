@@ -280,8 +280,9 @@ def interval_chart(rows: list[dict], *, label_w: int = 170, width: int = 620,
     x0, x1, top = label_w + 10, width - 20, 30
 
     def sx(v):
-        return None if v is None or not np.isfinite(v) else round(x0 + (np.clip(v, 1, 5) - 1) /
-                                                                    4 * (x1 - x0), 1)
+        if v is None or not np.isfinite(v):
+            return None
+        return round(float(x0 + (np.clip(v, 1, 5) - 1) / 4 * (x1 - x0)), 1)
     out = []
     for i, r in enumerate(rows):
         y = top + i * row_h + row_h // 2
@@ -314,10 +315,10 @@ def diverging_chart(items: pd.DataFrame, *, label_w: int = 70, width: int = 620,
     top = 28
     centre = label_w + (width - label_w) / 2
     half = (width - label_w - 50) / 2
-    d = items["disagree"].to_numpy(float) * half
-    n = items["neutral"].to_numpy(float) * half
-    a = items["agree"].to_numpy(float) * half
-    ys = top + np.arange(len(items)) * row_h
+    d = (np.nan_to_num(items["disagree"].to_numpy(float)) * half).tolist()
+    n = (np.nan_to_num(items["neutral"].to_numpy(float)) * half).tolist()
+    a = (np.nan_to_num(items["agree"].to_numpy(float)) * half).tolist()
+    ys = (top + np.arange(len(items)) * row_h).tolist()
     rows = [dict(id=i, y=float(y), ty=float(y + row_h / 2 + 4), h=row_h - 4,
                  dx=round(centre - nw / 2 - dw, 1), dw=round(dw, 1),
                  nx=round(centre - nw / 2, 1), nw=round(nw, 1), ax=round(centre + nw / 2, 1),
