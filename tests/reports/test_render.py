@@ -96,3 +96,23 @@ def test_csv_does_not_carry_formulas(tmp_path, scorer):
     paths = render_reports(r, tmp_path, scores=scorer(r), n_boot=50)
     teams = pd.read_csv(paths["summary_csv"])["team"]
     assert not teams.str.startswith("=").any() and teams.str.startswith("'=").any()
+
+
+@pytest.mark.parametrize("n_teams, per_team, expect_visible", [(1, 3, 0), (3, 4, 0), (1, 8, 1)])
+def test_small_organisations_render(tmp_path, scorer, n_teams, per_team, expect_visible):
+    import json
+
+    r = simulate(n_teams, per_team, seed=1).responses
+    paths = render_reports(r, tmp_path, scores=scorer(r), n_boot=50)
+    teams = json.loads(paths["summary_json"].read_text())["teams"]
+    assert sum(not t["suppressed"] for t in teams) == expect_visible
+    html = paths["index"].read_text()
+    if expect_visible == 0:
+        assert "No team reaches the reporting threshold" in html
+
+
+def test_team_with_colleague_form_only(tmp_path, scorer):
+    r = simulate(3, 8, seed=2).responses
+    r = r[~((r["team"] == "Acute Ward") & (r["form"] == "psw"))]
+    paths = render_reports(r, tmp_path, scores=scorer(r), n_boot=50)
+    assert "the colleague form only" in paths["teams"]["Acute Ward"].read_text()
