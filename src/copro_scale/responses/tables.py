@@ -110,9 +110,13 @@ def _decode_error(path: Path, enc: str) -> CoproError:
     except UnicodeDecodeError as exc:
         row = data.count(b"\n", 0, exc.start) + 1
         line_start = data.rfind(b"\n", 0, exc.start) + 1
-        prefix = data[line_start:exc.start].decode(enc, errors="replace")
-        col_no = next(csv.reader([prefix])).__len__() if prefix else 1
-        header = next(csv.reader([data.split(b"\n", 1)[0].decode(enc, errors="replace")]), [])
+        prefix = data[line_start:exc.start].decode(enc, errors="replace").replace("\r", " ")
+        first = data.split(b"\n", 1)[0].decode(enc, errors="replace").replace("\r", " ")
+        try:
+            col_no = len(next(csv.reader([prefix]), [""])) if prefix else 1
+            header = next(csv.reader([first]), [])
+        except csv.Error:
+            col_no, header = 1, []
         column = header[col_no - 1] if 0 < col_no <= len(header) else f"#{col_no}"
         return CoproError(f"is not {enc.replace('-sig', '')} text (byte 0x{data[exc.start]:02x}); "
                           "save it as UTF-8 or pass --encoding (e.g. cp1252)", file=path, row=row,
@@ -159,8 +163,7 @@ def read_csv(path: str | Path, head: Head, *, header_rows: int = 1, dtype=None,
     if frame.columns.duplicated().any():
         dup = frame.columns[frame.columns.duplicated()][0]
         raise CoproError("has two columns with the same header", file=path, row=1, column=str(dup))
-    _check_last_line(path, enc, head.sep, len(head.header()) if usecols is None else None,
-                     header_rows + len(frame))
+    _check_last_line(path, enc, head.sep, len(head.header()), header_rows + len(frame))
     return frame
 
 

@@ -1,0 +1,121 @@
+"""Scores checked against a slow, obvious re-computation of the rules in the spec."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from copro_scale import favourable, load_instrument, read_responses, score
+from copro_scale.instrument import CONSTRUCTS, FACES
+from copro_scale.scoring import keyed_items, score_columns, scores_long
+from copro_scale.simulate import simulate
+
+
+@pytest.fixture(scope="module")
+def inst():
+    return load_instrument()
+
+
+@pytest.fixture(scope="module")
+def responses():
+    sim = simulate(4, 7, seed=9, missing_rate=0.25).responses
+    return read_responses(sim)
+
+
+def naive_scores(row, inst, min_items=0.5):
+    """Plain Python, one response at a time: the spec written out."""
+    keyed = {}
+    for it in inst.items:
+        v = row[it.id]
+        keyed[it.id] = None if pd.isna(v) else (6 - int(v) if it.reverse else int(v))
+
+    def mean_rule(values, k):
+        got = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+        return sum(got) / len(got) if got and len(got) >= math.ceil(min_items * k) else float("nan")
+
+    out = {}
+    for c in CONSTRUCTS:
+        for f in FACES:
+            its = inst.cell_items(c, f)
+            out[f"{c}.{f}"] = mean_rule([keyed[i.id] for i in its], len(its))
+    for f in FACES:
+        out[f] = mean_rule([out[f"{c}.{f}"] for c in CONSTRUCTS], 3)
+    for c in CONSTRUCTS:
+        out[c] = mean_rule([out[f"{c}.{f}"] for f in FACES], 3)
+    out["overall"] = mean_rule([out[f"{c}.{f}"] for c in CONSTRUCTS for f in FACES], 9)
+    return out
+
+
+@pytest.mark.parametrize("min_items", [0.25, 0.5, 1.0])
+def test_scores_match_the_spec_written_out(responses, inst, min_items):
+    got = score(responses, min_items=min_items)
+    want = pd.DataFrame([naive_scores(r, inst, min_items) for _, r in responses.data.iterrows()])
+    cols = score_columns(inst)
+    np.testing.assert_allclose(got[cols].to_numpy(float), want[cols].to_numpy(float), equal_nan=True)
+    if min_items == 1.0:
+        assert got[cols].isna().any().any()  # 25% missing: some cells fail the rule
+
+
+def test_output_columns_and_order(responses, inst):
+    got = score(responses)
+    assert list(got.columns) == ["response_id", "team", "role", "form", *inst.cells, *FACES,
+                                 *CONSTRUCTS, "overall", "n_answered", "straightline",
+                                 "longstring", "speeder"]
+    assert (got["n_answered"] == responses.data[inst.item_ids].notna().sum(axis=1)).all()
+
+
+def test_reverse_keyed_item_scores_six_minus_code(inst):
+    rev = inst.reverse_ids[0]
+    it = inst.item(rev)
+    row = {i: pd.NA for i in inst.item_ids}
+    row.update({x.id: 5 for x in inst.cell_items(it.construct, it.face)})
+    df = pd.DataFrame([{"response_id": "a", "team": "T", "role": "psw", "form": "psw", **row}])
+    r = read_responses(df)
+    n_rev = sum(x.reverse for x in inst.cell_items(it.construct, it.face))
+    n = len(inst.cell_items(it.construct, it.face))
+    assert score(r)[it.cell].iloc[0] == pytest.approx((5 * (n - n_rev) + 1 * n_rev) / n)
+
+
+def test_rescale_maps_1_to_0_and_5_to_100(responses, inst):
+    a, b = score(responses), score(responses, rescale=True)
+    cols = score_columns(inst)
+    np.testing.assert_allclose(b[cols].to_numpy(float), (a[cols].to_numpy(float) - 1) * 25, equal_nan=True)
+
+
+def test_min_items_must_be_a_share(responses):
+    with pytest.raises(ValueError):
+        score(responses, min_items=0)
+
+
+def test_favourable_matches_a_count_by_hand(responses, inst):
+    fav = favourable(responses, by="team")
+    k = keyed_items(responses)
+    team = fav.index[0]
+    sub = k[k["team"] == team]
+    item = inst.item_ids[0]
+    answered = sub[item].dropna()
+    assert fav.loc[team, item] == pytest.approx(100 * (answered >= 4).mean())
+    cell = inst.cells[4]
+    members = [i.id for i in inst.cell_items(*cell.split("."))]
+    vals = sub[members].stack().dropna()
+    assert fav.loc[team, cell] == pytest.approx(100 * (vals >= 4).mean())
+    assert fav.loc[team, "n"] == len(sub)
+    pooled = favourable(responses, by=None)
+    assert len(pooled) == 1 and pooled["n"].iloc[0] == len(responses.data)
+
+
+def test_long_form_has_one_row_per_response_and_score(responses, inst):
+    s = score(responses)
+    long = scores_long(s)
+    assert len(long) == len(s) * len(score_columns(inst))
+    back = long.pivot(index="response_id", columns="score", values="value")
+    np.testing.assert_allclose(back.loc[s["response_id"], "overall"].to_numpy(float),
+                               s["overall"].to_numpy(float))
+
+
+def test_score_accepts_a_canonical_dataframe(inst):
+    sim = simulate(2, 4, seed=3).responses
+    assert score(sim)["overall"].notna().all()
