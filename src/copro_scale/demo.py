@@ -31,6 +31,13 @@ def run_demo(out: Path, *, seed: int = 2026, n_teams: int = 12, per_team: int = 
     from .reports import run_report  # classification, privacy and the HTML team reports
     written["reports"] = run_report(written["responses"], out / "reports", seed=seed)["index"]
 
+    # A validation study needs more responses than one organisation's survey: simulate 300
+    # teams so that both forms reach COSMIN's sample size for CFA and invariance can be tested.
+    from .validate import run_validation  # reliability, EFA/CFA, invariance, agreement
+    study = out / "validation-study.csv"
+    write_simulation(simulate(300, 10, seed=seed + 1, instrument=inst), study)
+    written["validation"] = run_validation(study, out / "validation", seed=seed)["html"]
+
     echo(f"copro demo: {n_teams} simulated teams x {per_team} respondents (seed {seed})")
     for stage, path in written.items():
         echo(f"  {stage:<12} {path}")

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .errors import CoproError
 from .instrument import CONSTRUCTS, FACES, FORMS, Instrument, cell_name
 from .psychometrics import (
     bartlett,
@@ -149,7 +150,7 @@ class ValidationSettings:
 
 def _scale_reliability(x: pd.DataFrame, name: str, kind: str, nan_policy: str) -> dict:
     res = reliability(x, nan_policy=nan_policy)
-    r = correlation(x, nan_policy)
+    r, _n = correlation(x, nan_policy)
     iu = np.triu_indices_from(r, k=1)
     mean_r = float(np.nanmean(np.asarray(r)[iu]))
     verdict, meaning = _alpha_verdict(res.alpha)
@@ -195,6 +196,28 @@ def _efa_summary(x: pd.DataFrame, n_factors: int, nan_policy: str) -> dict:
     }
 
 
+def _factor_steps(x: pd.DataFrame, settings: ValidationSettings) -> dict:
+    """Omega, KMO, Bartlett, parallel analysis, MAP and the EFA of one form."""
+    om = omega(x, n_factors=3, nan_policy=settings.nan_policy)
+    km, bt = kmo(x, nan_policy=settings.nan_policy), bartlett(x, nan_policy=settings.nan_policy)
+    pa = parallel_analysis(x, n_iter=settings.n_iter, seed=settings.seed, nan_policy=settings.nan_policy)
+    mp = velicer_map(x, nan_policy=settings.nan_policy)
+    good = km.overall >= CUTOFFS["kmo"]["min"]
+    return {
+        "omega": {"omega_h": om.omega_h, "omega_total": om.omega_total, "alpha": om.alpha,
+                  "n_factors": 3, "warning": om.warning},
+        "kmo": {"overall": km.overall, "per_item": km.per_item,
+                "verdict": "good" if km.overall >= CUTOFFS["kmo"]["good"] else "meets" if good else "below",
+                "meaning": "Items share enough variance for factor analysis." if good
+                else "Items share too little variance for a stable factor analysis."},
+        "bartlett": {"chi2": bt.chi2, "df": bt.df, "p": bt.p,
+                     "verdict": "meets" if bt.p < CUTOFFS["bartlett_p"]["max"] else "below"},
+        "parallel_analysis": {"n_factors": pa.n_factors, "eigenvalues": pa.eigenvalues, "n_iter": pa.n_iter},
+        "map": {"n_factors": mp.n_factors},
+        "efa": _efa_summary(x, max(1, int(pa.n_factors)), settings.nan_policy),
+    }
+
+
 def _cfa_table(x: pd.DataFrame, models: dict[str, str]) -> list[dict]:
     rows = []
     for name, syntax in models.items():
@@ -210,27 +233,43 @@ def _cfa_table(x: pd.DataFrame, models: dict[str, str]) -> list[dict]:
     return rows
 
 
-def validate(data: pd.DataFrame, instrument: Instrument, settings: ValidationSettings = ValidationSettings()) -> dict:
-    """Run the validation battery on keyed responses.
+def validate(responses, settings: ValidationSettings = ValidationSettings()) -> dict:
+    """Run the validation battery.
 
     Parameters
     ----------
-    data : DataFrame
-        One row per response with ``team``, ``form`` and one column per item id, **already
-        reverse-keyed** (high = favourable), as :func:`copro_scale.scoring.keyed_items` returns.
-    instrument : Instrument
+    responses : Responses
+        As :func:`copro_scale.read_responses` returns them. Items are reverse-keyed (high =
+        favourable) and responses flagged as careless (straight-lining, long strings, speeding)
+        are left out, since they distort correlations; the result says how many.
     settings : ValidationSettings
 
     Returns
     -------
     dict
-        JSON-serialisable results per form, the invariance test between forms, team agreement
-        and the cut-offs used.
+        JSON-serialisable results per form, the invariance test between forms, team agreement,
+        the sample accounting and the cut-offs used.
+
+    Examples
+    --------
+    >>> from copro_scale import read_responses
+    >>> from copro_scale.simulate import simulate
+    >>> out = validate(read_responses(simulate(30, 8, seed=1).responses), ValidationSettings(n_iter=5))
+    >>> out["forms"]["colleague"]["cfa_skipped"][:17]
+    'CFA not estimated'
     """
+    from .scoring import keyed_items
+
+    instrument = responses.instrument
+    keyed = keyed_items(responses)
+    careless = responses.flags.any(axis=1).reindex(keyed.index, fill_value=False)
+    data = keyed[~careless]
     ids = instrument.item_ids
     k = len(ids)
     models = cfa_models(instrument)
     out: dict[str, Any] = {"cutoffs": CUTOFFS, "forms": {}, "models": models}
+    out["sample"] = {"rows_read": int(responses.n_read), "excluded": int(len(responses.exclusions)),
+                     "flagged_careless_left_out": int(careless.sum()), "analysed": int(len(data))}
     for form in FORMS:
         x = data.loc[data["form"] == form, ids].astype("float64")
         n = len(x)
@@ -251,23 +290,12 @@ def validate(data: pd.DataFrame, instrument: Instrument, settings: ValidationSet
             cols = [it.id for it in instrument.items if it.construct == c]
             scales.append(_scale_reliability(x[cols], c, "construct", settings.nan_policy))
         section["reliability"] = scales
-        om = omega(x, n_factors=3, nan_policy=settings.nan_policy)
-        section["omega"] = {"omega_h": om.omega_h, "omega_total": om.omega_total, "alpha": om.alpha,
-                            "n_factors": 3}
-        km, bt = kmo(x, nan_policy=settings.nan_policy), bartlett(x, nan_policy=settings.nan_policy)
-        section["kmo"] = {"overall": km.overall, "per_item": km.per_item,
-                          "verdict": "good" if km.overall >= 0.8 else "meets" if km.overall >= 0.6 else "below",
-                          "meaning": "Items share enough variance for factor analysis." if km.overall >= 0.6
-                          else "Items share too little variance for a stable factor analysis."}
-        section["bartlett"] = {"chi2": bt.chi2, "df": bt.df, "p": bt.p,
-                               "verdict": "meets" if bt.p < 0.05 else "below"}
-        pa = parallel_analysis(x, n_iter=settings.n_iter, seed=settings.seed, nan_policy=settings.nan_policy)
-        mp = velicer_map(x, nan_policy=settings.nan_policy)
-        section["parallel_analysis"] = {"n_factors": pa.n_factors, "eigenvalues": pa.eigenvalues,
-                                        "n_iter": pa.n_iter}
-        section["map"] = {"n_factors": mp.n_factors}
-        nf = max(1, int(pa.n_factors))
-        section["efa"] = _efa_summary(x, nf, settings.nan_policy)
+        try:
+            section.update(_factor_steps(x, settings))
+        except CoproError as exc:  # e.g. a singular correlation matrix in a small sample
+            section["factor_skipped"] = (
+                f"Factor analysis not estimable on this form (n = {n}, {k} items): {exc.message}"
+            )
         rating, why = _sample_rating(int(x.dropna().shape[0]), k)
         section["cfa_sample"] = {"rating": rating, "detail": why}
         if rating == "inadequate":
@@ -293,7 +321,7 @@ def _invariance(data: pd.DataFrame, ids: list[str], model: str) -> dict:
                 + ", ".join(f"{f} form has {counts.get(f, 0)} complete responses" for f in short)
                 + f" (each needs at least 5 x {k} = {5 * k})."}
     res = invariance(complete[ids + ["form"]].astype({i: "float64" for i in ids}), model, "form")
-    table = res.table if hasattr(res, "table") else res
+    table = res.table
     rows = jsonable(table)
     verdicts = []
     for step in ("metric", "scalar"):
@@ -367,11 +395,9 @@ def run_validation(input_path, out_dir: Path, *, instrument=None, fmt: str = "au
     """Read INPUT as ``copro score`` does, run the battery and write the JSON and HTML."""
     from .instrument import load_instrument
     from .responses import read_responses
-    from .scoring import keyed_items
 
     inst = load_instrument(instrument) if instrument else None
     responses = read_responses(input_path, instrument=inst, format=fmt, mapping=mapping)
-    inst = responses.instrument
-    keyed = keyed_items(responses)
-    result = validate(keyed, inst, ValidationSettings(min_responses=min_responses, n_iter=n_iter, seed=seed))
-    return write_validation(result, Path(out_dir), instrument=inst, input_hash=file_sha256(input_path))
+    result = validate(responses, ValidationSettings(min_responses=min_responses, n_iter=n_iter, seed=seed))
+    return write_validation(result, Path(out_dir), instrument=responses.instrument,
+                            input_hash=file_sha256(input_path))

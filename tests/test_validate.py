@@ -1,0 +1,117 @@
+"""`copro validate`: the battery on simulated data with a known nine-cell structure."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from copro_scale import load_instrument, read_responses
+from copro_scale.cli import main
+from copro_scale.psychometrics.cfa import parse_model
+from copro_scale.simulate import simulate
+from copro_scale.validate import ValidationSettings, cfa_models, validate
+
+INST = load_instrument()
+
+
+def test_competing_models_cover_every_item_once_per_factor_set():
+    models = cfa_models(INST)
+    assert set(models) == {"nine cells", "three faces", "three constructs", "bifactor (general + nine cells)"}
+    for name in ("nine cells", "three faces", "three constructs"):
+        rows = [r for r in parse_model(models[name]) if r["op"] == "=~"]
+        indicators = [r["rhs"] for r in rows]
+        assert sorted(indicators) == sorted(INST.item_ids), name
+    bif = [r for r in parse_model(models["bifactor (general + nine cells)"]) if r["op"] == "=~"]
+    assert sum(r["lhs"] == "General" for r in bif) == 36
+
+
+@pytest.fixture(scope="module")
+def battery():
+    # 80 teams x 10: 600 colleague responses (CFA adequate), 200 PSW (too few complete ones)
+    sim = simulate(80, 10, seed=7)
+    return validate(read_responses(sim.responses), ValidationSettings(n_iter=20, seed=1))
+
+
+def test_reliability_of_every_cell_face_and_construct(battery):
+    rel = battery["forms"]["colleague"]["reliability"]
+    assert [r["kind"] for r in rel].count("cell") == 9
+    assert [r["kind"] for r in rel].count("face") == 3
+    assert [r["kind"] for r in rel].count("construct") == 3
+    for r in rel:
+        assert 0.7 < r["alpha"] < 1 and r["alpha_ci"][0] < r["alpha"] < r["alpha_ci"][1]
+        assert r["verdict"] in {"meets", "caution"}
+        assert set(r["item_stats"]["columns"]) >= {"mean", "sd", "r_drop", "alpha_if_deleted"}
+
+
+def test_true_structure_wins_the_cfa_comparison(battery):
+    col = battery["forms"]["colleague"]
+    assert col["cfa_sample"]["rating"] in {"adequate", "very good"}
+    fits = {m["model"]: m for m in col["cfa"]}
+    assert all(m["converged"] for m in fits.values())
+    nine = fits["nine cells"]
+    # the simulator's structure is nine correlated cells: it should fit by every cut-off ...
+    assert nine["verdict"] == "meets", nine
+    # ... and beat the rival structures on BIC
+    assert nine["bic"] == min(m["bic"] for m in fits.values())
+    assert fits["three constructs"]["verdict"] == "below"
+
+
+def test_careless_responses_are_left_out_and_counted(battery):
+    s = battery["sample"]
+    assert s["flagged_careless_left_out"] > 0
+    assert s["analysed"] + s["flagged_careless_left_out"] + s["excluded"] == s["rows_read"] == 800
+
+
+def test_small_form_is_not_given_an_unstable_cfa(battery):
+    psw = battery["forms"]["psw"]
+    assert psw["cfa"] == [] and "COSMIN" in psw["cfa_skipped"]
+    assert "Invariance between forms not tested" in battery["invariance"]["skipped"]
+
+
+def test_kmo_parallel_analysis_and_efa(battery):
+    col = battery["forms"]["colleague"]
+    assert col["kmo"]["overall"] > 0.8 and col["bartlett"]["p"] < 0.05
+    assert col["parallel_analysis"]["n_factors"] >= 3
+    assert col["efa"]["n_factors"] == col["parallel_analysis"]["n_factors"]
+    assert len(col["efa"]["loadings"]["index"]) == 36
+
+
+def test_invariance_between_forms_holds_for_a_uniform_form_bias():
+    # the simulator shifts every colleague answer by the same amount: a latent mean difference,
+    # which scalar invariance absorbs (latent means are free after the first group)
+    sim = simulate(60, 10, seed=3, psw_share=0.5, missing_rate=0.0, straightline_rate=0.0)
+    out = validate(read_responses(sim.responses), ValidationSettings(n_iter=5))
+    inv = out["invariance"]
+    assert [s["step"] for s in inv["steps"]] == ["metric", "scalar"]
+    assert all(s["holds"] for s in inv["steps"]), inv["steps"]
+    assert inv["table"]["index"] == ["configural", "metric", "scalar"]
+
+
+def test_agreement_leaves_out_small_teams_and_names_none(tmp_path):
+    sim = simulate(10, 8, seed=9)
+    r = sim.responses
+    small = r["team"].unique()[:2]
+    keep = ~r["team"].isin(small) | r.groupby("team").cumcount().lt(3)
+    path = tmp_path / "r.csv"
+    r[keep].to_csv(path, index=False)
+    assert main(["validate", str(path), "-o", str(tmp_path / "out")]) == 0
+    doc = json.loads((tmp_path / "out" / "validation.json").read_text())
+    assert doc["agreement"]["teams_below_threshold"] == 2
+    assert doc["agreement"]["n_teams"] == 8
+    html = (tmp_path / "out" / "validation.html").read_text()
+    for team in r["team"].unique():
+        assert team not in html and team not in json.dumps(doc)
+    # self-contained: no script, no external resource
+    assert "<script" not in html.lower()
+    assert not re.search(r"""(src|href)=["']?https?:""", html)
+    assert doc["meta"]["instrument_version"] == INST.version and len(doc["meta"]["input_sha256"]) == 64
+
+
+def test_bad_input_is_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\x00\x01garbage")
+    assert main(["validate", str(bad), "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "bad.csv" in err and "\n" not in err and "Traceback" not in err
