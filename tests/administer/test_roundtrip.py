@@ -150,7 +150,7 @@ def test_surveyjs_ids_and_codes_are_the_readers(inst, form, tmp_path):
 
 
 def test_the_documented_walk_through_runs(tmp_path, capsys):
-    """docs/running-the-survey.md: export for LimeSurvey, then `copro score` the responses."""
+    """README, "Running the survey": export for LimeSurvey, then `copro score` the responses."""
     from copro_scale.cli import main
 
     assert main(["instrument", "export", "--format", "limesurvey", "--form", "psw",
