@@ -8,9 +8,10 @@ are written as numbers and never changed. Every stage that writes a CSV uses thi
 
 from __future__ import annotations
 
+import csv
 import sys
-from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import CoproError
@@ -41,8 +42,36 @@ def defuse(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(frame: pd.DataFrame, path, *, float_format: str | None = "%.4f", **kwargs) -> None:
-    """Write ``frame`` as UTF-8 CSV with formula-injection protection; ``path`` "-" is stdout.
+def _safe_text(value) -> str:
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def cell_text(column: pd.Series, float_format: str | None = "%.4f") -> np.ndarray:
+    """The CSV text of one column, formula-safe, formatting each *distinct* value once.
+
+    Examples
+    --------
+    >>> cell_text(pd.Series([1.5, None, 1.5])).tolist()
+    ['1.5000', '', '1.5000']
+    >>> cell_text(pd.Series(["=1", "a"])).tolist()
+    ["'=1", 'a']
+    """
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    if pd.api.types.is_float_dtype(column.dtype) and float_format:
+        text = [float_format % u for u in uniques]
+    elif pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
+        text = [str(u) for u in uniques]
+    else:
+        text = [_safe_text(u) for u in uniques]
+    return np.array(text + [""], dtype=object)[codes]
+
+
+def write_csv(frame: pd.DataFrame, path, *, float_format: str | None = "%.4f") -> None:
+    """Write ``frame`` as UTF-8 CSV, safe against formula injection; ``path`` "-" is stdout.
+
+    Each column's distinct values are formatted once and the rows are written by the C
+    ``csv`` writer, several times faster than ``DataFrame.to_csv`` on a million rows.
 
     Examples
     --------
@@ -52,11 +81,21 @@ def write_csv(frame: pd.DataFrame, path, *, float_format: str | None = "%.4f", *
     >>> buf.getvalue().splitlines()[1]
     "'@SUM(A1),1.5000"
     """
-    safe = defuse(frame)
-    target = sys.stdout if str(path) == "-" else path
-    try:
-        safe.to_csv(target, index=False, float_format=float_format, lineterminator="\n", **kwargs)
-    except OSError as exc:
-        raise CoproError(f"cannot write ({exc.strerror})", file=path) from None
-    if isinstance(target, (str, Path)):
-        return None
+    columns = [cell_text(frame[c], float_format) for c in frame.columns]
+    header = [_safe_text(c) for c in frame.columns]
+
+    def dump(fh):
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(zip(*columns))  # iterated in C: no Python code runs per row
+
+    if hasattr(path, "write"):
+        dump(path)
+    elif str(path) == "-":
+        dump(sys.stdout)
+    else:
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                dump(fh)
+        except OSError as exc:
+            raise CoproError(f"cannot write ({exc.strerror})", file=path) from None

@@ -124,12 +124,22 @@ def score(responses, min_items: float = 0.5, rescale: bool = False) -> pd.DataFr
     if not 0 < min_items <= 1:
         raise ValueError("min_items must be a share in (0, 1]")
     data, flags, inst = _parts(responses)
-    keyed = keyed_matrix(data, inst)
-    pos = {i: j for j, i in enumerate(inst.item_ids)}
+    top = inst.scale_min + inst.scale_max
     cells = {}
-    for c, f in ((c, f) for c in CONSTRUCTS for f in FACES):
-        idx = [pos[it.id] for it in inst.cell_items(c, f)]
-        cells[f"{c}.{f}"] = _mean_with_rule(keyed[:, idx], min_items)
+    n_answered = np.zeros(len(data), dtype=np.int16)
+    for c, f in ((c, f) for c in CONSTRUCTS for f in FACES):  # per column, vectorised over rows
+        its = inst.cell_items(c, f)
+        total = np.zeros(len(data), dtype=np.int16)
+        count = np.zeros(len(data), dtype=np.int16)
+        for it in its:
+            code = data[it.id].to_numpy(dtype="int16", na_value=0)
+            answered = code > 0
+            total += np.where(answered, top - code, 0) if it.reverse else code
+            count += answered
+        n_answered += count
+        need = max(1, int(np.ceil(min_items * len(its) - 1e-9)))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cells[f"{c}.{f}"] = np.where(count >= need, total / count, np.nan)
     grid = np.column_stack(list(cells.values())) if cells else np.empty((len(data), 0))
     names = list(cells)
     out = {c: data[c].to_numpy() for c in ID_COLUMNS}
@@ -142,7 +152,7 @@ def score(responses, min_items: float = 0.5, rescale: bool = False) -> pd.DataFr
     if rescale:
         for k in score_columns(inst):
             out[k] = (out[k] - inst.scale_min) / (inst.scale_max - inst.scale_min) * 100
-    out["n_answered"] = (~np.isnan(keyed)).sum(axis=1)
+    out["n_answered"] = n_answered
     for c in FLAG_COLUMNS:
         out[c] = (flags[c].to_numpy(dtype=bool) if flags is not None and c in flags
                   else np.zeros(len(data), dtype=bool))

@@ -27,10 +27,9 @@ def read(path, inst: Instrument, head: Head, *, encoding=None, **_) -> Raw:
         frame = read_excel(path)
     else:
         wanted = [c for c in head.header() if c in META or c in inst.item_ids]
-        text = {c: "str" for c in ("response_id", "team", "role", "form")}
-        try:
+        try:  # whole-number codes parse straight into Int8, the canonical item dtype
             frame = read_csv(path, head, usecols=wanted, encoding=encoding,
-                             dtype={**text, **{i: "float64" for i in inst.item_ids}})
+                             dtype={i: "Int8" for i in inst.item_ids})
         except TypeError:  # an item holds text: labels, junk or Excel-mangled numbers
             frame = read_csv(path, head, usecols=wanted, dtype="str", encoding=encoding)
     frame = drop_identifying(frame)

@@ -189,22 +189,47 @@ def to_choice(column: pd.Series, lookup: Mapping[str, str]) -> pd.Series:
     return pd.Series(mapped[codes], index=column.index)
 
 
+def _factorized(column: pd.Series, fn) -> pd.Series:
+    """Apply ``fn`` to each distinct value of ``column`` (missing stays <NA>), vectorised back."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    mapped = pd.array([fn(u) for u in uniques] + [None], dtype="string")
+    return pd.Series(mapped[codes], index=column.index)
+
+
+def _clean_text(value) -> str | None:
+    text = str(value).strip()
+    if isinstance(value, float) and text.endswith(".0"):  # 12.0 -> "12"
+        text = text[:-2]
+    return None if text.lower() in BLANKS else text
+
+
 def text_column(raw: pd.DataFrame, name: str) -> pd.Series:
-    """A metadata column as stripped strings (<NA> when absent or blank)."""
+    """A metadata column as stripped strings (<NA> when absent or blank).
+
+    Examples
+    --------
+    >>> text_column(pd.DataFrame({"team": [" Ward ", "", None, 12.0]}), "team").tolist()
+    ['Ward', <NA>, <NA>, '12']
+    """
     if name not in raw:
         return pd.Series(pd.NA, index=raw.index, dtype="string")
-    col = raw[name].astype("string").str.strip()
-    if pd.api.types.is_float_dtype(raw[name].dtype):  # 12.0 -> "12"
-        col = col.str.replace(r"\.0$", "", regex=True)
-    return col.mask(col.str.lower().isin(BLANKS))
+    return _factorized(raw[name], _clean_text)
 
 
 def number_column(raw: pd.DataFrame, name: str, dtype: str) -> pd.Series:
-    """A numeric metadata column; text that is no number becomes <NA>."""
+    """A numeric metadata column; text that is no number becomes <NA>.
+
+    Examples
+    --------
+    >>> number_column(pd.DataFrame({"m": ["12", "1,5", "x", None]}), "m", "Float64").tolist()
+    [12.0, 1.5, <NA>, <NA>]
+    """
     if name not in raw:
         return pd.Series(pd.NA, index=raw.index, dtype=dtype)
     col = raw[name]
-    if not pd.api.types.is_numeric_dtype(col.dtype):
+    if pd.api.types.is_integer_dtype(col.dtype) and dtype == "Int64":
+        return col.astype("Int64")
+    if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
         col = pd.to_numeric(col.astype("string").str.strip().str.replace(",", ".", regex=False),
                             errors="coerce")
     col = col.astype("Float64")
@@ -230,6 +255,73 @@ def hash_ids(ids: pd.Series, salt: str) -> pd.Series:
 def new_salt() -> str:
     """A random salt for one run (32 hex digits)."""
     return secrets.token_hex(16)
+
+
+# -- items: codes, checks and flags, one column at a time (vectorised over respondents) --------
+BAD_CODE = 1000  # a number that is not a whole code in range (kept aside, never clipped)
+
+
+def _column_codes(column: pd.Series, lookup: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(codes as int16, missing mask, value as read) of one item column.
+
+    Whole numbers come back as codes; other numbers as :data:`BAD_CODE` (their value in the
+    third array, for the log); unrecognised text as :data:`UNKNOWN_LABEL`.
+    """
+    dtype = column.dtype
+    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        missing = column.isna().to_numpy()
+        wide = column.to_numpy(dtype="int64", na_value=0)
+        inside = (wide > -BAD_CODE) & (wide < BAD_CODE)
+        codes = np.where(inside, wide, BAD_CODE).astype(np.int16)
+        return codes, missing, wide
+    values = to_codes(column, lookup)
+    missing = np.isnan(values)
+    unknown = values == UNKNOWN_LABEL
+    whole = (values == np.round(values)) & (np.abs(values) < BAD_CODE)
+    codes = np.where(missing, 0, np.where(unknown, int(UNKNOWN_LABEL), np.where(whole, values, BAD_CODE)))
+    return codes.astype(np.int16), missing, values
+
+
+class _ItemChecks:
+    """Running per-respondent results while the item columns are visited one by one."""
+
+    def __init__(self, n: int, k: int):
+        self.codes = np.zeros((n, k), dtype=np.int8, order="F")  # 0 = no answer
+        self.first_bad = np.full(n, -1, dtype=np.int16)
+        self.bad_value = np.zeros(n)
+        self.first_unknown = np.full(n, -1, dtype=np.int16)
+        self.answered = np.zeros(n, dtype=np.int16)
+
+
+def check_items(raw: pd.DataFrame, inst: Instrument, colleague: np.ndarray,
+                lookup: Mapping[str, float]) -> _ItemChecks:
+    """Codes of every item column with the first out-of-range and unknown answer of each row.
+
+    Don't-know (the instrument's code) is missing on a form that offers it and out of range
+    elsewhere; nothing is clipped or rounded.
+    """
+    n, k = len(raw), len(inst.item_ids)
+    res = _ItemChecks(n, k)
+    valid = np.zeros(2 * BAD_CODE + 1, dtype=bool)
+    valid[np.array(inst.codes) + BAD_CODE] = True
+    dk = inst.dont_know.code
+    for j, item in enumerate(inst.item_ids):
+        codes, missing, value = _column_codes(raw[item], lookup)
+        unknown = codes == int(UNKNOWN_LABEL)
+        ok = valid[np.clip(codes, -BAD_CODE, BAD_CODE) + BAD_CODE]
+        dont_know = (codes == dk) & colleague
+        bad = ~(ok | missing | unknown | dont_know)
+        keep = ok & ~missing
+        res.codes[:, j] = np.where(keep, codes, 0)
+        res.answered += keep
+        new_bad = bad & (res.first_bad < 0)
+        if new_bad.any():
+            res.first_bad[new_bad] = j
+            res.bad_value[new_bad] = np.asarray(value, dtype="float64")[new_bad]
+        new_unknown = unknown & (res.first_unknown < 0)
+        if new_unknown.any():
+            res.first_unknown[new_unknown] = j
+    return res
 
 
 # -- the shared finishing step ---------------------------------------------------------------
@@ -271,17 +363,29 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, fmt: str,
     >>> r.accounting()
     'rows read 2 = scored 1 + excluded 1 (missing_team: 1)'
     """
+    if ids not in ("keep", "hash", "sequence"):
+        raise ValueError("ids must be 'keep', 'hash' or 'sequence'")
+    if ids == "hash" and not salt:
+        raise ValueError("ids='hash' needs a salt")
+    items = inst.item_ids
+    absent = [i for i in items if i not in raw]
+    if absent:
+        raise CoproError(f"wrong instrument? {len(absent)} of {len(items)} items have no "
+                         f"column (first: {absent[0]})", file=source, column=absent[0])
     raw = raw.reset_index(drop=True)
     n = len(raw)
     rows = raw["_row"].to_numpy(dtype="int64") if "_row" in raw else np.arange(2, n + 2)
+    free = np.ones(n, dtype=bool)  # rows with no reason yet
     reason = np.full(n, None, dtype=object)
-    detail = np.full(n, "", dtype=object)
+    detail = np.full(n, None, dtype=object)
 
     def mark(mask, code, text):
-        """Give rows still unmarked in ``mask`` a reason (first reason wins)."""
-        mask = np.asarray(mask, dtype=bool) & pd.isna(reason)
-        reason[mask] = code
-        detail[mask] = text if isinstance(text, str) else np.asarray(text, dtype=object)[mask]
+        """Give rows still free in ``mask`` a reason (the first reason found wins)."""
+        mask = np.asarray(mask, dtype=bool) & free
+        if mask.any():
+            reason[mask] = code
+            detail[mask] = text if isinstance(text, str) else np.asarray(text, dtype=object)[mask]
+            free[mask] = False
 
     for flag, code, text in (("_preview", "preview", "survey preview (Status 1)"),
                              ("_unfinished", "unfinished", "response not finished")):
@@ -294,114 +398,108 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, fmt: str,
     role_lk = choice_lookup(dict(inst.roles))
     for text_, code in (roles or {}).items():
         role_lk[norm_text(text_)] = code
-    role_raw = text_column(raw, "role")
+    role_raw = raw["role"] if "role" in raw else pd.Series(pd.NA, index=raw.index, dtype="string")
     role = to_choice(role_raw, role_lk)
+    role_blank = text_column(raw, "role").isna().to_numpy()
     form_of_role = role.map({r: inst.form_for_role(r) for r in inst.roles}).astype("string")
     if "form" in raw:
         form_lk = choice_lookup({f: f for f in inst.forms}, {f.id: f.title for f in inst.forms.values()})
-        form_raw = text_column(raw, "form")
-        form = to_choice(form_raw, form_lk).fillna(form_of_role.where(form_raw.isna()))
-        mark((form.isna() & form_raw.notna()).to_numpy(), "unknown_form",
+        form_given = text_column(raw, "form").notna()
+        form = to_choice(raw["form"], form_lk)
+        mark((form.isna() & form_given).to_numpy(), "unknown_form",
              "column 'form' is not psw or colleague")
+        form = form.fillna(form_of_role.where(~form_given))
     else:
         form = form_of_role
     mark(role.isna().to_numpy(), "unknown_role",
-         np.where(role_raw.isna(), "column 'role' is blank", "column 'role' is no known role"))
+         np.where(role_blank, "column 'role' is blank", "column 'role' is no known role"))
     clash = (role.notna() & form.notna() & (form != form_of_role)).fillna(False).to_numpy(dtype=bool)
     mark(clash, "unknown_role", "column 'role' does not answer this form")
     mark(form.isna().to_numpy(), "unknown_form", "form unknown (no 'form' column and no role)")
 
     # items -----------------------------------------------------------------------------------------
-    items = inst.item_ids
-    missing_items = [i for i in items if i not in raw]
-    if missing_items:
-        raise CoproError(f"wrong instrument? {len(missing_items)} of {len(items)} items have no "
-                         f"column (first: {missing_items[0]})", file=source, column=missing_items[0])
-    lookup = label_lookup(inst, labels)
-    vals = np.column_stack([to_codes(raw[i], lookup) for i in items]) if n else np.empty((0, len(items)))
-    colleague = (form == "colleague").fillna(False).to_numpy(dtype=bool)[:, None]
-    dk_ok = colleague & (vals == inst.dont_know.code)
-    vals[dk_ok] = np.nan
-    unknown = vals == UNKNOWN_LABEL
-    valid = np.isnan(vals) | np.isin(vals, inst.codes)
-    bad = ~valid & ~unknown
+    colleague = (form == "colleague").fillna(False).to_numpy(dtype=bool)
+    checks = check_items(raw, inst, colleague, label_lookup(inst, labels))
     names = np.array(items, dtype=object)
-    for mask, code, what in ((bad, "out_of_range", "value outside {}-{}".format(inst.scale_min, inst.scale_max)),
-                             (unknown, "unknown_label", "answer text is no scale label")):
-        any_ = mask.any(axis=1)
-        if any_.any():
-            first = mask.argmax(axis=1)
-            text = "column '" + names[first] + "': " + what
-            if code == "out_of_range":  # a code is not personal; text might be, so it is not shown
-                text = text + " (" + pd.Series(vals[np.arange(n), first]).map("{:g}".format).to_numpy(dtype=object) + ")"
-            mark(any_, code, text)
-    vals[unknown | bad] = np.nan
-    answered = (~np.isnan(vals)).sum(axis=1)
-    mark(answered == 0, "no_answers", "no item answered")
+    bad_rows = checks.first_bad >= 0
+    if bad_rows.any():
+        where = np.flatnonzero(bad_rows)
+        text = np.full(n, None, dtype=object)
+        values = pd.Series(checks.bad_value[where]).map("{:g}".format).to_numpy(dtype=object)
+        text[where] = ("column '" + names[checks.first_bad[where]] + "': value outside "
+                       f"{inst.scale_min}-{inst.scale_max} (" + values + ")")
+        mark(bad_rows, "out_of_range", text)
+    unknown_rows = checks.first_unknown >= 0
+    if unknown_rows.any():  # the answer text itself is not logged: it might be personal
+        text = np.full(n, None, dtype=object)
+        text[unknown_rows] = ("column '" + names[checks.first_unknown[unknown_rows]]
+                              + "': answer text is no scale label")
+        mark(unknown_rows, "unknown_label", text)
+    mark(checks.answered == 0, "no_answers", "no item answered")
 
     # ids and duplicates ------------------------------------------------------------------------------
-    rid = text_column(raw, "response_id")
-    rid = rid.fillna(pd.Series("row" + pd.Series(rows).astype(str), dtype="string"))
-    ok = pd.isna(reason)
-    dup = np.zeros(n, dtype=bool)
-    if ok.any():
-        kept_ids = rid[ok]
+    if "response_id" in raw:
+        rid = raw["response_id"].astype("str")
+        blank = raw["response_id"].isna().to_numpy()
+    else:
+        rid = pd.Series("", index=raw.index, dtype="str")
+        blank = np.ones(n, dtype=bool)
+    if blank.any():
+        rid = rid.copy()
+        rid[blank] = "row" + pd.Series(rows[blank]).astype(str).to_numpy()
+    if free.any():
+        kept_ids = rid[free]
         d = kept_ids.duplicated(keep="last")
         if d.any():
-            last_row = pd.Series(rows[ok], index=kept_ids.index).groupby(kept_ids).transform("last")
+            last_row = pd.Series(rows[free], index=kept_ids.index).groupby(kept_ids).transform("last")
+            dup = np.zeros(n, dtype=bool)
             dup[d[d].index.to_numpy()] = True
-            mark(dup, "duplicate_id", ("response id repeated; the last complete one, row "
-                                       + last_row.astype(str) + ", is kept").reindex(range(n)).to_numpy(dtype=object))
+            text = np.full(n, None, dtype=object)
+            text[dup] = ("response id repeated; the last complete one, row "
+                         + last_row[d].astype(str) + ", is kept").to_numpy(dtype=object)
+            mark(dup, "duplicate_id", text)
     if ids == "hash":
-        if not salt:
-            raise ValueError("ids='hash' needs a salt")
         rid = hash_ids(rid, salt)
     elif ids == "sequence":
-        rid = pd.Series("r" + pd.Series(np.arange(1, n + 1)).astype(str), dtype="string")
-    elif ids != "keep":
-        raise ValueError("ids must be 'keep', 'hash' or 'sequence'")
+        rid = "r" + pd.Series(np.arange(1, n + 1)).astype(str)
 
     # the canonical table --------------------------------------------------------------------------
-    data = pd.DataFrame({
-        "response_id": rid.astype("string").to_numpy(dtype=object),
-        "team": team.to_numpy(dtype=object),
-        "role": role.to_numpy(dtype=object),
-        "form": form.to_numpy(dtype=object),
-        "months_in_role": number_column(raw, "months_in_role", "Int64").to_numpy(),
-    })
-    data["months_in_role"] = data["months_in_role"].astype("Int64")
+    meta = {"response_id": rid.astype("str").to_numpy(), "team": team.astype("str").to_numpy(),
+            "role": role.astype("str").to_numpy(), "form": form.astype("str").to_numpy(),
+            "months_in_role": number_column(raw, "months_in_role", "Int64").array}
     if "duration_s" in raw:
-        data["duration_s"] = number_column(raw, "duration_s", "Float64").astype("float64").to_numpy()
-    safe = np.where(np.isnan(vals), 0, vals).astype("int8")
-    item_df = pd.DataFrame({i: pd.arrays.IntegerArray(safe[:, j], np.isnan(vals[:, j]))
-                            for j, i in enumerate(items)})
-    data = pd.concat([data, item_df], axis=1)
+        meta["duration_s"] = number_column(raw, "duration_s", "Float64").to_numpy(
+            dtype="float64", na_value=np.nan)
+    codes = checks.codes
+    items_df = {i: pd.arrays.IntegerArray(codes[:, j], codes[:, j] == 0) for j, i in enumerate(items)}
+    data = pd.DataFrame({**meta, **items_df})
+    for c in META_COLUMNS[:4]:
+        data[c] = data[c].astype("str")
 
-    flags = careless_flags(vals, inst, data.get("duration_s"), keep=pd.isna(reason))
+    flags = careless_flags(codes, inst, meta.get("duration_s"), keep=free)
     if drop_flagged:
         any_flag = flags.any(axis=1).to_numpy()
         text = pd.Series("careless:", index=flags.index)
         for c in FLAG_COLUMNS:
             text = text + np.where(flags[c], " " + c, "")
         mark(any_flag, "flagged", text.to_numpy(dtype=object))
-    keep = pd.isna(reason)
+    out = ~free
     excl = pd.DataFrame({
-        "source_row": rows[~keep],
-        "response_id": data["response_id"].to_numpy(dtype=object)[~keep],
-        "reason": reason[~keep].astype(str) if (~keep).any() else np.array([], dtype=object),
-        "detail": detail[~keep],
+        "source_row": rows[out],
+        "response_id": data["response_id"].to_numpy()[out],
+        "reason": reason[out].astype(str) if out.any() else np.array([], dtype=object),
+        "detail": detail[out],
     }, columns=list(EXCLUSION_COLUMNS))
-    data = data[keep].reset_index(drop=True)
-    for c in META_COLUMNS[:4]:
-        data[c] = data[c].astype(str)
-    return Responses(data=data, exclusions=excl.reset_index(drop=True),
-                     flags=flags[keep].reset_index(drop=True), source=str(source), format=fmt,
+    if out.any():
+        data = data[free].reset_index(drop=True)
+        flags = flags[free].reset_index(drop=True)
+    return Responses(data=data, exclusions=excl, flags=flags, source=str(source), format=fmt,
                      n_read=n, instrument=inst)
 
 
-def careless_flags(vals: np.ndarray, inst: Instrument, duration: pd.Series | None = None, *,
+def careless_flags(codes: np.ndarray, inst: Instrument, duration=None, *,
                    keep: np.ndarray | None = None) -> pd.DataFrame:
-    """Careless-response flags on a respondent x item matrix of raw codes (NaN = no answer).
+    """Careless-response flags on a respondent x item matrix of codes (0 or NaN = no answer).
 
     - ``straightline``: at least :data:`MIN_STRAIGHTLINE_ITEMS` answers, all the same code,
       across both forward- and reverse-keyed items (a contradiction unless the answers are
@@ -419,29 +517,37 @@ def careless_flags(vals: np.ndarray, inst: Instrument, duration: pd.Series | Non
     >>> careless_flags(v, inst)["straightline"].tolist()
     [True, False]
     """
-    n, k = vals.shape
-    rev = np.array([it.reverse for it in inst.items])
-    answered = ~np.isnan(vals)
-    with np.errstate(all="ignore"):
-        lo = np.where(answered, vals, np.inf).min(axis=1)
-        hi = np.where(answered, vals, -np.inf).max(axis=1)
-    both = (answered & rev).any(axis=1) & (answered & ~rev).any(axis=1)
-    straight = (answered.sum(axis=1) >= MIN_STRAIGHTLINE_ITEMS) & (lo == hi) & both
-    run = np.zeros(n, dtype=np.int32)
-    best = np.zeros(n, dtype=np.int32)
-    prev = np.full(n, np.nan)
-    for j in range(k):  # over items, vectorised over respondents
-        same = answered[:, j] & (vals[:, j] == prev)
-        run = np.where(same, run + 1, answered[:, j].astype(np.int32))
-        best = np.maximum(best, run)
-        prev = vals[:, j]
+    codes = np.nan_to_num(np.asarray(codes, dtype="float64"), nan=0).astype(np.int8) \
+        if np.asarray(codes).dtype.kind == "f" else np.asarray(codes)
+    n, k = codes.shape
+    lo = np.full(n, 127, dtype=np.int8)
+    hi = np.zeros(n, dtype=np.int8)
+    fwd = np.zeros(n, dtype=bool)
+    rev = np.zeros(n, dtype=bool)
+    count = np.zeros(n, dtype=np.int16)
+    run = np.zeros(n, dtype=np.int16)
+    best = np.zeros(n, dtype=np.int16)
+    prev = np.zeros(n, dtype=np.int8)
+    for j, it in enumerate(inst.items):  # over items, vectorised over respondents
+        c = codes[:, j]
+        ans = c > 0
+        np.minimum(lo, np.where(ans, c, 127), out=lo)
+        np.maximum(hi, c, out=hi)
+        if it.reverse:
+            rev |= ans
+        else:
+            fwd |= ans
+        count += ans
+        run = np.where(ans & (c == prev), run + 1, ans.astype(np.int16))
+        np.maximum(best, run, out=best)
+        prev = c
+    straight = (count >= MIN_STRAIGHTLINE_ITEMS) & (lo == hi) & fwd & rev
     longstring = best >= int(np.ceil(LONGSTRING_SHARE * k))
     speeder = np.zeros(n, dtype=bool)
     if duration is not None:
         d = pd.Series(duration).to_numpy(dtype="float64", na_value=np.nan)
         ref = d[keep] if keep is not None else d
         if np.isfinite(ref).any():
-            med = np.nanmedian(ref)
-            speeder = np.isfinite(d) & (d < SPEEDER_SHARE * med)
+            speeder = np.isfinite(d) & (d < SPEEDER_SHARE * np.nanmedian(ref))
     return pd.DataFrame({"straightline": straight, "longstring": longstring, "speeder": speeder},
                         columns=list(FLAG_COLUMNS))
