@@ -28,6 +28,11 @@ def run_demo(out: Path, *, seed: int = 2026, n_teams: int = 12, per_team: int = 
     written["responses"] = out / "responses.csv"
     written["truth"] = out / "truth.csv"
     write_simulation(sim, written["responses"], written["truth"])
+    from . import read_responses, score  # the scoring stage: scores and the exclusion log
+    from .csvsafe import write_csv
+    scored = read_responses(written["responses"], inst)
+    write_csv(score(scored), written.setdefault("scores", out / "scores.csv"))
+    write_csv(scored.exclusions, written.setdefault("exclusions", out / "exclusions.csv"))
     from .reports import run_report  # classification, privacy and the HTML team reports
     written["reports"] = run_report(written["responses"], out / "reports", seed=seed)["index"]
 
