@@ -28,8 +28,8 @@ def read(path, inst: Instrument, head: Head, *, encoding=None, **_) -> Raw:
     else:
         wanted = [c for c in head.header() if c in META or c in inst.item_ids]
         try:  # whole-number codes parse straight into Int8, the canonical item dtype
-            frame = read_csv(path, head, usecols=wanted, encoding=encoding,
-                             dtype={i: "Int8" for i in inst.item_ids})
+            frame = read_csv(path, head, encoding=encoding,
+                             dtype={i: "Int8" for i in inst.item_ids if i in wanted})
         except TypeError:  # an item holds text: labels, junk or Excel-mangled numbers
             frame = read_csv(path, head, usecols=wanted, dtype="str", encoding=encoding)
     frame = drop_identifying(frame)

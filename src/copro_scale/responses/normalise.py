@@ -164,6 +164,46 @@ def choice_lookup(pairs: Mapping[str, str], *more: Mapping[str, str]) -> dict[st
     return out
 
 
+class Distinct:
+    """A column as (codes, distinct values): work once per distinct value, take back per row.
+
+    Examples
+    --------
+    >>> d = Distinct(pd.Series(["a", None, "a", "b"]))
+    >>> d.map(str.upper).tolist()
+    ['A', None, 'A', 'B']
+    """
+
+    def __init__(self, column: pd.Series):
+        self.codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        self.uniques = list(uniques)
+
+    def map(self, fn, missing=None, dtype=object) -> np.ndarray:
+        """``fn`` of each distinct value, one entry per row (``missing`` where the row is NA)."""
+        return np.array([fn(u) for u in self.uniques] + [missing], dtype=dtype)[self.codes]
+
+
+def choice_of(text: str | None, lookup: Mapping[str, str]) -> str | None:
+    """The code a role or form text stands for, or None.
+
+    Examples
+    --------
+    >>> choice_of("2 - PSW", {"psw": "psw"})
+    'psw'
+    """
+    if text is None:
+        return None
+    t = norm_text(text)
+    if t in lookup:
+        return lookup[t]
+    m = _PREFIXED.match(t)
+    if m and m.group(2) in lookup:
+        return lookup[m.group(2)]
+    if t.endswith(".0") and t[:-2] in lookup:  # Excel turned a numeric code into a float
+        return lookup[t[:-2]]
+    return None
+
+
 def to_choice(column: pd.Series, lookup: Mapping[str, str]) -> pd.Series:
     """Map a column of codes or labels to codes; unknown text and blanks become <NA>.
 
@@ -172,28 +212,8 @@ def to_choice(column: pd.Series, lookup: Mapping[str, str]) -> pd.Series:
     >>> to_choice(pd.Series(["PSW ", "2 - psw", "nurse"]), {"psw": "psw"}).tolist()
     ['psw', 'psw', <NA>]
     """
-    codes, uniques = pd.factorize(column.astype("string"), use_na_sentinel=True)
-
-    def one(u):
-        t = norm_text(u)
-        if t in lookup:
-            return lookup[t]
-        m = _PREFIXED.match(t) or None
-        if m and m.group(2) in lookup:
-            return lookup[m.group(2)]
-        if t.endswith(".0") and t[:-2] in lookup:  # Excel turned a numeric code into a float
-            return lookup[t[:-2]]
-        return None
-
-    mapped = pd.array([one(u) for u in uniques] + [None], dtype="string")
-    return pd.Series(mapped[codes], index=column.index)
-
-
-def _factorized(column: pd.Series, fn) -> pd.Series:
-    """Apply ``fn`` to each distinct value of ``column`` (missing stays <NA>), vectorised back."""
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    mapped = pd.array([fn(u) for u in uniques] + [None], dtype="string")
-    return pd.Series(mapped[codes], index=column.index)
+    out = Distinct(column).map(lambda u: choice_of(_clean_text(u), lookup))
+    return pd.Series(pd.array(out, dtype="string"), index=column.index)
 
 
 def _clean_text(value) -> str | None:
@@ -213,7 +233,7 @@ def text_column(raw: pd.DataFrame, name: str) -> pd.Series:
     """
     if name not in raw:
         return pd.Series(pd.NA, index=raw.index, dtype="string")
-    return _factorized(raw[name], _clean_text)
+    return pd.Series(pd.array(Distinct(raw[name]).map(_clean_text), dtype="string"), index=raw.index)
 
 
 def number_column(raw: pd.DataFrame, name: str, dtype: str) -> pd.Series:
@@ -305,8 +325,23 @@ def check_items(raw: pd.DataFrame, inst: Instrument, colleague: np.ndarray,
     valid = np.zeros(2 * BAD_CODE + 1, dtype=bool)
     valid[np.array(inst.codes) + BAD_CODE] = True
     dk = inst.dont_know.code
+    small = np.zeros(256, dtype=bool)  # the same table for int8 codes, indexed as uint8
+    small[np.array(inst.codes, dtype=np.int8).view(np.uint8)] = True
     for j, item in enumerate(inst.item_ids):
-        codes, missing, value = _column_codes(raw[item], lookup)
+        column = raw[item]
+        if column.dtype == "Int8":  # the canonical fast path: no widening, one table look-up
+            data = column.to_numpy(dtype="int8", na_value=0)
+            missing = column.isna().to_numpy()
+            ok = small[data.view(np.uint8)] & ~missing
+            bad = ~(ok | missing | ((data == dk) & colleague))
+            res.codes[:, j] = np.where(ok, data, 0)
+            res.answered += ok
+            if bad.any():
+                new_bad = bad & (res.first_bad < 0)
+                res.first_bad[new_bad] = j
+                res.bad_value[new_bad] = data[new_bad]
+            continue
+        codes, missing, value = _column_codes(column, lookup)
         unknown = codes == int(UNKNOWN_LABEL)
         ok = valid[np.clip(codes, -BAD_CODE, BAD_CODE) + BAD_CODE]
         dont_know = (codes == dk) & colleague
@@ -392,33 +427,43 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, fmt: str,
         if flag in raw:
             mark(raw[flag].fillna(False).to_numpy(dtype=bool), code, text)
 
-    # respondent fields -------------------------------------------------------------------------
-    team = text_column(raw, "team")
-    mark(team.isna().to_numpy(), "missing_team", "column 'team' is blank")
+    # respondent fields (worked out once per distinct value) -----------------------------------
+    def field(name):
+        return Distinct(raw[name] if name in raw else pd.Series(pd.NA, index=raw.index))
+
+    form_ids = list(inst.forms)
+    team = field("team").map(_clean_text)
+    mark(pd.isna(team), "missing_team", "column 'team' is blank")
     role_lk = choice_lookup(dict(inst.roles))
     for text_, code in (roles or {}).items():
         role_lk[norm_text(text_)] = code
-    role_raw = raw["role"] if "role" in raw else pd.Series(pd.NA, index=raw.index, dtype="string")
-    role = to_choice(role_raw, role_lk)
-    role_blank = text_column(raw, "role").isna().to_numpy()
-    form_of_role = role.map({r: inst.form_for_role(r) for r in inst.roles}).astype("string")
+    role_form = {r: form_ids.index(inst.form_for_role(r)) for r in inst.roles}
+    role_d = field("role")
+    role_code = [choice_of(_clean_text(u), role_lk) for u in role_d.uniques]
+    role = np.array(role_code + [None], dtype=object)[role_d.codes]
+    role_none = np.array([c is None for c in role_code] + [True])[role_d.codes]
+    role_blank = np.array([_clean_text(u) is None for u in role_d.uniques] + [True])[role_d.codes]
+    form_of_role = np.array([role_form.get(c, -1) for c in role_code] + [-1], dtype=np.int8)[role_d.codes]
     if "form" in raw:
         form_lk = choice_lookup({f: f for f in inst.forms}, {f.id: f.title for f in inst.forms.values()})
-        form_given = text_column(raw, "form").notna()
-        form = to_choice(raw["form"], form_lk)
-        mark((form.isna() & form_given).to_numpy(), "unknown_form",
-             "column 'form' is not psw or colleague")
-        form = form.fillna(form_of_role.where(~form_given))
+        form_d = field("form")
+        given = form_d.map(lambda u: _clean_text(u) is not None, missing=False, dtype=bool)
+        form_idx = form_d.map(lambda u: form_ids.index(f) if (f := choice_of(_clean_text(u), form_lk))
+                              else -1, missing=-1, dtype=np.int8)
+        mark(given & (form_idx < 0), "unknown_form", "column 'form' is not psw or colleague")
+        clash = given & (form_idx >= 0) & (form_of_role >= 0) & (form_idx != form_of_role)
+        form_idx = np.where(given, form_idx, form_of_role)
     else:
-        form = form_of_role
-    mark(role.isna().to_numpy(), "unknown_role",
-         np.where(role_blank, "column 'role' is blank", "column 'role' is no known role"))
-    clash = (role.notna() & form.notna() & (form != form_of_role)).fillna(False).to_numpy(dtype=bool)
+        form_idx, clash = form_of_role, np.zeros(n, dtype=bool)
+    if role_none.any():
+        mark(role_none, "unknown_role",
+             np.where(role_blank, "column 'role' is blank", "column 'role' is no known role"))
     mark(clash, "unknown_role", "column 'role' does not answer this form")
-    mark(form.isna().to_numpy(), "unknown_form", "form unknown (no 'form' column and no role)")
+    mark(form_idx < 0, "unknown_form", "form unknown (no 'form' column and no role)")
+    form = np.array(form_ids + [None], dtype=object)[form_idx]  # -1 picks None
 
     # items -----------------------------------------------------------------------------------------
-    colleague = (form == "colleague").fillna(False).to_numpy(dtype=bool)
+    colleague = form_idx == list(inst.forms).index("colleague")
     checks = check_items(raw, inst, colleague, label_lookup(inst, labels))
     names = np.array(items, dtype=object)
     bad_rows = checks.first_bad >= 0
@@ -464,8 +509,7 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, fmt: str,
         rid = "r" + pd.Series(np.arange(1, n + 1)).astype(str)
 
     # the canonical table --------------------------------------------------------------------------
-    meta = {"response_id": rid.astype("str").to_numpy(), "team": team.astype("str").to_numpy(),
-            "role": role.astype("str").to_numpy(), "form": form.astype("str").to_numpy(),
+    meta = {"response_id": rid.to_numpy(), "team": team, "role": role, "form": form,
             "months_in_role": number_column(raw, "months_in_role", "Int64").array}
     if "duration_s" in raw:
         meta["duration_s"] = number_column(raw, "duration_s", "Float64").to_numpy(

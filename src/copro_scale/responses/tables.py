@@ -182,7 +182,10 @@ def _check_last_line(path: Path, enc: str, sep: str, n_fields: int | None, last_
     last = lines[-1].decode(enc.replace("-sig", ""), errors="replace")
     if last.count('"') % 2:  # inside a quoted field: let pandas judge
         return
-    fields = next(csv.reader([last], delimiter=sep), [])
+    try:
+        fields = next(csv.reader([last.replace("\r", "")], delimiter=sep), [])
+    except csv.Error:  # a stray control character: not a truncation question
+        return
     if 1 < len(fields) < n_fields or (len(fields) == 1 and n_fields > 1 and fields[0].strip()):
         raise CoproError(f"looks truncated: the last row has {len(fields)} of {n_fields} columns",
                          file=path, row=last_row)
