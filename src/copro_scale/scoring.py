@@ -70,13 +70,19 @@ def keyed_items(responses) -> pd.DataFrame:
     return pd.concat([data[list(ID_COLUMNS)], out], axis=1)
 
 
-def _mean_with_rule(block: np.ndarray, min_share: float) -> np.ndarray:
-    """Row means of the non-missing entries; NaN when fewer than ``min_share`` of them exist."""
-    count = (~np.isnan(block)).sum(axis=1)
-    total = np.where(np.isnan(block), 0.0, block).sum(axis=1)
-    need = max(1, int(np.ceil(min_share * block.shape[1] - 1e-9)))
+def _mean_with_rule(columns: list[np.ndarray], min_share: float, out: np.ndarray) -> None:
+    """Into ``out``: row means of the non-missing entries of ``columns`` (1-D arrays), NaN when
+    fewer than ``min_share`` of them exist. Loops over the few columns, not over rows."""
+    total = np.zeros(len(out))
+    count = np.zeros(len(out), dtype=np.int16)
+    for col in columns:
+        present = ~np.isnan(col)
+        total += np.where(present, col, 0.0)
+        count += present
+    need = max(1, int(np.ceil(min_share * len(columns) - 1e-9)))
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count >= need, total / np.maximum(count, 1), np.nan)
+        np.divide(total, count, out=out)
+    out[count < need] = np.nan
 
 
 def score_columns(inst: Instrument) -> list[str]:
@@ -125,12 +131,15 @@ def score(responses, min_items: float = 0.5, rescale: bool = False) -> pd.DataFr
         raise ValueError("min_items must be a share in (0, 1]")
     data, flags, inst = _parts(responses)
     top = inst.scale_min + inst.scale_max
-    cells = {}
-    n_answered = np.zeros(len(data), dtype=np.int16)
-    for c, f in ((c, f) for c in CONSTRUCTS for f in FACES):  # per column, vectorised over rows
+    n = len(data)
+    names = score_columns(inst)
+    grid = np.empty((n, len(names)), order="F")  # one block: the DataFrame takes it uncopied
+    col = {name: grid[:, j] for j, name in enumerate(names)}
+    n_answered = np.zeros(n, dtype=np.int16)
+    for c, f in ((c, f) for c in CONSTRUCTS for f in FACES):  # per item column, over all rows
         its = inst.cell_items(c, f)
-        total = np.zeros(len(data), dtype=np.int16)
-        count = np.zeros(len(data), dtype=np.int16)
+        total = np.zeros(n, dtype=np.int16)
+        count = np.zeros(n, dtype=np.int16)
         for it in its:
             code = data[it.id].to_numpy(dtype="int16", na_value=0)
             answered = code > 0
@@ -139,24 +148,24 @@ def score(responses, min_items: float = 0.5, rescale: bool = False) -> pd.DataFr
         n_answered += count
         need = max(1, int(np.ceil(min_items * len(its) - 1e-9)))
         with np.errstate(invalid="ignore", divide="ignore"):
-            cells[f"{c}.{f}"] = np.where(count >= need, total / count, np.nan)
-    grid = np.column_stack(list(cells.values())) if cells else np.empty((len(data), 0))
-    names = list(cells)
-    out = {c: data[c].to_numpy() for c in ID_COLUMNS}
-    out.update(cells)
+            np.divide(total, count, out=col[f"{c}.{f}"])
+        col[f"{c}.{f}"][count < need] = np.nan
     for f in FACES:
-        out[f] = _mean_with_rule(grid[:, [names.index(f"{c}.{f}") for c in CONSTRUCTS]], min_items)
+        _mean_with_rule([col[f"{c}.{f}"] for c in CONSTRUCTS], min_items, col[f])
     for c in CONSTRUCTS:
-        out[c] = _mean_with_rule(grid[:, [names.index(f"{c}.{f}") for f in FACES]], min_items)
-    out["overall"] = _mean_with_rule(grid, min_items)
+        _mean_with_rule([col[f"{c}.{f}"] for f in FACES], min_items, col[c])
+    _mean_with_rule([col[cell] for cell in inst.cells], min_items, col["overall"])
     if rescale:
-        for k in score_columns(inst):
-            out[k] = (out[k] - inst.scale_min) / (inst.scale_max - inst.scale_min) * 100
+        grid -= inst.scale_min
+        grid *= 100 / (inst.scale_max - inst.scale_min)
+    out = pd.DataFrame(grid, columns=names, copy=False)
+    for k, c in enumerate(ID_COLUMNS):
+        out.insert(k, c, data[c].to_numpy())
     out["n_answered"] = n_answered
     for c in FLAG_COLUMNS:
         out[c] = (flags[c].to_numpy(dtype=bool) if flags is not None and c in flags
-                  else np.zeros(len(data), dtype=bool))
-    return pd.DataFrame(out)
+                  else np.zeros(n, dtype=bool))
+    return out
 
 
 def scores_long(scores: pd.DataFrame) -> pd.DataFrame:
