@@ -330,13 +330,14 @@ def check_items(raw: pd.DataFrame, inst: Instrument, colleague: np.ndarray,
     for j, item in enumerate(inst.item_ids):
         column = raw[item]
         if column.dtype == "Int8":  # the canonical fast path: no widening, one table look-up
-            data = column.to_numpy(dtype="int8", na_value=0)
-            missing = column.isna().to_numpy()
-            ok = small[data.view(np.uint8)] & ~missing
-            bad = ~(ok | missing | ((data == dk) & colleague))
-            res.codes[:, j] = np.where(ok, data, 0)
+            data = column.to_numpy(dtype="int8", na_value=0)  # 0 is no code: small[0] is False
+            ok = small[data.view(np.uint8)]
+            np.multiply(data, ok, out=res.codes[:, j], casting="unsafe")
             res.answered += ok
-            if bad.any():
+            dont_know = (data == dk) & colleague
+            n_ok = int(np.count_nonzero(ok))
+            if n_ok + int(column.isna().sum()) + int(np.count_nonzero(dont_know)) < n:
+                bad = ~(ok | column.isna().to_numpy() | dont_know)
                 new_bad = bad & (res.first_bad < 0)
                 res.first_bad[new_bad] = j
                 res.bad_value[new_bad] = data[new_bad]
@@ -561,30 +562,23 @@ def careless_flags(codes: np.ndarray, inst: Instrument, duration=None, *,
     >>> careless_flags(v, inst)["straightline"].tolist()
     [True, False]
     """
-    codes = np.nan_to_num(np.asarray(codes, dtype="float64"), nan=0).astype(np.int8) \
-        if np.asarray(codes).dtype.kind == "f" else np.asarray(codes)
+    codes = np.asarray(codes)
+    if codes.dtype.kind == "f":
+        codes = np.nan_to_num(codes, nan=0).astype(np.int8)
     n, k = codes.shape
-    lo = np.full(n, 127, dtype=np.int8)
-    hi = np.zeros(n, dtype=np.int8)
-    fwd = np.zeros(n, dtype=bool)
-    rev = np.zeros(n, dtype=bool)
-    count = np.zeros(n, dtype=np.int16)
-    run = np.zeros(n, dtype=np.int16)
-    best = np.zeros(n, dtype=np.int16)
-    prev = np.zeros(n, dtype=np.int8)
-    for j, it in enumerate(inst.items):  # over items, vectorised over respondents
-        c = codes[:, j]
-        ans = c > 0
-        np.minimum(lo, np.where(ans, c, 127), out=lo)
-        np.maximum(hi, c, out=hi)
-        if it.reverse:
-            rev |= ans
-        else:
-            fwd |= ans
-        count += ans
-        run = np.where(ans & (c == prev), run + 1, ans.astype(np.int16))
+    answered = codes > 0
+    count = answered.sum(axis=1)
+    hi = codes.max(axis=1) if k else np.zeros(n, dtype=np.int8)
+    lo = np.where(answered, codes, np.int8(127)).min(axis=1) if k else hi
+    is_rev = np.array([it.reverse for it in inst.items])
+    rev = answered[:, is_rev].any(axis=1)
+    fwd = answered[:, ~is_rev].any(axis=1)
+    run = answered[:, 0].astype(np.int8) if k else np.zeros(n, dtype=np.int8)
+    best = run.copy()
+    for j in range(1, k):  # over items, vectorised over respondents
+        same = (codes[:, j] == codes[:, j - 1]) & answered[:, j]
+        run = np.where(same, run + 1, answered[:, j]).astype(np.int8)
         np.maximum(best, run, out=best)
-        prev = c
     straight = (count >= MIN_STRAIGHTLINE_ITEMS) & (lo == hi) & fwd & rev
     longstring = best >= int(np.ceil(LONGSTRING_SHARE * k))
     speeder = np.zeros(n, dtype=bool)
