@@ -13,29 +13,38 @@ from functools import lru_cache
 import jinja2
 
 
-def fmt(value, digits: int = 2, missing: str = "–") -> str:
-    """A number for display: fixed decimals, a real minus sign, a dash for missing."""
+def _finite(value):
+    """``value`` as a finite float; None when missing, NaN or infinite; the text otherwise."""
     if value is None:
-        return missing
+        return None
     try:
         v = float(value)
     except (TypeError, ValueError):
         return str(value)
-    if math.isnan(v) or math.isinf(v):
-        return missing
-    return f"{v:.{digits}f}".replace("-", "\u2212")
+    return None if math.isnan(v) or math.isinf(v) else v
+
+
+def fmt(value, digits: int = 2, missing: str = "–") -> str:
+    """A number for display: fixed decimals, a real minus sign, a dash for missing.
+
+    >>> fmt(-0.456), fmt(None), fmt(float("nan"), missing="n/a")
+    ('−0.46', '–', 'n/a')
+    """
+    v = _finite(value)
+    if not isinstance(v, float):
+        return missing if v is None else v
+    return f"{v:.{digits}f}".replace("-", "−")
 
 
 def pct(value, digits: int = 0, missing: str = "–") -> str:
-    """A proportion (0-1) as a percentage."""
-    if value is None:
-        return missing
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if math.isnan(v):
-        return missing
+    """A proportion (0-1) as a percentage.
+
+    >>> pct(0.756), pct(None)
+    ('76%', '–')
+    """
+    v = _finite(value)
+    if not isinstance(v, float):
+        return missing if v is None else v
     return f"{100 * v:.{digits}f}%"
 
 
