@@ -143,3 +143,15 @@ def test_dataframe_input_and_canonical_dtypes(sim, inst):
     assert all(str(r.data[i].dtype) == "Int8" for i in inst.item_ids)
     assert str(r.data["months_in_role"].dtype) == "Int64"
     assert list(r.exclusions.columns) == ["source_row", "response_id", "reason", "detail"]
+
+
+def test_hash_ids_is_the_keyed_siphash_in_hex():
+    import hashlib
+
+    ids = pd.Series(["R_1", "R_2", None])
+    got = hash_ids(ids, "salt")
+    key = hashlib.sha256(b"salt").hexdigest()[:16]
+    want = pd.util.hash_pandas_object(pd.Series(["R_1", "R_2"], dtype="string"), index=False,
+                                      hash_key=key)
+    assert got.iloc[:2].tolist() == [f"{v:016x}" for v in want]
+    assert pd.isna(got.iloc[2])

@@ -267,9 +267,12 @@ def hash_ids(ids: pd.Series, salt: str) -> pd.Series:
     2
     """
     key = hashlib.sha256(salt.encode("utf-8")).hexdigest()[:16]
-    h = pd.util.hash_pandas_object(ids.astype("string").fillna(""), index=False, hash_key=key)
-    hexed = pd.Series(h.to_numpy(), index=ids.index).map("{:016x}".format)
-    return hexed.astype("string").where(ids.notna())
+    h = pd.util.hash_pandas_object(ids.astype("string").fillna(""), index=False,
+                                   hash_key=key).to_numpy(dtype=np.uint64)
+    nibbles = (h[:, None] >> np.arange(60, -1, -4, dtype=np.uint64)) & np.uint64(15)
+    digits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)[nibbles.astype(np.intp)]
+    hexed = np.ascontiguousarray(digits).view("S16").ravel().astype(str)
+    return pd.Series(hexed, index=ids.index, dtype="string").where(ids.notna())
 
 
 def new_salt() -> str:
