@@ -1,6 +1,6 @@
-"""``copro demo``: every stage that exists, on simulated data, into one folder.
+"""``copro demo``: every stage of the pipeline, on simulated data, into one folder.
 
-It grows as stages land; each stage is one function call on the library.
+Each stage is one call on the library, so the demo doubles as a worked example of the API.
 """
 
 from __future__ import annotations
@@ -8,8 +8,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .administer import write_exports
+from .csvsafe import write_csv
 from .instrument import load_instrument
+from .reports import run_report
+from .responses import read_responses
+from .scoring import score
 from .simulate import simulate, write_simulation
+from .validate import run_validation
+
+#: One demo team answers too few times to be reported: it shows what "below threshold" looks like.
+SMALL_TEAM_RESPONSES = 3
 
 
 def run_demo(out: Path, *, seed: int = 2026, n_teams: int = 12, per_team: int = 10, echo=print) -> dict:
@@ -18,32 +27,44 @@ def run_demo(out: Path, *, seed: int = 2026, n_teams: int = 12, per_team: int = 
     inst = load_instrument()
     written: dict[str, Path] = {}
 
-    p = out / "instrument.json"
-    p.write_text(json.dumps(inst.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    written["instrument"] = p
-    from .administer import write_exports  # the questionnaire for every survey platform + paper
-    write_exports(inst, written.setdefault("survey", out / "survey"))
+    # 1. the instrument, as data and for every survey platform (plus the paper form)
+    written["instrument"] = out / "instrument.json"
+    written["instrument"].write_text(json.dumps(inst.to_dict(), indent=2, ensure_ascii=False) + "\n",
+                                     encoding="utf-8")
+    written["survey"] = out / "survey"
+    write_exports(inst, written["survey"])
 
+    # 2. simulated responses with a known truth; the last team keeps only a few responses
     sim = simulate(n_teams, per_team, seed=seed, instrument=inst)
+    small = sim.truth["team"].iloc[-1]
+    keep = (sim.responses["team"] != small) | (
+        sim.responses.groupby("team").cumcount() < SMALL_TEAM_RESPONSES)
     written["responses"] = out / "responses.csv"
     written["truth"] = out / "truth.csv"
-    write_simulation(sim, written["responses"], written["truth"])
-    from . import read_responses, score  # the scoring stage: scores and the exclusion log
-    from .csvsafe import write_csv
-    scored = read_responses(written["responses"], inst)
-    write_csv(score(scored), written.setdefault("scores", out / "scores.csv"))
-    write_csv(scored.exclusions, written.setdefault("exclusions", out / "exclusions.csv"))
-    from .reports import run_report  # classification, privacy and the HTML team reports
+    sim.responses[keep].to_csv(written["responses"], index=False)
+    sim.truth.to_csv(written["truth"], index=False, float_format="%.4f")
+
+    # 3. scoring: every row scored or excluded with a reason
+    responses = read_responses(written["responses"], inst)
+    written["scores"] = out / "scores.csv"
+    written["exclusions"] = out / "exclusions.csv"
+    write_csv(score(responses), written["scores"])
+    write_csv(responses.exclusions, written["exclusions"])
+
+    # 4. classification, privacy and the HTML team reports
     written["reports"] = run_report(written["responses"], out / "reports", seed=seed)["index"]
 
-    # A validation study needs more responses than one organisation's survey: simulate 300
-    # teams so that both forms reach COSMIN's sample size for CFA and invariance can be tested.
-    from .validate import run_validation  # reliability, EFA/CFA, invariance, agreement
+    # 5. a validation study needs more responses than one organisation's survey: 300 teams, so
+    #    that both forms reach COSMIN's sample size for CFA and invariance can be tested
     study = out / "validation-study.csv"
     write_simulation(simulate(300, 10, seed=seed + 1, instrument=inst), study)
     written["validation"] = run_validation(study, out / "validation", seed=seed)["html"]
 
-    echo(f"copro demo: {n_teams} simulated teams x {per_team} respondents (seed {seed})")
+    echo(f"copro demo: {n_teams} simulated teams x {per_team} respondents (seed {seed}); "
+         f"'{small}' has only {SMALL_TEAM_RESPONSES} responses, so its report shows nothing.")
+    echo(f"  {responses.accounting()}")
     for stage, path in written.items():
         echo(f"  {stage:<12} {path}")
+    echo(f"Open {written['reports']} in a browser for the team reports, and "
+         f"{written['validation']} for the instrument's validation.")
     return written
