@@ -2,8 +2,13 @@
 
 The pipeline, one way: instrument -> responses -> scores -> psychometrics -> classification ->
 reports, with administration exports beside the instrument.
+
+The light exports (instrument, responses, scoring) load with the package; the heavy ones
+(:func:`classify_teams`, :func:`render_reports`, which pull in SciPy) load on first use
+(PEP 562), so ``copro score`` and ``read_responses`` start without them.
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version as _version
 
 try:
@@ -16,9 +21,21 @@ from .instrument import Instrument, Item, load_instrument
 from .responses import Responses, read_responses
 from .scoring import favourable, score
 
-from .classify import classify_teams
-from .reports import render_reports
+#: Exports loaded on first access: name -> submodule that defines it.
+_LAZY = {"classify_teams": "classify", "render_reports": "reports"}
 
 __all__ = ["__version__", "CoproError", "Instrument", "Item", "load_instrument",
            "read_responses", "Responses", "score", "favourable",
            "classify_teams", "render_reports"]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
