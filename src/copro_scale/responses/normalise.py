@@ -328,22 +328,30 @@ def check_items(raw: pd.DataFrame, inst: Instrument, colleague: np.ndarray,
     valid = np.zeros(2 * BAD_CODE + 1, dtype=bool)
     valid[np.array(inst.codes) + BAD_CODE] = True
     dk = inst.dont_know.code
-    small = np.zeros(256, dtype=bool)  # the same table for int8 codes, indexed as uint8
+    lo, hi = min(inst.codes), max(inst.codes)
+    contiguous = sorted(inst.codes) == list(range(lo, hi + 1)) and -128 <= lo and hi <= 127
+    small = np.zeros(256, dtype=bool)  # the codes as a table for int8 values, indexed as uint8
     small[np.array(inst.codes, dtype=np.int8).view(np.uint8)] = True
     for j, item in enumerate(inst.item_ids):
         column = raw[item]
-        if column.dtype == "Int8":  # the canonical fast path: no widening, one table look-up
-            data = column.to_numpy(dtype="int8", na_value=0)  # 0 is no code: small[0] is False
-            ok = small[data.view(np.uint8)]
+        if column.dtype == "Int8":  # the canonical fast path: the masked array's own buffers
+            data, na = column.array._data, column.array._mask
+            if contiguous:  # two comparisons instead of a table look-up
+                ok = data >= lo
+                ok &= data <= hi
+            else:
+                ok = np.take(small, data.view(np.uint8))
+            ok &= ~na
             np.multiply(data, ok, out=res.codes[:, j], casting="unsafe")
             res.answered += ok
-            dont_know = (data == dk) & colleague
             n_ok = int(np.count_nonzero(ok))
-            if n_ok + int(column.isna().sum()) + int(np.count_nonzero(dont_know)) < n:
-                bad = ~(ok | column.isna().to_numpy() | dont_know)
-                new_bad = bad & (res.first_bad < 0)
-                res.first_bad[new_bad] = j
-                res.bad_value[new_bad] = data[new_bad]
+            if n_ok < n:  # only then can a row hold a value that is neither code nor blank
+                dont_know = (data == dk) & colleague & ~na
+                if n_ok + int(np.count_nonzero(na)) + int(np.count_nonzero(dont_know)) < n:
+                    bad = ~(ok | na | dont_know)
+                    new_bad = bad & (res.first_bad < 0)
+                    res.first_bad[new_bad] = j
+                    res.bad_value[new_bad] = data[new_bad]
             continue
         codes, missing, value = _column_codes(column, lookup)
         unknown = codes == int(UNKNOWN_LABEL)
@@ -568,21 +576,39 @@ def careless_flags(codes: np.ndarray, inst: Instrument, duration=None, *,
     codes = np.asarray(codes)
     if codes.dtype.kind == "f":
         codes = np.nan_to_num(codes, nan=0).astype(np.int8)
+    codes = np.asfortranarray(codes)  # one item = one contiguous column
     n, k = codes.shape
-    answered = codes > 0
-    count = answered.sum(axis=1)
-    hi = codes.max(axis=1) if k else np.zeros(n, dtype=np.int8)
-    lo = np.where(answered, codes, np.int8(127)).min(axis=1) if k else hi
-    is_rev = np.array([it.reverse for it in inst.items])
-    rev = answered[:, is_rev].any(axis=1)
-    fwd = answered[:, ~is_rev].any(axis=1)
-    run = answered[:, 0].astype(np.int8) if k else np.zeros(n, dtype=np.int8)
-    best = run.copy()
-    for j in range(1, k):  # over items, vectorised over respondents
-        same = (codes[:, j] == codes[:, j - 1]) & answered[:, j]
-        run = np.where(same, run + 1, answered[:, j]).astype(np.int8)
+    is_rev = [it.reverse for it in inst.items]
+    count = np.zeros(n, dtype=np.int32)
+    hi = np.zeros(n, dtype=codes.dtype) if k else np.zeros(n, dtype=np.int8)
+    # lowest answered code; for int8 codes as the min of (code - 1) seen as uint8, where every
+    # unanswered code (<= 0) maps to 127 or more and an answered one (1-127) to 0-126
+    as_int8 = codes.dtype == np.int8
+    low = np.full(n, 255 if as_int8 else 127, dtype=np.uint8 if as_int8 else codes.dtype)
+    rev = np.zeros(n, dtype=bool)
+    fwd = np.zeros(n, dtype=bool)
+    run = np.zeros(n, dtype=np.int8)
+    best = np.zeros(n, dtype=np.int8)
+    same = np.empty(n, dtype=bool)
+    for j in range(k):  # over items, vectorised over respondents, in place
+        c = codes[:, j]
+        answered = c > 0
+        count += answered
+        if j == 0:
+            hi[:] = c
+        else:
+            np.maximum(hi, c, out=hi)
+        np.minimum(low, (c - 1).view(np.uint8) if as_int8 else np.where(answered, c, 127), out=low)
+        seen = rev if is_rev[j] else fwd
+        seen |= answered
+        if j:  # a run goes on where the code repeats and is answered, else restarts at 0 or 1
+            np.equal(c, codes[:, j - 1], out=same)
+            same &= answered
+            np.multiply(run, same, out=run, casting="unsafe")
+        run += answered
         np.maximum(best, run, out=best)
-    straight = (count >= MIN_STRAIGHTLINE_ITEMS) & (lo == hi) & fwd & rev
+    lowest = low.astype(np.int16) + 1 if as_int8 else low  # right wherever count >= 1
+    straight = (count >= MIN_STRAIGHTLINE_ITEMS) & (lowest == hi) & fwd & rev
     longstring = best >= int(np.ceil(LONGSTRING_SHARE * k))
     speeder = np.zeros(n, dtype=bool)
     if duration is not None:

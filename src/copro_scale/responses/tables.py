@@ -141,7 +141,7 @@ def read_csv(path: str | Path, head: Head, *, header_rows: int = 1, dtype=None,
     """
     path = Path(path)
     enc = encoding or head.encoding
-    skip = list(range(1, header_rows))
+    skip = list(range(1, header_rows)) or None  # an empty list still slows the C parser
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
