@@ -9,6 +9,8 @@ are written as numbers and never changed. Every stage that writes a CSV uses thi
 from __future__ import annotations
 
 import csv
+import io
+import re
 import sys
 
 import numpy as np
@@ -47,6 +49,26 @@ def _safe_text(value) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
+def _distinct_text(column: pd.Series, float_format: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, formula-safe text of each distinct value); the last text, "", is a missing cell's."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    if pd.api.types.is_float_dtype(column.dtype) and float_format:
+        text = [float_format % u for u in uniques]
+    elif pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
+        text = [str(u) for u in uniques]
+    else:  # one search over all the distinct text; value by value only if some may be risky
+        text = np.asarray(uniques, dtype=object).tolist()
+        try:
+            risky = _RISKY.search("\n".join(text)) is not None
+        except TypeError:  # not all text
+            risky = True
+        if risky:
+            text = [_safe_text(u) for u in text]
+    codes = codes.astype(np.int64, copy=False)
+    codes[codes < 0] = len(text)
+    return codes, np.array(text + [""], dtype=object)
+
+
 def cell_text(column: pd.Series, float_format: str | None = "%.4f") -> np.ndarray:
     """The CSV text of one column, formula-safe, formatting each *distinct* value once.
 
@@ -57,21 +79,63 @@ def cell_text(column: pd.Series, float_format: str | None = "%.4f") -> np.ndarra
     >>> cell_text(pd.Series(["=1", "a"])).tolist()
     ["'=1", 'a']
     """
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    if pd.api.types.is_float_dtype(column.dtype) and float_format:
-        text = [float_format % u for u in uniques]
-    elif pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
-        text = [str(u) for u in uniques]
-    else:
-        text = [_safe_text(u) for u in uniques]
-    return np.array(text + [""], dtype=object)[codes]
+    codes, text = _distinct_text(column, float_format)
+    return text[codes]
+
+
+#: A formula start at the start of a line (of distinct values joined by newlines).
+_RISKY = re.compile("^[" + re.escape("".join(FORMULA_START)) + "]", re.MULTILINE)
+#: Characters that may make the ``csv`` module quote a field.
+_QUOTABLE = re.compile(r'[,"\r\n]')
+#: Adjacent columns are joined into one block while their combinations (every one formatted,
+#: which costs far less than a piece more in each row) stay this few.
+_PAIRS = 1 << 18
+_CHUNK = 1 << 16  # rows assembled and written at a time
+
+
+def _as_field(text: str) -> str:
+    """``text`` as the ``csv`` writer puts it in a row of several fields (quoted if needed)."""
+    if not _QUOTABLE.search(text):
+        return text
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow([text, ""])
+    return buf.getvalue()[:-2]  # drop the empty second field's comma and the line end
+
+
+def _blocks(frame: pd.DataFrame, float_format: str | None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The rows' text as a few blocks of adjacent columns: (codes, text of each combination).
+
+    Each block's text carries its separators (a leading comma, the last block the line end), so
+    a row is the plain concatenation of its blocks' text; few blocks, few pieces to join.
+    """
+    n, last = len(frame), len(frame.columns) - 1
+    blocks: list[tuple[np.ndarray, np.ndarray]] = []
+    for j, c in enumerate(frame.columns):
+        codes, text = _distinct_text(frame[c], float_format)
+        if _QUOTABLE.search("".join(text)):
+            text = np.array([_as_field(t) for t in text], dtype=object)
+        if j:
+            text = "," + text
+        if j == last:
+            text = text + "\n"
+        if blocks:
+            prev_codes, prev_text = blocks[-1]
+            k = len(text)
+            if len(prev_text) * k <= _PAIRS:  # every combination, formatted once
+                blocks[-1] = (prev_codes * k + codes, (prev_text[:, None] + text[None, :]).ravel())
+                continue
+        blocks.append((codes, text))
+    return blocks
 
 
 def write_csv(frame: pd.DataFrame, path, *, float_format: str | None = "%.4f") -> None:
     """Write ``frame`` as UTF-8 CSV, safe against formula injection; ``path`` "-" is stdout.
 
-    Each column's distinct values are formatted once and the rows are written by the C
-    ``csv`` writer, several times faster than ``DataFrame.to_csv`` on a million rows.
+    Each column's distinct values are formatted once (and quoted as the ``csv`` module would);
+    adjacent columns with few distinct values are joined into blocks of all their combinations,
+    and each row is the concatenation of a few blocks' text, joined in C: no Python code runs
+    per row. The output is
+    byte for byte what ``csv.writer`` writes, many times faster than ``DataFrame.to_csv``.
 
     Examples
     --------
@@ -81,13 +145,22 @@ def write_csv(frame: pd.DataFrame, path, *, float_format: str | None = "%.4f") -
     >>> buf.getvalue().splitlines()[1]
     "'@SUM(A1),1.5000"
     """
-    columns = [cell_text(frame[c], float_format) for c in frame.columns]
     header = [_safe_text(c) for c in frame.columns]
+    n = len(frame)
 
     def dump(fh):
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(header)
-        w.writerows(zip(*columns))  # iterated in C: no Python code runs per row
+        if len(frame.columns) < 2:  # a lone empty field is written quoted: leave it to csv
+            w.writerows(zip(*(cell_text(frame[c], float_format) for c in frame.columns)))
+            return
+        blocks = _blocks(frame, float_format)
+        for a in range(0, n, _CHUNK):
+            b = min(n, a + _CHUNK)
+            pieces = np.empty((b - a, len(blocks)), dtype=object)
+            for j, (codes, text) in enumerate(blocks):
+                np.take(text, codes[a:b], out=pieces[:, j])
+            fh.write("".join(pieces.ravel().tolist()))
 
     if hasattr(path, "write"):
         dump(path)
