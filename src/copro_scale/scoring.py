@@ -70,18 +70,29 @@ def keyed_items(responses) -> pd.DataFrame:
     return pd.concat([data[list(ID_COLUMNS)], out], axis=1)
 
 
-def _mean_with_rule(columns: list[np.ndarray], min_share: float, out: np.ndarray) -> None:
-    """Into ``out``: row means of the non-missing entries of ``columns`` (1-D arrays), NaN when
-    fewer than ``min_share`` of them exist. Loops over the few columns, not over rows."""
-    total = np.zeros(len(out))
+def _codes(column: pd.Series) -> np.ndarray:
+    """An item column as int16 codes, 0 where missing."""
+    arr = column.array
+    if isinstance(arr, pd.arrays.IntegerArray):  # the canonical Int8: its buffers, no NA pass
+        code = arr._data.astype(np.int16)
+        code[arr._mask] = 0
+        return code
+    return column.to_numpy(dtype="int16", na_value=0)
+
+
+def _mean_with_rule(parts: list[tuple[np.ndarray, np.ndarray]], min_share: float,
+                    out: np.ndarray) -> None:
+    """Into ``out``: row means of the present entries of ``parts`` (pairs of values and present
+    mask), NaN when fewer than ``min_share`` of them are present. Loops over the few parts, not
+    over rows, and sums in ``out`` itself: no new arrays the size of the table."""
+    out[:] = 0.0
     count = np.zeros(len(out), dtype=np.int16)
-    for col in columns:
-        present = ~np.isnan(col)
-        total += np.where(present, col, 0.0)
+    for value, present in parts:
+        np.add(out, value, out=out, where=present)
         count += present
-    need = max(1, int(np.ceil(min_share * len(columns) - 1e-9)))
+    need = max(1, int(np.ceil(min_share * len(parts) - 1e-9)))
     with np.errstate(invalid="ignore", divide="ignore"):
-        np.divide(total, count, out=out)
+        np.divide(out, count, out=out)
     out[count < need] = np.nan
 
 
@@ -136,31 +147,36 @@ def score(responses, min_items: float = 0.5, rescale: bool = False) -> pd.DataFr
     grid = np.empty((n, len(names)), order="F")  # one block: the DataFrame takes it uncopied
     col = {name: grid[:, j] for j, name in enumerate(names)}
     n_answered = np.zeros(n, dtype=np.int16)
+    cells = {}  # cell -> (score, present), what face, construct and overall scores take
     for c, f in ((c, f) for c in CONSTRUCTS for f in FACES):  # per item column, over all rows
         its = inst.cell_items(c, f)
         total = np.zeros(n, dtype=np.int16)
         count = np.zeros(n, dtype=np.int16)
         for it in its:
-            code = data[it.id].to_numpy(dtype="int16", na_value=0)
+            code = _codes(data[it.id])
             answered = code > 0
             total += np.where(answered, top - code, 0) if it.reverse else code
             count += answered
         n_answered += count
         need = max(1, int(np.ceil(min_items * len(its) - 1e-9)))
+        cell = col[f"{c}.{f}"]
         with np.errstate(invalid="ignore", divide="ignore"):
-            np.divide(total, count, out=col[f"{c}.{f}"])
-        col[f"{c}.{f}"][count < need] = np.nan
+            np.divide(total, count, out=cell)
+        present = count >= need
+        cell[~present] = np.nan
+        cells[f"{c}.{f}"] = (cell, present)
     for f in FACES:
-        _mean_with_rule([col[f"{c}.{f}"] for c in CONSTRUCTS], min_items, col[f])
+        _mean_with_rule([cells[f"{c}.{f}"] for c in CONSTRUCTS], min_items, col[f])
     for c in CONSTRUCTS:
-        _mean_with_rule([col[f"{c}.{f}"] for f in FACES], min_items, col[c])
-    _mean_with_rule([col[cell] for cell in inst.cells], min_items, col["overall"])
+        _mean_with_rule([cells[f"{c}.{f}"] for f in FACES], min_items, col[c])
+    _mean_with_rule([cells[cell] for cell in inst.cells], min_items, col["overall"])
     if rescale:
         grid -= inst.scale_min
         grid *= 100 / (inst.scale_max - inst.scale_min)
     out = pd.DataFrame(grid, columns=names, copy=False)
-    for k, c in enumerate(ID_COLUMNS):
-        out.insert(k, c, data[c].to_numpy())
+    for k, c in enumerate(ID_COLUMNS):  # text columns as they are (a copy), others as arrays
+        col = data[c]
+        out.insert(k, c, col.array.copy() if col.dtype == "str" else col.to_numpy())
     out["n_answered"] = n_answered
     for c in FLAG_COLUMNS:
         out[c] = (flags[c].to_numpy(dtype=bool) if flags is not None and c in flags

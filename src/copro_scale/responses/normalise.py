@@ -175,6 +175,8 @@ class Distinct:
     """
 
     def __init__(self, column: pd.Series):
+        if isinstance(column.dtype, pd.StringDtype):  # all text: the object array hashes faster
+            column = column.to_numpy(dtype=object)
         self.codes, uniques = pd.factorize(column, use_na_sentinel=True)
         self.uniques = list(uniques)
 
@@ -423,13 +425,15 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, fmt: str,
     n = len(raw)
     rows = raw["_row"].to_numpy(dtype="int64") if "_row" in raw else np.arange(2, n + 2)
     free = np.ones(n, dtype=bool)  # rows with no reason yet
-    reason = np.full(n, None, dtype=object)
-    detail = np.full(n, None, dtype=object)
+    reason = detail = None  # made at the first exclusion
 
     def mark(mask, code, text):
         """Give rows still free in ``mask`` a reason (the first reason found wins)."""
+        nonlocal reason, detail
         mask = np.asarray(mask, dtype=bool) & free
         if mask.any():
+            if reason is None:
+                reason, detail = np.full(n, None, dtype=object), np.full(n, None, dtype=object)
             reason[mask] = code
             detail[mask] = text if isinstance(text, str) else np.asarray(text, dtype=object)[mask]
             free[mask] = False
@@ -443,16 +447,23 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, fmt: str,
     def field(name):
         return Distinct(raw[name] if name in raw else pd.Series(pd.NA, index=raw.index))
 
+    def text_of(d: Distinct, values: list) -> pd.api.extensions.ExtensionArray:
+        """``values`` (one per distinct value, None for none) per row, as a "str" array."""
+        return pd.array(values + [None], dtype="str")[d.codes]  # code -1 picks the None
+
     form_ids = list(inst.forms)
-    team = field("team").map(_clean_text)
-    mark(pd.isna(team), "missing_team", "column 'team' is blank")
+    team_d = field("team")
+    team_text = [_clean_text(u) for u in team_d.uniques]
+    team = text_of(team_d, team_text)
+    mark(np.array([t is None for t in team_text] + [True])[team_d.codes], "missing_team",
+         "column 'team' is blank")
     role_lk = choice_lookup(dict(inst.roles))
     for text_, code in (roles or {}).items():
         role_lk[norm_text(text_)] = code
     role_form = {r: form_ids.index(inst.form_for_role(r)) for r in inst.roles}
     role_d = field("role")
     role_code = [choice_of(_clean_text(u), role_lk) for u in role_d.uniques]
-    role = np.array(role_code + [None], dtype=object)[role_d.codes]
+    role = text_of(role_d, role_code)
     role_none = np.array([c is None for c in role_code] + [True])[role_d.codes]
     role_blank = np.array([_clean_text(u) is None for u in role_d.uniques] + [True])[role_d.codes]
     form_of_role = np.array([role_form.get(c, -1) for c in role_code] + [-1], dtype=np.int8)[role_d.codes]
@@ -472,7 +483,7 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, fmt: str,
              np.where(role_blank, "column 'role' is blank", "column 'role' is no known role"))
     mark(clash, "unknown_role", "column 'role' does not answer this form")
     mark(form_idx < 0, "unknown_form", "form unknown (no 'form' column and no role)")
-    form = np.array(form_ids + [None], dtype=object)[form_idx]  # -1 picks None
+    form = pd.array(form_ids + [None], dtype="str")[form_idx]  # -1 picks None
 
     # items -----------------------------------------------------------------------------------------
     colleague = form_idx == list(inst.forms).index("colleague")
@@ -521,14 +532,15 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, fmt: str,
         rid = "r" + pd.Series(np.arange(1, n + 1)).astype(str)
 
     # the canonical table --------------------------------------------------------------------------
-    meta = {"response_id": rid.to_numpy(), "team": team, "role": role, "form": form,
+    meta = {"response_id": rid.array if rid.dtype == "str" else rid.to_numpy(), "team": team,
+            "role": role, "form": form,
             "months_in_role": number_column(raw, "months_in_role", "Int64").array}
     if "duration_s" in raw:
         meta["duration_s"] = number_column(raw, "duration_s", "Float64").to_numpy(
             dtype="float64", na_value=np.nan)
     codes = checks.codes
     items_df = {i: pd.arrays.IntegerArray(codes[:, j], codes[:, j] == 0) for j, i in enumerate(items)}
-    data = pd.DataFrame({**meta, **items_df})
+    data = pd.DataFrame({**meta, **items_df}, copy=False)  # arrays made here, owned by data
     for c in META_COLUMNS[:4]:
         data[c] = data[c].astype("str")
 
@@ -544,7 +556,7 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, fmt: str,
         "source_row": rows[out],
         "response_id": data["response_id"].to_numpy()[out],
         "reason": reason[out].astype(str) if out.any() else np.array([], dtype=object),
-        "detail": detail[out],
+        "detail": detail[out] if out.any() else np.array([], dtype=object),
     }, columns=list(EXCLUSION_COLUMNS))
     if out.any():
         data = data[free].reset_index(drop=True)
