@@ -51,7 +51,8 @@ def _safe_text(value) -> str:
 
 def _distinct_text(column: pd.Series, float_format: str | None) -> tuple[np.ndarray, np.ndarray]:
     """(codes, formula-safe text of each distinct value); the last text, "", is a missing cell's."""
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    values = column.to_numpy(dtype=object) if isinstance(column.dtype, pd.StringDtype) else column
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)  # text hashes faster as objects
     if pd.api.types.is_float_dtype(column.dtype) and float_format:
         text = [float_format % u for u in uniques]
     elif pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):

@@ -277,6 +277,20 @@ def hash_ids(ids: pd.Series, salt: str) -> pd.Series:
     return pd.Series(hexed, index=ids.index, dtype="string").where(ids.notna())
 
 
+def sequence_ids(n: int) -> pd.Series:
+    """``r1, r2, ..., rn`` as a "str" Series, built in NumPy's string ufuncs (no row loop).
+
+    Examples
+    --------
+    >>> sequence_ids(3).tolist()
+    ['r1', 'r2', 'r3']
+    """
+    if not hasattr(np, "strings"):  # NumPy < 2
+        return "r" + pd.Series(np.arange(1, n + 1)).astype(str)
+    text = np.strings.add("r", np.arange(1, n + 1).astype(np.dtypes.StringDType()))
+    return pd.Series(text.astype(object), dtype="str")
+
+
 def new_salt() -> str:
     """A random salt for one run (32 hex digits)."""
     return secrets.token_hex(16)
@@ -374,6 +388,16 @@ def check_items(raw: pd.DataFrame, inst: Instrument, colleague: np.ndarray,
 
 
 # -- the shared finishing step ---------------------------------------------------------------
+#: Whether "str" is pandas' string dtype (pandas 3), which a column of distinct text can be
+#: taken into directly; with pandas 2 text stays an object array until the table is built.
+_STR_DTYPE = isinstance(pd.api.types.pandas_dtype("str"), pd.StringDtype)
+
+
+def _text_array(values: list):
+    """A few text values (None for none) as an array to index per row."""
+    return pd.array(values, dtype="str") if _STR_DTYPE else np.array(values, dtype=object)
+
+
 def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, fmt: str,
            labels: Mapping[str, int] | None = None, roles: Mapping[str, str] | None = None,
            ids: str = "keep", salt: str | None = None, drop_flagged: bool = False) -> Responses:
@@ -447,9 +471,9 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, fmt: str,
     def field(name):
         return Distinct(raw[name] if name in raw else pd.Series(pd.NA, index=raw.index))
 
-    def text_of(d: Distinct, values: list) -> pd.api.extensions.ExtensionArray:
+    def text_of(d: Distinct, values: list):
         """``values`` (one per distinct value, None for none) per row, as a "str" array."""
-        return pd.array(values + [None], dtype="str")[d.codes]  # code -1 picks the None
+        return _text_array(values + [None])[d.codes]  # code -1 picks the None
 
     form_ids = list(inst.forms)
     team_d = field("team")
@@ -483,7 +507,7 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, fmt: str,
              np.where(role_blank, "column 'role' is blank", "column 'role' is no known role"))
     mark(clash, "unknown_role", "column 'role' does not answer this form")
     mark(form_idx < 0, "unknown_form", "form unknown (no 'form' column and no role)")
-    form = pd.array(form_ids + [None], dtype="str")[form_idx]  # -1 picks None
+    form = _text_array(form_ids + [None])[form_idx]  # -1 picks None
 
     # items -----------------------------------------------------------------------------------------
     colleague = form_idx == list(inst.forms).index("colleague")
@@ -529,7 +553,7 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, fmt: str,
     if ids == "hash":
         rid = hash_ids(rid, salt)
     elif ids == "sequence":
-        rid = "r" + pd.Series(np.arange(1, n + 1)).astype(str)
+        rid = sequence_ids(n)
 
     # the canonical table --------------------------------------------------------------------------
     meta = {"response_id": rid.array if rid.dtype == "str" else rid.to_numpy(), "team": team,
