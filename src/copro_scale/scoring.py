@@ -174,9 +174,9 @@ def score(responses, min_items: float = 0.5, rescale: bool = False) -> pd.DataFr
         grid -= inst.scale_min
         grid *= 100 / (inst.scale_max - inst.scale_min)
     out = pd.DataFrame(grid, columns=names, copy=False)
-    for k, c in enumerate(ID_COLUMNS):  # text columns as they are (a copy), others as arrays
+    for k, c in enumerate(ID_COLUMNS):  # text columns shared copy-on-write, others as arrays
         col = data[c]
-        out.insert(k, c, col.array.copy() if col.dtype == "str" else col.to_numpy())
+        out.insert(k, c, col.set_axis(out.index) if col.dtype == "str" else col.to_numpy())
     out["n_answered"] = n_answered
     for c in FLAG_COLUMNS:
         out[c] = (flags[c].to_numpy(dtype=bool) if flags is not None and c in flags
