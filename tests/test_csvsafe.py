@@ -59,11 +59,16 @@ def test_write_csv_matches_the_csv_module(n, m, float_format):
 
 
 def test_write_csv_blocks_and_chunks(monkeypatch):
-    """Many rows over several chunks, columns joined into blocks, mixed object text."""
+    """Many rows over several chunks, columns joined into blocks, mixed object text, ids."""
     monkeypatch.setattr(csvsafe, "_CHUNK", 7)
+    monkeypatch.setattr(csvsafe, "_SAMPLE", 5)
     rng = np.random.default_rng(1)
     frame = random_frame(rng, 100, 9)
     frame["mixed"] = pd.Series([1, "=x", 2.5, None, True] * 20, dtype=object)
+    ids = [f"id{i}" for i in range(100)]
+    ids[50], ids[60], ids[70], ids[80] = None, "=1", "a,b", "id1"
+    frame["ids"] = pd.Series(ids, dtype="str")
+    frame["ids_plain"] = pd.Series([f"r{i}" for i in range(100)], dtype="str")
     frame["few"] = rng.integers(0, 3, 100)
     buf = io.StringIO()
     write_csv(frame, buf)

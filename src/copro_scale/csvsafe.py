@@ -51,8 +51,15 @@ def _safe_text(value) -> str:
 
 def _distinct_text(column: pd.Series, float_format: str | None) -> tuple[np.ndarray, np.ndarray]:
     """(codes, formula-safe text of each distinct value); the last text, "", is a missing cell's."""
-    values = column.to_numpy(dtype=object) if isinstance(column.dtype, pd.StringDtype) else column
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)  # text hashes faster as objects
+    text_only = isinstance(column.dtype, pd.StringDtype)
+    values = column.to_numpy(dtype=object) if text_only else column
+    if text_only and len(values) > _SAMPLE and len(pd.unique(values[:_SAMPLE])) == _SAMPLE:
+        # ids, one per row: hashing them finds nothing to share, so each row is its own value
+        na = pd.isna(values)
+        uniques = np.where(na, "", values) if na.any() else values
+        codes = np.arange(len(values))
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)  # faster as objects
     if pd.api.types.is_float_dtype(column.dtype) and float_format:
         text = [float_format % u for u in uniques]
     elif pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
@@ -92,6 +99,7 @@ _QUOTABLE = re.compile(r'[,"\r\n]')
 #: which costs far less than a piece more in each row) stay this few.
 _PAIRS = 1 << 18
 _CHUNK = 1 << 16  # rows assembled and written at a time
+_SAMPLE = 4096  # a text column whose first rows all differ is taken as one value per row
 
 
 def _as_field(text: str) -> str:
