@@ -64,6 +64,19 @@ def test_limesurvey_item_in_two_columns_is_a_user_error(inst, tmp_path):
     assert e.value.column == "other[vdm1]"
 
 
+def test_limesurvey_truncated_or_mis_encoded_file_names_row_and_column(inst, tmp_path):
+    cut = tmp_path / "cut.csv"
+    cut.write_bytes((FIX / "limesurvey_psw.csv").read_bytes()[:2000])
+    with pytest.raises(CoproError, match="truncated") as e:
+        read_limesurvey(cut, inst)
+    assert e.value.row is not None
+    enc = tmp_path / "enc.csv"
+    enc.write_bytes(b"id,submitdate,team\n1,\xff\xfe,Ward\n")
+    with pytest.raises(CoproError, match="not utf-8") as e:
+        read_limesurvey(enc, inst)
+    assert (e.value.row, e.value.column) == (2, "submitdate")
+
+
 @pytest.mark.parametrize("text,where", [
     ("[{\"team\": \"A\",}]", "row 1"),
     ("{\"team\": \"A\"}", "expected a JSON array"),

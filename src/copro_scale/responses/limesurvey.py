@@ -13,7 +13,6 @@ A row with an empty ``submitdate`` is an incomplete response and is excluded as 
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from ..errors import CoproError
 from ..instrument import Instrument
 from .model import Responses
 from .normalise import drop_identifying, finish
+from .tables import pick, read_csv, read_head
 
 #: ``question[subquestion]`` headings (LimeSurvey's question-code heading for array rows).
 SUBQUESTION = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*)\[([A-Za-z0-9_]+)\]\s*$")
@@ -83,14 +83,9 @@ def read_limesurvey(path: str | Path, inst: Instrument, **options) -> Responses:
     (['Ward A', 'psw', 'psw'], 4)
     """
     path = Path(path)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep=None, engine="python",
-                            encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise CoproError("file not found", file=path) from None
-    except (UnicodeDecodeError, pd.errors.ParserError, csv.Error) as exc:
-        raise CoproError(f"not a LimeSurvey CSV export ({' '.join(str(exc).split())})",
-                         file=path) from None
+    # the shared table reader: encoding, separator, truncation and duplicate headers are
+    # checked once for every reader, with file, row and column in the error
+    frame = read_csv(path, read_head(path), dtype="str")
     mapping = limesurvey_columns(frame.columns, inst)
     targets = pd.Series(list(mapping.values()))
     if not set(inst.item_ids) & set(targets):
@@ -100,11 +95,9 @@ def read_limesurvey(path: str | Path, inst: Instrument, **options) -> Responses:
     if len(twice):
         col = [c for c, t in mapping.items() if t == twice.iloc[0]][-1]
         raise CoproError(f"item {twice.iloc[0]} has two columns", file=path, column=col)
-    frame = drop_identifying(frame, keep=tuple(mapping))
-    raw = frame[list(mapping)].rename(columns=mapping)
-    raw.insert(0, "_row", range(2, len(frame) + 2))
+    raw = pick(drop_identifying(frame, keep=tuple(mapping)), mapping)
     if "submitdate" in frame:
-        raw["_unfinished"] = frame["submitdate"].str.strip().eq("").to_numpy()
+        raw["_unfinished"] = frame["submitdate"].fillna("").str.strip().eq("").to_numpy()
     roles = {code: role for role, code in ROLE_ANSWER_CODES.items()}
     return finish(raw, inst, source=str(path), fmt="limesurvey", roles=roles, **options)
 
