@@ -7,7 +7,6 @@ printed as one line on stderr with exit code 2; anything else is a bug and surfa
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 

@@ -117,7 +117,7 @@ def _blocks(frame: pd.DataFrame, float_format: str | None) -> list[tuple[np.ndar
     Each block's text carries its separators (a leading comma, the last block the line end), so
     a row is the plain concatenation of its blocks' text; few blocks, few pieces to join.
     """
-    n, last = len(frame), len(frame.columns) - 1
+    last = len(frame.columns) - 1
     blocks: list[tuple[np.ndarray, np.ndarray]] = []
     for j, c in enumerate(frame.columns):
         codes, text = _distinct_text(frame[c], float_format)

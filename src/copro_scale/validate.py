@@ -37,8 +37,10 @@ from .instrument import CONSTRUCTS, FACES, FORMS, Instrument, cell_name
 from .psychometrics import (
     bartlett,
     cfa,
+    correlation,
     efa,
     invariance,
+    jsonable,
     kmo,
     omega,
     parallel_analysis,
@@ -46,8 +48,6 @@ from .psychometrics import (
     team_agreement,
     velicer_map,
 )
-from .psychometrics._common import correlation
-from .psychometrics._result import jsonable
 
 #: Conventional cut-offs and their sources (../shared/design/field-facts.md).
 CUTOFFS: dict[str, dict[str, Any]] = {
@@ -69,8 +69,6 @@ CUTOFFS: dict[str, dict[str, Any]] = {
     "rwg_j": {"min": 0.70, "source": "James, Demaree & Wolf 1984; Lance et al. 2006"},
     "ad_j": {"max": 5 / 6, "source": "Burke & Dunlap 2002"},
 }
-
-FACE_ABBR = {"decision_making": "DM", "non_decision_making": "NDM", "ideological": "IDEO"}
 
 
 def _latent(name: str) -> str:

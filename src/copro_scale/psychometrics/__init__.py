@@ -5,6 +5,8 @@ instrument) and returns a small result object with named attributes and ``to_dic
 User errors raise :class:`copro_scale.errors.CoproError`. See ``docs/psychometrics.md``.
 """
 
+from copro_scale.psychometrics._common import correlation
+from copro_scale.psychometrics._result import jsonable
 from copro_scale.psychometrics.agreement import team_agreement
 from copro_scale.psychometrics.cfa import cfa, invariance
 from copro_scale.psychometrics.factor import bartlett, efa, kmo, parallel_analysis, velicer_map
@@ -24,4 +26,7 @@ __all__ = [
     "cfa",
     "invariance",
     "team_agreement",
+    # helpers the instrument's battery (copro_scale.validate) composes with the above
+    "correlation",
+    "jsonable",
 ]

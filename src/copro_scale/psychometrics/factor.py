@@ -27,7 +27,6 @@ from copro_scale.errors import CoproError
 from copro_scale.psychometrics._common import (
     batched_covariance,
     check_items,
-    check_nan_policy,
     correlation,
     is_positive_definite,
     small_matrix_blas,

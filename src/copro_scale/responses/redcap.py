@@ -15,7 +15,7 @@ events shows up as a duplicate id (the last complete one is kept).
 from __future__ import annotations
 
 from ..instrument import Instrument
-from .normalise import drop_identifying, norm_header, norm_text
+from .normalise import drop_identifying, norm_header
 from .tables import Head, Raw, item_texts, meta_names, pick, read_any
 
 NAME = "redcap"

@@ -10,8 +10,6 @@ case numbers (1 = the first case).
 
 from __future__ import annotations
 
-import pandas as pd
-
 from ..errors import CoproError
 from ..instrument import Instrument
 from .normalise import drop_identifying, label_lookup, norm_header, norm_text
