@@ -92,11 +92,20 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from .reports import run_report
+    from . import read_responses, score
+    from .reports import render_reports
 
-    paths = run_report(args.input, Path(args.output), previous=args.previous,
-                       instrument=args.instrument, fmt=args.format, mapping=args.mapping,
-                       seed=args.seed, min_responses=args.min_responses, n_boot=args.n_boot)
+    if args.min_responses < 1:
+        raise CoproError("must be at least 1", field="--min-responses")
+    if args.n_boot < 1:
+        raise CoproError("must be at least 1", field="--n-boot")
+    inst = load_instrument(args.instrument) if args.instrument else None
+    now = read_responses(args.input, inst, format=args.format, mapping=args.mapping)
+    then = (read_responses(args.previous, now.instrument, format=args.format,
+                           mapping=args.mapping) if args.previous else None)
+    paths = render_reports(now, score(now), Path(args.output),
+                           previous_scores=score(then) if then is not None else None,
+                           seed=args.seed, min_responses=args.min_responses, n_boot=args.n_boot)
     print(f"wrote {paths['index']}, {len(paths['teams'])} team reports, "
           f"{paths['summary_csv'].name} and {paths['summary_json'].name}", file=sys.stderr)
     return 0

@@ -11,7 +11,7 @@ from pathlib import Path
 from .administer import write_exports
 from .csvsafe import write_csv
 from .instrument import load_instrument
-from .reports import run_report
+from .reports import render_reports
 from .responses import read_responses
 from .scoring import score
 from .simulate import simulate, write_simulation
@@ -48,11 +48,12 @@ def run_demo(out: Path, *, seed: int = 2026, n_teams: int = 12, per_team: int = 
     responses = read_responses(written["responses"], inst)
     written["scores"] = out / "scores.csv"
     written["exclusions"] = out / "exclusions.csv"
-    write_csv(score(responses), written["scores"])
+    scores = score(responses)
+    write_csv(scores, written["scores"])
     write_csv(responses.exclusions, written["exclusions"])
 
     # 4. classification, privacy and the HTML team reports
-    written["reports"] = run_report(written["responses"], out / "reports", seed=seed)["index"]
+    written["reports"] = render_reports(responses, scores, out / "reports", seed=seed)["index"]
 
     # 5. a validation study needs more responses than one organisation's survey: 300 teams, so
     #    that both forms reach COSMIN's sample size for CFA and invariance can be tested
