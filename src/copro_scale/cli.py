@@ -102,6 +102,10 @@ def _cmd_report(args) -> int:
     return 0
 
 
+THRESHOLD_HELP = ("reporting threshold (default: the instrument's privacy.min_responses, the number "
+                  "the participants were promised; it can only be raised)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="copro", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"copro-scale {__version__}")
@@ -145,13 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--format", default="auto")
     v.add_argument("--mapping")
     v.add_argument("--seed", type=int, default=0, help="seed for parallel analysis")
-    v.add_argument("--min-responses", type=int, default=5)
+    v.add_argument("--min-responses", type=int, default=None, help=THRESHOLD_HELP)
     v.set_defaults(func=_cmd_validate)
 
     rp = sub.add_parser("report", help="classify each team and write the HTML team reports")
     rp.add_argument("input", help="responses in any format `copro score` reads")
     rp.add_argument("-o", "--output", required=True, help="folder for index.html, teams/, summary")
-    rp.add_argument("--min-responses", type=int, default=5, help="reporting threshold (default 5)")
+    rp.add_argument("--min-responses", type=int, default=None, help=THRESHOLD_HELP)
     rp.add_argument("--previous", help="an earlier wave, for the change since then")
     rp.add_argument("--instrument")
     rp.add_argument("--format", default="auto")
