@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import CoproError
 from ..instrument import load_instrument
 from ..privacy import check_threshold
 from ..responses import READERS, read_responses
@@ -40,13 +39,6 @@ def threshold(args) -> int:
     """``--min-responses`` checked against the instrument's promise, before any input is read."""
     return check_threshold(load_instrument(args.instrument), args.min_responses,
                            field="--min-responses")
-
-
-def threshold(args) -> int:
-    """The ``--min-responses`` of ``args``, refused with a one-line error when below 1."""
-    if args.min_responses < 1:
-        raise CoproError("must be at least 1", field="--min-responses")
-    return args.min_responses
 
 
 def read_input(args, path=None, **kwargs):
