@@ -153,7 +153,7 @@ class ReportData:
 
 
 def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
-                      instrument: Instrument | None = None, min_responses: int = 5,
+                      instrument: Instrument | None = None, min_responses: int | None = None,
                       previous: pd.DataFrame | None = None, seed: int = 0, n_boot: int = 2000,
                       min_probability: float | None = None,
                       weights: str = "forms_equal") -> ReportData:
@@ -170,7 +170,8 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     """
     inst = instrument or load_instrument()
     counts = team_counts(scores)
-    plan = disclosure_plan(counts, min_responses)
+    plan = disclosure_plan(counts, min_responses, instrument=inst)
+    min_responses = plan.min_responses
     types = classify_teams(scores, inst, min_responses=min_responses, n_boot=n_boot, seed=seed,
                            min_probability=min_probability, weights=weights)
     cols = [*FACES, *CONSTRUCTS, *inst.cells]
@@ -178,7 +179,7 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     org_rows = plan.organisation_rows(scores)
     chg = pd.DataFrame(columns=["team", "score", "previous", "current", "delta", "lo", "hi"])
     if previous is not None:
-        prev_plan = disclosure_plan(team_counts(previous), min_responses)
+        prev_plan = disclosure_plan(team_counts(previous), min_responses, instrument=inst)
         prev = team_scores(previous[previous["team"].astype(str).isin(prev_plan.visible_teams)],
                            [*FACES, *CONSTRUCTS], weights=weights)
         now = team_scores(visible_scores, [*FACES, *CONSTRUCTS], weights=weights)

@@ -97,7 +97,7 @@ def team_slugs(teams: list[str]) -> dict[str, str]:
 
 
 def render_reports(responses: Responses, scores: pd.DataFrame, out: str | Path, *,
-                   instrument: Instrument | None = None, min_responses: int = 5,
+                   instrument: Instrument | None = None, min_responses: int | None = None,
                    previous_scores: pd.DataFrame | None = None, seed: int = 0,
                    n_boot: int = 2000, min_probability: float | None = None,
                    weights: str = "forms_equal") -> dict[str, Path]:
@@ -115,8 +115,9 @@ def render_reports(responses: Responses, scores: pd.DataFrame, out: str | Path, 
         Default: the one the responses were read with.
     previous_scores : DataFrame, optional
         Scores of an earlier wave, for the change since then.
-    min_responses : int
-        The reporting threshold ``k``; see :mod:`copro_scale.privacy`.
+    min_responses : int, optional
+        The reporting threshold ``k`` (default: the instrument's, never below it); see
+        :mod:`copro_scale.privacy`.
     seed, n_boot, min_probability, weights
         Passed to :func:`copro_scale.classify_teams`.
 
