@@ -14,8 +14,6 @@ def run(args) -> int:
     """Read and score this wave (and any earlier one) once, then classify and write."""
     from ..reports import render_reports
 
-    if args.min_responses < 1:
-        raise CoproError("must be at least 1", field="--min-responses")
     if args.n_boot < 1:
         raise CoproError("must be at least 1", field="--n-boot")
     k = threshold(args)
