@@ -23,14 +23,17 @@ def run(args) -> int:
                   "salt for this run only (they will not match another run)", file=sys.stderr)
     responses = read_responses(args.input, args.instrument, format=args.format,
                                mapping=args.mapping, encoding=args.encoding, sheet=args.sheet,
-                               ids=ids, salt=salt, drop_flagged=args.drop_flagged)
-    scores = score(responses, min_items=args.min_items, rescale=args.rescale)
+                               ids=ids, salt=salt, drop_flagged=args.drop_flagged,
+                               teams=args.teams)
+    scores = score(responses, min_answered_share=args.min_answered_share, rescale=args.rescale)
     write_csv(scores_long(scores) if args.long else scores, args.output)
     if args.exclusions:
         write_csv(responses.exclusions, args.exclusions)
     if args.favourable:
         write_csv(favourable(responses, by="team").reset_index(), args.favourable)
     print(f"copro: {responses.source} read as {responses.format}", file=sys.stderr)
+    for warning in responses.warnings:
+        print(f"copro: warning: {warning}", file=sys.stderr)
     print(responses.accounting(), file=sys.stderr)
     return 0
 
@@ -49,7 +52,7 @@ def register(sub) -> None:
     p.add_argument("--exclusions", help="write the exclusion log (row, id, reason, detail) here")
     p.add_argument("--favourable", help="write percent favourable per team, item and cell here")
     p.add_argument("--long", action="store_true", help="one row per response x score (tidy)")
-    p.add_argument("--min-items", type=float, default=0.5,
+    p.add_argument("--min-answered-share", type=float, default=0.5,
                    help="share of a cell's items needed for a cell score (default 0.5)")
     p.add_argument("--rescale", action="store_true", help="scores on 0-100 instead of 1-5")
     p.add_argument("--drop-flagged", action="store_true",
@@ -59,4 +62,6 @@ def register(sub) -> None:
     p.add_argument("--salt", help="salt for --keep-ids (default: $COPRO_SALT, else random)")
     p.add_argument("--encoding", help="text encoding of a CSV (default UTF-8)")
     p.add_argument("--sheet", help="worksheet of an xlsx file (default: the first)")
+    p.add_argument("--teams", help="team list CSV (team, aliases, optional headcounts): names are "
+                   "matched to it and unknown teams excluded")
     p.set_defaults(func=run)
