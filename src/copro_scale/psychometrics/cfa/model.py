@@ -283,7 +283,10 @@ def cfa(data, model, group=None, group_equal=(), *, estimator=None, missing="lis
         probe = ParTable(rows, 1, columns=cols)
         check_columns(data, probe.ov, group)
         if est == "WLSMV":
-            from copro_scale.psychometrics.cfa.wls import fit_wlsmv
+            try:
+                from copro_scale.psychometrics.cfa.wls import fit_wlsmv
+            except ImportError:
+                raise CoproError("estimator='WLSMV' (ordered items) is not available in this version") from None
 
             return fit_wlsmv(data, rows, probe.ov, group, group_equal, group_partial, ordered, miss, max_iter)
         labels, groups = _groups_from_data(data, probe.ov, group, miss, excluded)
