@@ -38,9 +38,9 @@ def type_block(row: dict, settings: dict, texts: dict, previous: str | None = No
     p = row["probability"]
     was = None
     if previous:
-        verb = "still" if previous == t else "now"
-        was = (f"In {previous_wave} this team was {texts[previous]['short'].lower()}; "
-               f"{verb} {text['short'].lower()}.")
+        then, now = texts[previous]["short"].lower(), text["short"].lower()
+        was = (f"Still {now}, as in {previous_wave}." if previous == t
+               else f"Was {then} in {previous_wave}, now {now}.")
     return dict(
         type=t, title=text["title"], short=text["short"], summary=text["summary"],
         meaning=text["meaning"], process=text["process"], face=text["face"],
