@@ -235,3 +235,42 @@ def format_plan(result: PlanResult) -> str:
         lines.append(f"{r['per_team']:>9} {r['n_psw']:>5} {r['form']:>10} {r['n']:>10} "
                      f"{r['used']:>8} {'yes' if r['reaches'] else 'no':>8}")
     return "\n".join(lines)
+
+
+def recovery_chart(designs: pd.DataFrame, *, width: int = 560, height: int = 320) -> dict:
+    """Geometry of the recovery-vs-team-size chart (one line per PSW count), for the template."""
+    left, right, top, bottom = 56, 150, 16, 44
+    sizes = sorted(designs["per_team"].unique())
+    lo, hi = min(sizes), max(sizes)
+    span = max(hi - lo, 1)
+    pw, ph = width - left - right, height - top - bottom
+
+    def x(v):
+        return left + (v - lo) / span * pw if hi > lo else left + pw / 2
+
+    def y(p):
+        return top + (1 - p) * ph
+    dashes = ["", "6 3", "2 3", "8 3 2 3", "1 2"]
+    lines = []
+    for i, (k, part) in enumerate(designs.sort_values("per_team").groupby("n_psw")):
+        pts = [(round(x(s), 1), round(y(c), 1), s, c)
+               for s, c in zip(part["per_team"], part["correct"])]
+        lines.append(dict(label=f"{k} PSW{'s' if k != 1 else ''} a team", dash=dashes[i % 5],
+                          points=" ".join(f"{a},{b}" for a, b, _, _ in pts),
+                          marks=[dict(x=a, y=b, text=f"team of {s}, {k} PSW: {c:.0%} correct")
+                                 for a, b, s, c in pts],
+                          legend_y=top + 14 + 20 * i))
+    return dict(width=width, height=height, left=left, top=top, plot_w=pw, plot_h=ph,
+                x_ticks=[dict(x=round(x(s), 1), label=str(s)) for s in sizes],
+                y_ticks=[dict(y=round(y(p), 1), label=f"{p:.0%}") for p in (0, .25, .5, .75, 1)],
+                target_y=round(y(0.9), 1), lines=lines, legend_x=left + pw + 16)
+
+
+def plan_page(result: PlanResult) -> str:
+    """A small self-contained HTML page: the recovery chart (inline SVG) and both tables."""
+    from .render import render_template
+
+    return render_template("plan.html", r=result, s=result.settings,
+                           designs=result.designs.to_dict("records"),
+                           cfa=result.cfa.to_dict("records"),
+                           chart=recovery_chart(result.designs))
