@@ -45,7 +45,7 @@ import pandas as pd
 
 from .aggregate import WEIGHTS, team_counts
 from .instrument import CONSTRUCTS, FACES, TYPES, Instrument, load_instrument
-from .privacy import disclosure_plan
+from .privacy import check_threshold, disclosure_plan
 from .typology import OUTCOMES, Typology
 
 #: Types a team can get besides the three of the paper.
@@ -58,8 +58,9 @@ _CHUNK = 2_000_000  # posterior values held at once (x 8 bytes)
 __all__ = ["OUTCOMES", "OTHER_TYPES", "classify_teams", "organisation_gap"]
 
 
-def organisation_gap(scores: pd.DataFrame, min_responses: int = 5,
-                     columns: list[str] | None = None) -> pd.DataFrame | None:
+def organisation_gap(scores: pd.DataFrame, min_responses: int | None = None,
+                     columns: list[str] | None = None, *,
+                     instrument: Instrument | None = None) -> pd.DataFrame | None:
     """The organisation's colleague-minus-PSW gap per score, or None when it may not be shown.
 
     It is the pooled gap over the rows the organisation figures pool
@@ -81,7 +82,8 @@ def organisation_gap(scores: pd.DataFrame, min_responses: int = 5,
     1.0
     """
     columns = columns or [c for c in _COLS if c in scores.columns]
-    return _pooled_gap(scores, disclosure_plan(team_counts(scores), min_responses), columns)
+    k = check_threshold(instrument, min_responses)
+    return _pooled_gap(scores, disclosure_plan(team_counts(scores), k), columns)
 
 
 def _pooled_gap(scores: pd.DataFrame, plan, columns: list[str]) -> pd.DataFrame | None:
@@ -120,7 +122,7 @@ def _within_covariance(x: np.ndarray, group: np.ndarray):
 
 
 def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *,
-                   min_responses: int = 5, min_probability: float | None = None,
+                   min_responses: int | None = None, min_probability: float | None = None,
                    n_draws: int = 4000, seed: int = 0, weights: str = "forms_equal",
                    max_distance: float | None = None, gap_sd: float = GAP_SD,
                    n_boot: int | None = None) -> pd.DataFrame:
@@ -133,8 +135,9 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
         face and the three construct columns).
     instrument : Instrument, optional
         Source of the prototypes, ``min_probability`` and ``max_distance`` (default: packaged).
-    min_responses : int
-        Teams with fewer respondents are ``suppressed`` and not classified.
+    min_responses : int, optional
+        Teams with fewer respondents are ``suppressed`` and not classified (default: the
+        instrument's threshold; never below it).
     min_probability : float, optional
         Probability a type needs to be reported (default: the instrument's, .80).
     n_draws : int
@@ -186,6 +189,7 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
     typology = Typology.from_instrument(inst, max_distance=max_distance)
 
     counts = team_counts(scores)
+    min_responses = check_threshold(inst, min_responses)
     counts["suppressed"] = counts["n"] < min_responses
     shown = counts.loc[~counts["suppressed"], "team"].to_numpy()
     out = counts.copy()
