@@ -24,6 +24,7 @@ import pandas as pd
 
 from .classify import classify_teams
 from .instrument import FACES, FORMS, TYPES, Instrument, load_instrument
+from .privacy import check_threshold
 from .typology import OUTCOMES
 
 #: Edges of the probability bins of the reliability table.
@@ -84,7 +85,7 @@ def classification_records(types: pd.DataFrame, truth: pd.DataFrame) -> pd.DataF
 
 def recovery_records(n_teams: int, per_team: int, n_psw: int | None = None, *, reps: int = 5,
                      seed: int = 0, instrument: Instrument | None = None, n_draws: int = 1000,
-                     min_responses: int = 5, classify_instrument: Instrument | None = None,
+                     min_responses: int | None = None, classify_instrument: Instrument | None = None,
                      **simulate_kw) -> pd.DataFrame:
     """Simulate ``reps`` organisations, classify them with the real pipeline, return the teams.
 
@@ -189,7 +190,7 @@ class PlanResult:
 def plan_survey(n_teams: int = 40, sizes=(5, 8, 12), psws=(1, 2, 3), *, reps: int = 5,
                 seed: int = 20260, instrument: Instrument | None = None, per_item: int = 5,
                 listwise: bool = True, n_draws: int = 1000,
-                min_responses: int = 5) -> PlanResult:
+                min_responses: int | None = None) -> PlanResult:
     """Expected recovery of each design and the CFA sample check of the whole organisation.
 
     Designs with more PSWs than respondents are left out. ``reps`` organisations of ``n_teams``
@@ -197,6 +198,7 @@ def plan_survey(n_teams: int = 40, sizes=(5, 8, 12), psws=(1, 2, 3), *, reps: in
     so differences between designs are not simulation noise).
     """
     inst = instrument or load_instrument()
+    min_responses = check_threshold(inst, min_responses)
     rows, cfa = [], []
     for size in sizes:
         for k in psws:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import CoproError
 from ..instrument import load_instrument
+from .options import add_threshold_option, threshold
 
 
 def _int_list(text: str, option: str, low: int) -> list[int]:
@@ -26,6 +27,7 @@ def run(args) -> int:
     """Simulate each design, print the table, write the HTML page."""
     from ..plan import format_plan, plan_page, plan_survey
 
+    k = threshold(args)
     sizes = _int_list(args.sizes, "--sizes", 2)
     psws = _int_list(args.psw, "--psw", 0)
     if args.teams < 1:
@@ -36,7 +38,7 @@ def run(args) -> int:
         raise CoproError("every design has more PSWs than respondents", field="--psw")
     result = plan_survey(args.teams, sizes, psws, reps=args.reps, seed=args.seed,
                          instrument=load_instrument(args.instrument), per_item=args.per_item,
-                         listwise=not args.pairwise, min_responses=args.min_responses)
+                         listwise=not args.pairwise, min_responses=k)
     print(format_plan(result))
     if args.output:
         out = Path(args.output)
@@ -67,7 +69,7 @@ def register(sub) -> None:
     p.add_argument("--pairwise", action="store_true",
                    help="count every response for the CFA minimum (a pairwise estimator such as "
                    "WLSMV), not only complete ones (listwise ML, as copro validate)")
-    p.add_argument("--min-responses", type=int, default=5, help="reporting threshold (default 5)")
+    add_threshold_option(p)
     p.add_argument("--instrument", help="instrument YAML (default: the packaged one)")
     p.add_argument("-o", "--output", help="write the HTML page here (e.g. plan.html)")
     p.set_defaults(func=run)
