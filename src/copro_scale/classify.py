@@ -121,6 +121,20 @@ def _within_covariance(x: np.ndarray, group: np.ndarray):
     return cov, df
 
 
+def standard_t_draws(nu: float, n_draws: int, k: int, seed: int = 0) -> np.ndarray:
+    """``n_draws`` seeded draws of a ``k``-variate standard t with ``nu`` df: ``z sqrt(nu / w)``,
+    ``z ~ N(0, I)``, ``w ~ chi2(nu)``; ``m + L t`` with ``L L' = V`` is then ``t_nu(m, V)``.
+
+    Examples
+    --------
+    >>> standard_t_draws(10, 4, 3).shape
+    (4, 3)
+    """
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n_draws, k))
+    return z * np.sqrt(nu / rng.chisquare(nu, size=n_draws))[:, None]
+
+
 def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *,
                    min_responses: int | None = None, min_probability: float | None = None,
                    n_draws: int = 4000, seed: int = 0, weights: str = "forms_equal",
@@ -256,9 +270,7 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
         V = V + (c**2)[:, None, None] * (gap_sd**2 + np.diag(se_delta**2))[None]
 
     # 3. posterior draws: multivariate t, the same standard draws for every team ---------------
-    rng = np.random.default_rng(seed)
-    z = rng.standard_normal((n_draws, len(_COLS)))
-    z *= np.sqrt(nu / rng.chisquare(nu, size=n_draws))[:, None]
+    z = standard_t_draws(nu, n_draws, len(_COLS), seed)
     valid = np.isfinite(m).all(axis=1) & np.isfinite(V).all(axis=(1, 2))
     tally = np.zeros((T, len(OUTCOMES)))
     lever_tally = np.zeros((T, len(CONSTRUCTS)))

@@ -98,6 +98,7 @@ def simulate(
     types: list[str] | None = None,
     n_psw: int | None = None,
     prototypes: dict | None = None,
+    faces=None,
 ) -> Simulation:
     """Simulate a survey of ``n_teams`` teams with ``per_team`` respondents each.
 
@@ -113,6 +114,9 @@ def simulate(
         ``{type: {face: value}}`` profiles to simulate from instead of the instrument's (for
         example a prototype shifted on one face, to test a classifier that keeps the
         instrument's); types left out keep the instrument's profile.
+    faces : array-like, optional
+        Each team's face profile (``n_teams x 3``, faces in :data:`FACES` order), overriding its
+        type's profile; the truth's ``type`` column then only labels the team.
 
     Examples
     --------
@@ -146,6 +150,8 @@ def simulate(
         profiles[t] = {**profiles[t], **p}
     face_idx = np.array([FACES.index(f) for _, f in CELLS])
     team_face = np.array([[profiles[t][f] for f in FACES] for t in types])  # teams x 3
+    if faces is not None:
+        team_face = np.asarray(faces, dtype=float).reshape(n_teams, len(FACES))
     tau = np.sqrt(icc1 / (1 - icc1)) * sigma
     team_cell = team_face[:, face_idx] + rng.normal(0, tau, size=(n_teams, len(CELLS)))
 

@@ -250,3 +250,46 @@ def test_lever_is_the_lowest_construct():
     s = _org(0.0, [(2, 6)] * 8).assign(voice=4.0, experience=2.0, identity=3.0)
     s["experience"] += np.linspace(-0.1, 0.1, len(s))
     assert (classify_teams(s, n_draws=50)["lever"] == "experience").all()
+
+
+# -- against R (tests/reference/make_classify_reference.R) ---------------------------------
+def _ref():
+    import json
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1] / "reference"
+    return root, json.loads((root / "classify_reference.json").read_text())
+
+
+def test_within_team_covariance_matches_r():
+    from copro_scale.classify import _within_covariance
+    root, ref = _ref()
+    lq = pd.read_csv(root / "lq2002.csv")
+    cov, df = _within_covariance(lq[["LEAD01", "LEAD02", "LEAD03"]].to_numpy(float),
+                                 pd.factorize(lq["COMPID"])[0])
+    assert np.allclose(cov, ref["lq_within_cov"], atol=1e-10) and (df == ref["lq_within_df"]).all()
+    bfi = pd.read_csv(root / "bfi.csv")[["A1", "A2", "A3"]]
+    grp = np.arange(len(bfi)) % 40
+    keep = bfi.notna().all(axis=1).to_numpy()
+    cov, _ = _within_covariance(bfi[keep].to_numpy(float), grp[keep])
+    assert np.allclose(cov, ref["bfi_within_cov"], atol=1e-10)
+
+
+def test_organisation_gap_and_se_match_welch_in_r():
+    root, ref = _ref()
+    lq = pd.read_csv(root / "lq2002.csv")
+    s = pd.DataFrame({"team": lq["COMPID"].astype(str),
+                      "form": np.where(lq["COMPID"] % 3 == 0, "psw", "colleague"),
+                      "voice": lq["LEAD01"].astype(float)})
+    gap = organisation_gap(s, columns=["voice"]).loc["voice"]
+    assert gap["gap"] == pytest.approx(ref["lq_gap"], abs=1e-12)
+    assert gap["se"] == pytest.approx(ref["lq_gap_se"], abs=1e-12)
+
+
+def test_posterior_draws_give_rs_multivariate_t_probability():
+    from copro_scale.classify import standard_t_draws
+    _, ref = _ref()
+    h = ref["halfspace"]
+    L = np.linalg.cholesky(np.array(h["V"]))
+    mu = np.array(h["m"]) + standard_t_draws(h["nu"], 200_000, 3, seed=1) @ L.T
+    p = float((mu @ np.array(h["a"]) >= h["b"]).mean())
+    assert p == pytest.approx(h["p"], abs=3 * np.sqrt(h["p"] * (1 - h["p"]) / 200_000))
