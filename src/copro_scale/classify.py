@@ -31,7 +31,7 @@ The rule
    The outcome with the largest probability is reported when it reaches ``min_probability``
    (the instrument's, .80); otherwise the team is ``indeterminate``. A team with fewer than
    ``min_responses`` respondents is ``suppressed`` and not classified at all.
-5. **Lever.** The construct (voice, experience, identity) with the lowest score at ``m``, with
+5. **Lever.** The construct (voice, experience, identity) with the lowest adjusted score ``m``, with
    ``p_lever`` = the posterior probability that it is the lowest.
 
 Calibration and recovery are measured in ``benchmarks/bench_classify.py`` and
@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from .aggregate import WEIGHTS, team_counts
+from .errors import CoproError
 from .instrument import CONSTRUCTS, FACES, TYPES, Instrument, load_instrument
 from .privacy import check_threshold, disclosure_plan
 from .typology import OUTCOMES, Typology
@@ -236,18 +237,18 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
     x_all = scores[_COLS].to_numpy(dtype="float64", na_value=np.nan)
     shift = np.where(form_psw, 0.5, -0.5)[:, None] * delta[None, :]
     adj_all = x_all + shift
-    org = plan.organisation_rows(scores).index
-    pos = scores.index.get_indexer(org)
-    key = scores["team"].astype(str).to_numpy()[pos] + "\x00" + scores["form"].to_numpy()[pos]
+    team_str = scores["team"].astype(str).to_numpy()
+    pos = np.isin(team_str, plan.organisation_teams)  # the rows organisation figures pool
+    key = team_str[pos] + "\x00" + scores["form"].to_numpy()[pos]
     w_cov, w_df = _within_covariance(adj_all[pos], pd.factorize(key)[0])
     nu = float(np.nanmin(w_df))
     if not np.isfinite(nu) or nu < 1 or not np.isfinite(w_cov).all():
-        raise ValueError("the within-team spread cannot be estimated: every team and form has "
-                         "a single respondent")
+        raise CoproError("the within-team spread of the scores cannot be estimated: no team "
+                         "has two respondents on one form with every score")
 
     # 2. each shown team's mean and posterior covariance -------------------------------------
-    sel = np.isin(scores["team"].astype(str).to_numpy(), shown)
-    team_code = pd.Index(shown).get_indexer(scores["team"].astype(str).to_numpy()[sel])
+    sel = np.isin(team_str, shown)
+    team_code = pd.Index(shown).get_indexer(team_str[sel])
     x, adj = x_all[sel], adj_all[sel]
     ok = (~np.isnan(x)).astype(float)
     T = len(shown)
@@ -296,7 +297,7 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
     pbest = np.where(valid, tally.max(axis=1), np.nan)
     reported = np.where(valid & (pbest >= p_min), np.array(OUTCOMES, dtype=object)[best],
                         "indeterminate")
-    cons = plain[:, nf:]
+    cons = m[:, nf:]  # the lever, like the type, rests on the adjusted profile
     c_ok = np.isfinite(cons).all(axis=1)
     low = np.argmin(np.where(np.isnan(cons), np.inf, cons), axis=1)
     for j, col in enumerate(_COLS):
