@@ -160,3 +160,31 @@ def test_mlr_complete_data_matches_lavaan(ref, key, data, request):
     res = cfa(request.getfixturevalue(data), HS if data == "hs" else PD, estimator="MLR")
     check_fit(res, ref[key], {**FIT, **SCALED, **ROBUST})
     check_estimates(res, ref[key])
+
+
+def test_fiml_robust_indices_match_lavaan(ref, hsm):
+    # lavaan 0.6.13+ reports FIML-corrected robust CFI/TLI/RMSEA, for ML too
+    check_fit(cfa(hsm, HS, missing="fiml"), ref["hsm_fiml_ml"], ROBUST)
+    check_fit(cfa(hsm, HS, missing="fiml", estimator="MLR"), ref["hsm_fiml_mlr"], ROBUST)
+
+
+def test_mlr_fiml_invariance_and_partial_invariance_match_lavaan(ref, hsm):
+    r = ref["hsm_mlr_school"]
+    inv = invariance(hsm, HS, "school", estimator="MLR", missing="fiml")
+    for step, res in inv.fits.items():
+        check_fit(res, r[step], {**FIT, **SCALED, **ROBUST})
+        check_estimates(res, r[step])
+    t = inv.table
+    for step in ("metric", "scalar"):  # Satorra-Bentler (2001) scaled difference, as lavTestLRT
+        assert t.loc[step, "chisq_diff"] == pytest.approx(r["lrt"][step]["chisq_diff"], abs=TOL)
+        assert t.loc[step, "df_diff"] == r["lrt"][step]["df_diff"]
+        assert t.loc[step, "p_diff"] == pytest.approx(r["lrt"][step]["p"], abs=TOL)
+    assert t.loc["scalar", "delta_cfi"] == pytest.approx(r["scalar"]["fit"]["cfi.robust"]
+                                                        - r["metric"]["fit"]["cfi.robust"], abs=TOL)
+    assert set(t["index"]) == {"robust"}
+    partial = invariance(hsm, HS, "school", estimator="MLR", missing="fiml", group_partial=["x3~1", "x7~1"])
+    check_fit(partial.fits["scalar"], r["partial"], {**FIT, **SCALED, **ROBUST})
+    check_estimates(partial.fits["scalar"], r["partial"])
+    free = partial.fits["scalar"].estimates.query("op == '~1' and lhs in ['x3', 'x1'] and group == 2")
+    assert free.set_index("lhs")["est"]["x3"] != pytest.approx(inv.fits["scalar"].estimates.query(
+        "op == '~1' and lhs == 'x3' and group == 2")["est"].iloc[0], abs=1e-3)
