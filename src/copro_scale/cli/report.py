@@ -48,6 +48,6 @@ def register(sub) -> None:
                                            "(default: 'Your organisation')")
     rp.add_argument("--wave", help="label of this wave or survey period shown on every page "
                                    "(default: 'Survey of <this month>')")
-    rp.add_argument("--seed", type=int, default=0, help="seed of the classification bootstrap")
-    rp.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples (default 2000)")
+    rp.add_argument("--seed", type=int, default=0, help="seed of the classification's posterior draws")
+    rp.add_argument("--n-boot", type=int, default=2000, help="posterior draws for the type probabilities (default 2000)")
     rp.set_defaults(func=run)

@@ -7,13 +7,13 @@ import pandas as pd
 
 from ..render import fmt, pct
 
-#: (lower bound, words) for a bootstrap probability, highest first.
+#: (lower bound, words) for a probability, highest first.
 _LIKELIHOOD = ((0.99, "almost certain"), (0.90, "very likely"), (0.66, "likely"),
                (0.50, "more likely than not"), (0.0, "unlikely"))
 
 
 def probability_text(p: float) -> str:
-    """A bootstrap probability for readers: never a flat "100%" from a finite resample.
+    """A probability for readers: never a flat "100%" from a finite number of draws.
 
     Examples
     --------
