@@ -72,7 +72,7 @@ def test_small_form_is_not_given_an_unstable_cfa(battery):
 
 def test_kmo_parallel_analysis_and_efa(battery):
     col = battery["forms"]["colleague"]
-    assert col["kmo"]["overall"] > 0.8 and col["bartlett"]["p"] < 0.05
+    assert col["kmo"]["overall"] > 0.8 and col["bartlett"]["pvalue"] < 0.05
     assert col["parallel_analysis"]["n_factors"] >= 3
     assert col["efa"]["n_factors"] == col["parallel_analysis"]["n_factors"]
     assert len(col["efa"]["loadings"]["index"]) == 36

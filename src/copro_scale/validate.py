@@ -35,6 +35,7 @@ from . import __version__
 from .errors import CoproError
 from .instrument import CONSTRUCTS, FACES, FORMS, Instrument, cell_name
 from .psychometrics import (
+    ALPHA_MIN,
     bartlett,
     cfa,
     correlation,
@@ -51,11 +52,11 @@ from .psychometrics import (
 
 #: Conventional cut-offs and their sources (../shared/design/field-facts.md).
 CUTOFFS: dict[str, dict[str, Any]] = {
-    "alpha": {"min": 0.70, "redundant_above": 0.95, "source": "Nunnally 1978; McNeish 2018"},
+    "alpha": {"min": ALPHA_MIN, "redundant_above": 0.95, "source": "Nunnally 1978; McNeish 2018"},
     "r_drop": {"min": 0.30, "source": "Nunnally & Bernstein 1994"},
     "mean_inter_item_r": {"min": 0.15, "max": 0.50, "source": "Clark & Watson 1995"},
     "kmo": {"min": 0.60, "good": 0.80, "source": "Kaiser 1974"},
-    "bartlett_p": {"max": 0.05, "source": "Bartlett 1950"},
+    "bartlett_pvalue": {"max": 0.05, "source": "Bartlett 1950"},
     "loading": {"min": 0.40, "cross_max": 0.30, "gap": 0.20, "source": "Hair et al. 2019"},
     "cfi": {"min": 0.95, "source": "Hu & Bentler 1999"},
     "tli": {"min": 0.95, "source": "Hu & Bentler 1999"},
@@ -208,8 +209,8 @@ def _factor_steps(x: pd.DataFrame, settings: ValidationSettings) -> dict:
                 "verdict": "good" if km.overall >= CUTOFFS["kmo"]["good"] else "meets" if good else "below",
                 "meaning": "Items share enough variance for factor analysis." if good
                 else "Items share too little variance for a stable factor analysis."},
-        "bartlett": {"chi2": bt.chi2, "df": bt.df, "p": bt.p,
-                     "verdict": "meets" if bt.p < CUTOFFS["bartlett_p"]["max"] else "below"},
+        "bartlett": {"chi2": bt.chi2, "df": bt.df, "pvalue": bt.pvalue,
+                     "verdict": "meets" if bt.pvalue < CUTOFFS["bartlett_pvalue"]["max"] else "below"},
         "parallel_analysis": {"n_factors": pa.n_factors, "eigenvalues": pa.eigenvalues, "n_iter": pa.n_iter},
         "map": {"n_factors": mp.n_factors},
         "efa": _efa_summary(x, max(1, int(pa.n_factors)), settings.nan_policy),
