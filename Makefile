@@ -1,20 +1,29 @@
 # One-command set-up: `make demo` and `make test` build .venv when it is missing.
+# `make demo` installs the runtime dependencies only; `make test` adds the test extras.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+SUM    := $(shell cksum pyproject.toml | cut -d' ' -f1)
+RUNTIME := $(VENV)/.runtime-$(SUM)
+TESTENV := $(VENV)/.test-$(SUM)
 
-.PHONY: demo test venv browser bench clean
+.PHONY: demo test test-all venv browser bench clean
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip wheel
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(RUNTIME): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e .
+	rm -f $(VENV)/.runtime-* && touch $(RUNTIME)
+
+$(TESTENV): pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e '.[test]'
-	rm -f $(VENV)/.installed-* && touch $(STAMP)
+	rm -f $(VENV)/.runtime-* $(VENV)/.test-* && touch $(RUNTIME) $(TESTENV)
 
-venv: $(STAMP)
+venv: $(TESTENV)
 
-demo: venv
+demo: $(RUNTIME)
 	$(VENV)/bin/copro demo
 
 # Headless Chromium for the browser tests comes from Debian (playwright never downloads one).
@@ -23,10 +32,14 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: venv browser
+# The suite without the tests marked slow (under 2 minutes on 2 cores); `make test-all` runs all.
+test: $(TESTENV) browser
+	$(PY) -m pytest -q -m "not slow"
+
+test-all: $(TESTENV) browser
 	$(PY) -m pytest -q
 
-bench: venv
+bench: $(RUNTIME)
 	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
 
 clean:

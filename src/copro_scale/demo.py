@@ -11,11 +11,11 @@ from pathlib import Path
 from .administer import write_exports
 from .csvsafe import write_csv
 from .instrument import load_instrument
-from .reports import run_report
+from .reports import render_reports
 from .responses import read_responses
 from .scoring import score
 from .simulate import simulate, write_simulation
-from .validate import run_validation
+from .validate import ValidationSettings, file_sha256, validate, write_validation
 
 #: One demo team answers too few times to be reported: it shows what "below threshold" looks like.
 SMALL_TEAM_RESPONSES = 3
@@ -48,17 +48,21 @@ def run_demo(out: Path, *, seed: int = 2026, n_teams: int = 12, per_team: int = 
     responses = read_responses(written["responses"], inst)
     written["scores"] = out / "scores.csv"
     written["exclusions"] = out / "exclusions.csv"
-    write_csv(score(responses), written["scores"])
+    scores = score(responses)
+    write_csv(scores, written["scores"])
     write_csv(responses.exclusions, written["exclusions"])
 
-    # 4. classification, privacy and the HTML team reports
-    written["reports"] = run_report(written["responses"], out / "reports", seed=seed)["index"]
+    # 4. classification, privacy and the HTML team reports, from the scores in memory
+    written["reports"] = render_reports(responses, out / "reports", scores=scores,
+                                        instrument=inst, seed=seed)["index"]
 
     # 5. a validation study needs more responses than one organisation's survey: 300 teams, so
     #    that both forms reach COSMIN's sample size for CFA and invariance can be tested
     study = out / "validation-study.csv"
     write_simulation(simulate(300, 10, seed=seed + 1, instrument=inst), study)
-    written["validation"] = run_validation(study, out / "validation", seed=seed)["html"]
+    result = validate(read_responses(study, inst), ValidationSettings(seed=seed))
+    written["validation"] = write_validation(result, out / "validation", instrument=inst,
+                                             input_hash=file_sha256(study))["html"]
 
     echo(f"copro demo: {n_teams} simulated teams x {per_team} respondents (seed {seed}); "
          f"'{small}' has only {SMALL_TEAM_RESPONSES} responses, so its report shows nothing.")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 import sys
 
-from .csvsafe import write_csv
-from .responses import READERS, read_responses
-from .responses.normalise import new_salt
-from .scoring import favourable, score, scores_long
+from ..csvsafe import write_csv
+from ..responses.normalise import new_salt
+from ..scoring import favourable, score, scores_long
+from .options import add_input_options, read_input
 
 
 def run(args) -> int:
-    """Run ``copro score`` from parsed arguments (see :func:`register`)."""
+    """Read, score and write; the accounting line goes to stderr."""
     ids, salt = "sequence", None
     if args.keep_ids:
         ids = "hash"
@@ -21,9 +21,7 @@ def run(args) -> int:
             salt = new_salt()
             print("copro: no --salt or COPRO_SALT given: response ids are hashed with a random "
                   "salt for this run only (they will not match another run)", file=sys.stderr)
-    responses = read_responses(args.input, args.instrument, format=args.format,
-                               mapping=args.mapping, encoding=args.encoding, sheet=args.sheet,
-                               ids=ids, salt=salt, drop_flagged=args.drop_flagged)
+    responses = read_input(args, ids=ids, salt=salt, drop_flagged=args.drop_flagged)
     scores = score(responses, min_items=args.min_items, rescale=args.rescale)
     write_csv(scores_long(scores) if args.long else scores, args.output)
     if args.exclusions:
@@ -36,16 +34,14 @@ def run(args) -> int:
 
 
 def register(sub) -> None:
-    """Add the ``score`` subcommand to the ``copro`` subparsers."""
+    """Add ``score``."""
     p = sub.add_parser("score", help="read a survey export, validate and score it",
                        description="Read a survey export (canonical CSV, Qualtrics, REDCap, "
-                       "Microsoft/Google Forms, SPSS .sav, or any table with --mapping), validate "
-                       "every row and write one row of scores per kept response.")
-    p.add_argument("input", help="the export file (CSV, xlsx or .sav)")
+                       "LimeSurvey, SurveyJS, Microsoft/Google Forms, SPSS .sav, or any table "
+                       "with --mapping), validate every row and write one row of scores per kept "
+                       "response.")
+    add_input_options(p)
     p.add_argument("-o", "--output", default="-", help="scores CSV (default: standard output)")
-    p.add_argument("--instrument", help="instrument YAML (default: the packaged one)")
-    p.add_argument("--format", default="auto", choices=["auto", *READERS, "sav"])
-    p.add_argument("--mapping", help="YAML column map for any CSV or xlsx (implies --format mapped)")
     p.add_argument("--exclusions", help="write the exclusion log (row, id, reason, detail) here")
     p.add_argument("--favourable", help="write percent favourable per team, item and cell here")
     p.add_argument("--long", action="store_true", help="one row per response x score (tidy)")
@@ -57,6 +53,4 @@ def register(sub) -> None:
     p.add_argument("--keep-ids", action="store_true",
                    help="keep a salted hash of each response id (default: r1, r2, ...)")
     p.add_argument("--salt", help="salt for --keep-ids (default: $COPRO_SALT, else random)")
-    p.add_argument("--encoding", help="text encoding of a CSV (default UTF-8)")
-    p.add_argument("--sheet", help="worksheet of an xlsx file (default: the first)")
     p.set_defaults(func=run)

@@ -1,0 +1,39 @@
+"""``copro report``: classify each team and write the team pages, overview and summaries."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..errors import CoproError
+from ..scoring import score
+from .options import add_input_options, add_threshold_option, read_input
+
+
+def run(args) -> int:
+    """Read and score this wave (and any earlier one) once, then classify and write."""
+    from ..reports import render_reports
+
+    if args.n_boot < 1:
+        raise CoproError("must be at least 1", field="--n-boot")
+    now = read_input(args)
+    then = read_input(args, args.previous, instrument=now.instrument) if args.previous else None
+    paths = render_reports(now, Path(args.output), scores=score(now), instrument=now.instrument,
+                           previous_scores=score(then) if then is not None else None,
+                           min_responses=args.min_responses, seed=args.seed,
+                           n_boot=args.n_boot)
+    print(f"wrote {paths['index']}, {len(paths['teams'])} team reports, "
+          f"{paths['summary_csv'].name} and {paths['summary_json'].name}", file=sys.stderr)
+    return 0
+
+
+def register(sub) -> None:
+    """Add ``report``."""
+    rp = sub.add_parser("report", help="classify each team and write the HTML team reports")
+    add_input_options(rp)
+    rp.add_argument("-o", "--output", required=True, help="folder for index.html, teams/, summary")
+    add_threshold_option(rp)
+    rp.add_argument("--previous", help="an earlier wave, for the change since then")
+    rp.add_argument("--seed", type=int, default=0, help="seed of the classification bootstrap")
+    rp.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples (default 2000)")
+    rp.set_defaults(func=run)

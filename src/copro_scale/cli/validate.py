@@ -1,0 +1,32 @@
+"""``copro validate``: the instrument's psychometric battery, per form, as JSON and HTML."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .options import add_input_options, add_threshold_option, read_input
+
+
+def run(args) -> int:
+    """Read, run the battery in memory, write validation.json and validation.html."""
+    from ..validate import ValidationSettings, file_sha256, validate, write_validation
+
+    responses = read_input(args)
+    result = validate(responses, ValidationSettings(min_responses=args.min_responses,
+                                                    seed=args.seed))
+    paths = write_validation(result, Path(args.output), instrument=responses.instrument,
+                             input_hash=file_sha256(args.input))
+    for path in paths.values():
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def register(sub) -> None:
+    """Add ``validate``."""
+    v = sub.add_parser("validate", help="reliability, factor structure, invariance and agreement")
+    add_input_options(v)
+    v.add_argument("-o", "--output", required=True, help="folder for validation.json and .html")
+    add_threshold_option(v)
+    v.add_argument("--seed", type=int, default=0, help="seed for parallel analysis")
+    v.set_defaults(func=run)

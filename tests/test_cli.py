@@ -1,0 +1,35 @@
+"""The CLI package: one set of input options for every command that reads responses."""
+
+import pytest
+
+from copro_scale.cli import build_parser
+
+INPUT_OPTIONS = {"--format", "--mapping", "--encoding", "--sheet", "--instrument", "--teams"}
+
+
+def _options(command: str) -> dict[str, object]:
+    sub = next(a for a in build_parser()._subparsers._group_actions if a.dest == "command")
+    return {s: a for a in sub.choices[command]._actions for s in a.option_strings}
+
+
+@pytest.mark.parametrize("command", ["score", "validate", "report"])
+def test_every_reading_command_offers_the_same_input_options(command):
+    options = _options(command)
+    assert INPUT_OPTIONS <= set(options)
+    assert options["--format"].choices == _options("score")["--format"].choices
+
+
+def test_validate_and_report_read_with_the_given_encoding(tmp_path, capsys):
+    from copro_scale.cli import main
+    from copro_scale.simulate import simulate
+
+    path = tmp_path / "r.csv"
+    data = simulate(3, 6, seed=1).responses
+    data["team"] = data["team"].where(data["team"] != data["team"].iloc[0], "Équipe Nord")
+    data.to_csv(path, index=False, encoding="cp1252")
+    for command in ("validate", "report"):
+        out = tmp_path / command
+        assert main([command, str(path), "-o", str(out), "--encoding", "cp1252",
+                     "--format", "canonical", *(["--n-boot", "20"] if command == "report" else [])]) == 0
+    assert (tmp_path / "validate" / "validation.json").exists()
+    assert "Équipe Nord" in (tmp_path / "report" / "summary.csv").read_text(encoding="utf-8")
