@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..errors import CoproError
 from ..instrument import load_instrument
 from ..responses import READERS, read_responses
 
@@ -31,6 +32,13 @@ def add_threshold_option(p: argparse.ArgumentParser) -> None:
     """Add ``--min-responses``: the reporting threshold, which can only be raised."""
     p.add_argument("--min-responses", type=int, default=5,
                    help="reporting threshold (default 5)")
+
+
+def threshold(args) -> int:
+    """The ``--min-responses`` of ``args``, refused with a one-line error when below 1."""
+    if args.min_responses < 1:
+        raise CoproError("must be at least 1", field="--min-responses")
+    return args.min_responses
 
 
 def read_input(args, path=None, **kwargs):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import CoproError
 from ..scoring import score
-from .options import add_input_options, add_threshold_option, read_input
+from .options import add_input_options, add_threshold_option, read_input, threshold
 
 
 def run(args) -> int:
@@ -16,11 +16,12 @@ def run(args) -> int:
 
     if args.n_boot < 1:
         raise CoproError("must be at least 1", field="--n-boot")
+    k = threshold(args)
     now = read_input(args)
     then = read_input(args, args.previous, instrument=now.instrument) if args.previous else None
     paths = render_reports(now, Path(args.output), scores=score(now), instrument=now.instrument,
                            previous_scores=score(then) if then is not None else None,
-                           min_responses=args.min_responses, seed=args.seed,
+                           min_responses=k, seed=args.seed,
                            n_boot=args.n_boot)
     print(f"wrote {paths['index']}, {len(paths['teams'])} team reports, "
           f"{paths['summary_csv'].name} and {paths['summary_json'].name}", file=sys.stderr)

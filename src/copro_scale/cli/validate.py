@@ -5,15 +5,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .options import add_input_options, add_threshold_option, read_input
+from .options import add_input_options, add_threshold_option, read_input, threshold
 
 
 def run(args) -> int:
     """Read, run the battery in memory, write validation.json and validation.html."""
     from ..validate import ValidationSettings, file_sha256, validate, write_validation
 
+    k = threshold(args)
     responses = read_input(args)
-    result = validate(responses, ValidationSettings(min_responses=args.min_responses,
+    result = validate(responses, ValidationSettings(min_responses=k,
                                                     seed=args.seed))
     paths = write_validation(result, Path(args.output), instrument=responses.instrument,
                              input_hash=file_sha256(args.input))
