@@ -9,6 +9,7 @@ correlation matrix, which is the only place the two differ.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,7 +85,9 @@ def kmo(data, nan_policy="pairwise"):
     if complete is not None:
         from factor_analyzer import calculate_kmo
 
-        per, overall = calculate_kmo(complete)
+        with warnings.catch_warnings():  # it warns on a tiny det(covariance); R is PD (checked)
+            warnings.filterwarnings("ignore", message="The inverse of the variance-covariance")
+            per, overall = calculate_kmo(complete)
     else:  # factor_analyzer has no pairwise-missing correlation matrix: psych's formula on ours
         q = np.linalg.inv(r)
         d = 1.0 / np.sqrt(np.diag(q))
