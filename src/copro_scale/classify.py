@@ -28,6 +28,7 @@ import pandas as pd
 
 from .aggregate import WEIGHTS, team_counts, team_scores, wide
 from .instrument import CONSTRUCTS, FACES, TYPES, Instrument, load_instrument
+from .privacy import check_threshold
 
 OUTCOMES: tuple[str, ...] = (*TYPES, "mixed")
 #: Types a team can get besides the three of the paper.
@@ -59,7 +60,7 @@ def _stratified_means(x: np.ndarray, strat_start: np.ndarray, strat_size: np.nda
 
 
 def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *,
-                   min_responses: int = 5, min_probability: float | None = None,
+                   min_responses: int | None = None, min_probability: float | None = None,
                    n_boot: int = 2000, seed: int = 0, weights: str = "forms_equal",
                    max_distance: float | None = None) -> pd.DataFrame:
     """Classify every team's co-production type with a seeded, stratified bootstrap.
@@ -71,8 +72,9 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
         ``form``, the three face and the three construct columns).
     instrument : Instrument, optional
         Source of the prototypes, ``min_probability`` and ``max_distance`` (default: packaged).
-    min_responses : int
-        Teams with fewer respondents are ``suppressed`` and not classified.
+    min_responses : int, optional
+        Teams with fewer respondents are ``suppressed`` and not classified (default: the
+        instrument's threshold; never below it).
     min_probability : float, optional
         Probability a type needs to be reported (default: the instrument's, .80).
     n_boot : int
@@ -114,7 +116,7 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
     cols = [*FACES, *CONSTRUCTS]
 
     counts = team_counts(scores)
-    counts["suppressed"] = counts["n"] < min_responses
+    counts["suppressed"] = counts["n"] < check_threshold(inst, min_responses)
     shown = counts.loc[~counts["suppressed"], "team"]
     rows = scores[scores["team"].astype(str).isin(shown)]
     keys = ["team", "form"] + (["response_id"] if "response_id" in rows.columns else [])

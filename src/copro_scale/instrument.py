@@ -33,6 +33,11 @@ MIN_ITEMS_PER_CELL = 4
 #: Portable across REDCap field names, Qualtrics tags, LimeSurvey (sub)question codes, SPSS names.
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9]{1,15}$")
 MAX_ITEM_WORDS = 20
+#: The lowest reporting threshold an instrument may promise. With 2, each of a pair reads the
+#: other's answers off their team's figure by taking away their own.
+MIN_RESPONSES_FLOOR = 3
+#: Where the form instructions state the threshold; rendered from ``privacy.min_responses``.
+THRESHOLD_PLACEHOLDER = "{min_responses}"
 
 
 def cell_name(construct: str, face: str) -> str:
@@ -96,6 +101,8 @@ class Instrument:
     processes: Mapping[str, str]
     min_probability: float
     max_distance: float
+    #: The reporting threshold the participant text promises (``privacy.min_responses``).
+    min_responses: int
     source: str = field(default="", compare=False)
 
     # -- items -------------------------------------------------------------------------------
@@ -165,6 +172,7 @@ class Instrument:
             },
             "roles": dict(self.roles),
             "prototypes": {t: dict(p) for t, p in self.prototypes.items()},
+            "privacy": {"min_responses": self.min_responses},
             "classification": {
                 "min_probability": self.min_probability,
                 "max_distance": self.max_distance,
@@ -269,13 +277,14 @@ def _load_cached(path: str, mtime: int) -> Instrument:
 
 def _build(d: dict, path: Path) -> Instrument:
     scale = tuple(ScalePoint(int(p["code"]), str(p["label"])) for p in d["scale"]["points"])
+    k = int(d["privacy"]["min_responses"])
     dk = d["scale"]["dont_know"]
     forms = {
         fid: Form(
             id=fid,
             title=str(f["title"]),
             referent=str(f["referent"]),
-            instructions=" ".join(str(f["instructions"]).split()),
+            instructions=" ".join(str(f["instructions"]).split()).replace(THRESHOLD_PLACEHOLDER, str(k)),
             dont_know=bool(f["dont_know"]),
             roles=tuple(f["roles"]),
         )
@@ -316,6 +325,7 @@ def _build(d: dict, path: Path) -> Instrument:
         processes=MappingProxyType(processes),
         min_probability=float(cls.get("min_probability", 0.8)),
         max_distance=float(cls.get("max_distance", 1.25)),
+        min_responses=k,
         source=str(path),
     )
 
@@ -358,6 +368,7 @@ class _Checker:
         del roles
         self.check_items(d.get("items"), form_ids)
         self.check_prototypes(d.get("prototypes"))
+        self.check_privacy(d.get("privacy"), d.get("forms"))
         cls = d.get("classification", {})
         if not isinstance(cls, dict):
             self.err("must be a mapping", field="classification")
@@ -487,6 +498,22 @@ class _Checker:
                 self.err(f"cell {name} has {len(its)} items; each cell needs at least {MIN_ITEMS_PER_CELL}", field="items")
             elif not any(it.get("reverse") is True for it in its):
                 self.err(f"cell {name} has no reverse-keyed item; each cell needs at least one", field="items")
+
+    def check_privacy(self, privacy, forms):
+        """The threshold is an integer >= the floor, and every form's instructions state it."""
+        k = privacy.get("min_responses") if isinstance(privacy, dict) else None
+        if not isinstance(privacy, dict):
+            self.err("is missing: the reporting threshold the participant text promises, "
+                     "e.g. privacy: {min_responses: 5}", field="privacy")
+        elif not isinstance(k, int) or isinstance(k, bool) or k < MIN_RESPONSES_FLOOR:
+            self.err(f"must be a whole number of at least {MIN_RESPONSES_FLOOR}",
+                     field="privacy.min_responses")
+        for fid, f in (forms or {}).items() if isinstance(forms, dict) else ():
+            text = f.get("instructions") if isinstance(f, dict) else None
+            if isinstance(text, str) and THRESHOLD_PLACEHOLDER not in text:
+                self.err(f"must state the reporting threshold as {THRESHOLD_PLACEHOLDER} (rendered "
+                         "from privacy.min_responses), not as a number written in the text",
+                         field=f"forms.{fid}.instructions")
 
     def check_prototypes(self, protos):
         if not isinstance(protos, dict):

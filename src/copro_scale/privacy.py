@@ -1,7 +1,9 @@
 """What may be shown: the one place that decides, so that renderers cannot leak by mistake.
 
-Rules (``k`` = ``min_responses``, 5 by default)
------------------------------------------------
+Rules (``k`` = ``min_responses``: the instrument's ``privacy.min_responses``, or higher)
+---------------------------------------------------------------------------------------
+0. **A promise with a floor.** ``k`` is the threshold the participant text promises, read from
+   the instrument file; a run may raise it, never lower it (:func:`check_threshold`).
 1. **Threshold.** A team with fewer than ``k`` respondents is *below threshold*: nothing about
    its scores appears anywhere, and not even its count (it reads "fewer than k").
 2. **Complementary suppression of the organisation.** The organisation figures pool the visible
@@ -24,6 +26,51 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+
+from .errors import CoproError
+from .instrument import Instrument, load_instrument
+
+
+def check_threshold(instrument: Instrument | None = None, min_responses: int | None = None, *,
+                    field: str = "min_responses") -> int:
+    """The reporting threshold of a run: the instrument's promise, or a higher one asked for.
+
+    Parameters
+    ----------
+    instrument : Instrument, optional
+        Whose ``min_responses`` (``privacy.min_responses`` in its file) the participants were
+        promised (default: the packaged instrument).
+    min_responses : int, optional
+        A threshold asked for; None means the instrument's.
+    field : str
+        How the error names the setting (the CLI passes ``--min-responses``).
+
+    Raises
+    ------
+    CoproError
+        When ``min_responses`` is below the instrument's threshold: it can only be raised.
+
+    Examples
+    --------
+    >>> check_threshold(), check_threshold(None, 8)
+    (5, 8)
+    >>> check_threshold(None, 3)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    copro_scale.errors.CoproError: field 'min_responses': 3 is below the threshold of 5 ...
+    """
+    inst = instrument if instrument is not None else load_instrument()
+    promise = inst.min_responses
+    if min_responses is None:
+        return promise
+    if isinstance(min_responses, bool) or int(min_responses) != min_responses:
+        raise CoproError(f"must be a whole number, not {min_responses!r}", field=field)
+    if int(min_responses) < promise:
+        raise CoproError(
+            f"{int(min_responses)} is below the threshold of {promise} that the instrument "
+            f"({inst.name} v{inst.version}, privacy.min_responses) promises participants; "
+            "it can only be raised", field=field)
+    return int(min_responses)
 
 
 @dataclass(frozen=True)
@@ -87,15 +134,19 @@ class DisclosurePlan:
         return f"fewer than {self.min_responses}" if n < self.min_responses else str(int(n))
 
 
-def disclosure_plan(counts: pd.DataFrame, min_responses: int = 5) -> DisclosurePlan:
+def disclosure_plan(counts: pd.DataFrame, min_responses: int | None = None, *,
+                    instrument: Instrument | None = None) -> DisclosurePlan:
     """Decide what may be shown, from respondent counts per team and form.
 
     Parameters
     ----------
     counts : DataFrame
         ``team, n_psw, n_colleague`` (as :func:`copro_scale.aggregate.team_counts` returns).
-    min_responses : int
-        The threshold ``k``; at least 1.
+    min_responses : int, optional
+        The threshold ``k`` (default: the instrument's; never below it, see
+        :func:`check_threshold`).
+    instrument : Instrument, optional
+        Whose promise the threshold keeps (default: the packaged instrument).
 
     Examples
     --------
@@ -107,9 +158,7 @@ def disclosure_plan(counts: pd.DataFrame, min_responses: int = 5) -> DisclosureP
     >>> plan.teams["split_visible"].tolist()
     [False, True, False]
     """
-    if int(min_responses) < 1:
-        raise ValueError("min_responses must be at least 1")
-    k = int(min_responses)
+    k = check_threshold(instrument, min_responses)
     t = counts[["team", "n_psw", "n_colleague"]].copy()
     t["team"] = t["team"].astype(str)
     t["n"] = t["n_psw"] + t["n_colleague"]

@@ -28,7 +28,7 @@ from .classify import OUTCOMES, classify_teams
 from .csvsafe import write_csv
 from .errors import CoproError
 from .instrument import CONSTRUCTS, FACES, TYPES, Instrument, cell_name, load_instrument
-from .privacy import DisclosurePlan, disclosure_plan
+from .privacy import DisclosurePlan, check_threshold, disclosure_plan
 from .render import fmt, pct, render_template
 from .scoring import keyed_matrix
 
@@ -442,7 +442,7 @@ class ReportData:
 
 
 def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
-                      instrument: Instrument | None = None, min_responses: int = 5,
+                      instrument: Instrument | None = None, min_responses: int | None = None,
                       previous: pd.DataFrame | None = None, seed: int = 0, n_boot: int = 2000,
                       min_probability: float | None = None,
                       weights: str = "forms_equal") -> ReportData:
@@ -459,7 +459,8 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     """
     inst = instrument or load_instrument()
     counts = team_counts(scores)
-    plan = disclosure_plan(counts, min_responses)
+    plan = disclosure_plan(counts, min_responses, instrument=inst)
+    min_responses = plan.min_responses
     types = classify_teams(scores, inst, min_responses=min_responses, n_boot=n_boot, seed=seed,
                            min_probability=min_probability, weights=weights)
     cols = [*FACES, *CONSTRUCTS, *inst.cells]
@@ -467,7 +468,7 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     org_rows = plan.organisation_rows(scores)
     chg = pd.DataFrame(columns=["team", "score", "previous", "current", "delta", "lo", "hi"])
     if previous is not None:
-        prev_plan = disclosure_plan(team_counts(previous), min_responses)
+        prev_plan = disclosure_plan(team_counts(previous), min_responses, instrument=inst)
         prev = team_scores(previous[previous["team"].astype(str).isin(prev_plan.visible_teams)],
                            [*FACES, *CONSTRUCTS], weights=weights)
         now = team_scores(visible_scores, [*FACES, *CONSTRUCTS], weights=weights)
@@ -711,7 +712,7 @@ def _as_frames(responses, scores):
 
 
 def render_reports(responses, out: str | Path, *, scores: pd.DataFrame | None = None,
-                   instrument: Instrument | None = None, min_responses: int = 5,
+                   instrument: Instrument | None = None, min_responses: int | None = None,
                    previous=None, previous_scores: pd.DataFrame | None = None, seed: int = 0,
                    n_boot: int = 2000, min_probability: float | None = None,
                    weights: str = "forms_equal") -> dict[str, Path]:
@@ -727,8 +728,9 @@ def render_reports(responses, out: str | Path, *, scores: pd.DataFrame | None = 
         Per-response scores (default: ``copro_scale.score(responses)``).
     previous, previous_scores : optional
         An earlier wave (responses, or its scores) for the change since then.
-    min_responses : int
-        The reporting threshold ``k``; see :mod:`copro_scale.privacy`.
+    min_responses : int, optional
+        The reporting threshold ``k`` (default: the instrument's, never below it); see
+        :mod:`copro_scale.privacy`.
     seed, n_boot, min_probability, weights
         Passed to :func:`copro_scale.classify_teams`.
 
@@ -784,7 +786,7 @@ def render_reports(responses, out: str | Path, *, scores: pd.DataFrame | None = 
 
 
 def run_report(input, out: str | Path, *, previous=None, instrument=None, fmt: str = "auto",
-               mapping=None, seed: int = 0, min_responses: int = 5, n_boot: int = 2000,
+               mapping=None, seed: int = 0, min_responses: int | None = None, n_boot: int = 2000,
                min_probability: float | None = None) -> dict[str, Path]:
     """``copro report``: read a responses file (and an earlier wave), score it, write reports.
 
@@ -799,13 +801,12 @@ def run_report(input, out: str | Path, *, previous=None, instrument=None, fmt: s
     >>> run_report(d / "r.csv", d / "out", n_boot=50)["index"].name
     'index.html'
     """
-    if int(min_responses) < 1:
-        raise CoproError("must be at least 1", field="--min-responses")
     if int(n_boot) < 1:
         raise CoproError("must be at least 1", field="--n-boot")
     from . import read_responses, score  # the reading and scoring stages
 
     inst = load_instrument(instrument) if isinstance(instrument, (str, Path)) else instrument
+    check_threshold(inst, min_responses, field="--min-responses")  # before the input is read
     now = read_responses(input, inst, format=fmt, mapping=mapping)
     then = read_responses(previous, now.instrument, format=fmt, mapping=mapping) \
         if previous is not None else None

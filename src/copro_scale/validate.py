@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ import pandas as pd
 from . import __version__
 from .errors import CoproError
 from .instrument import CONSTRUCTS, FACES, FORMS, Instrument, cell_name
+from .privacy import check_threshold
 from .psychometrics import (
     ALPHA_MIN,
     bartlett,
@@ -141,7 +142,8 @@ def _sample_rating(n: int, k: int) -> tuple[str, str]:
 # -- the battery -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ValidationSettings:
-    min_responses: int = 5
+    #: The reporting threshold; None means the instrument's (never below it).
+    min_responses: int | None = None
     n_iter: int = 100
     seed: int = 0
     nan_policy: str = "pairwise"
@@ -260,6 +262,7 @@ def validate(responses, settings: ValidationSettings = ValidationSettings()) -> 
     from .scoring import keyed_items
 
     instrument = responses.instrument
+    settings = replace(settings, min_responses=check_threshold(instrument, settings.min_responses))
     keyed = keyed_items(responses)
     careless = responses.flags.any(axis=1).reindex(keyed.index, fill_value=False)
     data = keyed[~careless]
@@ -390,12 +393,13 @@ def file_sha256(path: str | Path) -> str:
 
 
 def run_validation(input_path, out_dir: Path, *, instrument=None, fmt: str = "auto", mapping=None,
-                   seed: int = 0, min_responses: int = 5, n_iter: int = 100) -> dict[str, Path]:
+                   seed: int = 0, min_responses: int | None = None, n_iter: int = 100) -> dict[str, Path]:
     """Read INPUT as ``copro score`` does, run the battery and write the JSON and HTML."""
     from .instrument import load_instrument
     from .responses import read_responses
 
     inst = load_instrument(instrument) if instrument else None
+    check_threshold(inst, min_responses, field="--min-responses")  # before the input is read
     responses = read_responses(input_path, instrument=inst, format=fmt, mapping=mapping)
     result = validate(responses, ValidationSettings(min_responses=min_responses, n_iter=n_iter, seed=seed))
     return write_validation(result, Path(out_dir), instrument=responses.instrument,

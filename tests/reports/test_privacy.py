@@ -5,17 +5,20 @@ from __future__ import annotations
 import json
 import re
 
+import yaml
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from copro_scale.instrument import FACES
-from copro_scale.privacy import disclosure_plan
+from copro_scale.errors import CoproError
+from copro_scale.instrument import FACES, check_instrument, default_instrument_path, load_instrument
+from copro_scale.privacy import check_threshold, disclosure_plan
 from copro_scale.reports import render_reports
 from copro_scale.simulate import simulate
 
-K = 5
+K = load_instrument().min_responses
 
 
 def _counts(rows):
@@ -24,7 +27,7 @@ def _counts(rows):
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 8), st.integers(0, 15)), min_size=1, max_size=12),
-       st.integers(1, 10))
+       st.integers(5, 10))
 def test_no_hidden_group_can_be_derived_by_differencing(sizes, k):
     c = _counts([(f"t{i}", p, q) for i, (p, q) in enumerate(sizes)])
     plan = disclosure_plan(c, k)
@@ -117,3 +120,74 @@ def test_below_threshold_reads_differently_from_no_data(rendered):
     row = re.search(r"<tr><th scope=\"row\"><a href=\"teams/perinatal.html\">.*?</tr>", index)
     assert "Below threshold" in row.group(0) and "No data" not in row.group(0)
     assert 'class="badge suppressed"' in row.group(0)
+
+
+# -- the promise as data, with a floor ---------------------------------------------------------
+def _instrument_with(tmp_path, mutate):
+    data = yaml.safe_load(default_instrument_path().read_text(encoding="utf-8"))
+    mutate(data)
+    path = tmp_path / "inst.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_participant_text_is_rendered_from_the_threshold(tmp_path):
+    from copro_scale.administer import export_instrument
+
+    assert K == 5
+    for f in load_instrument().forms.values():
+        assert "at least 5 people" in f.instructions and "{" not in f.instructions
+    path = _instrument_with(tmp_path, lambda d: d["privacy"].update(min_responses=7))
+    inst = load_instrument(path)
+    assert inst.min_responses == 7
+    for f in inst.forms.values():
+        assert "at least 7 people" in f.instructions and "5 people" not in f.instructions
+    assert "at least 7 people" in export_instrument(inst, "markdown")
+    assert inst.to_dict()["privacy"] == {"min_responses": 7}
+    # and the threshold every stage enforces is that same value
+    assert check_threshold(inst) == 7 and disclosure_plan(_counts([("A", 1, 5)]), instrument=inst).visible_teams == []
+
+
+@pytest.mark.parametrize("mutate, field", [
+    (lambda d: d.pop("privacy"), "privacy"),
+    (lambda d: d["privacy"].update(min_responses=2), "privacy.min_responses"),
+    (lambda d: d["privacy"].update(min_responses="5"), "privacy.min_responses"),
+    (lambda d: d["privacy"].update(min_responses=True), "privacy.min_responses"),
+    (lambda d: d["forms"]["psw"].update(
+        instructions="Your team only sees results when at least 5 people have answered."),
+     "forms.psw.instructions"),
+])
+def test_instrument_threshold_is_schema_checked(tmp_path, mutate, field):
+    errors = check_instrument(_instrument_with(tmp_path, mutate))
+    assert [e.field for e in errors] == [field]
+    with pytest.raises(CoproError, match=field.replace(".", r"\.")):
+        load_instrument(_instrument_with(tmp_path, mutate))
+
+
+def test_threshold_can_be_raised_never_lowered():
+    from copro_scale.classify import classify_teams
+    from copro_scale.validate import ValidationSettings
+
+    assert check_threshold(None, None) == K and check_threshold(None, K + 3) == K + 3
+    for k in (K - 1, 1, 0, -2):
+        with pytest.raises(CoproError, match="can only be raised"):
+            check_threshold(None, k)
+        with pytest.raises(CoproError, match="can only be raised"):
+            disclosure_plan(_counts([("A", 1, 5)]), k)
+    with pytest.raises(CoproError, match="can only be raised"):
+        classify_teams(pd.DataFrame(columns=["team", "form"]), min_responses=K - 1)
+    assert ValidationSettings().min_responses is None  # the instrument's, resolved in validate()
+
+
+@pytest.mark.parametrize("command", ["report", "validate"])
+@pytest.mark.parametrize("k", ["4", "1"])
+def test_cli_refuses_a_threshold_below_the_promise(tmp_path, capsys, command, k):
+    from copro_scale.cli import main
+
+    sim = simulate(2, 6, seed=3)
+    sim.responses.to_csv(tmp_path / "r.csv", index=False)
+    assert main([command, str(tmp_path / "r.csv"), "-o", str(tmp_path / "out"),
+                 "--min-responses", k]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "--min-responses" in err and "can only be raised" in err
+    assert not (tmp_path / "out").exists()

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import CoproError
 from ..instrument import load_instrument
+from ..privacy import check_threshold
 from ..responses import READERS, read_responses
 
 
@@ -30,15 +30,15 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
 
 def add_threshold_option(p: argparse.ArgumentParser) -> None:
     """Add ``--min-responses``: the reporting threshold, which can only be raised."""
-    p.add_argument("--min-responses", type=int, default=5,
-                   help="reporting threshold (default 5)")
+    p.add_argument("--min-responses", type=int, default=None,
+                   help="reporting threshold (default: the instrument's privacy.min_responses, "
+                   "the number the participants were promised; it can only be raised)")
 
 
 def threshold(args) -> int:
-    """The ``--min-responses`` of ``args``, refused with a one-line error when below 1."""
-    if args.min_responses < 1:
-        raise CoproError("must be at least 1", field="--min-responses")
-    return args.min_responses
+    """``--min-responses`` checked against the instrument's promise, before any input is read."""
+    return check_threshold(load_instrument(args.instrument), args.min_responses,
+                           field="--min-responses")
 
 
 def read_input(args, path=None, **kwargs):
