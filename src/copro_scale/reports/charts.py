@@ -146,7 +146,7 @@ def trend_chart(values: list, *, width: int = 160, height: int = 56, pad: int = 
     --------
     >>> c = trend_chart([2.0, None, 4.0])
     >>> [p["x"] for p in c["points"]], c["path"]
-    ([6.0, 154.0], 'M6.0,41.0')
+    ([6.0, 154.0], 'M6.0,39.0 M154.0,17.0')
     """
     n = len(values)
     xs = [pad + (width - 2 * pad) * (i / (n - 1) if n > 1 else 0.5) for i in range(n)]
