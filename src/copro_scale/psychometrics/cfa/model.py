@@ -68,6 +68,10 @@ def _groups_from_data(data, ov, group, miss, excluded):
     if (~keep).any():
         excluded[reason] = int((~keep).sum())
     d = d[keep]
+    flat = [v for v in ov if d[v].nunique() < 2]
+    if flat:
+        raise CoproError(f"item(s) {flat} have no variance (one value in every answered row); "
+                         "drop them from the model")
     labels = [None] if group is None else list(pd.unique(d[group]))
     if group is not None and len(labels) < 2:
         raise CoproError(f"group column {group!r} has fewer than 2 groups with data")
