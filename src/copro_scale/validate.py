@@ -368,10 +368,19 @@ def _agreement(data: pd.DataFrame, inst: Instrument, settings: ValidationSetting
 
 # -- output ---------------------------------------------------------------------------------------
 def write_validation(result: dict, out_dir: Path, *, instrument: Instrument, input_hash: str) -> dict[str, Path]:
-    """Write ``validation.json`` and a self-contained ``validation.html`` into ``out_dir``."""
+    """Write ``validation.json`` and a self-contained ``validation.html`` into ``out_dir``.
+
+    ``out_dir`` is replaced whole (see :func:`copro_scale.outputs.write_folder`).
+    """
+    from .outputs import write_folder
+
+    return write_folder(out_dir, "validation", lambda d: _write_validation(
+        result, d, instrument=instrument, input_hash=input_hash))
+
+
+def _write_validation(result: dict, out_dir: Path, *, instrument: Instrument, input_hash: str) -> dict[str, Path]:
     from .render import render_template
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     meta = {"instrument": instrument.name, "instrument_version": instrument.version,
             "package_version": __version__, "input_sha256": input_hash}
     doc = {"meta": meta, **result}
