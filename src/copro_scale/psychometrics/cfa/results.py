@@ -1,0 +1,116 @@
+"""Result objects of the CFA and the parameter estimates table with lavaan's ``std.all``.
+
+std.all as lavaan's ``standardizedSolution(type = "std.all")``: loadings times the factor SD
+over the item SD (model-implied); variances over the total variance; a residual covariance
+between two items over the product of their residual SDs (a residual correlation); latent
+covariances over the factor SDs; intercepts and thresholds over the item SD, latent means
+over the factor SD.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from copro_scale.psychometrics._common import is_positive_definite
+from copro_scale.psychometrics._result import Result
+
+__all__ = ["CFAResult", "InvarianceResult", "estimates_table"]
+
+
+@dataclass(repr=False)
+class CFAResult(Result):
+    """A fitted CFA.
+
+    ``fit`` holds lavaan's fit measures under snake_case names (``chisq``, ``df``,
+    ``pvalue``, ``cfi``, ``tli``, ``rmsea``, ``rmsea_ci_lower``, ``rmsea_ci_upper``,
+    ``srmr``, ``aic``, ``bic``, ``loglik``, ``baseline_chisq``, ``baseline_df``, ``npar``
+    and, for MLR / WLSMV, ``chisq_scaled``, ``pvalue_scaled``, ``chisq_scaling_factor``,
+    ``chisq_shift``, ``cfi_scaled``, ``tli_scaled``, ``rmsea_scaled`` (+ CI),
+    ``cfi_robust``, ``tli_robust``, ``rmsea_robust`` (+ CI)).
+    """
+
+    fit: dict
+    std_loadings: pd.DataFrame
+    estimates: pd.DataFrame
+    converged: bool
+    warning: str | None
+    n_obs: int
+    groups: list
+    iterations: int
+    estimator: str = "ML"
+    missing: str = "listwise"
+    excluded: dict = field(default_factory=dict)
+
+
+@dataclass(repr=False)
+class InvarianceResult(Result):
+    table: pd.DataFrame
+    fits: dict
+
+
+def estimates_table(spec, theta, se_free, groups):
+    """(estimates DataFrame, std loadings of group 1, notes) for a fitted parameter table."""
+    recs, notes, heywood = [], [], []
+    std_load = np.full((spec.p, spec.m), np.nan)
+    for g in range(spec.G):
+        mt = spec.matrices(theta, g)
+        sigma, _, _ = spec.implied(theta, g)
+        resid = spec.residual_variances(theta, g)
+        scale = mt["D"][:, 0]
+        # model-implied SD of each item on the scale of its parameters (before delta scaling)
+        sd_ov = np.sqrt(np.diag(sigma)) / scale
+        phi_d = np.diag(mt["P"])
+        sd_lv = np.sqrt(np.where(phi_d > 0, phi_d, np.nan))
+        sd_res = np.sqrt(np.where(resid > 0, resid, np.nan))
+        if not is_positive_definite(sigma):
+            notes.append(f"the model-implied covariance matrix is not positive definite (group {groups[g]})")
+        if spec.m > 1 and not is_positive_definite(mt["P"]):
+            notes.append(f"the latent covariance matrix is not positive definite (group {groups[g]})")
+        for r in spec.table:
+            if r["group"] != g:
+                continue
+            i, j, mat = r["i"], r["j"], r["mat"]
+            if mat == "T" and i == j:
+                est = resid[i]
+            elif mat == "K":
+                est = mt["K"][i, 0]
+            else:
+                est = mt[mat][i, j]
+            if mat == "L":
+                std = est * sd_lv[j] / sd_ov[i]
+                if g == 0:
+                    std_load[i, j] = std
+            elif mat == "P":
+                std = est / (sd_lv[i] * sd_lv[j])
+                if i == j and est < 0:
+                    heywood.append(f"negative variance of {r['lhs']}")
+            elif mat == "T" and i == j:
+                std = est / sd_ov[i] ** 2
+                if est < 0:
+                    heywood.append(f"negative residual variance of {r['lhs']}")
+            elif mat == "T":
+                std = est / (sd_res[i] * sd_res[j])
+            elif mat == "N":
+                std = est / sd_ov[i]
+            elif mat == "K":
+                std = est / sd_ov[spec.th_item[i]]
+            elif mat == "D":
+                std = est
+            else:
+                std = est / sd_lv[i]
+            se = se_free[r["id"]] if r["free"] else np.nan
+            ok = r["free"] and se > 0
+            recs.append(dict(lhs=r["lhs"], op=r["op"], rhs=r["rhs"], group=g + 1, label=r["label"] or "",
+                             free=bool(r["free"]), est=float(est), se=float(se),
+                             z=float(est / se) if ok else np.nan,
+                             pvalue=float(2 * stats.norm.sf(abs(est / se))) if ok else np.nan,
+                             std_all=float(std)))
+    if heywood:
+        notes.append("Heywood case: " + ", ".join(dict.fromkeys(heywood)))
+    if np.any(np.abs(std_load[np.isfinite(std_load)]) > 1):
+        notes.append("Heywood case: a standardised loading is larger than 1")
+    return (pd.DataFrame(recs), pd.DataFrame(std_load, index=spec.ov, columns=spec.lv), notes)

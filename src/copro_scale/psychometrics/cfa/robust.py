@@ -1,0 +1,99 @@
+"""Robust ML (lavaan's ``estimator="MLR"``): Huber-White standard errors and the Yuan-Bentler
+scaled chi-square (``test="yuan.bentler.mplus"``), complete data or FIML.
+
+Saturated (h1) parameters of a group are (mu, vech Sigma). Per case with answered items o,
+residual r = x_o - mu_o and z = Sigma_oo^-1 r, the score is dl/dmu = z and
+dl/dSigma = (z z' - Sigma_oo^-1)/2 (off-diagonal elements counted twice). With A1 the
+observed h1 information per case and B1 the mean outer product of the scores (both at the
+model-implied moments, lavaan's ``h1.information = "structured"``), A the observed
+information of the model and B = sum_g f_g Delta_g' B1_g Delta_g:
+
+    vcov = A^-1 B A^-1 / N,
+    c = [sum_g tr(A1_g^-1 B1_g) - tr(A^-1 B)] / df,   chisq_scaled = chisq / c,
+
+with A1, B1 of the trace at the saturated moments (as lavaan's ``yuan.bentler.mplus``).
+
+The same trace for the independence model gives the baseline scaling factor.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["h1_blocks", "delta_matrix", "scaling_factor"]
+
+
+def _vech_index(p):
+    a, b = np.tril_indices(p)
+    return a, b
+
+
+def _pair_trace(A, B, a, b):
+    """T[l, k] = tr(E_l A E_k B) for the symmetric basis E of vech (a, b) (A, B symmetric)."""
+    la, lb = a[:, None], b[:, None]
+    ka, kb = a[None, :], b[None, :]
+    t = A[lb, ka] * B[kb, la] + A[lb, kb] * B[ka, la] + A[la, ka] * B[kb, lb] + A[la, kb] * B[ka, lb]
+    w = np.where(a == b, 0.5, 1.0)
+    return t * w[:, None] * w[None, :]
+
+
+def h1_blocks(grp, sigma, mu, meanstructure):
+    """(A1, B1) of one group at moments (sigma, mu): observed h1 information and mean score outer product, per case."""
+    p = len(mu)
+    a, b = _vech_index(p)
+    ps = len(a)
+    k = (p if meanstructure else 0) + ps
+    A1 = np.zeros((k, k))
+    scores = []
+    dbl = np.where(a == b, 1.0, 2.0)
+    for pt in grp.patterns:
+        o = pt.obs
+        inv = np.zeros((p, p))
+        inv[np.ix_(o, o)] = np.linalg.inv(sigma[np.ix_(o, o)])
+        mo = mu[o] if meanstructure else pt.mean
+        r = np.zeros((pt.n, p))
+        r[:, o] = pt.x - mo
+        z = r @ inv
+        zbar = z.mean(axis=0)
+        Z = z.T @ z / pt.n
+        ss = -0.5 * _pair_trace(inv, inv, a, b) + _pair_trace(Z, inv, a, b)
+        blk = np.zeros((k, k))
+        if meanstructure:
+            blk[:p, :p] = inv
+            # d2(-l)/dmu dsigma_k = Sigma^-1 E_k zbar
+            ms = inv[:, a] * zbar[b][None, :] + np.where((a != b)[None, :], inv[:, b] * zbar[a][None, :], 0.0)
+            blk[:p, p:] = ms
+            blk[p:, :p] = ms.T
+            blk[p:, p:] = ss
+        else:
+            blk[:, :] = ss
+        A1 += pt.n * blk
+        sc_s = 0.5 * (z[:, a] * z[:, b] - inv[a, b][None, :]) * dbl[None, :]
+        scores.append(np.hstack([z, sc_s]) if meanstructure else sc_s)
+    A1 /= grp.n
+    S = np.vstack(scores)
+    B1 = S.T @ S / grp.n
+    return A1, B1
+
+
+def delta_matrix(dS, dM, meanstructure):
+    """Model Jacobian as (mu, vech Sigma) rows x parameters."""
+    p = dS.shape[1]
+    a, b = _vech_index(p)
+    rows = [dM.T] if meanstructure else []
+    rows.append(dS[:, a, b].T)
+    return np.vstack(rows)
+
+
+def scaling_factor(h1_pairs, A, B0, df):
+    """Yuan-Bentler (Mplus) scaling factor: [sum_g tr(A1_g^-1 B1_g) - tr(A^-1 B0)] / df.
+
+    ``h1_pairs`` are the per-group (A1, B1) at the saturated moments (lavaan's
+    ``h1.information = "unstructured"`` for this test); ``A`` is the model's observed
+    information and ``B0`` its first-order information (sum_g f_g Delta_g' B1_g Delta_g at the
+    model-implied moments), both per case.
+    """
+    if df <= 0:
+        return np.nan
+    tr_h1 = sum(np.trace(np.linalg.solve(A1, B1)) for A1, B1 in h1_pairs)
+    return float((tr_h1 - np.trace(np.linalg.solve(A, B0))) / df)

@@ -1,0 +1,307 @@
+"""The parameter table of a CFA (lavaan's ``lavaanify``): one row per parameter and group.
+
+Matrices (per group): ``L`` loadings (p x m), ``P`` latent covariances (m x m), ``T``
+residual covariances (p x p), ``N`` intercepts (p), ``A`` latent means (m), ``K``
+thresholds of ordered items (stacked), ``D`` scaling factors of ordered items (lavaan's
+``~*~``, delta parameterization). Defaults follow lavaan's ``cfa()``: first loading of each
+factor fixed to 1, residual and latent (co)variances free, a mean structure when there are
+groups or missing data (FIML), intercepts of ordered items fixed to 0, their residual
+variances not free (1 - explained, delta parameterization) and their thresholds free.
+``group_equal`` / ``group_partial`` follow lavaan's ``group.equal`` / ``group.partial``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from copro_scale.errors import CoproError
+
+__all__ = ["ParTable", "model_variables", "GROUP_EQUAL"]
+
+GROUP_EQUAL = ("loadings", "intercepts", "thresholds", "residuals", "residual.covariances",
+               "lv.variances", "lv.covariances", "means")
+
+
+def model_variables(rows, columns=None):
+    """Latent and observed variable names, with lavaan's name checks.
+
+    A latent named like a data column is an error (lavaan: names collide); a latent used as an
+    indicator of another latent (a higher-order factor) is not supported.
+    """
+    lv = list(dict.fromkeys(r["lhs"] for r in rows if r["op"] == "=~"))
+    if columns is not None:
+        clash = [f for f in lv if f in set(columns)]
+        if clash:
+            raise CoproError(f"latent variable name(s) {clash} are also column names of the data; "
+                             "rename the factor(s) (lavaan stops here too: names collide)")
+    ov = []
+    for r in rows:
+        if r["op"] == "=~":
+            if r["rhs"] in lv:
+                raise CoproError(f"'{r['lhs']} =~ {r['rhs']}': {r['rhs']!r} is a factor used as an "
+                                 "indicator (a higher-order factor), which is not supported")
+            if r["rhs"] not in ov:
+                ov.append(r["rhs"])
+    for r in rows:
+        if r["op"] == "~~":
+            for v in (r["lhs"], r["rhs"]):
+                if v not in lv and v not in ov:
+                    raise CoproError(f"'{r['lhs']} ~~ {r['rhs']}': {v!r} is neither a factor nor an "
+                                     "indicator of the measurement model")
+            if (r["lhs"] in lv) != (r["rhs"] in lv):
+                raise CoproError(f"'{r['lhs']} ~~ {r['rhs']}': a covariance between a factor and an "
+                                 "observed variable is not supported")
+    return lv, ov
+
+
+def _row(lhs, op, rhs, g, mat, i, j, free, value, label=None, eq=None):
+    return dict(lhs=lhs, op=op, rhs=rhs, group=g, mat=mat, i=i, j=j, free=bool(free),
+                value=value, label=label, eq=eq)
+
+
+class ParTable:
+    """Parameter table and the model-implied moments it defines.
+
+    Parameters
+    ----------
+    rows : list of dict
+        From :func:`~copro_scale.psychometrics.cfa.syntax.parse_model`.
+    n_groups : int
+    group_equal, group_partial : sequence of str
+    meanstructure : bool
+    ordered : dict
+        ``{item: number of thresholds}`` for ordered items (WLSMV).
+    columns : sequence of str, optional
+        Data columns, for the name-collision check.
+    """
+
+    def __init__(self, rows, n_groups=1, group_equal=(), group_partial=(), meanstructure=False,
+                 ordered=None, columns=None):
+        self.lv, self.ov = model_variables(rows, columns)
+        self.p, self.m, self.G = len(self.ov), len(self.lv), n_groups
+        self.meanstructure = meanstructure
+        self.ordered = {v: int(k) for v, k in (ordered or {}).items()}
+        unknown = [v for v in self.ordered if v not in self.ov]
+        if unknown:
+            raise CoproError(f"ordered item(s) {unknown} are not indicators in the model")
+        self.is_ord = np.array([v in self.ordered for v in self.ov])
+        self.th_item = np.array([i for i, v in enumerate(self.ov) for _ in range(self.ordered.get(v, 0))], int)
+        self.n_th = len(self.th_item)
+        ge = set(group_equal)
+        self.partial = {str(s).replace(" ", "") for s in group_partial}
+        table = []
+        for g in range(n_groups):
+            table += self._group_rows(rows, g, ge)
+        self._assign_ids(table)
+        self.table = table
+        self._index()
+
+    # ---------------------------------------------------------------- building
+    def _group_rows(self, rows, g, ge):
+        lv, ov = self.lv, self.ov
+        out, user, first = [], set(), set()
+        for r in rows:
+            if r["op"] == "=~":
+                i, j = ov.index(r["rhs"]), lv.index(r["lhs"])
+                marker = r["lhs"] not in first and r["label"] is None and not r["free"]
+                first.add(r["lhs"])
+                free = r["fixed"] is None and not marker
+                val = r["fixed"] if r["fixed"] is not None else (1.0 if marker else None)
+                out.append(_row(r["lhs"], "=~", r["rhs"], g, "L", i, j, free, val, r["label"],
+                                ("loadings", i, j) if "loadings" in ge else None))
+                continue
+            a, b = r["lhs"], r["rhs"]
+            mat = "P" if a in lv else "T"
+            names = lv if mat == "P" else ov
+            i, j = sorted((names.index(a), names.index(b)), reverse=True)
+            user.add((mat, i, j))
+            kind = {("P", True): "lv.variances", ("P", False): "lv.covariances",
+                    ("T", True): "residuals", ("T", False): "residual.covariances"}[(mat, i == j)]
+            if mat == "T" and i == j and self.is_ord[i]:
+                raise CoproError(f"'{a} ~~ {b}': the residual variance of ordered item {a!r} is not a "
+                                 "free parameter (delta parameterization)")
+            out.append(_row(a, "~~", b, g, mat, i, j, r["fixed"] is None, r["fixed"], r["label"],
+                            (kind, mat, i, j) if kind in ge else None))
+        for i, v in enumerate(ov):
+            if ("T", i, i) not in user:
+                ordinal = self.is_ord[i]
+                out.append(_row(v, "~~", v, g, "T", i, i, not ordinal, None if not ordinal else np.nan,
+                                eq=("residuals", i) if "residuals" in ge and not ordinal else None))
+        for i, f in enumerate(lv):
+            if ("P", i, i) not in user:
+                out.append(_row(f, "~~", f, g, "P", i, i, True, None,
+                                eq=("lv.variances", i) if "lv.variances" in ge else None))
+        for j in range(self.m):
+            for i in range(j + 1, self.m):
+                if ("P", i, j) not in user:
+                    out.append(_row(lv[j], "~~", lv[i], g, "P", i, j, True, None,
+                                    eq=("lv.covariances", i, j) if "lv.covariances" in ge else None))
+        out += self._mean_rows(g, ge)
+        return out
+
+    def _mean_rows(self, g, ge):
+        out = []
+        k = 0
+        for i, v in enumerate(self.ov):
+            for t in range(self.ordered.get(v, 0)):
+                out.append(_row(v, "|", f"t{t + 1}", g, "K", k, 0, True, None,
+                                eq=("thresholds", k) if "thresholds" in ge else None))
+                k += 1
+        if self.meanstructure:
+            for i, v in enumerate(self.ov):
+                ordinal = self.is_ord[i]
+                out.append(_row(v, "~1", "", g, "N", i, 0, not ordinal, 0.0 if ordinal else None,
+                                eq=("intercepts", i) if "intercepts" in ge and not ordinal else None))
+        # latent means: free after the first group once intercepts (or thresholds) are equal
+        equal_location = "intercepts" in ge or ("thresholds" in ge and self.is_ord.all())
+        if self.meanstructure or self.n_th:
+            for i, f in enumerate(self.lv):
+                free = g > 0 and equal_location and "means" not in ge
+                out.append(_row(f, "~1", "", g, "A", i, 0, free, None if free else 0.0))
+        if self.n_th:
+            # scaling factors: fixed to 1, free after the first group once thresholds are equal
+            for i, v in enumerate(self.ov):
+                if self.is_ord[i]:
+                    free = g > 0 and "thresholds" in ge
+                    out.append(_row(v, "~*~", v, g, "D", i, 0, free, None if free else 1.0))
+        return out
+
+    def _assign_ids(self, table):
+        ids, n = {}, 0
+        for row in table:
+            name = f"{row['lhs']}{row['op']}{row['rhs']}".replace("~1", "~1")
+            if row["eq"] is not None and (name in self.partial or
+                                          (row["op"] == "~1" and f"{row['lhs']}~1" in self.partial)):
+                row["eq"] = None
+            if not row["free"]:
+                row["id"] = -1
+                continue
+            key = ("label", row["label"]) if row["label"] else row["eq"]
+            if key is not None and key in ids:
+                row["id"] = ids[key]
+            else:
+                row["id"] = n
+                if key is not None:
+                    ids[key] = n
+                n += 1
+        self.q = n
+
+    def _index(self):
+        self.fill = []
+        for g in range(self.G):
+            d = {}
+            for mat in "LPTNAKD":
+                rs = [r for r in self.table if r["group"] == g and r["mat"] == mat]
+                fr = [r for r in rs if r["free"]]
+                fx = [r for r in rs if not r["free"] and not np.isnan(r["value"])]
+                d[mat] = (np.array([r["i"] for r in fr], int), np.array([r["j"] for r in fr], int),
+                          np.array([r["id"] for r in fr], int),
+                          np.array([r["i"] for r in fx], int), np.array([r["j"] for r in fx], int),
+                          np.array([r["value"] for r in fx], float))
+            self.fill.append(d)
+
+    # ---------------------------------------------------------------- moments
+    def matrices(self, theta, g):
+        p, m = self.p, self.m
+        shapes = {"L": (p, m), "P": (m, m), "T": (p, p), "N": (p, 1), "A": (m, 1),
+                  "K": (self.n_th, 1), "D": (p, 1)}
+        out = {}
+        for mat, shape in shapes.items():
+            fi, fj, fid, xi, xj, xv = self.fill[g][mat]
+            a = np.ones(shape) if mat == "D" else np.zeros(shape)
+            a[xi, xj] = xv
+            a[fi, fj] = theta[fid]
+            if mat in "PT":
+                a[xj, xi] = xv
+                a[fj, fi] = theta[fid]
+            out[mat] = a
+        return out
+
+    def implied(self, theta, g):
+        """Model-implied covariance matrix, means and thresholds of group ``g``."""
+        mt = self.matrices(theta, g)
+        lam = mt["L"]
+        sigma = lam @ mt["P"] @ lam.T + mt["T"]
+        mu = (mt["N"] + lam @ mt["A"])[:, 0]
+        if not self.n_th:
+            return sigma, mu, np.zeros(0)
+        d = mt["D"][:, 0]
+        o = self.is_ord
+        sigma = sigma * np.outer(d, d)
+        sigma[o, o] = 1.0
+        tau = d[self.th_item] * (mt["K"][:, 0] - mu[self.th_item])
+        return sigma, mu, tau
+
+    def residual_variances(self, theta, g):
+        """Residual variances (continuous) and 1/delta^2 - explained (ordered) of group ``g``."""
+        mt = self.matrices(theta, g)
+        expl = np.einsum("ij,jk,ik->i", mt["L"], mt["P"], mt["L"])
+        t = np.diag(mt["T"]).copy()
+        d = mt["D"][:, 0]
+        t[self.is_ord] = 1.0 / d[self.is_ord] ** 2 - expl[self.is_ord]
+        return t
+
+    def jacobian(self, theta, g):
+        """Derivatives of (Sigma, mu, tau) of group ``g`` with respect to the free parameters.
+
+        Returns arrays of shape (q, p, p), (q, p) and (q, n_thresholds), analytic:
+        dSigma/dLambda_ij = e_i a' + a e_i' (a = Lambda Phi[:, j]), dSigma/dPhi_ij =
+        l_i l_j' + l_j l_i', dSigma/dTheta_ij = E_ij + E_ji, dmu/dnu_i = e_i,
+        dmu/dalpha_j = l_j; ordered items as in :meth:`implied`.
+        """
+        mt = self.matrices(theta, g)
+        lam, phi, alpha = mt["L"], mt["P"], mt["A"][:, 0]
+        p, q = self.p, self.q
+        dS = np.zeros((q, p, p))
+        dM = np.zeros((q, p))
+        dK = np.zeros((q, self.n_th))
+        f = self.fill[g]
+        # loadings
+        i, j, k = f["L"][:3]
+        if len(k):
+            a = (lam @ phi)[:, j].T  # (n, p)
+            blk = np.zeros((len(k), p, p))
+            blk[np.arange(len(k)), i, :] += a
+            blk[np.arange(len(k)), :, i] += a
+            np.add.at(dS, k, blk)
+            np.add.at(dM, (k, i), alpha[j])
+        # latent (co)variances
+        i, j, k = f["P"][:3]
+        if len(k):
+            li, lj = lam[:, i].T, lam[:, j].T
+            blk = li[:, :, None] * lj[:, None, :]
+            blk = blk + np.where((i != j)[:, None, None], np.swapaxes(blk, 1, 2), 0.0)
+            np.add.at(dS, k, blk)
+        # residual (co)variances
+        i, j, k = f["T"][:3]
+        if len(k):
+            np.add.at(dS, (k, i, j), 1.0)
+            off = i != j
+            np.add.at(dS, (k[off], j[off], i[off]), 1.0)
+        i, _, k = f["N"][:3]
+        if len(k):
+            np.add.at(dM, (k, i), 1.0)
+        i, _, k = f["A"][:3]
+        if len(k):
+            np.add.at(dM, k, lam[:, i].T)
+        if not self.n_th:
+            return dS, dM, dK
+        d = mt["D"][:, 0]
+        o = self.is_ord
+        dS = dS * np.outer(d, d)
+        dS[:, o, o] = 0.0
+        dK = -d[self.th_item] * dM[:, self.th_item]
+        i, _, k = f["K"][:3]
+        if len(k):
+            np.add.at(dK, (k, i), d[self.th_item[i]])
+        i, _, k = f["D"][:3]
+        if len(k):
+            sigma, mu, tau = self.implied(theta, g)
+            for ii, kk in zip(i, k):
+                col = sigma[ii] / d[ii]
+                dS[kk, ii, :] += col
+                dS[kk, :, ii] += col
+                dS[kk, ii, ii] = 0.0
+                sel = self.th_item == ii
+                dK[kk, sel] += tau[sel] / d[ii]
+        return dS, dM, dK

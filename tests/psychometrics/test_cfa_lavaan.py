@@ -1,0 +1,162 @@
+"""copro_scale.psychometrics.cfa against lavaan 0.6 (tests/reference/make_reference_cfa.R)."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from copro_scale.errors import CoproError
+from copro_scale.psychometrics.cfa import cfa, invariance, parse_model
+
+REF = Path(__file__).resolve().parents[1] / "reference"
+TOL = 1e-3
+HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+PD = """ind60 =~ x1 + x2 + x3
+dem60 =~ y1 + y2 + y3 + y4
+dem65 =~ y5 + y6 + y7 + y8
+y1 ~~ y5
+y2 ~~ y4 + y6
+y3 ~~ y7
+y4 ~~ y8
+y6 ~~ y8"""
+FIT = {"chisq": "chisq", "df": "df", "pvalue": "pvalue", "cfi": "cfi", "tli": "tli", "rmsea": "rmsea",
+       "rmsea.ci.lower": "rmsea_ci_lower", "rmsea.ci.upper": "rmsea_ci_upper", "srmr": "srmr",
+       "logl": "loglik", "unrestricted.logl": "unrestricted_loglik", "aic": "aic", "bic": "bic",
+       "baseline.chisq": "baseline_chisq", "baseline.df": "baseline_df", "npar": "npar"}
+SCALED = {"chisq.scaled": "chisq_scaled", "pvalue.scaled": "pvalue_scaled",
+          "chisq.scaling.factor": "chisq_scaling_factor", "baseline.chisq.scaled": "baseline_chisq_scaled",
+          "cfi.scaled": "cfi_scaled", "tli.scaled": "tli_scaled", "rmsea.scaled": "rmsea_scaled",
+          "rmsea.ci.lower.scaled": "rmsea_ci_lower_scaled", "rmsea.ci.upper.scaled": "rmsea_ci_upper_scaled"}
+ROBUST = {"cfi.robust": "cfi_robust", "tli.robust": "tli_robust", "rmsea.robust": "rmsea_robust",
+          "rmsea.ci.lower.robust": "rmsea_ci_lower_robust", "rmsea.ci.upper.robust": "rmsea_ci_upper_robust"}
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return json.loads((REF / "reference_cfa.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def hsm():
+    return pd.read_csv(REF / "hs_missing.csv")
+
+
+@pytest.fixture(scope="module")
+def poldem():
+    return pd.read_csv(REF / "poldem.csv")
+
+
+def check_fit(res, r, keys):
+    for rk, k in keys.items():
+        want = r["fit"][rk]
+        if want is None:
+            assert res.fit.get(k) is None or np.isnan(res.fit[k]), rk
+        else:
+            assert res.fit[k] == pytest.approx(want, abs=TOL), rk
+
+
+def check_estimates(res, r, se=True):
+    p = r["par"]
+    look = {(a, o, b, g): (e, s, st) for a, o, b, g, e, s, st in
+            zip(p["lhs"], p["op"], p["rhs"], p["group"], p["est"], p["se"], p["std_all"])}
+    assert len(res.estimates) == len(p["lhs"])
+    for row in res.estimates.itertuples():
+        e, s, st = look[(row.lhs, row.op, row.rhs, row.group)]
+        assert row.est == pytest.approx(e, abs=TOL), (row.lhs, row.op, row.rhs)
+        assert row.std_all == pytest.approx(st, abs=TOL), (row.lhs, row.op, row.rhs)
+        if se and row.free:
+            assert row.se == pytest.approx(s, abs=TOL), (row.lhs, row.op, row.rhs)
+
+
+# ----------------------------------------------------------------- bugs of the first version
+def test_std_all_of_residual_covariance_is_a_residual_correlation(ref, poldem):
+    res = cfa(poldem, PD)
+    row = res.estimates.query("lhs == 'y1' and op == '~~' and rhs == 'y5'").iloc[0]
+    assert row.std_all == pytest.approx(0.2958, abs=1e-4)
+    check_fit(res, ref["pd_ml"], FIT)
+    check_estimates(res, ref["pd_ml"])
+
+
+def test_just_identified_model_fit_as_lavaan(ref, hs):
+    res = cfa(hs, "visual =~ x1 + x2 + x3")
+    assert res.fit["df"] == 0
+    assert (res.fit["cfi"], res.fit["tli"], res.fit["rmsea"]) == (1.0, 1.0, 0.0)
+    assert (res.fit["rmsea_ci_lower"], res.fit["rmsea_ci_upper"]) == (0.0, 0.0)
+    check_fit(res, ref["hs_just"], FIT)
+
+
+def test_sample_cov_input_as_lavaan(ref, hs):
+    cov = hs[[f"x{i}" for i in range(1, 10)]].cov()
+    res = cfa(None, HS, sample_cov=cov, n_obs=len(hs))
+    check_fit(res, ref["hs_cov"], {k: v for k, v in FIT.items() if k != "unrestricted.logl"})
+    check_estimates(res, ref["hs_cov"])
+
+
+def test_correlation_matrix_passed_as_data_is_refused(hs):
+    cor = hs[[f"x{i}" for i in range(1, 10)]].corr()
+    with pytest.raises(CoproError, match="sample_cov="):
+        cfa(cor, HS)
+    with pytest.raises(CoproError, match="n_obs"):
+        cfa(None, HS, sample_cov=cor)
+
+
+# ----------------------------------------------------------------- syntax and names
+@pytest.mark.parametrize("model,message", [
+    ("visual =~ x1 + x2 + x3 + x2", "indicator 'x2' of factor 'visual' is given twice"),
+    ("visual => x1 + x2 + x3", "unknown operator '=>'"),
+    ("visual = x1 + x2 + x3", "unknown operator '='"),
+    ("visual =~ x1 + x2 + x3\nvisual ~ x4", "operator '~' .regressions."),
+    ("visual =~ x1 + x2 + x3\nx1 | t1", "operator '|'"),
+    ("visual =~ x1 + x2 + \nspeed =~ x7 + x8", "empty term"),
+    ("visual =~ x1 + x2 + x3\nx1 ~~ x2\nx2 ~~ x1", "'x2 ~~ x1' is given twice"),
+])
+def test_syntax_errors_name_the_term(model, message):
+    with pytest.raises(CoproError, match=message):
+        parse_model(model)
+
+
+def test_latent_named_like_a_column_is_an_error(hs):
+    with pytest.raises(CoproError, match=r"\['x1'\] are also column names"):
+        cfa(hs, "x1 =~ x2 + x3 + x4")
+    with pytest.raises(CoproError, match=r"\['school'\] are also column names"):  # unused column
+        cfa(hs, "school =~ x1 + x2 + x3")
+    with pytest.raises(CoproError, match="'speed' is a factor used as an indicator"):
+        cfa(hs, "visual =~ x1 + x2 + speed\nspeed =~ x7 + x8 + x9")
+
+
+def test_bad_options_are_named(hs):
+    with pytest.raises(CoproError, match="unknown estimator 'GLS'"):
+        cfa(hs, HS, estimator="GLS")
+    with pytest.raises(CoproError, match="missing='pairwise' is for estimator='WLSMV'"):
+        cfa(hs, HS, missing="pairwise")
+    with pytest.raises(CoproError, match=r"item column\(s\) \['x2'\] have no answers"):
+        cfa(hs.assign(x2=np.nan), HS, missing="fiml")
+
+
+# ----------------------------------------------------------------- FIML and MLR
+def test_listwise_counts_the_rows_it_drops(ref, hsm):
+    res = cfa(hsm, HS)
+    check_fit(res, ref["hsm_listwise_ml"], FIT)
+    assert res.n_obs + res.excluded["incomplete rows (listwise)"] == len(hsm)
+
+
+def test_fiml_ml_matches_lavaan(ref, hsm):
+    res = cfa(hsm, HS, missing="ml")
+    assert res.converged and res.n_obs == len(hsm)
+    check_fit(res, ref["hsm_fiml_ml"], FIT)
+    check_estimates(res, ref["hsm_fiml_ml"])
+
+
+def test_fiml_mlr_matches_lavaan(ref, hsm):
+    res = cfa(hsm, HS, missing="fiml", estimator="MLR")
+    check_fit(res, ref["hsm_fiml_mlr"], {**FIT, **SCALED})
+    check_estimates(res, ref["hsm_fiml_mlr"])
+
+
+@pytest.mark.parametrize("key,data", [("hs_mlr", "hs"), ("pd_mlr", "poldem")])
+def test_mlr_complete_data_matches_lavaan(ref, key, data, request):
+    res = cfa(request.getfixturevalue(data), HS if data == "hs" else PD, estimator="MLR")
+    check_fit(res, ref[key], {**FIT, **SCALED, **ROBUST})
+    check_estimates(res, ref[key])
