@@ -10,6 +10,7 @@ import pytest
 
 from copro_scale import favourable, load_instrument, read_responses, score
 from copro_scale.instrument import CONSTRUCTS, FACES
+from copro_scale.responses.model import FLAG_COLUMNS
 from copro_scale.scoring import keyed_items, score_columns, scores_long
 from copro_scale.simulate import simulate
 
@@ -25,7 +26,7 @@ def responses():
     return read_responses(sim)
 
 
-def naive_scores(row, inst, min_items=0.5):
+def naive_scores(row, inst, min_answered_share=0.5):
     """Plain Python, one response at a time: the spec written out."""
     keyed = {}
     for it in inst.items:
@@ -34,7 +35,7 @@ def naive_scores(row, inst, min_items=0.5):
 
     def mean_rule(values, k):
         got = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
-        return sum(got) / len(got) if got and len(got) >= math.ceil(min_items * k) else float("nan")
+        return sum(got) / len(got) if got and len(got) >= math.ceil(min_answered_share * k) else float("nan")
 
     out = {}
     for c in CONSTRUCTS:
@@ -49,13 +50,13 @@ def naive_scores(row, inst, min_items=0.5):
     return out
 
 
-@pytest.mark.parametrize("min_items", [0.25, 0.5, 1.0])
-def test_scores_match_the_spec_written_out(responses, inst, min_items):
-    got = score(responses, min_items=min_items)
-    want = pd.DataFrame([naive_scores(r, inst, min_items) for _, r in responses.data.iterrows()])
+@pytest.mark.parametrize("min_answered_share", [0.25, 0.5, 1.0])
+def test_scores_match_the_spec_written_out(responses, inst, min_answered_share):
+    got = score(responses, min_answered_share=min_answered_share)
+    want = pd.DataFrame([naive_scores(r, inst, min_answered_share) for _, r in responses.data.iterrows()])
     cols = score_columns(inst)
     np.testing.assert_allclose(got[cols].to_numpy(float), want[cols].to_numpy(float), equal_nan=True)
-    if min_items == 1.0:
+    if min_answered_share == 1.0:
         assert got[cols].isna().any().any()  # 25% missing: some cells fail the rule
 
 
@@ -85,9 +86,9 @@ def test_rescale_maps_1_to_0_and_5_to_100(responses, inst):
     np.testing.assert_allclose(b[cols].to_numpy(float), (a[cols].to_numpy(float) - 1) * 25, equal_nan=True)
 
 
-def test_min_items_must_be_a_share(responses):
+def test_min_answered_share_must_be_a_share(responses):
     with pytest.raises(ValueError):
-        score(responses, min_items=0)
+        score(responses, min_answered_share=0)
 
 
 def test_favourable_matches_a_count_by_hand(responses, inst):
@@ -116,6 +117,15 @@ def test_long_form_has_one_row_per_response_and_score(responses, inst):
                                s["overall"].to_numpy(float))
 
 
-def test_score_accepts_a_canonical_dataframe(inst):
+def test_score_accepts_a_canonical_dataframe_with_its_instrument(inst):
     sim = simulate(2, 4, seed=3).responses
-    assert score(sim)["overall"].notna().all()
+    assert score(sim, instrument=inst)["overall"].notna().all()
+
+
+def test_a_bare_dataframe_needs_its_instrument(responses, inst):
+    """score(df) never falls back silently to the packaged instrument."""
+    with pytest.raises(TypeError, match="instrument="):
+        score(responses.data)
+    got = score(responses.data, instrument=inst)
+    pd.testing.assert_frame_equal(got.drop(columns=list(FLAG_COLUMNS)),
+                                  score(responses).drop(columns=list(FLAG_COLUMNS)))

@@ -1,11 +1,11 @@
 """Scores from validated responses: cells, faces, constructs, overall, and percent favourable.
 
-Pure, vectorised functions of :class:`~copro_scale.responses.Responses` (or of a canonical
-responses DataFrame) and its instrument.
+Pure, vectorised functions of :class:`~copro_scale.responses.Responses`, which carries its
+instrument (or of a canonical responses DataFrame with ``instrument=`` given).
 
 - **Reverse keying**: a reverse-keyed item scores ``6 - code``, so high is always favourable.
-- **Cell score**: the mean of the cell's answered items, NaN when fewer than ``min_items`` (a
-  share of the cell's items, default half) are answered.
+- **Cell score**: the mean of the cell's answered items, NaN when less than
+  ``min_answered_share`` of the cell's items (default half) are answered.
 - **Face, construct and overall scores**: the mean of their cells' scores, under the same rule
   applied to cells (a face or construct needs 2 of its 3 cells, overall 5 of 9 with the default).
 - **Percent favourable**: the share of answered items scored 4-5 after keying, per item and per
@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .instrument import CONSTRUCTS, FACES, Instrument, load_instrument
+from .instrument import CONSTRUCTS, FACES, Instrument
 from .responses.model import FLAG_COLUMNS, Responses
 
 #: The per-response id columns every score table starts with.
@@ -26,12 +26,22 @@ ID_COLUMNS = ("response_id", "team", "role", "form")
 FAVOURABLE_MIN = 4
 
 
-def _parts(responses) -> tuple[pd.DataFrame, pd.DataFrame | None, Instrument]:
+def _parts(responses, instrument: Instrument | None = None
+           ) -> tuple[pd.DataFrame, pd.DataFrame | None, Instrument]:
+    """(table, flags, instrument): a Responses carries its instrument; a bare DataFrame needs
+    ``instrument=`` (never a silent guess at the packaged one)."""
     if isinstance(responses, Responses):
+        if instrument is not None and instrument is not responses.instrument:
+            raise ValueError("these responses were validated against another instrument; "
+                             "leave out instrument=")
         return responses.data, responses.flags, responses.instrument
     if isinstance(responses, pd.DataFrame):
-        return responses, None, load_instrument()
-    raise TypeError("score() takes Responses (from read_responses) or a canonical DataFrame")
+        if not isinstance(instrument, Instrument):
+            raise TypeError("a canonical DataFrame needs instrument= (an Instrument); or pass "
+                            "the Responses from read_responses, which carries its instrument")
+        return responses, None, instrument
+    raise TypeError("takes Responses (from read_responses) or a canonical DataFrame with "
+                    "instrument=")
 
 
 def keyed_matrix(data: pd.DataFrame, inst: Instrument) -> np.ndarray:
@@ -51,7 +61,7 @@ def keyed_matrix(data: pd.DataFrame, inst: Instrument) -> np.ndarray:
     return np.where(rev, (inst.scale_min + inst.scale_max) - vals, vals)
 
 
-def keyed_items(responses) -> pd.DataFrame:
+def keyed_items(responses, *, instrument: Instrument | None = None) -> pd.DataFrame:
     """The responses with items reverse-keyed (high = favourable), as float columns.
 
     Columns ``response_id, team, role, form`` then one column per item id (NaN = missing);
@@ -65,18 +75,13 @@ def keyed_items(responses) -> pd.DataFrame:
     >>> k.shape, float(k.iloc[:, 4:].min().min()), float(k.iloc[:, 4:].max().max())
     ((10, 40), 1.0, 5.0)
     """
-    data, _, inst = _parts(responses)
+    data, _, inst = _parts(responses, instrument)
     out = pd.DataFrame(keyed_matrix(data, inst), columns=inst.item_ids, index=data.index)
     return pd.concat([data[list(ID_COLUMNS)], out], axis=1)
 
 
 def _codes(column: pd.Series) -> np.ndarray:
     """An item column as int16 codes, 0 where missing."""
-    arr = column.array
-    if isinstance(arr, pd.arrays.IntegerArray):  # the canonical Int8: its buffers, no NA pass
-        code = arr._data.astype(np.int16)
-        code[arr._mask] = 0
-        return code
     return column.to_numpy(dtype="int16", na_value=0)
 
 
@@ -108,18 +113,22 @@ def score_columns(inst: Instrument) -> list[str]:
     return [*inst.cells, *FACES, *CONSTRUCTS, "overall"]
 
 
-def score(responses, min_items: float = 0.5, rescale: bool = False) -> pd.DataFrame:
+def score(responses, min_answered_share: float = 0.5, rescale: bool = False, *,
+          instrument: Instrument | None = None) -> pd.DataFrame:
     """Score every kept response.
 
     Parameters
     ----------
     responses : Responses or DataFrame
-        From :func:`~copro_scale.read_responses`, or a canonical responses table.
-    min_items : float
+        From :func:`~copro_scale.read_responses`, or a canonical responses table (then
+        ``instrument`` is required).
+    min_answered_share : float
         Share (0-1] of a cell's items that must be answered for a cell score; the same share of
         cells is needed for face, construct and overall scores.
     rescale : bool
         Report scores on 0-100 instead of 1-5.
+    instrument : Instrument, optional
+        The instrument of a bare DataFrame (a Responses carries its own).
 
     Returns
     -------
@@ -138,9 +147,9 @@ def score(responses, min_items: float = 0.5, rescale: bool = False) -> pd.DataFr
     >>> bool(s["overall"].between(1, 5).all())
     True
     """
-    if not 0 < min_items <= 1:
-        raise ValueError("min_items must be a share in (0, 1]")
-    data, flags, inst = _parts(responses)
+    if not 0 < min_answered_share <= 1:
+        raise ValueError("min_answered_share must be a share in (0, 1]")
+    data, flags, inst = _parts(responses, instrument)
     top = inst.scale_min + inst.scale_max
     n = len(data)
     names = score_columns(inst)
@@ -158,7 +167,7 @@ def score(responses, min_items: float = 0.5, rescale: bool = False) -> pd.DataFr
             total += np.where(answered, top - code, 0) if it.reverse else code
             count += answered
         n_answered += count
-        need = max(1, int(np.ceil(min_items * len(its) - 1e-9)))
+        need = max(1, int(np.ceil(min_answered_share * len(its) - 1e-9)))
         cell = col[f"{c}.{f}"]
         with np.errstate(invalid="ignore", divide="ignore"):
             np.divide(total, count, out=cell)
@@ -166,10 +175,10 @@ def score(responses, min_items: float = 0.5, rescale: bool = False) -> pd.DataFr
         cell[~present] = np.nan
         cells[f"{c}.{f}"] = (cell, present)
     for f in FACES:
-        _mean_with_rule([cells[f"{c}.{f}"] for c in CONSTRUCTS], min_items, col[f])
+        _mean_with_rule([cells[f"{c}.{f}"] for c in CONSTRUCTS], min_answered_share, col[f])
     for c in CONSTRUCTS:
-        _mean_with_rule([cells[f"{c}.{f}"] for f in FACES], min_items, col[c])
-    _mean_with_rule([cells[cell] for cell in inst.cells], min_items, col["overall"])
+        _mean_with_rule([cells[f"{c}.{f}"] for f in FACES], min_answered_share, col[c])
+    _mean_with_rule([cells[cell] for cell in inst.cells], min_answered_share, col["overall"])
     if rescale:
         grid -= inst.scale_min
         grid *= 100 / (inst.scale_max - inst.scale_min)
@@ -201,7 +210,7 @@ def scores_long(scores: pd.DataFrame) -> pd.DataFrame:
                        value_name="value", ignore_index=True).reset_index(drop=True)
 
 
-def favourable(responses, by="team") -> pd.DataFrame:
+def favourable(responses, by="team", *, instrument: Instrument | None = None) -> pd.DataFrame:
     """Percent favourable (4-5 after reverse keying) per item and per cell, by group.
 
     Parameters
@@ -227,7 +236,7 @@ def favourable(responses, by="team") -> pd.DataFrame:
     >>> bool(fav.drop(columns="n").stack().dropna().between(0, 100).all())
     True
     """
-    data, _, inst = _parts(responses)
+    data, _, inst = _parts(responses, instrument)
     keyed = keyed_matrix(data, inst)
     answered = ~np.isnan(keyed)
     fav = answered & (np.nan_to_num(keyed) >= FAVOURABLE_MIN)

@@ -9,9 +9,7 @@ import pandas as pd
 import pytest
 
 from copro_scale import CoproError, read_responses
-from copro_scale.administer.limesurvey import ROLE_ANSWER_CODES
-from copro_scale.responses.limesurvey import read_limesurvey
-from copro_scale.responses.surveyjs import read_surveyjs
+from copro_scale.platforms.limesurvey import ROLE_ANSWER_CODES
 
 FIX = Path(__file__).parents[1] / "fixtures" / "roundtrip"
 
@@ -26,8 +24,8 @@ def test_limesurvey_full_answer_text_reads_like_codes(inst, tmp_path):
     text["role"] = src["role"].replace(roles)
     p = tmp_path / "full.csv"
     text.to_csv(p, index=False)
-    a = read_limesurvey(FIX / "limesurvey_colleague.csv", inst).data
-    b = read_limesurvey(p, inst).data
+    a = read_responses(FIX / "limesurvey_colleague.csv", inst, format="limesurvey").data
+    b = read_responses(p, inst, format="limesurvey").data
     assert text.loc[0, items[0]] in labels.values()
     pd.testing.assert_frame_equal(a, b)
 
@@ -38,7 +36,7 @@ def test_limesurvey_bad_values_are_excluded_naming_the_column(inst, tmp_path):
     src.loc[2, "role"] = "nurse"
     p = tmp_path / "bad.csv"
     src.to_csv(p, index=False)
-    r = read_limesurvey(p, inst)
+    r = read_responses(p, inst, format="limesurvey")
     ex = r.exclusions.set_index("source_row")
     assert ex.loc[3, "reason"] == "out_of_range" and "vdm3" in ex.loc[3, "detail"]
     assert ex.loc[4, "reason"] == "unknown_role"
@@ -49,9 +47,9 @@ def test_limesurvey_without_item_columns_is_a_user_error(inst, tmp_path):
     p = tmp_path / "wrong.csv"
     p.write_text("id,submitdate,team,role\n1,2026-01-01,A,psw\n")
     with pytest.raises(CoproError, match=r"wrong\.csv.*'Question code' headings"):
-        read_limesurvey(p, inst)
+        read_responses(p, inst, format="limesurvey")
     with pytest.raises(CoproError, match="file not found"):
-        read_limesurvey(tmp_path / "missing.csv", inst)
+        read_responses(tmp_path / "missing.csv", inst, format="limesurvey")
 
 
 def test_limesurvey_item_in_two_columns_is_a_user_error(inst, tmp_path):
@@ -60,7 +58,7 @@ def test_limesurvey_item_in_two_columns_is_a_user_error(inst, tmp_path):
     p = tmp_path / "twice.csv"
     src.to_csv(p, index=False)
     with pytest.raises(CoproError, match="item vdm1 has two columns") as e:
-        read_limesurvey(p, inst)
+        read_responses(p, inst, format="limesurvey")
     assert e.value.column == "other[vdm1]"
 
 
@@ -68,12 +66,12 @@ def test_limesurvey_truncated_or_mis_encoded_file_names_row_and_column(inst, tmp
     cut = tmp_path / "cut.csv"
     cut.write_bytes((FIX / "limesurvey_psw.csv").read_bytes()[:2000])
     with pytest.raises(CoproError, match="truncated") as e:
-        read_limesurvey(cut, inst)
+        read_responses(cut, inst, format="limesurvey")
     assert e.value.row is not None
     enc = tmp_path / "enc.csv"
     enc.write_bytes(b"id,submitdate,team\n1,\xff\xfe,Ward\n")
     with pytest.raises(CoproError, match="not utf-8") as e:
-        read_limesurvey(enc, inst)
+        read_responses(enc, inst, format="limesurvey")
     assert (e.value.row, e.value.column) == (2, "submitdate")
 
 
@@ -86,7 +84,7 @@ def test_surveyjs_malformed_input_is_a_user_error(inst, tmp_path, text, where):
     p = tmp_path / "r.json"
     p.write_text(text)
     with pytest.raises(CoproError, match=where):
-        read_surveyjs(p, inst)
+        read_responses(p, inst, format="surveyjs")
 
 
 def test_surveyjs_wrapped_results_and_skipped_matrices(inst, tmp_path):

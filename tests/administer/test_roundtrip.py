@@ -19,9 +19,8 @@ import pytest
 from copro_scale import Responses, read_responses, score
 from copro_scale.administer import export_instrument
 from copro_scale.administer._layout import choices, sections
-from copro_scale.administer.limesurvey import ROLE_ANSWER_CODES
-from copro_scale.responses.limesurvey import limesurvey_columns, read_limesurvey
-from copro_scale.responses.surveyjs import read_surveyjs
+from copro_scale.platforms.limesurvey import ROLE_ANSWER_CODES
+from copro_scale.responses.limesurvey import columns as limesurvey_columns
 
 FIX = Path(__file__).parents[1] / "fixtures" / "roundtrip"
 
@@ -90,7 +89,7 @@ def test_platform_export_scores_like_the_canonical_csv(inst, canonical, stem, fm
 # -- LimeSurvey ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("form", ["psw", "colleague"])
 def test_limesurvey_round_trip(inst, canonical, form):
-    r = read_limesurvey(FIX / f"limesurvey_{form}.csv", inst)
+    r = read_responses(FIX / f"limesurvey_{form}.csv", inst, format="limesurvey")
     same_answers(r.data, canonical[canonical["form"] == form], inst)
     assert r.exclusions["reason"].tolist() == ["unfinished"]
     assert r.n_read == len(r.data) + 1
@@ -120,7 +119,7 @@ def test_limesurvey_ids_and_codes_are_the_readers(inst, form):
 # -- SurveyJS --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("form", ["psw", "colleague"])
 def test_surveyjs_round_trip(inst, canonical, form):
-    r = read_surveyjs(FIX / f"surveyjs_{form}.json", inst)
+    r = read_responses(FIX / f"surveyjs_{form}.json", inst, format="surveyjs")
     want = canonical[canonical["form"] == form]
     same_answers(r.data, want, inst)
     assert r.data["response_id"].tolist() == want["response_id"].tolist()
@@ -138,7 +137,7 @@ def test_surveyjs_ids_and_codes_are_the_readers(inst, form, tmp_path):
         rec[m["name"]] = {r["value"]: values[k % len(values)] for k, r in enumerate(m["rows"])}
     p = tmp_path / "one.json"
     p.write_text(json.dumps([rec]))
-    r = read_surveyjs(p, inst)
+    r = read_responses(p, inst, format="surveyjs")
     assert len(r.data) == 1 and len(r.exclusions) == 0
     got = r.data.iloc[0]
     for m in matrices:

@@ -15,11 +15,14 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from copro_scale import CoproError, load_instrument, read_responses, score
 
 FIX = Path(__file__).parents[1] / "fixtures" / "platforms"
+ROUNDTRIP = Path(__file__).parents[1] / "fixtures" / "roundtrip"
 INST = load_instrument()
 TEXT_FIXTURES = ["canonical.csv", "qualtrics.csv", "qualtrics_legacy.csv", "redcap_raw.csv",
-                 "redcap_labels.csv", "google_forms.csv", "mapped.csv"]
+                 "redcap_labels.csv", "google_forms.csv", "mapped.csv",
+                 "../roundtrip/limesurvey_psw.csv", "../roundtrip/surveyjs_colleague.json"]
 BINARY = {"ms_forms.xlsx": "forms", "spss.sav": "spss"}
-FORMATS = ["auto", "canonical", "qualtrics", "redcap", "forms", "mapped"]
+#: Every reader, LimeSurvey and SurveyJS included, forced and auto-detected.
+FORMATS = ["auto", "canonical", "qualtrics", "redcap", "forms", "mapped", "limesurvey", "surveyjs"]
 SETTINGS = settings(max_examples=int(__import__("os").environ.get("COPRO_HYPOTHESIS_EXAMPLES", 40)), deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -67,14 +70,14 @@ def mutated_fixture(draw):
 
 
 @SETTINGS
-@given(data=mutated_fixture(), fmt=st.sampled_from(FORMATS))
-def test_mutated_fixtures_never_traceback(data, fmt):
-    attempt(data, ".csv", fmt)
+@given(data=mutated_fixture(), fmt=st.sampled_from(FORMATS), suffix=st.sampled_from([".csv", ".json"]))
+def test_mutated_fixtures_never_traceback(data, fmt, suffix):
+    attempt(data, suffix, fmt)
 
 
 @SETTINGS
 @given(data=st.binary(max_size=300), fmt=st.sampled_from(FORMATS),
-       suffix=st.sampled_from([".csv", ".xlsx", ".sav", ".txt"]))
+       suffix=st.sampled_from([".csv", ".xlsx", ".sav", ".txt", ".json"]))
 def test_random_bytes_never_traceback(data, fmt, suffix):
     attempt(data, suffix, "spss" if suffix == ".sav" and fmt == "auto" else fmt)
 
@@ -96,7 +99,7 @@ def test_truncated_binary_files_never_traceback(name, cut):
 
 @pytest.mark.parametrize("fmt", FORMATS + ["spss"])
 def test_empty_file_is_a_one_line_error(tmp_path, fmt):
-    p = tmp_path / ("e.sav" if fmt == "spss" else "e.csv")
+    p = tmp_path / ("e.sav" if fmt == "spss" else "e.json" if fmt == "surveyjs" else "e.csv")
     p.write_bytes(b"")
     with pytest.raises(CoproError):
         read_responses(p, format=fmt, mapping=FIX / "mapped.yaml" if fmt == "mapped" else None)

@@ -7,7 +7,10 @@ import pandas as pd
 import pytest
 
 from copro_scale import CoproError, read_responses
-from copro_scale.responses.normalise import careless_flags, hash_ids, norm_text, to_codes, label_lookup
+from copro_scale.responses.careless import careless_flags
+from copro_scale.responses.codes import label_lookup, to_codes
+from copro_scale.responses.ids import hash_ids
+from copro_scale.responses.text import norm_text
 
 
 def reasons(r):

@@ -7,18 +7,9 @@ the same participant information and the same support box, and codes its answers
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..errors import CoproError
-from ..instrument import CONSTRUCTS, Instrument, Item
-
-#: Section titles, one section per construct (the order of CONSTRUCTS). Respondents never see
-#: construct or face names; these say what the statements are about in plain words.
-SECTION_TITLES: dict[str, str] = {
-    "voice": "Speaking up and being heard",
-    "experience": "Lived experience at work",
-    "identity": "Being part of the staff team",
-}
+from ..instrument import Instrument
+from ..platforms.sections import SECTION_TITLES, Section, sections  # noqa: F401 (shared layout)
 
 SUPPORT_TITLE = "Looking after yourself"
 SUPPORT_TEXT: tuple[str, ...] = (
@@ -32,16 +23,6 @@ SUPPORT_TEXT: tuple[str, ...] = (
 )
 
 INFO_TITLE = "About this questionnaire"
-
-
-@dataclass(frozen=True)
-class Section:
-    """One page of statements: the items of one construct, in instrument order."""
-
-    key: str
-    number: int
-    title: str
-    items: tuple[Item, ...]
 
 
 def forms_for(inst: Instrument, form: str | None, *, both: bool) -> list[str]:
@@ -65,23 +46,6 @@ def forms_for(inst: Instrument, form: str | None, *, both: bool) -> list[str]:
         raise CoproError(f"unknown form {form!r}; expected one of {list(inst.forms)}",
                          field="--form")
     return [form]
-
-
-def sections(inst: Instrument) -> tuple[Section, ...]:
-    """The instrument's items in sections, one per construct, each in instrument order.
-
-    Examples
-    --------
-    >>> from copro_scale import load_instrument
-    >>> [(s.key, len(s.items)) for s in sections(load_instrument())]
-    [('voice', 12), ('experience', 12), ('identity', 12)]
-    """
-    out = []
-    for construct in CONSTRUCTS:
-        items = tuple(it for it in inst.items if it.construct == construct)
-        if items:
-            out.append(Section(construct, len(out) + 1, SECTION_TITLES[construct], items))
-    return tuple(out)
 
 
 def choices(inst: Instrument, form: str) -> list[tuple[int, str]]:

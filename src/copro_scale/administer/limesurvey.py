@@ -23,20 +23,13 @@ from ..instrument import Instrument
 from ._layout import (INFO_TITLE, SUPPORT_TEXT, SUPPORT_TITLE, choices, participant_information,
                       role_choices, sections, survey_title)
 from ._text import html_paragraphs, write_delimited
+from ..platforms.limesurvey import FIELD_CODES, ROLE_ANSWER_CODES  # noqa: F401 (shared codes)
 
 COLUMNS: tuple[str, ...] = (
     "id", "related_id", "class", "type/scale", "name", "relevance", "text", "help", "language",
     "validation", "mandatory", "encrypted", "other", "default", "same_default",
 )
 LANGUAGE = "en"
-#: Answer code of each role (LimeSurvey answer codes: at most 5 letters or digits).
-ROLE_ANSWER_CODES: dict[str, str] = {
-    "psw": "psw", "clinical": "clin", "manager": "mgr", "nonprofessional": "nonpr",
-    "volunteer": "vol",
-}
-#: Question code of each respondent field. LimeSurvey question codes are letters and digits
-#: only (no underscore), starting with a letter.
-FIELD_CODES: dict[str, str] = {"team": "team", "role": "role", "months_in_role": "months"}
 #: Question types used (LimeSurvey one-letter codes).
 TYPES = {"display": "X", "short_text": "S", "list_radio": "L", "numerical": "N", "array": "F"}
 

@@ -18,7 +18,7 @@ from ..instrument import Instrument
 from ._layout import (INFO_TITLE, SUPPORT_TEXT, SUPPORT_TITLE, choices, participant_information,
                       role_choices, sections, survey_title)
 from ._text import html_paragraphs
-from .qualtrics_txt import role_recodes
+from ..platforms.qualtrics import role_recodes
 
 NO_DATE = "0000-00-00 00:00:00"
 

@@ -21,31 +21,7 @@ from ..instrument import Instrument
 from ._layout import (INFO_TITLE, SUPPORT_TEXT, SUPPORT_TITLE, choices, participant_information,
                       role_choices, sections, survey_title)
 from ._text import html_paragraphs
-
-
-def role_recodes(inst: Instrument) -> dict[str, int]:
-    """Recode value of each role in the Qualtrics (and QSF) role question: 1.. in instrument order.
-
-    Examples
-    --------
-    >>> from copro_scale import load_instrument
-    >>> role_recodes(load_instrument())["clinical"]
-    2
-    """
-    return {code: k for k, code in enumerate(inst.roles, start=1)}
-
-
-def response_columns(inst: Instrument) -> dict[str, str]:
-    """Export column -> item id for the matrices this export defines (``voice_1`` -> ``vdm1``).
-
-    Examples
-    --------
-    >>> from copro_scale import load_instrument
-    >>> response_columns(load_instrument())["voice_1"]
-    'vdm1'
-    """
-    return {f"{sec.key}_{n}": it.id for sec in sections(inst)
-            for n, it in enumerate(sec.items, start=1)}
+from ..platforms.qualtrics import response_columns, role_recodes  # noqa: F401 (shared codes)
 
 
 def export_qualtrics_txt(inst: Instrument, form: str) -> str:

@@ -16,12 +16,11 @@ project, so the two forms are two projects (or two exports). The default form is
 
 from __future__ import annotations
 
-import re
-
 from ..instrument import Instrument
 from ._layout import (SUPPORT_TEXT, SUPPORT_TITLE, INFO_TITLE, choices, participant_information,
                       role_choices, sections, survey_title)
 from ._text import html_paragraphs, write_delimited
+from ..platforms.redcap import FIELD_NAME, RECORD_ID, choice_string, form_name  # noqa: F401 (shared)
 
 #: REDCap's data dictionary columns, in the order REDCap requires.
 COLUMNS: tuple[str, ...] = (
@@ -32,33 +31,6 @@ COLUMNS: tuple[str, ...] = (
     "Custom Alignment", "Question Number (surveys only)", "Matrix Group Name", "Matrix Ranking?",
     "Field Annotation",
 )
-#: REDCap's rule for variable names (and form and matrix group names): lower-case letters,
-#: digits and underscores, starting with a letter; REDCap advises at most 26 characters.
-FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,25}$")
-#: Names of the respondent fields in the dictionary (and so in the record export).
-RECORD_ID = "record_id"
-
-
-def form_name(form: str) -> str:
-    """REDCap instrument (form) name of a form; its record export adds ``<name>_complete``.
-
-    Examples
-    --------
-    >>> form_name("colleague")
-    'colleague_form'
-    """
-    return f"{form}_form"
-
-
-def choice_string(pairs) -> str:
-    """REDCap choices: ``code, label`` pairs joined by `` | ``.
-
-    Examples
-    --------
-    >>> choice_string([(1, "No"), (2, "Yes")])
-    '1, No | 2, Yes'
-    """
-    return " | ".join(f"{code}, {label}" for code, label in pairs)
 
 
 def export_redcap(inst: Instrument, form: str) -> str:

@@ -22,13 +22,15 @@ def run(args) -> int:
             print("copro: no --salt or COPRO_SALT given: response ids are hashed with a random "
                   "salt for this run only (they will not match another run)", file=sys.stderr)
     responses = read_input(args, ids=ids, salt=salt, drop_flagged=args.drop_flagged)
-    scores = score(responses, min_items=args.min_items, rescale=args.rescale)
+    scores = score(responses, min_answered_share=args.min_answered_share, rescale=args.rescale)
     write_csv(scores_long(scores) if args.long else scores, args.output)
     if args.exclusions:
         write_csv(responses.exclusions, args.exclusions)
     if args.favourable:
         write_csv(favourable(responses, by="team").reset_index(), args.favourable)
     print(f"copro: {responses.source} read as {responses.format}", file=sys.stderr)
+    for warning in responses.warnings:
+        print(f"copro: warning: {warning}", file=sys.stderr)
     print(responses.accounting(), file=sys.stderr)
     return 0
 
@@ -45,7 +47,7 @@ def register(sub) -> None:
     p.add_argument("--exclusions", help="write the exclusion log (row, id, reason, detail) here")
     p.add_argument("--favourable", help="write percent favourable per team, item and cell here")
     p.add_argument("--long", action="store_true", help="one row per response x score (tidy)")
-    p.add_argument("--min-items", type=float, default=0.5,
+    p.add_argument("--min-answered-share", type=float, default=0.5,
                    help="share of a cell's items needed for a cell score (default 0.5)")
     p.add_argument("--rescale", action="store_true", help="scores on 0-100 instead of 1-5")
     p.add_argument("--drop-flagged", action="store_true",

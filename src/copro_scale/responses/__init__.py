@@ -18,14 +18,15 @@ from .model import EXCLUSION_COLUMNS, FLAG_COLUMNS, META_COLUMNS, REASONS, Respo
 from .normalise import finish
 from .registry import READERS, detect
 from .tables import read_head
+from .teams import TeamList, read_team_list
 
-__all__ = ["read_responses", "Responses", "READERS", "REASONS", "EXCLUSION_COLUMNS",
-           "FLAG_COLUMNS", "META_COLUMNS"]
+__all__ = ["read_responses", "read_team_list", "Responses", "TeamList", "READERS", "REASONS",
+           "EXCLUSION_COLUMNS", "FLAG_COLUMNS", "META_COLUMNS"]
 
 
 def read_responses(path, instrument: Instrument | str | Path | None = None, format: str = "auto",
                    mapping=None, *, encoding: str | None = None, sheet=None, ids: str = "keep",
-                   salt: str | None = None, drop_flagged: bool = False) -> Responses:
+                   salt: str | None = None, drop_flagged: bool = False, teams=None) -> Responses:
     """Read a response export, validate it and account for every row.
 
     Parameters
@@ -34,7 +35,7 @@ def read_responses(path, instrument: Instrument | str | Path | None = None, form
         The export file (CSV, xlsx or .sav), or a DataFrame already in canonical form.
     instrument : Instrument or path, optional
         The instrument the responses answer (default: the packaged one).
-    format : {"auto", "canonical", "qualtrics", "redcap", "forms", "spss", "mapped"}
+    format : {"auto", "canonical", "qualtrics", "redcap", "limesurvey", "surveyjs", "forms", "spss", "mapped"}
         The reader; ``auto`` detects it from the file. ``sav`` is accepted for ``spss``.
     mapping : dict or path, optional
         A column map (YAML file or dict) for the ``mapped`` reader; implies ``format="mapped"``.
@@ -48,12 +49,16 @@ def read_responses(path, instrument: Instrument | str | Path | None = None, form
         Salt for ``ids="hash"``.
     drop_flagged : bool
         Exclude careless (flagged) responses instead of only marking them.
+    teams : TeamList or path, optional
+        A team list (:func:`read_team_list`): names are matched to it (aliases, case, spacing,
+        punctuation) and names it does not hold are excluded as ``unknown_team``. Without one,
+        spelling variants are merged and near-duplicates listed in ``warnings``.
 
     Returns
     -------
     Responses
         ``data`` (canonical table), ``exclusions`` (source_row, response_id, reason, detail),
-        ``flags``, ``n_read`` (= kept + excluded).
+        ``flags``, ``n_read`` (= kept + excluded), ``warnings`` and ``team_list``.
 
     Raises
     ------
@@ -72,22 +77,20 @@ def read_responses(path, instrument: Instrument | str | Path | None = None, form
     ('canonical', 24, 24)
     """
     inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
+    options = dict(ids=ids, salt=salt, drop_flagged=drop_flagged, teams=teams)
     if isinstance(path, pd.DataFrame):
         raw = path.copy()
         if "_row" not in raw:
             raw["_row"] = range(2, len(raw) + 2)
-        return finish(raw, inst, source="<DataFrame>", fmt="canonical", ids=ids, salt=salt,
-                      drop_flagged=drop_flagged)
+        return finish(raw, inst, source="<DataFrame>", format="canonical", **options)
     fmt = {"sav": "spss"}.get(format, format)
     if mapping is not None:
         fmt = "mapped"
     if fmt != "auto" and fmt not in READERS:
         raise CoproError(f"unknown format {format!r}; expected auto or one of {', '.join(READERS)}",
                          file=path)
-    head = read_head(path, encoding)
+    head = read_head(path, encoding, sheet=sheet)
     reader = detect(head, inst, mapping) if fmt == "auto" else READERS[fmt]
-    if getattr(reader, "finishes", False):
-        return reader.read(path, inst, head, ids=ids, salt=salt, drop_flagged=drop_flagged)
     raw = reader.read(path, inst, head, mapping=mapping, encoding=encoding, sheet=sheet)
-    return finish(raw.frame, inst, source=str(path), fmt=reader.NAME, labels=raw.labels,
-                  roles=raw.roles, ids=ids, salt=salt, drop_flagged=drop_flagged)
+    return finish(raw.frame, inst, source=str(path), format=reader.NAME, labels=raw.labels,
+                  roles=raw.roles, **options)

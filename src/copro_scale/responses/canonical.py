@@ -7,9 +7,13 @@ Other columns are ignored; identifying ones are dropped first.
 
 from __future__ import annotations
 
+from ..errors import CoproError
 from ..instrument import Instrument
-from .normalise import drop_identifying
+from .text import drop_identifying
 from .tables import Head, Raw, read_csv, read_excel, source_rows
+
+#: Text read as a missing answer in an item column of the fast (Int8) read.
+ITEM_NA = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "#N/A", "<NA>", "-", "."]
 
 NAME = "canonical"
 META = ("response_id", "team", "role", "form", "months_in_role", "duration_s")
@@ -21,17 +25,22 @@ def sniff(head: Head, inst: Instrument) -> bool:
     return "team" in header and set(inst.item_ids) <= header
 
 
-def read(path, inst: Instrument, head: Head, *, encoding=None, **_) -> Raw:
+def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, **_) -> Raw:
     """Read the canonical table: numeric items on the fast path, text items otherwise."""
     if head.suffix == ".xlsx":
-        frame = read_excel(path)
+        frame = read_excel(path, sheet=0 if sheet is None else sheet)
     else:
         wanted = [c for c in head.header() if c in META or c in inst.item_ids]
+        na = {c: ITEM_NA if c in inst.item_ids else [""] for c in wanted}
         try:  # whole-number codes parse straight into Int8, the canonical item dtype
-            frame = read_csv(path, head, encoding=encoding,
+            frame = read_csv(path, head, encoding=encoding, usecols=wanted, na_values=na,
                              dtype={i: "Int8" for i in inst.item_ids if i in wanted})
         except TypeError:  # an item holds text: labels, junk or Excel-mangled numbers
             frame = read_csv(path, head, usecols=wanted, dtype="str", encoding=encoding)
+    twice = [c for c in frame.attrs.get("duplicate_headers", ()) if c in META or c in inst.item_ids]
+    if twice:
+        raise CoproError(f"has two columns headed {twice[0]!r}; rename one so that it is clear "
+                         "which holds the answers", file=path, row=1, column=twice[0])
     frame = drop_identifying(frame)
     frame["_row"] = source_rows(frame)
     return Raw(frame)

@@ -17,7 +17,7 @@ import re
 import pandas as pd
 
 from ..instrument import Instrument
-from .normalise import drop_identifying, norm_header, norm_text
+from .text import drop_identifying, norm_header, norm_text
 from .tables import Head, Raw, item_texts, meta_names, pick, read_any
 
 NAME = "forms"

@@ -1,93 +1,85 @@
-"""Read a LimeSurvey response export of the questionnaire exported by ``--format limesurvey``.
+"""Reader for LimeSurvey response exports of the questionnaire exported by ``--format limesurvey``.
 
-The export this reads is LimeSurvey's "Export responses" as CSV with *question code* headings
-(the default): metadata columns ``id``, ``submitdate``, ``lastpage``, ``startlanguage``,
-``seed`` (plus ``startdate``/``datestamp`` and ``interviewtime`` when the survey records dates
-or timings), the respondent questions ``team``, ``role``, ``months`` and one column per item
-headed ``<section>[<item id>]`` (an array question's subquestion). Answers may be codes
-("Answer codes") or answer text ("Full answers"); the role may be its answer code
-(:data:`~copro_scale.administer.limesurvey.ROLE_ANSWER_CODES`) or its label.
+LimeSurvey's "Export responses" (CSV or xlsx) with *question code* headings (the default):
+metadata columns ``id``, ``submitdate``, ``lastpage``, ``startlanguage``, ``seed`` (plus
+``startdate``/``datestamp`` and ``interviewtime`` when the survey records dates or timings),
+the respondent questions ``team``, ``role``, ``months`` and one column per item headed
+``<section>[<item id>]`` (an array question's subquestion). With *full question text*
+headings the same columns read ``Response ID``, ``Date submitted``, the question texts, and
+``<question text> [<statement>]`` for an item. Answers may be codes ("Answer codes") or answer
+text ("Full answers"); the role may be its answer code
+(:data:`~copro_scale.platforms.limesurvey.ROLE_ANSWER_CODES`) or its label.
 
-A row with an empty ``submitdate`` is an incomplete response and is excluded as ``unfinished``.
+A row with an empty submit date is an incomplete response and is excluded as ``unfinished``.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pandas as pd
 
-from ..administer.limesurvey import FIELD_CODES, ROLE_ANSWER_CODES
 from ..errors import CoproError
 from ..instrument import Instrument
-from .model import Responses
-from .normalise import drop_identifying, finish
-from .tables import pick, read_csv, read_head
+from ..platforms.limesurvey import (FIELD_CODES, META_COLUMNS, ROLE_ANSWER_CODES, SUBMIT_DATE,
+                                    SUBMIT_DATE_TEXT, SUBQUESTION)
+from .text import drop_identifying, norm_header
+from .tables import Head, Raw, item_texts, meta_names, pick, read_any
 
-#: ``question[subquestion]`` headings (LimeSurvey's question-code heading for array rows).
-SUBQUESTION = re.compile(r"^\s*([A-Za-z][A-Za-z0-9]*)\[([A-Za-z0-9_]+)\]\s*$")
+NAME = "limesurvey"
+_BRACKETS = re.compile(r"\[([^\[\]]+)\]\s*$")
+_FULL_META = {"response id": "response_id", "total time": "duration_s"}
 
 
-def limesurvey_columns(columns, inst: Instrument) -> dict[str, str]:
-    """Source column -> canonical column for a LimeSurvey export's headings.
+def columns(header, inst: Instrument) -> dict[str, str]:
+    """Source column -> canonical column for a LimeSurvey export's headings (codes or text).
 
     Examples
     --------
     >>> from copro_scale import load_instrument
-    >>> limesurvey_columns(["id", "months", "voice[vdm1]", "voice[other]"], load_instrument())
+    >>> columns(["id", "months", "voice[vdm1]", "voice[other]"], load_instrument())
     {'id': 'response_id', 'months': 'months_in_role', 'voice[vdm1]': 'vdm1'}
     """
     items = set(inst.item_ids)
-    meta = {"id": "response_id", "interviewtime": "duration_s",
-            **{code: field for field, code in FIELD_CODES.items()}}
+    meta = {**META_COLUMNS, **{code: field for field, code in FIELD_CODES.items()}}
+    by_text = {t: i for t, (i, _) in item_texts(inst).items()}
+    names = {**meta_names(inst), **_FULL_META}
     out: dict[str, str] = {}
-    for col in columns:
-        m = SUBQUESTION.match(str(col))
+    for col in header:
+        text = str(col)
+        m = SUBQUESTION.match(text)
+        b = _BRACKETS.search(text)
         if m and m.group(2) in items:
             out[col] = m.group(2)
-        elif str(col).strip() in meta:
-            out[col] = meta[str(col).strip()]
+        elif text.strip() in meta:
+            out[col] = meta[text.strip()]
+        elif b and norm_header(b.group(1)) in by_text:
+            out[col] = by_text[norm_header(b.group(1))]
+        elif norm_header(text) in names and names[norm_header(text)] not in out.values():
+            out[col] = names[norm_header(text)]
     return out
 
 
-def read_limesurvey(path: str | Path, inst: Instrument, **options) -> Responses:
-    """Read a LimeSurvey CSV response export (question-code headings).
+def _submit_column(header) -> str | None:
+    return next((c for c in header if str(c).strip() == SUBMIT_DATE
+                 or norm_header(c) == SUBMIT_DATE_TEXT), None)
 
-    Parameters
-    ----------
-    path : str or Path
-    inst : Instrument
-    **options
-        Passed to :func:`~copro_scale.responses.normalise.finish` (``ids``, ``salt``,
-        ``drop_flagged``).
 
-    Raises
-    ------
-    CoproError
-        If the file cannot be read, has no ``<section>[<item id>]`` columns, or holds an item
-        twice.
+def sniff(head: Head, inst: Instrument) -> bool:
+    """LimeSurvey when items are headed ``<section>[<item id>]``, or a full-text export (a
+    ``Date submitted`` column beside ``[statement]`` item headings)."""
+    header = head.header()
+    cols = columns(header, inst)
+    if any(SUBQUESTION.match(str(c)) for c, t in cols.items() if t in inst.item_ids):
+        return True
+    return _submit_column(header) is not None and any(t in inst.item_ids for t in cols.values())
 
-    Examples
-    --------
-    >>> import tempfile, os
-    >>> from copro_scale import load_instrument
-    >>> inst = load_instrument()
-    >>> head = "id,submitdate,team,role,months," + ",".join(f"voice[{i}]" for i in inst.item_ids)
-    >>> row = "1,2026-01-01 10:00:00,Ward A,psw,12," + ",".join(["4"] * 36)
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     p = os.path.join(d, "ls.csv")
-    ...     _ = open(p, "w").write(head + "\\n" + row + "\\n")
-    ...     r = read_limesurvey(p, inst)
-    >>> r.data.loc[0, ["team", "role", "form"]].tolist(), int(r.data.loc[0, "vdm1"])
-    (['Ward A', 'psw', 'psw'], 4)
-    """
-    path = Path(path)
-    # the shared table reader: encoding, separator, truncation and duplicate headers are
-    # checked once for every reader, with file, row and column in the error
-    frame = read_csv(path, read_head(path), dtype="str")
-    mapping = limesurvey_columns(frame.columns, inst)
-    targets = pd.Series(list(mapping.values()))
+
+def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, **_) -> Raw:
+    """Read a LimeSurvey response export (CSV or xlsx, question-code or full-text headings)."""
+    frame = read_any(path, head, encoding=encoding, sheet=sheet)
+    mapping = columns(list(frame.columns), inst)
+    targets = pd.Series(list(mapping.values()), dtype=object)
     if not set(inst.item_ids) & set(targets):
         raise CoproError("no LimeSurvey item columns such as 'voice[vdm1]'; export responses "
                          "with 'Question code' headings", file=path)
@@ -95,9 +87,9 @@ def read_limesurvey(path: str | Path, inst: Instrument, **options) -> Responses:
     if len(twice):
         col = [c for c, t in mapping.items() if t == twice.iloc[0]][-1]
         raise CoproError(f"item {twice.iloc[0]} has two columns", file=path, column=col)
+    submit = _submit_column(frame.columns)
     raw = pick(drop_identifying(frame, keep=tuple(mapping)), mapping)
-    if "submitdate" in frame:
-        raw["_unfinished"] = frame["submitdate"].fillna("").str.strip().eq("").to_numpy()
-    roles = {code: role for role, code in ROLE_ANSWER_CODES.items()}
-    return finish(raw, inst, source=str(path), fmt="limesurvey", roles=roles, **options)
-
+    if submit is not None:
+        raw["_unfinished"] = frame[submit].isna().to_numpy() | frame[submit].astype(
+            "string").str.strip().eq("").fillna(True).to_numpy(dtype=bool)
+    return Raw(raw, roles={code: role for role, code in ROLE_ANSWER_CODES.items()})

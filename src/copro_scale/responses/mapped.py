@@ -14,12 +14,14 @@ The mapping says which column holds what, and (optionally) how answer and role t
       Staff nurse: clinical
     header_rows: 1           # optional: header rows above the data (the first names the columns)
     sheet: Responses         # optional: worksheet of an xlsx file
-    unfinished:              # optional: a status column and the values meaning "not finished"
+    unfinished:              # optional: a status column and what means "not finished"
       column: Done
-      values: ["no", 0]
+      values: ["no", 0]      #   these values, and/or
+      blank: true            #   an empty cell (e.g. LimeSurvey's "Date submitted")
 
 Every item must be mapped (or already be headed by its id); a mapped column that is not in the
-file is an error naming it.
+file is an error naming it, and so is an ``unfinished`` column the file lacks. Label codes must
+be numbers (or null) and role codes the instrument's roles.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import yaml
 
 from ..errors import CoproError
 from ..instrument import Instrument
-from .normalise import drop_identifying, norm_text
+from .text import drop_identifying, norm_text
 from .tables import Head, Raw, pick, read_any
 
 NAME = "mapped"
@@ -75,6 +77,25 @@ def load_mapping(mapping, inst: Instrument) -> dict:
     for key in ("labels", "roles"):
         if not isinstance(mapping.get(key) or {}, dict):
             raise CoproError("must be a mapping", file=where, field=key)
+    for label, code in (mapping.get("labels") or {}).items():
+        if code is not None and (isinstance(code, bool) or not isinstance(code, (int, float))
+                                 or code != int(code)):
+            raise CoproError(f"code {code!r} is not a whole number (or null for missing)",
+                             file=where, field=f"labels.{label}")
+    for text, role in (mapping.get("roles") or {}).items():
+        if role not in inst.roles:
+            raise CoproError(f"{role!r} is no role of this instrument; expected one of "
+                             f"{', '.join(inst.roles)}", file=where, field=f"roles.{text}")
+    rows = mapping.get("header_rows", 1)
+    if rows is not None and (isinstance(rows, bool) or not isinstance(rows, int) or not 1 <= rows <= 100):
+        raise CoproError(f"must be a whole number of rows from 1 to 100, not {rows!r}",
+                         file=where, field="header_rows")
+    spec = mapping.get("unfinished")
+    if spec is not None and not (isinstance(spec, dict) and isinstance(spec.get("column"), str)
+                                 and isinstance(spec.get("values", []), list)
+                                 and isinstance(spec.get("blank", False), bool)):
+        raise CoproError("needs 'column' (a header), with 'values' (a list) and/or 'blank: true'",
+                         file=where, field="unfinished")
     out = dict(mapping)
     out["columns"] = {str(k): str(v) for k, v in mapping["columns"].items()}
     out["_where"] = where
@@ -86,7 +107,7 @@ def read(path, inst: Instrument, head: Head, *, mapping=None, encoding=None, she
     if mapping is None:
         raise CoproError("the mapped format needs --mapping", file=path)
     m = load_mapping(mapping, inst)
-    n = int(m.get("header_rows", 1) or 1)
+    n = m.get("header_rows") or 1
     frame = read_any(path, head, header_rows=n, encoding=encoding, sheet=sheet or m.get("sheet"))
     cols = dict(m["columns"])
     for c in frame.columns:  # columns already headed by an item id or field need no mapping
@@ -98,10 +119,15 @@ def read(path, inst: Instrument, head: Head, *, mapping=None, encoding=None, she
                          column=absent[0])
     unfinished = None
     spec = m.get("unfinished")
-    if isinstance(spec, dict) and spec.get("column") in frame.columns:
+    if spec is not None:
+        if spec["column"] not in frame.columns:
+            raise CoproError("the mapping's 'unfinished' column is not in the file", file=path,
+                             row=n, column=spec["column"])
         values = {norm_text(v) for v in spec.get("values", [])}
-        text = frame[spec["column"]].astype("string").str.strip().str.lower()
-        unfinished = text.isin(values).fillna(False)
+        text = frame[spec["column"]].astype("string").str.strip()
+        unfinished = text.str.lower().isin(values).fillna(False)
+        if spec.get("blank"):
+            unfinished |= text.fillna("").eq("")
     frame = drop_identifying(frame, keep=tuple(cols))
     raw = pick(frame, cols, n)
     if unfinished is not None:

@@ -8,7 +8,7 @@ item id in instrument order, dtype ``Int8`` holding 1-5 or <NA>.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -22,8 +22,9 @@ EXCLUSION_COLUMNS: tuple[str, ...] = ("source_row", "response_id", "reason", "de
 FLAG_COLUMNS: tuple[str, ...] = ("straightline", "longstring", "speeder")
 #: Exclusion reasons, in the order they are tested; a row gets the first that applies.
 REASONS: tuple[str, ...] = (
-    "preview", "unfinished", "missing_team", "unknown_form", "unknown_role",
-    "out_of_range", "unknown_label", "no_answers", "duplicate_id", "flagged",
+    "preview", "spam", "unknown_status", "unfinished", "invalid_text", "text_too_long",
+    "missing_team", "unknown_team", "unknown_form", "unknown_role", "out_of_range",
+    "unknown_label", "no_answers", "duplicate_id", "flagged",
 )
 
 
@@ -49,6 +50,12 @@ class Responses:
         Data rows in the input; always ``len(data) + len(exclusions)``.
     instrument : Instrument
         The instrument the responses were validated against.
+    warnings : tuple of str
+        What a person should look at: team names merged because they differ only in case,
+        spacing or punctuation, near-duplicate team names, names not in the team list.
+    team_list : DataFrame or None
+        With a team list: ``team, n_psw_expected, n_colleague_expected`` (Int64, <NA> where the
+        list gives no headcount), the denominators of response rates.
 
     Examples
     --------
@@ -66,6 +73,8 @@ class Responses:
     format: str
     n_read: int
     instrument: Instrument
+    warnings: tuple[str, ...] = ()
+    team_list: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def n_scored(self) -> int:

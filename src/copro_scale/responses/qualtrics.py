@@ -9,21 +9,21 @@ Location*, DistributionChannel, UserLanguage. Values are recode numbers or choic
 
 Items are found by tag (the item id, or the ``<section>_<n>`` tags of
 ``copro instrument export --format qualtrics``) or by statement text in row 2. Previews and
-test responses (Status 1, 2, 17 or their text) are excluded as ``preview``; Finished 0/False as
-``unfinished``. Identifying columns (IP, recipient, location, external reference) are dropped.
+test responses (Status 1, 2, 17 or their text) are excluded as ``preview``, spam (8, 9, 12) as
+``spam``, a status Qualtrics does not document as ``unknown_status``
+(:mod:`copro_scale.platforms.qualtrics`); Finished 0/False as ``unfinished``. Identifying columns (IP, recipient, location, external reference) are dropped.
 """
 
 from __future__ import annotations
 
-from ..administer.qualtrics_txt import response_columns, role_recodes
+import pandas as pd
+
 from ..instrument import Instrument
-from .normalise import drop_identifying, norm_header, norm_text
+from ..platforms.qualtrics import STATUS, UNFINISHED, response_columns, role_recodes, status_of
+from .text import drop_identifying, norm_header, norm_text
 from .tables import Head, Raw, item_texts, meta_names, pick, read_any
 
 NAME = "qualtrics"
-PREVIEW = {"1", "2", "9", "17", "survey preview", "survey test", "preview spam",
-           "offline survey preview"}
-UNFINISHED = {"0", "false", "0.0"}
 META = {"responseid": "response_id", "duration (in seconds)": "duration_s"}
 
 
@@ -46,8 +46,7 @@ def header_rows(head: Head) -> int:
         if status is not None:
             return 2
     if len(head.rows) > 1 and status is not None and status < len(head.rows[1]) \
-            and norm_text(head.rows[1][status]) not in PREVIEW | {"0", "4", "8", "12", "16", "ip address",
-                                                                  "imported", "spam", "offline"}:
+            and norm_text(head.rows[1][status]) not in STATUS:
         n = 2
     elif len(head.rows) > 1 and head.rows[1] and norm_text(head.rows[1][0]) in {"start date", "startdate"}:
         n = 2
@@ -95,7 +94,13 @@ def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, **_) 
     frame = drop_identifying(frame, keep=tuple(mapping))
     raw = pick(frame, mapping, n)
     if "status" in status:
-        raw["_preview"] = frame[status["status"]].astype("string").str.strip().str.lower().isin(PREVIEW).fillna(False)
+        col = frame[status["status"]]
+        codes, uniques = col.factorize(use_na_sentinel=True)
+        meaning = pd.Series([status_of(u) for u in uniques] + ["response"], dtype=object)
+        per_row = meaning.to_numpy()[codes]
+        raw["_preview"] = per_row == "preview"
+        raw["_spam"] = per_row == "spam"
+        raw["_unknown_status"] = pd.isna(per_row)
     if "finished" in status:
         raw["_unfinished"] = frame[status["finished"]].astype("string").str.strip().str.lower().isin(UNFINISHED).fillna(False)
     return Raw(raw, roles={str(k): code for code, k in role_recodes(inst).items()})

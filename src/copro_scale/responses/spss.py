@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from ..errors import CoproError
 from ..instrument import Instrument
-from .normalise import drop_identifying, label_lookup, norm_header, norm_text
+from .codes import label_lookup
+from .text import drop_identifying, norm_header, norm_text
 from .tables import Head, Raw, item_texts, meta_names, pick
 
 NAME = "spss"

@@ -7,6 +7,7 @@ the same way for every format.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -20,7 +21,7 @@ import pandas as pd
 
 from ..errors import CoproError
 from ..instrument import Instrument
-from .normalise import norm_header
+from .text import norm_header
 
 HEAD_BYTES = 65536
 _LINE = re.compile(r"line (\d+)")
@@ -52,7 +53,14 @@ class Raw:
     roles: Mapping[str, str] | None = None
 
 
-def _encoding_of(data: bytes, encoding: str | None) -> str:
+def encoding_of(data: bytes, encoding: str | None) -> str:
+    """The encoding to read: ``encoding`` if given, else UTF-16 by its BOM, else UTF-8.
+
+    Examples
+    --------
+    >>> encoding_of(b"\\xff\\xfea\\x00", None), encoding_of(b"a", None), encoding_of(b"a", "cp1252")
+    ('utf-16', 'utf-8-sig', 'cp1252')
+    """
     if encoding:
         return encoding
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -60,7 +68,24 @@ def _encoding_of(data: bytes, encoding: str | None) -> str:
     return "utf-8-sig"
 
 
-def read_head(path: str | Path, encoding: str | None = None, n_rows: int = 5) -> Head:
+def duplicate_headers(names) -> list[str]:
+    """Non-blank headers that occur more than once, in order of their second occurrence.
+
+    Examples
+    --------
+    >>> duplicate_headers(["a", "b", "a", "", ""])
+    ['a']
+    """
+    seen, out = set(), []
+    for name in (str(n).strip() for n in names):
+        if name and name in seen and name not in out:
+            out.append(name)
+        seen.add(name)
+    return out
+
+
+def read_head(path: str | Path, encoding: str | None = None, n_rows: int = 5, *,
+              sheet=None) -> Head:
     """Read the first rows of a file (text tables) or of its first sheet (xlsx).
 
     Examples
@@ -79,16 +104,19 @@ def read_head(path: str | Path, encoding: str | None = None, n_rows: int = 5) ->
     suffix = path.suffix.lower()
     with open(path, "rb") as fh:
         data = fh.read(HEAD_BYTES)
-    if suffix in (".sav", ".zsav"):
+    if suffix in (".sav", ".zsav", ".json"):
         return Head(path, suffix)
     if suffix in (".xlsx", ".xlsm") or data.startswith(b"PK\x03\x04"):
-        frame = read_excel(path, nrows=n_rows, header=None)
+        frame = read_excel(path, nrows=n_rows, header=None, sheet=0 if sheet is None else sheet)
         rows = [["" if pd.isna(v) else str(v) for v in r] for r in frame.itertuples(index=False)]
         return Head(path, ".xlsx", rows)
     if not data.strip():
         raise CoproError("is empty: no header row and no responses", file=path, row=1)
-    enc = _encoding_of(data, encoding)
-    text = data.decode(enc, errors="replace")
+    enc = encoding_of(data, encoding)
+    try:
+        text = data.decode(enc, errors="replace")
+    except LookupError:
+        raise CoproError(f"unknown encoding {enc!r}", file=path) from None
     first = text.splitlines()[0] if text.splitlines() else ""
     sep = max((",", ";", "\t"), key=first.count)
     rows = []
@@ -125,11 +153,14 @@ def _decode_error(path: Path, enc: str) -> CoproError:
 
 
 def read_csv(path: str | Path, head: Head, *, header_rows: int = 1, dtype=None,
-             usecols=None, encoding: str | None = None) -> pd.DataFrame:
+             usecols=None, encoding: str | None = None, na_values=None) -> pd.DataFrame:
     """Read a delimited text table, turning every parser failure into a :class:`CoproError`.
 
     ``header_rows`` rows form the header (only the first names the columns; the others are
-    skipped). The last line is checked for truncation (fewer fields than the header).
+    skipped). Only an empty cell is missing (``na_values``, a list or a dict by column, adds
+    more): "NA" or "None" can be a team's name. Headers that occur twice are listed in
+    ``frame.attrs["duplicate_headers"]`` (:func:`pick` refuses to use them). The last line is
+    checked for truncation (fewer fields than the header).
 
     Examples
     --------
@@ -141,12 +172,16 @@ def read_csv(path: str | Path, head: Head, *, header_rows: int = 1, dtype=None,
     """
     path = Path(path)
     enc = encoding or head.encoding
+    dups = duplicate_headers(head.header())
     skip = list(range(1, header_rows)) or None  # an empty list still slows the C parser
+    if isinstance(na_values, dict):
+        na_values = {c: v for c, v in na_values.items() if c in head.header()}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             frame = pd.read_csv(path, sep=head.sep, encoding=enc, skiprows=skip, dtype=dtype,
-                                usecols=usecols, keep_default_na=True, na_values=[""],
+                                usecols=usecols, keep_default_na=False,
+                                na_values=[""] if na_values is None else na_values,
                                 skip_blank_lines=True)
     except UnicodeDecodeError:
         raise _decode_error(path, enc) from None
@@ -158,11 +193,9 @@ def read_csv(path: str | Path, head: Head, *, header_rows: int = 1, dtype=None,
         m = _LINE.search(str(exc))
         raise CoproError("is not a well-formed table: " + str(exc).split(". ", 1)[-1],
                          file=path, row=int(m.group(1)) if m else None) from None
-    except ValueError as exc:  # a dtype that does not fit: the caller falls back to text
+    except (ValueError, OverflowError) as exc:  # a dtype that does not fit: the caller reads text
         raise TypeError(str(exc)) from None
-    if frame.columns.duplicated().any():
-        dup = frame.columns[frame.columns.duplicated()][0]
-        raise CoproError("has two columns with the same header", file=path, row=1, column=str(dup))
+    frame.attrs.update(duplicate_headers=dups, source=str(path))
     _check_last_line(path, enc, head.sep, len(head.header()), header_rows + len(frame))
     return frame
 
@@ -171,15 +204,24 @@ def _check_last_line(path: Path, enc: str, sep: str, n_fields: int | None, last_
     """A file cut off mid-row has a last line with fewer fields than the header."""
     if not n_fields:
         return
+    codec = codecs.lookup(enc).name
+    width = 4 if "32" in codec else 2 if "16" in codec else 1
     with open(path, "rb") as fh:
+        first = fh.read(4)
         fh.seek(0, 2)
         size = fh.tell()
-        fh.seek(max(0, size - 8192))
+        start = max(0, size - 8192)
+        fh.seek(start - start % width)
         tail = fh.read()
-    lines = tail.rstrip(b"\r\n").split(b"\n")
+    if width > 1 and codec in ("utf-16", "utf-32"):  # the byte order comes from the BOM
+        big = first.startswith((b"\xfe\xff", b"\x00\x00\xfe\xff"))
+        codec += "-be" if big else "-le"
+    text = tail.decode(codec.replace("-sig", "") if width > 1 else enc.replace("-sig", ""),
+                       errors="replace").lstrip("\ufeff")
+    lines = text.rstrip("\r\n").split("\n")
     if len(lines) < 2 and size > 8192:
         return
-    last = lines[-1].decode(enc.replace("-sig", ""), errors="replace")
+    last = lines[-1]
     if last.count('"') % 2:  # inside a quoted field: let pandas judge
         return
     try:
@@ -192,20 +234,42 @@ def _check_last_line(path: Path, enc: str, sep: str, n_fields: int | None, last_
 
 
 def read_excel(path: str | Path, *, nrows=None, header=0, sheet=0) -> pd.DataFrame:
-    """Read one sheet of an xlsx workbook; a file that is no workbook is a :class:`CoproError`."""
+    """Read one sheet of an xlsx workbook as objects; a file that is no workbook, or a sheet
+    it lacks, is a :class:`CoproError`. Headers that occur twice are listed in
+    ``frame.attrs["duplicate_headers"]`` and the later copies renamed ``name.1``, ...
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            frame = pd.read_excel(path, sheet_name=sheet, header=header, nrows=nrows,
-                                  engine="openpyxl", dtype=object)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+            frame = pd.read_excel(path, sheet_name=sheet, header=None, engine="openpyxl",
+                                  dtype=object, nrows=None if nrows is None else nrows + 1)
+    except ValueError as exc:
+        if "worksheet" in str(exc).lower() or "sheet" in str(exc).lower():
+            raise CoproError(f"has no sheet {sheet!r}", file=path) from None
+        raise CoproError(f"is not a readable xlsx workbook ({type(exc).__name__})", file=path) from None
+    except IndexError:
+        raise CoproError(f"has no sheet {sheet!r}", file=path) from None
+    except (zipfile.BadZipFile, KeyError, OSError, TypeError) as exc:
         raise CoproError(f"is not a readable xlsx workbook ({type(exc).__name__})", file=path) from None
     except Exception as exc:  # openpyxl raises its own types for damaged parts of a workbook
         if type(exc).__module__.startswith(("openpyxl", "xml", "zipfile")):
             raise CoproError(f"is not a readable xlsx workbook ({type(exc).__name__})", file=path) from None
         raise
-    if header is not None:
-        frame.columns = [str(c) for c in frame.columns]
+    if header is None:
+        return frame.iloc[:nrows] if nrows is not None else frame
+    if frame.empty:
+        return pd.DataFrame()
+    names = ["" if pd.isna(v) else str(v) for v in frame.iloc[0]]
+    seen: dict[str, int] = {}
+    columns = []
+    for j, name in enumerate(names):
+        name = name or f"Unnamed: {j}"
+        k = seen.get(name, 0)
+        seen[name] = k + 1
+        columns.append(name if k == 0 else f"{name}.{k}")
+    frame = frame.iloc[1:].reset_index(drop=True)
+    frame.columns = columns
+    frame.attrs.update(duplicate_headers=duplicate_headers(names), source=str(path))
     return frame
 
 
@@ -268,6 +332,12 @@ def pick(frame: pd.DataFrame, mapping: Mapping[str, str], header_rows: int = 1) 
     >>> pick(f, {"A": "vdm1", "B": "vdm1"}).to_dict("list")
     {'vdm1': ['1', '2'], '_row': [2, 3]}
     """
+    dups = set(frame.attrs.get("duplicate_headers", ()))
+    used = [str(src) for src in mapping if str(src) in dups]
+    if used:
+        raise CoproError(f"has two columns headed {used[0]!r}; rename one so that it is clear "
+                         "which holds the answers", file=frame.attrs.get("source"),
+                         row=header_rows, column=used[0])
     raw = pd.DataFrame(index=frame.index)
     for src, dst in mapping.items():
         col = frame[src]
@@ -282,5 +352,9 @@ def read_any(path, head: Head, *, header_rows: int = 1, encoding=None, sheet=Non
     """A whole table as text: a CSV (``header_rows`` header rows) or an xlsx sheet."""
     if head.suffix == ".xlsx":
         frame = read_excel(path, sheet=0 if sheet is None else sheet)
-        return frame.iloc[header_rows - 1:].reset_index(drop=True) if header_rows > 1 else frame
+        if header_rows > 1:
+            attrs = dict(frame.attrs)
+            frame = frame.iloc[header_rows - 1:].reset_index(drop=True)
+            frame.attrs.update(attrs)
+        return frame
     return read_csv(path, head, header_rows=header_rows, dtype="str", encoding=encoding)

@@ -1,0 +1,259 @@
+"""Team names: a team list, and the matching that keeps a typo from splitting a team.
+
+Every survey platform asks for the team as free text (unless the export offers the listed teams
+as choices), so "Psychosis Service", "psychosis service " and "Psychosis Svc" arrive as three
+names. Two names with the same *key* (:func:`team_key`: case, spacing, punctuation and accents
+ignored) are one team.
+
+- With a team list (:func:`read_team_list`), each name is matched by key to a listed team or
+  one of its aliases; a name that matches none is excluded as ``unknown_team``.
+- Without one, names with the same key are merged under their most frequent spelling, with a
+  warning, and near-duplicates ("Psychosis Svc") are listed for a person to decide.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import CoproError
+
+#: Alias separators in the team list's ``aliases`` column.
+ALIAS_SEPARATOR = re.compile(r"\s*[;|]\s*")
+#: Two keys this similar (difflib ratio) are listed as near-duplicates.
+NEAR_RATIO = 0.8
+#: Above this many distinct names the near-duplicate search (quadratic) is skipped.
+MAX_NEAR_NAMES = 1000
+HEADCOUNT_COLUMNS = {"psw": "n_psw_expected", "colleague": "n_colleague_expected"}
+_HEADCOUNT_NAMES = {
+    "n_psw_expected": "psw", "n_psw": "psw", "psw": "psw", "psws": "psw",
+    "n_colleague_expected": "colleague", "n_colleague": "colleague", "n_colleagues": "colleague",
+    "colleague": "colleague", "colleagues": "colleague",
+}
+#: Team names that may be a missing value written as text by another program.
+SUSPECT_NAMES = frozenset({"na", "n/a", "none", "null", "nan", "-", "."})
+
+
+def team_key(name: str) -> str:
+    """The matching key of a team name: letters and digits only, case and accents folded.
+
+    Examples
+    --------
+    >>> team_key("  Psychosis-Service ") == team_key("psychosis service")
+    True
+    """
+    text = unicodedata.normalize("NFKD", str(name)).casefold()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class TeamList:
+    """The teams surveyed, their aliases and (optionally) how many PSWs and colleagues each has.
+
+    Attributes
+    ----------
+    teams : tuple of str
+        Team names in list order.
+    keys : dict
+        :func:`team_key` of each name and alias -> team name.
+    headcounts : DataFrame
+        ``team, n_psw_expected, n_colleague_expected`` (Int64, <NA> where not given).
+    source : str
+    """
+
+    teams: tuple[str, ...]
+    keys: dict = field(repr=False)
+    headcounts: pd.DataFrame = field(repr=False)
+    source: str = "<teams>"
+
+    @classmethod
+    def from_records(cls, records, source: str = "<teams>") -> "TeamList":
+        """Build from dicts with ``team`` and optional ``aliases`` (list or ``;``-joined text),
+        ``n_psw_expected``, ``n_colleague_expected``.
+
+        Examples
+        --------
+        >>> tl = TeamList.from_records([{"team": "Ward A", "aliases": "A; Ward 1"}])
+        >>> tl.match("ward-a"), tl.match("ward 1"), tl.match("Ward B")
+        ('Ward A', 'Ward A', None)
+        """
+        teams, keys, counts = [], {}, []
+        for k, rec in enumerate(records, start=2):
+            name = str(rec.get("team") or "").strip()
+            if not name:
+                raise CoproError("team is blank", file=source, row=k, column="team")
+            aliases = rec.get("aliases") or []
+            if isinstance(aliases, str):
+                aliases = [a for a in ALIAS_SEPARATOR.split(aliases.strip()) if a]
+            for text in (name, *aliases):
+                key = team_key(text)
+                if not key:
+                    raise CoproError(f"{text!r} has no letters or digits", file=source, row=k)
+                if keys.get(key, name) != name:
+                    raise CoproError(f"{text!r} also names team {keys[key]!r}", file=source, row=k)
+                keys[key] = name
+            if name in teams:
+                raise CoproError(f"team {name!r} is listed twice", file=source, row=k)
+            teams.append(name)
+            row = {"team": name}
+            for form, col in HEADCOUNT_COLUMNS.items():
+                row[col] = _headcount(rec.get(col), source, k, col)
+            counts.append(row)
+        if not teams:
+            raise CoproError("lists no teams", file=source)
+        frame = pd.DataFrame(counts, columns=["team", *HEADCOUNT_COLUMNS.values()])
+        for col in HEADCOUNT_COLUMNS.values():
+            frame[col] = frame[col].astype("Int64")
+        return cls(tuple(teams), keys, frame, source)
+
+    def match(self, name) -> str | None:
+        """The listed team a name stands for (by key), or None."""
+        return self.keys.get(team_key(name))
+
+    def closest(self, name) -> str | None:
+        """The listed team whose key is most like ``name``'s (for a hint), or None."""
+        hit = difflib.get_close_matches(team_key(name), list(self.keys), n=1, cutoff=0.6)
+        return self.keys[hit[0]] if hit else None
+
+
+def _headcount(value, source, row, column):
+    if value is None or str(value).strip() == "":
+        return None
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit():
+        raise CoproError(f"headcount {text[:20]!r} is not a whole number", file=source, row=row,
+                         column=column)
+    return int(text)
+
+
+def read_team_list(path) -> TeamList:
+    """Read a team list: a CSV with columns ``team``, optional ``aliases`` (separated by ``;``
+    or ``|``) and optional headcounts ``n_psw_expected`` and ``n_colleague_expected`` (also
+    accepted as ``psw`` / ``colleagues``).
+
+    Raises
+    ------
+    CoproError
+        For a missing file or ``team`` column, a blank or repeated team, an alias naming two
+        teams, or a headcount that is not a whole number; naming file, row and column.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "teams.csv")
+    >>> _ = open(p, "w").write("team,aliases,psw\\nPsychosis Service,Psychosis Svc;EIP,2\\n")
+    >>> tl = read_team_list(p)
+    >>> tl.match("psychosis svc"), tl.headcounts["n_psw_expected"].tolist()
+    ('Psychosis Service', [2])
+    """
+    if isinstance(path, TeamList):
+        return path
+    path = Path(path)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+    except FileNotFoundError:
+        raise CoproError("team list not found", file=path) from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise CoproError(f"cannot read the team list ({type(exc).__name__})", file=path) from None
+    if not rows:
+        raise CoproError("team list is empty", file=path, row=1)
+    header = [h.strip().lower().replace(" ", "_") for h in rows[0]]
+    if "team" not in header:
+        raise CoproError("team list needs a 'team' column", file=path, row=1)
+    names = {"team": "team", "aliases": "aliases", "alias": "aliases"}
+    names.update({k: HEADCOUNT_COLUMNS[v] for k, v in _HEADCOUNT_NAMES.items()})
+    records = []
+    for r in rows[1:]:
+        if not any(c.strip() for c in r):
+            records.append(None)
+            continue
+        records.append({names[h]: v for h, v in zip(header, r) if h in names})
+    kept = [(k, rec) for k, rec in enumerate(records, start=2) if rec is not None]
+    try:
+        return TeamList.from_records([rec for _, rec in kept], source=str(path))
+    except CoproError as exc:  # the row in the file, counting blank lines
+        if exc.row is not None and exc.row - 2 < len(kept):
+            exc = CoproError(exc.message, file=path, row=kept[exc.row - 2][0], column=exc.column)
+        raise exc from None
+
+
+@dataclass
+class TeamNames:
+    """How each distinct team name was resolved, and what a person should look at."""
+
+    canonical: dict  # name as written -> team (None: unknown to the team list)
+    warnings: list
+
+
+def resolve_teams(names: list[str], counts: list[int], teams: TeamList | None = None) -> TeamNames:
+    """Resolve distinct team names (with their row counts) to teams.
+
+    Examples
+    --------
+    >>> r = resolve_teams(["Psychosis Service", "psychosis service ", "Psychosis Svc"], [5, 3, 3])
+    >>> r.canonical["psychosis service "], r.canonical["Psychosis Svc"]
+    ('Psychosis Service', 'Psychosis Svc')
+    >>> len(r.warnings)
+    2
+    """
+    warnings = [f"team {n!r} ({c} rows) may be a missing value written as text; it is kept as a "
+                "team name" for n, c in zip(names, counts) if n.strip().lower() in SUSPECT_NAMES]
+    if teams is not None:
+        out = {n: teams.match(n) for n in names}
+        for n, c in zip(names, counts):
+            if out[n] is None:
+                hint = teams.closest(n)
+                warnings.append(f"team {n[:60]!r} ({c} rows) is not in the team list"
+                                + (f"; closest listed team: {hint!r}" if hint else "")
+                                + ": excluded as unknown_team (add it as an alias to keep it)")
+        return TeamNames(out, warnings)
+    groups: dict[str, list[tuple[int, int, str]]] = {}
+    for k, (n, c) in enumerate(zip(names, counts)):
+        groups.setdefault(team_key(n) or n, []).append((-c, k, n))
+    out = {}
+    for members in groups.values():
+        members.sort()
+        chosen = members[0][2]
+        for _, _, n in members:
+            out[n] = chosen
+        if len(members) > 1:
+            shown = " + ".join(f"{n!r} ({-c})" for c, _, n in members)
+            warnings.append(f"team names {shown} differ only in case, spacing or punctuation: "
+                            f"merged as {chosen!r}")
+    warnings += near_duplicates(sorted(set(out.values())))
+    return TeamNames(out, warnings)
+
+
+def near_duplicates(teams: list[str]) -> list[str]:
+    """Warnings for pairs of team names that look like one team typed two ways.
+
+    Names that differ only in their digits ("Ward 1", "Ward 2") are not listed.
+
+    Examples
+    --------
+    >>> near_duplicates(["Psychosis Service", "Psychosis Svc", "Ward 1", "Ward 2"])
+    ["team names 'Psychosis Service' and 'Psychosis Svc' look alike: one team? If so, list one as an alias of the other (--teams)"]
+    """
+    if len(teams) > MAX_NEAR_NAMES:
+        return [f"{len(teams)} distinct team names: too many to look for near-duplicates; "
+                "pass a team list (--teams) to match names"]
+    keys = [team_key(t) for t in teams]
+    out = []
+    for i in range(len(teams)):
+        m = difflib.SequenceMatcher(None, "", keys[i])  # b is cached: one per name
+        for j in range(i + 1, len(teams)):
+            if re.sub(r"[0-9]", "", keys[i]) == re.sub(r"[0-9]", "", keys[j]):
+                continue
+            m.set_seq1(keys[j])
+            if m.real_quick_ratio() >= NEAR_RATIO and m.quick_ratio() >= NEAR_RATIO \
+                    and m.ratio() >= NEAR_RATIO:
+                out.append(f"team names {teams[i]!r} and {teams[j]!r} look alike: one team? If so, "
+                           "list one as an alias of the other (--teams)")
+    return out
