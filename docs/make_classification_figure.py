@@ -5,7 +5,8 @@
 
 Writes ``docs/classification_regions.svg`` (the face space cut along the typology plane and
 across it, with the prototypes, the regions and the issue's extreme teams) and
-``docs/classification_reliability.svg`` (over the simulator grid of issue 10). Plain SVG, no
+``docs/classification_reliability.svg`` (over the simulator grid of issue 10, and over
+teams spread across the face space, where many sit near a boundary). Plain SVG, no
 plotting library: each figure has a <title> and <desc>.
 """
 
@@ -159,35 +160,46 @@ def regions_svg(t: Typology) -> str:
     return "\n".join(parts)
 
 
-def reliability_svg(rel: pd.DataFrame, n_teams: int) -> str:
-    W, H, x0, y0, s = 420, 420, 60, 30, 320
+def reliability_svg(series: list[tuple[str, pd.DataFrame, str, int]]) -> str:
+    """Reliability diagram; ``series`` holds (label, reliability table, colour, teams)."""
+    W, H, x0, y0, s = 460, 470, 60, 30, 320
+    what = "; ".join(f"{lab} ({n} teams)" for lab, _, _, n in series)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" role="img" '
              'aria-labelledby="rt rd" font-family="sans-serif" font-size="13">',
              '<title id="rt">Reliability of the reported probability</title>',
-             f'<desc id="rd">Over {n_teams} simulated teams: mean probability of the most '
-             'probable outcome per bin (x) against the share of those teams whose most probable '
-             'outcome was the truth (y); circle area grows with the number of teams. Points on '
-             'the diagonal are calibrated; above it, conservative.</desc>',
+             f'<desc id="rd">{what}. Per bin: mean probability of the most probable outcome (x) '
+             'against the share of those teams whose most probable outcome was the truth (y); '
+             'circle area grows with the number of teams. On the diagonal: calibrated; above it: '
+             'conservative.</desc>',
              f'<rect x="{x0}" y="{y0}" width="{s}" height="{s}" fill="none" stroke="#333"/>']
 
     def px(p):
-        return x0 + (p - 0.4) / 0.6 * s
+        return x0 + (p - 0.3) / 0.7 * s
 
     def py(a):
-        return y0 + s - (a - 0.4) / 0.6 * s
-    parts.append(f'<line x1="{px(0.4)}" y1="{py(0.4)}" x2="{px(1)}" y2="{py(1)}" '
+        return y0 + s - (a - 0.3) / 0.7 * s
+    parts.append(f'<line x1="{px(0.3)}" y1="{py(0.3)}" x2="{px(1)}" y2="{py(1)}" '
                  'stroke="#777" stroke-dasharray="4 3"/>')
     for v in (0.4, 0.6, 0.8, 1.0):
         parts.append(f'<text x="{px(v):.1f}" y="{y0 + s + 16}" text-anchor="middle" '
                      f'font-size="11">{v:.1f}</text><text x="{x0 - 6}" y="{py(v) + 4:.1f}" '
                      f'text-anchor="end" font-size="11">{v:.1f}</text>')
-    for r in rel[rel["n"] > 0].itertuples():
-        rad = 2 + 3 * np.log10(1 + r.n)
-        parts.append(f'<circle cx="{px(r.mean_probability):.1f}" cy="{py(r.accuracy):.1f}" '
-                     f'r="{rad:.1f}" fill="#2b6cb0" fill-opacity="0.7"><title>'
-                     f'{r.lo:.2f}-{r.hi:.2f}: {r.n} teams, mean p {r.mean_probability:.3f}, '
-                     f'right {r.accuracy:.3f}</title></circle>')
-    parts.append(f'<text x="{x0 + s / 2}" y="{y0 + s + 36}" text-anchor="middle">'
+    for i, (label, rel, colour, n) in enumerate(series):
+        for r in rel[(rel["n"] > 0) & (rel["accuracy"] >= 0.3)].itertuples():
+            rad = 2 + 3 * np.log10(1 + r.n)
+            shape = (f'<circle cx="{px(r.mean_probability):.1f}" cy="{py(r.accuracy):.1f}" '
+                     f'r="{rad:.1f}"' if i == 0 else
+                     f'<rect x="{px(r.mean_probability) - rad:.1f}" '
+                     f'y="{py(r.accuracy) - rad:.1f}" width="{2 * rad:.1f}" height="{2 * rad:.1f}"')
+            parts.append(f'{shape} fill="{colour}" fill-opacity="0.6"><title>{label}, '
+                         f'{r.lo:.2f}-{r.hi:.2f}: {r.n} teams, mean p {r.mean_probability:.3f}, '
+                         f'right {r.accuracy:.3f}</title>{"</circle>" if i == 0 else "</rect>"}')
+        ly = y0 + s + 60 + 20 * i
+        mark = (f'<circle cx="{x0 + 6}" cy="{ly - 4}" r="6"' if i == 0 else
+                f'<rect x="{x0}" y="{ly - 10}" width="12" height="12"')
+        parts.append(f'{mark} fill="{colour}" fill-opacity="0.6"/>'
+                     f'<text x="{x0 + 18}" y="{ly}">{label} ({n} teams)</text>')
+    parts.append(f'<text x="{x0 + s / 2}" y="{y0 + s + 34}" text-anchor="middle">'
                  'reported probability</text>')
     parts.append(f'<text transform="translate({x0 - 40},{y0 + s / 2}) rotate(-90)" '
                  'text-anchor="middle">share right</text></svg>')
@@ -202,13 +214,21 @@ def main(argv=None) -> int:
     t = Typology.from_instrument()
     (HERE / "classification_regions.svg").write_text(regions_svg(t), encoding="utf-8")
     if not args.regions:
+        import sys
+        sys.path.insert(0, str(HERE.parent / "benchmarks"))
+        from bench_classify import spread_records
         from copro_scale.plan import recovery_records, reliability_table, robustness_settings
-        recs = pd.concat([recovery_records(60, 8, 2, reps=args.reps, seed=1000, **kw)
+        grid = pd.concat([recovery_records(60, 8, 2, reps=args.reps, seed=1000, **kw)
                           for kw in robustness_settings().values()], ignore_index=True)
-        rel = reliability_table(recs)
-        (HERE / "classification_reliability.svg").write_text(reliability_svg(rel, len(recs)),
+        spread = spread_records(5 * args.reps, 2000)
+        series = [("simulator grid of issue 10", reliability_table(grid), "#2b6cb0", len(grid)),
+                  ("teams spread over the face space", reliability_table(spread), "#c05621",
+                   len(spread))]
+        (HERE / "classification_reliability.svg").write_text(reliability_svg(series),
                                                                encoding="utf-8")
-        print(rel.round(3).to_string(index=False))
+        for label, rel, _, _ in series:
+            print(label)
+            print(rel.round(3).to_string(index=False))
     return 0
 
 
