@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ..errors import CoproError
+from ..privacy import plan_for
 from ..scoring import score
 from .options import add_input_options, add_threshold_option, read_input, threshold
 
@@ -24,10 +25,12 @@ def run(args) -> int:
     now = read_input(args)
     earlier = [score(read_input(args, p, instrument=now.instrument)) for p in previous]
     labels = [*labels, *(Path(p).stem for p in previous[len(labels):])]
-    paths = render_reports(now, score(now), Path(args.output), instrument=now.instrument,
+    scores = score(now)
+    plan = plan_for(scores, now.instrument, k)  # once per run: every figure goes through it
+    paths = render_reports(now, scores, Path(args.output), instrument=now.instrument,
                            previous_scores=earlier, previous_waves=labels,
                            organisation=args.organisation, wave=args.wave,
-                           min_responses=k, seed=args.seed, n_boot=args.n_boot)
+                           min_responses=k, seed=args.seed, n_boot=args.n_boot, plan=plan)
     print(f"wrote {paths['index']}, {len(paths['teams'])} team reports, "
           f"{paths['summary_csv'].name} and {paths['summary_json'].name}", file=sys.stderr)
     return 0

@@ -168,14 +168,51 @@ def _waves(previous) -> list[pd.DataFrame]:
     return [previous] if isinstance(previous, pd.DataFrame) else list(previous)
 
 
+def plan_weighted_scores(scores: pd.DataFrame, columns: list[str], plan: DisclosurePlan,
+                         weights: str = "forms_equal") -> pd.DataFrame:
+    """Team scores, forms weighted equally only in teams where the plan allows it (rule 4).
+
+    Elsewhere every response counts once, so no respondent carries more than 1/k of a team's
+    figure. A figure resting on fewer than k answers is withheld (NaN; rule 7).
+    """
+    empty = pd.DataFrame(columns=["team", "score", "mean", "se", "df", "lo", "hi", "n"])
+    if not len(scores):
+        return empty
+    equal = plan.only_split_visible(scores) if weights == "forms_equal" else scores.iloc[:0]
+    rest = scores.drop(index=equal.index)
+    parts = [team_scores(equal, columns, weights="forms_equal")] if len(equal) else []
+    parts += [team_scores(rest, columns, weights="respondents")] if len(rest) else []
+    out = pd.concat(parts, ignore_index=True) if parts else empty
+    few = out["n"] < plan.min_responses
+    out.loc[few, ["mean", "se", "lo", "hi"]] = np.nan
+    return out
+
+
+def _withhold_org_remainders(org: pd.DataFrame, org_rows: pd.DataFrame, team: pd.DataFrame,
+                             plan: DisclosurePlan) -> pd.DataFrame:
+    """Organisation figures whose rows minus the shown team figures' rows are 1 to k-1 (rule 7)."""
+    shown_n = team.dropna(subset=["mean"]).groupby("score")["n"].sum()
+    org = org.copy()
+    for i, r in org.iterrows():
+        s = r["score"]
+        n_org = int(org_rows[s].notna().sum()) if s in org_rows.columns else 0
+        rest = n_org - int(shown_n.get(s, 0))
+        if n_org < plan.min_responses or 0 < rest < plan.min_responses:
+            org.loc[i, [c for c in ("mean", "se", "lo", "hi") if c in org.columns]] = np.nan
+    return org
+
+
 def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
                       instrument: Instrument | None = None, min_responses: int | None = None,
                       previous=None, seed: int = 0, n_boot: int = 2000,
                       min_probability: float | None = None, weights: str = "forms_equal",
                       team_list: pd.DataFrame | None = None, organisation: str = "",
-                      wave: str = "", previous_waves: list[str] | None = None) -> ReportData:
+                      wave: str = "", previous_waves: list[str] | None = None,
+                      plan: DisclosurePlan | None = None) -> ReportData:
     """Aggregate, classify and apply the privacy plan; only shown figures survive.
 
+    ``plan`` is the run's disclosure plan (default: computed from ``scores``); every figure is
+    taken through it: team and organisation weights, withheld splits, figures on fewer than k.
     ``previous`` is the scores of one earlier wave, or a list of them, oldest first;
     ``previous_waves`` their labels. ``team_list`` gives expected headcounts (response rates).
 
@@ -189,8 +226,8 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     True
     """
     inst = instrument or load_instrument()
-    counts = team_counts(scores)
-    plan = disclosure_plan(counts, min_responses, instrument=inst)
+    if plan is None:
+        plan = disclosure_plan(team_counts(scores), min_responses, instrument=inst)
     min_responses = plan.min_responses
     p_min = inst.min_probability if min_probability is None else float(min_probability)
     classify = dict(min_responses=min_responses, n_boot=n_boot, seed=seed,
@@ -199,7 +236,8 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     cols = [*FACES, *CONSTRUCTS, *inst.cells]
     visible_scores = scores[scores["team"].astype(str).isin(plan.visible_teams)]
     org_rows = plan.organisation_rows(scores)
-    now = team_scores(visible_scores, [*FACES, *CONSTRUCTS], weights=weights)
+    now = plan_weighted_scores(visible_scores, [*FACES, *CONSTRUCTS], plan, weights)
+    now = now.dropna(subset=["mean"])
 
     earlier = _waves(previous)
     labels = list(previous_waves or [])
@@ -212,7 +250,8 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     for w, prev_scores in enumerate(earlier):
         prev_plan = disclosure_plan(team_counts(prev_scores), min_responses, instrument=inst)
         shown = prev_scores[prev_scores["team"].astype(str).isin(prev_plan.visible_teams)]
-        prev = team_scores(shown, [*FACES, *CONSTRUCTS], weights=weights)
+        prev = plan_weighted_scores(shown, [*FACES, *CONSTRUCTS], prev_plan, weights)
+        prev = prev.dropna(subset=["mean"])
         history.append(plan.only_visible(prev.loc[prev["score"].isin(FACES),
                                                   ["team", "score", "mean"]]).assign(wave=w))
         prev_types = classify_teams(shown, inst, **classify) if len(shown) else None
@@ -229,16 +268,21 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     if team_list is not None and len(team_list):
         heads = team_list[list(heads.columns)].assign(team=team_list["team"].astype(str))
     psw_rows = responses[responses["form"].astype(str) == "psw"]
+    team = plan_weighted_scores(visible_scores, cols, plan, weights)
+    org_weights = plan.organisation_weights if weights == "forms_equal" else "respondents"
+    items = item_distribution(responses, inst)
+    items_psw = item_distribution(psw_rows, inst)
+    for frame in (items, items_psw):
+        frame.loc[frame["n"] < plan.min_responses, ["disagree", "neutral", "agree"]] = np.nan
     return ReportData(
-        instrument=inst, plan=plan, types=types,
-        team=team_scores(visible_scores, cols, weights=weights) if len(visible_scores) else
-        pd.DataFrame(columns=["team", "score", "mean", "se", "df", "lo", "hi", "n"]),
-        org=organisation_scores(org_rows, cols, weights=weights),
+        instrument=inst, plan=plan, types=types, team=team,
+        org=_withhold_org_remainders(organisation_scores(org_rows, cols, weights=org_weights),
+                                     org_rows, team, plan),
         gaps=plan.only_split_visible(form_gaps(visible_scores, [*FACES, *CONSTRUCTS]))
         if len(visible_scores) else pd.DataFrame(columns=["team"]),
         pooled_gap=pooled, change=chg,
-        items=plan.only_visible(item_distribution(responses, inst)),
-        items_psw=plan.only_split_visible(item_distribution(psw_rows, inst)),
+        items=plan.only_visible(items),
+        items_psw=plan.only_split_visible(items_psw),
         history=pd.concat(history, ignore_index=True),
         previous_types=previous_types, headcounts=heads,
         reliability=sample_reliability(plan.organisation_rows(responses), inst)

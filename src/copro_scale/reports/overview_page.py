@@ -30,6 +30,12 @@ def _expected(heads: pd.DataFrame) -> dict[str, int]:
     return {str(t): int(v) for t, v in e.sum(axis=1).items()}
 
 
+def _mean_face(fig: dict) -> float:
+    """Mean of the shown face scores (infinite when none is shown: such a team sorts last)."""
+    v = np.array([fig.get(f, np.nan) for f in FACES], dtype=float)
+    return float(v[np.isfinite(v)].mean()) if np.isfinite(v).any() else np.inf
+
+
 def team_rows(data: ReportData, slugs: dict[str, str]) -> list[dict]:
     """Every team, ordered by need; below-threshold teams last, with no figures."""
     plan, texts = data.plan, data.texts
@@ -44,10 +50,13 @@ def team_rows(data: ReportData, slugs: dict[str, str]) -> list[dict]:
                                mark=TYPE_MARKS["suppressed"]))
             continue
         r = types.loc[team]
+        part = data.slice("team", team)
+        fig = dict(zip(part["score"], part["mean"].astype(float)))  # the plan's figures
         cells = []
         for f in FACES:
-            fill, ink = heat_colour(r[f])
-            cells.append(dict(value=fmt(r[f]), word=level_word(r[f]), fill=fill, ink=ink,
+            v = fig.get(f, np.nan)
+            fill, ink = heat_colour(v)
+            cells.append(dict(value=fmt(v), word=level_word(v), fill=fill, ink=ink,
                               label=FACE_LABELS[f]))
         prev = data.previous_types.get(team)
         shown.append(dict(
@@ -58,7 +67,7 @@ def team_rows(data: ReportData, slugs: dict[str, str]) -> list[dict]:
             likelihood=likelihood(r["probability"]), cells=cells,
             lever=SCORE_LABELS.get(r["lever"], "–"),
             was=texts[prev]["short"] if prev else None,
-            _key=(NEED_ORDER.index(r["type"]), float(np.nanmean([r[f] for f in FACES])))))
+            _key=(NEED_ORDER.index(r["type"]), _mean_face(fig))))
     shown.sort(key=lambda d: d.pop("_key"))
     return shown + hidden
 

@@ -89,7 +89,8 @@ def item_view(dist: pd.DataFrame, inst, view: str) -> dict:
             bar=share_bar(r["unfavourable"], r["neutral"], r["favourable"]),
             net=np.nan_to_num(r["favourable"] - r["unfavourable"], nan=0.0),
             fav_raw=r["favourable"], unfav_raw=r["unfavourable"]))
-    order = sorted(range(len(rows)), key=lambda j: -rows[j]["net"])
+    ranked = [j for j, r in enumerate(rows) if np.isfinite(r["fav_raw"])]  # withheld: not ranked
+    order = sorted(ranked, key=lambda j: -rows[j]["net"])
     strengths = [rows[j] for j in order[:3]]
     concerns = [rows[j] for j in order[::-1] if rows[j] not in strengths][:3]
     groups = [dict(face=f, label=FACE_LABELS[f], rows=[r for r in rows if r["face"] == f])
@@ -164,8 +165,8 @@ def team_context(data: ReportData, team: str, slug: str, meta: dict) -> dict:
     forms = types["forms"]
     return dict(
         base, suppressed=False,
-        n=int(trow["n"]), n_psw=plan.count_text(int(trow["n_psw"])),
-        n_colleague=plan.count_text(int(trow["n_colleague"])),
+        n=int(trow["n"]), n_psw=plan.form_counts(team)["psw"],
+        n_colleague=plan.form_counts(team)["colleague"], view=plan.view_text(team),
         rate=rate_text(int(trow["n"]), expected),
         split_visible=split_visible, forms=forms, forms_text=FORMS_TEXT[forms], kind=kind,
         faces=score_rows(tl, data.org, FACES),
@@ -176,3 +177,5 @@ def team_context(data: ReportData, team: str, slug: str, meta: dict) -> dict:
         has_previous=settings["previous"],
         trends=trends(data.slice("history", team), waves) if settings["previous"] else [],
         previous_wave=waves[-2] if len(waves) > 1 else "")
+
+
