@@ -188,3 +188,15 @@ def test_cfa_and_invariance_run_on_480_responses_with_missing_answers():
     assert [s["step"] for s in out.invariance["steps"]] == ["metric", "scalar"]
     listwise = validate(read_responses(sim.responses), ValidationSettings(n_iter=5, estimator="ML"))
     assert all("cfa_skipped" in listwise.forms[f] for f in ("colleague", "psw"))
+
+
+def test_cli_estimator_choice(tmp_path, capsys):
+    path = tmp_path / "r.csv"
+    simulate(6, 8, seed=2).responses.to_csv(path, index=False)
+    assert main(["validate", str(path), "-o", str(tmp_path / "bad"), "--estimator", "GLS"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "estimator" in err and "GLS" in err and "\n" not in err
+    assert main(["validate", str(path), "-o", str(tmp_path / "ml"), "--estimator", "ML"]) == 0
+    doc = json.loads((tmp_path / "ml" / "validation.json").read_text())
+    assert doc["estimation"]["estimator"] == "ML"
+    assert "listwise" in (tmp_path / "ml" / "validation.html").read_text()
