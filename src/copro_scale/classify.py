@@ -84,7 +84,8 @@ def organisation_gap(scores: pd.DataFrame, min_responses: int | None = None,
     """
     columns = columns or [c for c in _COLS if c in scores.columns]
     k = check_threshold(instrument, min_responses)
-    return _pooled_gap(scores, disclosure_plan(team_counts(scores), k), columns)
+    return _pooled_gap(scores, disclosure_plan(team_counts(scores), k, instrument=instrument),
+                       columns)
 
 
 def _pooled_gap(scores: pd.DataFrame, plan, columns: list[str]) -> pd.DataFrame | None:
@@ -224,7 +225,7 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
         return out
 
     # 1. the organisation's gap and within-team spread, from the rows it may pool -------------
-    plan = disclosure_plan(counts, min_responses)
+    plan = disclosure_plan(counts, min_responses, instrument=inst)
     delta, se_delta = np.zeros(len(_COLS)), np.zeros(len(_COLS))
     if weights == "forms_equal":
         gap = _pooled_gap(scores, plan, _COLS)
