@@ -89,3 +89,12 @@ def test_five_sizes_under_a_minute():
     t0 = time.perf_counter()
     plan_survey(40, (4, 6, 8, 10, 12), (1, 2, 3))
     assert time.perf_counter() - t0 < 60
+
+
+def test_teams_below_the_threshold_count_as_suppressed(capsys):
+    r = plan_survey(6, (4, 6), (1,), reps=1, n_draws=200)
+    d = r.designs.set_index("per_team")
+    assert d.loc[4, "suppressed"] == 1 and d.loc[4, "correct"] == 0 and d.loc[4, "wrong"] == 0
+    assert d.loc[6, "suppressed"] == 0
+    from copro_scale.plan import format_plan
+    assert "below the reporting threshold" in format_plan(r)

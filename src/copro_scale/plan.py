@@ -64,22 +64,22 @@ def robustness_settings(instrument: Instrument | None = None, *, shifts=(-0.3, 0
 
 
 def classification_records(types: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
-    """One row per classified team with its true type: ``team, truth, type, probability, best,
-    correct, wrong``.
+    """One row per team with its true type: ``team, truth, type, probability, best, correct,
+    wrong``.
 
-    ``best`` is the outcome with the largest probability (reported or not); ``correct`` says the
-    reported type is the truth; ``wrong`` that a type or ``mixed`` other than the truth was
-    reported. Suppressed teams are left out.
+    ``best`` is the outcome with the largest probability (reported or not; None for a suppressed
+    team); ``correct`` says the reported type is the truth; ``wrong`` that a type or ``mixed``
+    other than the truth was reported.
     """
     m = types.merge(truth[["team", "type"]].rename(columns={"type": "truth"}), on="team")
-    m = m[m["type"] != "suppressed"]
     p = m[[f"p_{o}" for o in OUTCOMES]].to_numpy("float64")
-    best = np.array(OUTCOMES, dtype=object)[np.nan_to_num(p, nan=-1).argmax(axis=1)]
+    best = np.where(np.isnan(p).all(axis=1), None,
+                    np.array(OUTCOMES, dtype=object)[np.nan_to_num(p, nan=-1).argmax(axis=1)])
     out = pd.DataFrame({"team": m["team"].to_numpy(), "truth": m["truth"].to_numpy(),
                         "type": m["type"].to_numpy(), "probability": m["probability"].to_numpy(),
                         "best": best})
     out["correct"] = out["type"] == out["truth"]
-    out["wrong"] = (out["type"] != "indeterminate") & ~out["correct"]
+    out["wrong"] = ~out["type"].isin(["indeterminate", "suppressed"]) & ~out["correct"]
     return out
 
 
@@ -110,7 +110,8 @@ def recovery_records(n_teams: int, per_team: int, n_psw: int | None = None, *, r
 
 
 def recovery_summary(records: pd.DataFrame) -> dict:
-    """Shares of teams typed correctly, indeterminate and wrong, and the calibration error.
+    """Shares of teams typed correctly, indeterminate, wrong and suppressed (below the
+    reporting threshold), and the calibration error over the classified teams.
 
     Examples
     --------
@@ -118,15 +119,17 @@ def recovery_summary(records: pd.DataFrame) -> dict:
     >>> r = pd.DataFrame({"type": ["enhanced", "indeterminate"], "truth": ["enhanced"] * 2,
     ...                   "probability": [0.99, 0.6], "best": ["enhanced", "tokenistic"]})
     >>> s = recovery_summary(r.assign(correct=r.type == r.truth, wrong=False))
-    >>> s["correct"], s["indeterminate"], s["wrong"]
-    (0.5, 0.5, 0.0)
+    >>> s["correct"], s["indeterminate"], s["wrong"], s["suppressed"]
+    (0.5, 0.5, 0.0, 0.0)
     """
     n = len(records)
     if n == 0:
-        return dict(n=0, correct=np.nan, indeterminate=np.nan, wrong=np.nan, ece=np.nan)
+        return dict(n=0, correct=np.nan, indeterminate=np.nan, wrong=np.nan, suppressed=np.nan,
+                    ece=np.nan)
     return dict(n=n, correct=float(records["correct"].mean()),
                 indeterminate=float((records["type"] == "indeterminate").mean()),
                 wrong=float(records["wrong"].mean()),
+                suppressed=float((records["type"] == "suppressed").mean()),
                 ece=expected_calibration_error(records))
 
 
@@ -136,6 +139,7 @@ def reliability_table(records: pd.DataFrame, edges=BIN_EDGES) -> pd.DataFrame:
     Returns ``lo, hi, n, mean_probability, accuracy`` per bin (the last bin includes 1).
     A calibrated classifier has ``accuracy`` close to ``mean_probability`` in every bin.
     """
+    records = records[records["probability"].notna()]
     p = records["probability"].to_numpy("float64")
     hit = (records["best"] == records["truth"]).to_numpy()
     e = np.asarray(edges, dtype=float)
@@ -154,6 +158,8 @@ def expected_calibration_error(records: pd.DataFrame, edges=BIN_EDGES) -> float:
     :func:`reliability_table` (Naeini, Cooper & Hauskrecht 2015; Guo et al. 2017)."""
     t = reliability_table(records, edges)
     t = t[t["n"] > 0]
+    if t.empty:
+        return np.nan
     return float((t["n"] * (t["accuracy"] - t["mean_probability"]).abs()).sum() / t["n"].sum())
 
 
@@ -223,10 +229,14 @@ def format_plan(result: PlanResult) -> str:
     lines = [f"Expected classification of {s['n_teams']} teams per design "
              f"({s['reps']} simulated organisations each, seed {s['seed']}; a type is reported "
              f"at probability >= {s['min_probability']:.2f}):",
-             f"{'team size':>9} {'PSWs':>5} {'correct':>8} {'indeterminate':>14} {'wrong':>6}"]
+             f"{'team size':>9} {'PSWs':>5} {'correct':>8} {'indeterminate':>14} {'wrong':>6} "
+             f"{'below threshold':>16}"]
     for r in result.designs.to_dict("records"):
         lines.append(f"{r['per_team']:>9} {r['n_psw']:>5} {r['correct']:>8.0%} "
-                     f"{r['indeterminate']:>14.0%} {r['wrong']:>6.0%}")
+                     f"{r['indeterminate']:>14.0%} {r['wrong']:>6.0%} {r['suppressed']:>16.0%}")
+    if (result.designs["suppressed"] > 0).any():
+        lines.append(f"(a team with fewer than {s['min_responses']} responses is below the "
+                     "reporting threshold and is not typed at all)")
     how = "complete responses (listwise)" if s["listwise"] else "responses (pairwise)"
     lines += ["", f"CFA sample size per form: at least {s['per_item']} x {s['n_items']} items = "
               f"{s['per_item'] * s['n_items']} {how}"
