@@ -44,7 +44,14 @@ def defuse(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _safe_text(value) -> str:
+def safe_text(value) -> str:
+    """One cell's text, with a leading ``'`` when a spreadsheet would read it as a formula.
+
+    Examples
+    --------
+    >>> print(safe_text("=1+1"), safe_text("ok"))
+    '=1+1 ok
+    """
     text = str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
 
@@ -71,7 +78,7 @@ def _distinct_text(column: pd.Series, float_format: str | None) -> tuple[np.ndar
         except TypeError:  # not all text
             risky = True
         if risky:
-            text = [_safe_text(u) for u in text]
+            text = [safe_text(u) for u in text]
     codes = codes.astype(np.int64, copy=False)
     codes[codes < 0] = len(text)
     return codes, np.array(text + [""], dtype=object)
@@ -154,7 +161,7 @@ def write_csv(frame: pd.DataFrame, path, *, float_format: str | None = "%.4f") -
     >>> buf.getvalue().splitlines()[1]
     "'@SUM(A1),1.5000"
     """
-    header = [_safe_text(c) for c in frame.columns]
+    header = [safe_text(c) for c in frame.columns]
     n = len(frame)
 
     def dump(fh):

@@ -75,7 +75,8 @@ def export_redcap(inst: Instrument, form: str) -> str:
                   section=(f"{sec.number}. {sec.title}: thinking about the "
                            f"{inst.recall_period.removeprefix('in the ')}, how much do you agree?"
                            if k == 0 else ""))
-    return write_delimited(COLUMNS, ([r[c] for c in COLUMNS] for r in rows))
+    return write_delimited(COLUMNS, ([r[c] for c in COLUMNS] for r in rows),
+                           keep=["Field Annotation"])  # action tags (@DEFAULT...) are the feature
 
 
 COLUMN_KEYS = {
