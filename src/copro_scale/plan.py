@@ -9,10 +9,10 @@ probability). The same functions measure recovery and calibration in the tests a
 ``benchmarks/bench_classify.py``.
 
 The validation check asks whether each form reaches the CFA's minimum sample size. The rule is an
-argument (:func:`cfa_sample`): by default ``per_item = 5`` respondents per item, counted
-*listwise* (complete responses only), which is the rule ``copro validate`` applies today (COSMIN
-"adequate", ML estimation on complete cases). With ``listwise=False`` every response counts, as
-for a pairwise estimator such as WLSMV with pairwise deletion.
+argument (:func:`cfa_sample`): ``per_item`` respondents per item (default: the validation's COSMIN
+"adequate" 5), counted as the chosen ``estimator`` counts them in ``copro validate``
+(:data:`copro_scale.validate_cfa.ESTIMATORS`): complete responses only for ``ML`` (listwise, the
+default), every response for ``MLR`` (FIML) and ``WLSMV`` (pairwise).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .classify import classify_teams
+from .errors import CoproError
 from .instrument import FACES, FORMS, TYPES, Instrument, load_instrument
 from .privacy import check_threshold
 from .typology import OUTCOMES
@@ -163,20 +164,28 @@ def expected_calibration_error(records: pd.DataFrame, edges=BIN_EDGES) -> float:
     return float((t["n"] * (t["accuracy"] - t["mean_probability"]).abs()).sum() / t["n"].sum())
 
 
-def cfa_sample(n_teams: int, per_team: int, n_psw: int, n_items: int, *, per_item: int = 5,
-               listwise: bool = True, missing_rate: float = MISSING_RATE) -> pd.DataFrame:
+def cfa_sample(n_teams: int, per_team: int, n_psw: int, n_items: int, *, estimator: str = "ML",
+               per_item: int | None = None, missing_rate: float = MISSING_RATE) -> pd.DataFrame:
     """Whether each form reaches the CFA minimum ``per_item x n_items`` respondents.
 
-    With ``listwise`` the expected number of complete responses counts,
-    ``n (1 - missing_rate)^n_items``; otherwise every response.
+    For a listwise estimator (``ML``) the expected number of complete responses counts,
+    ``n (1 - missing_rate)^n_items``; for ``MLR`` (FIML) and ``WLSMV`` (pairwise) every response.
+    ``per_item`` defaults to the validation's COSMIN "adequate" rule (5).
 
     Examples
     --------
     >>> cfa_sample(40, 8, 2, 36, missing_rate=0)[["form", "n", "needed", "reaches"]].to_dict("records")[0]
     {'form': 'psw', 'n': 80, 'needed': 180, 'reaches': False}
     """
+    from .cutoffs import CUTOFFS
+    from .validate_cfa import ESTIMATORS
+
+    if estimator not in ESTIMATORS:
+        raise CoproError(f"unknown estimator {estimator!r}; use one of {list(ESTIMATORS)}",
+                         field="estimator")
+    per_item = CUTOFFS["cfa_n_per_item"]["adequate"] if per_item is None else int(per_item)
     n = {"psw": n_teams * n_psw, "colleague": n_teams * (per_team - n_psw)}
-    keep = (1 - missing_rate) ** n_items if listwise else 1.0
+    keep = (1 - missing_rate) ** n_items if ESTIMATORS[estimator] == "listwise" else 1.0
     rows = [dict(form=f, n=n[f], used=int(np.floor(n[f] * keep)), needed=per_item * n_items)
             for f in FORMS]
     out = pd.DataFrame(rows)
@@ -194,8 +203,8 @@ class PlanResult:
 
 
 def plan_survey(n_teams: int = 40, sizes=(5, 8, 12), psws=(1, 2, 3), *, reps: int = 5,
-                seed: int = 20260, instrument: Instrument | None = None, per_item: int = 5,
-                listwise: bool = True, n_draws: int = 1000,
+                seed: int = 20260, instrument: Instrument | None = None,
+                estimator: str = "ML", per_item: int | None = None, n_draws: int = 1000,
                 min_responses: int | None = None) -> PlanResult:
     """Expected recovery of each design and the CFA sample check of the whole organisation.
 
@@ -203,6 +212,8 @@ def plan_survey(n_teams: int = 40, sizes=(5, 8, 12), psws=(1, 2, 3), *, reps: in
     teams are simulated per design, with the same seeds for every design (common random numbers,
     so differences between designs are not simulation noise).
     """
+    from .validate_cfa import ESTIMATORS
+
     inst = instrument or load_instrument()
     min_responses = check_threshold(inst, min_responses)
     rows, cfa = [], []
@@ -213,11 +224,15 @@ def plan_survey(n_teams: int = 40, sizes=(5, 8, 12), psws=(1, 2, 3), *, reps: in
             rec = recovery_records(n_teams, size, k, reps=reps, seed=seed, instrument=inst,
                                    n_draws=n_draws, min_responses=min_responses)
             rows.append(dict(per_team=size, n_psw=k, **recovery_summary(rec)))
-            c = cfa_sample(n_teams, size, k, len(inst.items), per_item=per_item,
-                           listwise=listwise)
+            c = cfa_sample(n_teams, size, k, len(inst.items), estimator=estimator,
+                           per_item=per_item)
             cfa.append(c.assign(per_team=size, n_psw=k))
-    settings = dict(n_teams=n_teams, reps=reps, seed=seed, per_item=per_item,
-                    listwise=listwise, n_items=len(inst.items), missing_rate=MISSING_RATE,
+    if cfa:  # the rule cfa_sample applied (per_item may have been its default)
+        per_item = int(cfa[0]["needed"].iloc[0]) // len(inst.items)
+    settings = dict(n_teams=n_teams, reps=reps, seed=seed, estimator=estimator,
+                    per_item=per_item, listwise=ESTIMATORS[estimator] == "listwise",
+                    n_items=len(inst.items),
+                    missing_rate=MISSING_RATE,
                     min_probability=inst.min_probability, min_responses=min_responses)
     cols = ["per_team", "n_psw", "form", "n", "used", "needed", "reaches"]
     return PlanResult(pd.DataFrame(rows), pd.concat(cfa, ignore_index=True)[cols], settings)
@@ -237,7 +252,8 @@ def format_plan(result: PlanResult) -> str:
     if (result.designs["suppressed"] > 0).any():
         lines.append(f"(a team with fewer than {s['min_responses']} responses is below the "
                      "reporting threshold and is not typed at all)")
-    how = "complete responses (listwise)" if s["listwise"] else "responses (pairwise)"
+    how = (f"complete responses ({s['estimator']}, listwise)" if s["listwise"] else
+           f"responses ({s['estimator']} uses every response)")
     lines += ["", f"CFA sample size per form: at least {s['per_item']} x {s['n_items']} items = "
               f"{s['per_item'] * s['n_items']} {how}"
               + (f", at {s['missing_rate']:.0%} missing answers" if s["listwise"] else "") + ":",
