@@ -33,3 +33,33 @@ def test_validate_and_report_read_with_the_given_encoding(tmp_path, capsys):
                      "--format", "canonical", *(["--n-boot", "20"] if command == "report" else [])]) == 0
     assert (tmp_path / "validate" / "validation.json").exists()
     assert "Équipe Nord" in (tmp_path / "report" / "summary.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("option", ["-o", "--exclusions", "--favourable"])
+def test_score_never_writes_through_a_planted_link(tmp_path, option):
+    from copro_scale.cli import main
+    from copro_scale.simulate import simulate
+
+    path = tmp_path / "r.csv"
+    simulate(2, 6, seed=1).responses.to_csv(path, index=False)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (tmp_path / "planted.csv").symlink_to(victim)
+    planted = str(tmp_path / "planted.csv")
+    args = ["score", str(path), "-o", planted if option == "-o" else str(tmp_path / "s.csv")]
+    if option != "-o":
+        args += [option, planted]
+    assert main(args) == 0
+    assert victim.read_text() == "keep me"
+    assert not (tmp_path / "planted.csv").is_symlink()
+
+
+def test_instrument_export_never_writes_through_a_planted_link(tmp_path):
+    from copro_scale.cli import main
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (tmp_path / "planted.csv").symlink_to(victim)
+    assert main(["instrument", "export", "--format", "redcap", "-o", str(tmp_path / "planted.csv")]) == 0
+    assert victim.read_text() == "keep me"
+    assert "Variable / Field Name" in (tmp_path / "planted.csv").read_text()

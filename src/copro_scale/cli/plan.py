@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-from pathlib import Path
 
 from ..errors import CoproError
 from ..instrument import load_instrument
+from ..outputs import replaced_file
 from .options import add_threshold_option, threshold
 
 
@@ -41,16 +39,9 @@ def run(args) -> int:
                          per_item=args.per_item, min_responses=k)
     print(format_plan(result))
     if args.output:
-        out = Path(args.output)
-        fd, tmp = tempfile.mkstemp(dir=out.parent if str(out.parent) else ".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(plan_page(result))
-            os.replace(tmp, out)  # whole or not at all
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        print(f"wrote {out}", file=sys.stderr)
+        with replaced_file(args.output) as fh:  # whole or not at all
+            fh.write(plan_page(result))
+        print(f"wrote {args.output}", file=sys.stderr)
     return 0
 
 
