@@ -63,3 +63,22 @@ def test_instrument_export_never_writes_through_a_planted_link(tmp_path):
     assert main(["instrument", "export", "--format", "redcap", "-o", str(tmp_path / "planted.csv")]) == 0
     assert victim.read_text() == "keep me"
     assert "Variable / Field Name" in (tmp_path / "planted.csv").read_text()
+
+
+def test_report_honours_a_custom_instrument_that_promises_three(tmp_path):
+    from copro_scale.cli import main
+    from copro_scale.instrument import default_instrument_path
+    from copro_scale.simulate import simulate
+
+    yaml_text = default_instrument_path().read_text(encoding="utf-8")
+    assert "min_responses: 5" in yaml_text
+    custom = tmp_path / "three.yaml"
+    custom.write_text(yaml_text.replace("min_responses: 5", "min_responses: 3"), encoding="utf-8")
+    path = tmp_path / "r.csv"
+    simulate(3, 4, seed=2).responses.to_csv(path, index=False)
+    assert main(["report", str(path), "-o", str(tmp_path / "out"), "--instrument", str(custom),
+                 "--n-boot", "50"]) == 0
+    import pandas as pd
+
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv")
+    assert len(summary) == 3 and not summary["suppressed"].any()  # 4 respondents >= 3
