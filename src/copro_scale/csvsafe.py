@@ -16,7 +16,6 @@ import sys
 import numpy as np
 import pandas as pd
 
-from .errors import CoproError
 
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -183,8 +182,7 @@ def write_csv(frame: pd.DataFrame, path, *, float_format: str | None = "%.4f") -
     elif str(path) == "-":
         dump(sys.stdout)
     else:
-        try:
-            with open(path, "w", encoding="utf-8", newline="") as fh:
-                dump(fh)
-        except OSError as exc:
-            raise CoproError(f"cannot write ({exc.strerror})", file=path) from None
+        from .outputs import replaced_file  # whole or not at all, never through a link
+
+        with replaced_file(path, newline="") as fh:
+            dump(fh)
