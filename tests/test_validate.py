@@ -202,3 +202,15 @@ def test_cli_estimator_choice(tmp_path, capsys):
     doc = json.loads((tmp_path / "ml" / "validation.json").read_text())
     assert doc["estimation"]["estimator"] == "ML"
     assert "listwise" in (tmp_path / "ml" / "validation.html").read_text()
+
+
+def test_an_unanswered_item_is_named_not_a_crash():
+    sim = simulate(30, 8, seed=1, straightline_rate=0.0)
+    r = read_responses(sim.responses)
+    item = r.instrument.item_ids[0]
+    r.data[item] = r.data[item].where(r.data["form"] != "colleague")  # nobody on one form answered it
+    out = validate(r, ValidationSettings(n_iter=5, estimator="ML")).to_dict()
+    col = out["forms"]["colleague"]
+    flagged = [s for s in col["reliability"] if s["verdict"] == "n/a"]
+    assert flagged and all(item in s["meaning"] and "no answers" in s["meaning"] for s in flagged)
+    assert item in col["factor_skipped"]
