@@ -111,8 +111,9 @@ def test_first_screen_of_a_team_page(site, browser):
             assert page.locator("#team-type svg path").count() == 1
             assert re.search(r"almost certain|very likely|likely|more likely than not|"
                              r"No type is likely enough", verdict, re.I), verdict
-            assert page.locator("#strengths li").count() == 3
-            assert page.locator("#concerns li").count() == 3
+            for sel in ("#strengths", "#concerns"):  # up to three statements, or "None: ..."
+                n = page.locator(f"{sel} li").count()
+                assert 1 <= n <= 3 or "None:" in page.locator(sel).inner_text(), (kind, sel)
             assert page.locator("#faces-chart .irow").count() == 3
     finally:
         page.close()

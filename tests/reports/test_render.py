@@ -265,3 +265,14 @@ def test_cli_report_takes_several_earlier_waves_and_the_context(tmp_path):
     html = next((tmp_path / "out" / "teams").glob("*.html")).read_text()
     assert "Northshire" in html and "Autumn" in html
     assert "<li>Spring: " in html and "<li>wave2: " in html and "<li>Autumn: " in html
+
+
+def test_no_statement_is_called_a_strength_when_most_answers_are_unfavourable(inst):
+    import pandas as pd
+
+    from copro_scale.reports.team_page import item_view
+
+    bad = pd.DataFrame({"id": inst.item_ids, "disagree": 0.7, "neutral": 0.2, "agree": 0.1})
+    bad.loc[bad["id"].isin(inst.reverse_ids), ["disagree", "agree"]] = [0.1, 0.7]
+    v = item_view(bad, inst, "all")
+    assert v["strengths"] == [] and len(v["concerns"]) == 3

@@ -91,8 +91,9 @@ def item_view(dist: pd.DataFrame, inst, view: str) -> dict:
             fav_raw=r["favourable"], unfav_raw=r["unfavourable"]))
     ranked = [j for j, r in enumerate(rows) if np.isfinite(r["fav_raw"])]  # withheld: not ranked
     order = sorted(ranked, key=lambda j: -rows[j]["net"])
-    strengths = [rows[j] for j in order[:3]]
-    concerns = [rows[j] for j in order[::-1] if rows[j] not in strengths][:3]
+    # a strength has more favourable than unfavourable answers, a concern the reverse
+    strengths = [rows[j] for j in order if rows[j]["net"] > 0][:3]
+    concerns = [rows[j] for j in order[::-1] if rows[j]["net"] < 0][:3]
     groups = [dict(face=f, label=FACE_LABELS[f], rows=[r for r in rows if r["face"] == f])
               for f in FACES]
     return dict(
