@@ -45,7 +45,7 @@ def export(args) -> int:
     from ..administer import export_instrument
 
     inst = load_instrument(args.instrument)
-    text = export_instrument(inst, args.format, form=args.form)
+    text = export_instrument(inst, args.format, form=args.form, teams=args.teams)
     if args.output:
         Path(args.output).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
         print(f"wrote {args.output}", file=sys.stderr)
@@ -70,4 +70,6 @@ def register(sub) -> None:
     e.add_argument("--form", choices=FORMS)
     e.add_argument("-o", "--output")
     e.add_argument("--instrument", help="instrument YAML (default: the packaged one)")
+    e.add_argument("--teams", help="team list CSV: offer the team as a choice of the listed teams "
+                   "(score with the same --teams)")
     e.set_defaults(func=export)

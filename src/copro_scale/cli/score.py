@@ -6,7 +6,7 @@ import os
 import sys
 
 from ..csvsafe import write_csv
-from ..responses.normalise import new_salt
+from ..responses.ids import new_salt
 from ..scoring import favourable, score, scores_long
 from .options import add_input_options, read_input
 

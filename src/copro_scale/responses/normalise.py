@@ -26,7 +26,7 @@ from ..errors import CoproError
 from ..instrument import Instrument
 from .careless import careless_flags
 from .codes import check_items, label_lookup
-from .ids import hash_ids, new_salt, sequence_ids  # noqa: F401 (new_salt: the CLI's import)
+from .ids import hash_ids, sequence_ids
 from .model import EXCLUSION_COLUMNS, FLAG_COLUMNS, META_COLUMNS, Responses
 from .teams import TeamList, read_team_list, resolve_teams
 from .text import (Distinct, choice_lookup, choice_of, clean_text, norm_text,
@@ -106,10 +106,23 @@ def mark_bad_text(raw: pd.DataFrame, fields: dict[str, Distinct], ledger: Ledger
                     f"column 'response_id' {_PROBLEM_TEXT['invalid_text']}")
 
 
-def resolve_team(d: Distinct, ledger: Ledger, teams: TeamList | None) -> tuple[np.ndarray, list]:
+def team_codes_to_names(text: list, teams: TeamList | None, team_code) -> list:
+    """Team names for a column of the platform's team answer codes (an export made with a team
+    list), when every non-blank value is the code of a listed team; else ``text`` unchanged."""
+    if teams is None or team_code is None:
+        return text
+    given = [t for t in text if t is not None]
+    positions = [team_code(t) for t in given]
+    if not given or any(p is None or not 1 <= p <= len(teams.teams) for p in positions):
+        return text
+    return [None if t is None else teams.teams[team_code(t) - 1] for t in text]
+
+
+def resolve_team(d: Distinct, ledger: Ledger, teams: TeamList | None,
+                 team_code=None) -> tuple[np.ndarray, list]:
     """Team name per row: blanks marked ``missing_team``; spelling variants merged, or matched
     to the team list (unmatched: ``unknown_team``). Returns the names and the warnings."""
-    text = [clean_text(u, blanks={""}) for u in d.uniques]
+    text = team_codes_to_names([clean_text(u, blanks={""}) for u in d.uniques], teams, team_code)
     ledger.mark(_per_row(d, [t is None for t in text] + [True], bool), "missing_team",
                 "column 'team' is blank")
     counts = np.bincount(d.codes[d.codes >= 0], minlength=len(text))
@@ -223,7 +236,7 @@ def canonical_table(raw: pd.DataFrame, inst: Instrument, meta: dict, codes: np.n
 def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
            labels: Mapping[str, int] | None = None, roles: Mapping[str, str] | None = None,
            ids: str = "keep", salt: str | None = None, drop_flagged: bool = False,
-           teams=None) -> Responses:
+           teams=None, team_code=None) -> Responses:
     """Validate a raw table and account for every row.
 
     Parameters
@@ -246,6 +259,8 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
         Exclude flagged (careless) rows with reason ``flagged`` instead of only marking them.
     teams : TeamList or path, optional
         The team list names are matched to (see :mod:`.teams`).
+    team_code : callable, optional
+        The reader's reading of a team answer code as a position in the team list.
 
     Returns
     -------
@@ -278,7 +293,7 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
     if "form" in raw:
         fields["form"] = _field(raw, "form")
     mark_bad_text(raw, fields, ledger)
-    team, warnings = resolve_team(fields["team"], ledger, team_list)
+    team, warnings = resolve_team(fields["team"], ledger, team_list, team_code)
     role, form_idx = resolve_role_form(raw, inst, roles, fields["role"], fields.get("form"), ledger)
     codes = check_answers(raw, inst, form_idx, labels, ledger)
     rid = resolve_ids(raw, ledger, ids, salt)

@@ -15,7 +15,7 @@ import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 import pandas as pd
 
@@ -46,11 +46,16 @@ class Head:
 
 @dataclass(frozen=True)
 class Raw:
-    """What a reader returns: the raw table and any extra label or role text it knows."""
+    """What a reader returns: the raw table and any extra label or role text it knows.
+
+    ``team_code`` reads the platform's answer code of a team offered as a choice (the export's
+    ``--teams``) as its 1-based position in the team list, or None for a name.
+    """
 
     frame: pd.DataFrame
     labels: Mapping[str, int] | None = None
     roles: Mapping[str, str] | None = None
+    team_code: Callable[[str], int | None] | None = None
 
 
 def encoding_of(data: bytes, encoding: str | None) -> str:
