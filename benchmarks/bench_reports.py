@@ -23,7 +23,7 @@ def main(n_teams: int = 500, per_team: int = 10) -> float:
         responses = read_responses(sim.responses)
         scores = score(responses)
         t1 = time.perf_counter()
-        paths = render_reports(responses, Path(d), scores=scores, n_boot=2000, seed=0)
+        paths = render_reports(responses, scores, Path(d), n_boot=2000, seed=0)
         t2 = time.perf_counter()
     total = t2 - t0
     print(f"reports for {n_teams} teams x {per_team} respondents: {total:.1f} s "

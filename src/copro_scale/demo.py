@@ -53,8 +53,8 @@ def run_demo(out: Path, *, seed: int = 2026, n_teams: int = 12, per_team: int = 
     write_csv(responses.exclusions, written["exclusions"])
 
     # 4. classification, privacy and the HTML team reports, from the scores in memory
-    written["reports"] = render_reports(responses, out / "reports", scores=scores,
-                                        instrument=inst, seed=seed)["index"]
+    written["reports"] = render_reports(responses, scores, out / "reports", instrument=inst,
+                                        seed=seed)["index"]
 
     # 5. a validation study needs more responses than one organisation's survey: 300 teams, so
     #    that both forms reach COSMIN's sample size for CFA and invariance can be tested

@@ -160,3 +160,97 @@ def test_mlr_complete_data_matches_lavaan(ref, key, data, request):
     res = cfa(request.getfixturevalue(data), HS if data == "hs" else PD, estimator="MLR")
     check_fit(res, ref[key], {**FIT, **SCALED, **ROBUST})
     check_estimates(res, ref[key])
+
+
+def test_fiml_robust_indices_match_lavaan(ref, hsm):
+    # lavaan 0.6.13+ reports FIML-corrected robust CFI/TLI/RMSEA, for ML too
+    check_fit(cfa(hsm, HS, missing="fiml"), ref["hsm_fiml_ml"], ROBUST)
+    check_fit(cfa(hsm, HS, missing="fiml", estimator="MLR"), ref["hsm_fiml_mlr"], ROBUST)
+
+
+def test_mlr_fiml_partial_scalar_matches_lavaan(ref, hsm):
+    res = cfa(hsm, HS, group="school", group_equal=("loadings", "intercepts"), group_partial=["x3 ~ 1", "x7~1"],
+              estimator="MLR", missing="fiml")
+    check_fit(res, ref["hsm_mlr_school"]["partial"], {**FIT, **SCALED, **ROBUST})
+    check_estimates(res, ref["hsm_mlr_school"]["partial"])
+
+
+@pytest.mark.slow
+def test_mlr_fiml_invariance_and_partial_invariance_match_lavaan(ref, hsm):
+    r = ref["hsm_mlr_school"]
+    inv = invariance(hsm, HS, "school", estimator="MLR", missing="fiml")
+    for step, res in inv.fits.items():
+        check_fit(res, r[step], {**FIT, **SCALED, **ROBUST})
+        check_estimates(res, r[step])
+    t = inv.table
+    for step in ("metric", "scalar"):  # Satorra-Bentler (2001) scaled difference, as lavTestLRT
+        assert t.loc[step, "chisq_diff"] == pytest.approx(r["lrt"][step]["chisq_diff"], abs=TOL)
+        assert t.loc[step, "df_diff"] == r["lrt"][step]["df_diff"]
+        assert t.loc[step, "p_diff"] == pytest.approx(r["lrt"][step]["p"], abs=TOL)
+    assert t.loc["scalar", "delta_cfi"] == pytest.approx(r["scalar"]["fit"]["cfi.robust"]
+                                                        - r["metric"]["fit"]["cfi.robust"], abs=TOL)
+    assert set(t["index"]) == {"robust"}
+    partial = invariance(hsm, HS, "school", estimator="MLR", missing="fiml", group_partial=["x3~1", "x7~1"])
+    check_fit(partial.fits["scalar"], r["partial"], {**FIT, **SCALED, **ROBUST})
+    check_estimates(partial.fits["scalar"], r["partial"])
+    free = partial.fits["scalar"].estimates.query("op == '~1' and lhs in ['x3', 'x1'] and group == 2")
+    assert free.set_index("lhs")["est"]["x3"] != pytest.approx(inv.fits["scalar"].estimates.query(
+        "op == '~1' and lhs == 'x3' and group == 2")["est"].iloc[0], abs=1e-3)
+
+
+# ----------------------------------------------------------------- WLSMV, ordered items
+AC = "agree =~ A1 + A2 + A3 + A4 + A5\nconsc =~ C1 + C2 + C3 + C4 + C5"
+ORD = [f"A{i}" for i in range(1, 6)] + [f"C{i}" for i in range(1, 6)]
+SHIFTED = {k: v for k, v in SCALED.items() if k != "baseline.chisq.scaled"} | {
+    "baseline.chisq.scaled": "baseline_chisq_scaled"}
+
+
+@pytest.fixture(scope="module")
+def bfi_ord():
+    return pd.read_csv(REF / "bfi_ordered.csv")
+
+
+@pytest.mark.parametrize("key,missing", [("bfi_wlsmv", "listwise"), ("bfi_wlsmv_pairwise", "pairwise")])
+def test_wlsmv_matches_lavaan(ref, bfi_ord, key, missing):
+    data = bfi_ord.dropna() if missing == "listwise" else bfi_ord
+    res = cfa(data, AC, ordered=ORD, missing=missing)  # estimator defaults to WLSMV, as lavaan
+    assert res.estimator == "WLSMV" and res.converged
+    check_fit(res, ref[key], {k: v for k, v in FIT.items()
+                              if k not in ("logl", "unrestricted.logl", "aic", "bic")} | SHIFTED | ROBUST)
+    check_estimates(res, ref[key])
+
+
+def test_wlsmv_errors_name_the_item(bfi_ord):
+    with pytest.raises(CoproError, match="non-integer values"):
+        cfa(bfi_ord.dropna().assign(A1=lambda d: d["A1"] + 0.5), AC, ordered=ORD)
+    with pytest.raises(CoproError, match=r"not in ordered: \['A1'\]"):
+        cfa(bfi_ord.dropna(), AC, ordered=ORD[1:])
+    with pytest.raises(CoproError, match="missing='fiml' needs estimator 'ML' or 'MLR'"):
+        cfa(bfi_ord, AC, ordered=ORD, missing="fiml")
+
+
+@pytest.mark.slow
+def test_wlsmv_invariance_matches_lavaan(ref, bfi_ord):
+    r = ref["bfi_wlsmv_gender"]
+    inv = invariance(bfi_ord.dropna(), AC, "gender", ordered=ORD)
+    keys = {k: v for k, v in FIT.items() if k not in ("logl", "unrestricted.logl", "aic", "bic")} | SHIFTED | ROBUST
+    for step, res in inv.fits.items():
+        check_fit(res, r[step], keys)
+        check_estimates(res, r[step])
+    for step in ("metric", "scalar"):  # lavTestLRT: Satorra (2000) scaled-shifted difference
+        assert inv.table.loc[step, "chisq_diff"] == pytest.approx(r["lrt"][step]["chisq_diff"], abs=TOL)
+        assert inv.table.loc[step, "df_diff"] == r["lrt"][step]["df_diff"]
+        assert inv.table.loc[step, "p_diff"] == pytest.approx(r["lrt"][step]["p"], abs=TOL)
+        assert inv.table.loc[step, "delta_cfi"] == pytest.approx(
+            r[step]["fit"]["cfi.scaled"] - r[{"metric": "configural", "scalar": "metric"}[step]]["fit"]["cfi.scaled"],
+            abs=TOL)
+    assert "free scaling factors" in inv.fits["scalar"].warning
+
+
+def test_wlsmv_scalar_model_matches_lavaan(ref, bfi_ord):
+    # thresholds equal across groups: scaling factors and latent means free in group 2
+    res = cfa(bfi_ord.dropna(), AC, ordered=ORD, group="gender", group_equal=("loadings", "thresholds"))
+    r = ref["bfi_wlsmv_gender"]["scalar"]
+    check_fit(res, r, {"chisq": "chisq", "df": "df", "cfi": "cfi", "rmsea": "rmsea", "srmr": "srmr"} | SHIFTED
+              | ROBUST)
+    check_estimates(res, r)

@@ -33,3 +33,14 @@ def scores12(sim12):
 def scorer():
     """The scoring function, for tests that simulate their own data."""
     return score_frame
+
+
+@pytest.fixture(scope="session")
+def report():
+    """Read, score and report a canonical responses table, as the CLI orchestrates it."""
+    from copro_scale.reports import render_reports
+
+    def run(responses: pd.DataFrame, out, **kw):
+        r = read_responses(responses)
+        return render_reports(r, score(r), out, **kw)
+    return run

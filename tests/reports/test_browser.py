@@ -6,7 +6,6 @@ import os
 
 import pytest
 
-from copro_scale.reports import render_reports
 from copro_scale.simulate import simulate
 
 CHROMIUM = "/usr/bin/chromium"
@@ -19,10 +18,10 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, scorer):
+def site(tmp_path_factory, report):
     r = simulate(5, 10, seed=12).responses
     out = tmp_path_factory.mktemp("site")
-    return out, render_reports(r, out, scores=scorer(r), n_boot=200)
+    return out, report(r, out, n_boot=200)
 
 
 def test_pages_render_visible_without_overflow_or_network(site):

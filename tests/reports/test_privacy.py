@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from copro_scale.errors import CoproError
 from copro_scale.instrument import FACES, check_instrument, default_instrument_path, load_instrument
 from copro_scale.privacy import check_threshold, disclosure_plan
-from copro_scale.reports import render_reports
 from copro_scale.simulate import simulate
 
 K = load_instrument().min_responses
@@ -58,7 +57,7 @@ def test_large_enough_remainder_is_pooled():
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory, scorer):
+def rendered(tmp_path_factory, report):
     sim = simulate(8, 10, seed=21)
     r = sim.responses
     # "Perinatal" keeps 3 respondents (below threshold), "Older Adults" has 6 PSWs and 6 colleagues
@@ -68,7 +67,7 @@ def rendered(tmp_path_factory, scorer):
     extra["response_id"] = "X" + extra["response_id"]
     r = pd.concat([r, extra], ignore_index=True)
     out = tmp_path_factory.mktemp("rep")
-    paths = render_reports(r, out, scores=scorer(r), n_boot=200, seed=1)
+    paths = report(r, out, n_boot=200, seed=1)
     return r, paths
 
 

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from copro_scale.reports import (contrast_ratio, heat_colour, level_word, render_reports,
+from copro_scale.reports import (contrast_ratio, heat_colour, level_word,
                                  team_slugs)
 from copro_scale.simulate import simulate
 
@@ -15,14 +15,14 @@ EVIL = "<script>alert(1)</script>"
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory, scorer):
+def pages(tmp_path_factory, scorer, report):
     r = simulate(6, 10, seed=8).responses
     r.loc[r["team"] == "Crisis Resolution", "team"] = EVIL
     r.loc[r["team"] == "Acute Ward", "team"] = "Ward \"A\" & <b>B</b>"
     prev = simulate(6, 10, seed=9).responses
     prev.loc[prev["team"] == "Crisis Resolution", "team"] = EVIL
     out = tmp_path_factory.mktemp("html")
-    paths = render_reports(r, out, scores=scorer(r), previous_scores=scorer(prev), n_boot=200)
+    paths = report(r, out, previous_scores=scorer(prev), n_boot=200)
     return paths
 
 
@@ -88,22 +88,22 @@ def test_cli_rejects_a_threshold_below_one(tmp_path, capsys):
     assert "min-responses" in err and "Traceback" not in err and len(err.splitlines()) == 1
 
 
-def test_csv_does_not_carry_formulas(tmp_path, scorer):
+def test_csv_does_not_carry_formulas(tmp_path, report):
     import pandas as pd
 
     r = simulate(2, 6, seed=3).responses
     r.loc[r["team"] == "Acute Ward", "team"] = "=HYPERLINK(\"x\")"
-    paths = render_reports(r, tmp_path, scores=scorer(r), n_boot=50)
+    paths = report(r, tmp_path, n_boot=50)
     teams = pd.read_csv(paths["summary_csv"])["team"]
     assert not teams.str.startswith("=").any() and teams.str.startswith("'=").any()
 
 
 @pytest.mark.parametrize("n_teams, per_team, expect_visible", [(1, 3, 0), (3, 4, 0), (1, 8, 1)])
-def test_small_organisations_render(tmp_path, scorer, n_teams, per_team, expect_visible):
+def test_small_organisations_render(tmp_path, report, n_teams, per_team, expect_visible):
     import json
 
     r = simulate(n_teams, per_team, seed=1).responses
-    paths = render_reports(r, tmp_path, scores=scorer(r), n_boot=50)
+    paths = report(r, tmp_path, n_boot=50)
     teams = json.loads(paths["summary_json"].read_text())["teams"]
     assert sum(not t["suppressed"] for t in teams) == expect_visible
     html = paths["index"].read_text()
@@ -111,8 +111,8 @@ def test_small_organisations_render(tmp_path, scorer, n_teams, per_team, expect_
         assert "No team reaches the reporting threshold" in html
 
 
-def test_team_with_colleague_form_only(tmp_path, scorer):
+def test_team_with_colleague_form_only(tmp_path, report):
     r = simulate(3, 8, seed=2).responses
     r = r[~((r["team"] == "Acute Ward") & (r["form"] == "psw"))]
-    paths = render_reports(r, tmp_path, scores=scorer(r), n_boot=50)
+    paths = report(r, tmp_path, n_boot=50)
     assert "the colleague form only" in paths["teams"]["Acute Ward"].read_text()

@@ -19,7 +19,7 @@ def run(args) -> int:
     k = threshold(args)
     now = read_input(args)
     then = read_input(args, args.previous, instrument=now.instrument) if args.previous else None
-    paths = render_reports(now, Path(args.output), scores=score(now), instrument=now.instrument,
+    paths = render_reports(now, score(now), Path(args.output), instrument=now.instrument,
                            previous_scores=score(then) if then is not None else None,
                            min_responses=k, seed=args.seed,
                            n_boot=args.n_boot)

@@ -14,7 +14,8 @@ import pandas as pd
 
 from copro_scale.errors import CoproError
 
-__all__ = ["Pattern", "GroupData", "split_patterns", "em_moments", "looks_like_matrix"]
+__all__ = ["Pattern", "GroupData", "Stack", "split_patterns", "stack", "masked_inverse", "em_moments",
+           "looks_like_matrix", "check_columns"]
 
 
 @dataclass
@@ -33,6 +34,7 @@ class GroupData:
     patterns: list
     cov: np.ndarray = field(default=None)   # saturated (h1) covariance: sample or EM
     mean: np.ndarray = field(default=None)
+    stack: Stack = field(default=None)
 
     @property
     def complete(self) -> bool:
@@ -53,42 +55,67 @@ def split_patterns(x: np.ndarray) -> list[Pattern]:
     return out
 
 
+@dataclass
+class Stack:
+    """The patterns of a group as arrays embedded in p x p (zeros where an item is missing)."""
+    mask: np.ndarray   # (P, p) answered items
+    n: np.ndarray      # (P,)
+    mean: np.ndarray   # (P, p)
+    cov: np.ndarray    # (P, p, p)
+
+
+def stack(patterns, p) -> Stack:
+    P = len(patterns)
+    mask = np.zeros((P, p), bool)
+    mean = np.zeros((P, p))
+    cov = np.zeros((P, p, p))
+    for k, pt in enumerate(patterns):
+        mask[k, pt.obs] = True
+        mean[k, pt.obs] = pt.mean
+        cov[k][np.ix_(pt.obs, pt.obs)] = pt.cov
+    return Stack(mask, np.array([pt.n for pt in patterns], float), mean, cov)
+
+
+def masked_inverse(sigma, mask):
+    """Inverse of each Sigma_oo embedded in p x p (zeros elsewhere) and log|Sigma_oo|, all patterns.
+
+    The missing rows and columns are replaced by those of the identity, so one batched
+    Cholesky / inverse serves every pattern. Raises LinAlgError if a Sigma_oo is not PD.
+    """
+    mm = mask[:, :, None] & mask[:, None, :]
+    eye = np.eye(sigma.shape[0])
+    tilde = np.where(mm, sigma, eye)
+    chol = np.linalg.cholesky(tilde)
+    logdet = 2 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+    inv = np.linalg.inv(tilde) * mm
+    return inv, logdet
+
+
 def em_moments(patterns, p, tol=1e-10, max_iter=2000):
-    """Saturated ML means and covariances under MAR by EM (lavaan's h1 for ``missing="ml"``)."""
-    n = sum(pt.n for pt in patterns)
-    mu = np.zeros(p)
-    s = np.zeros((p, p))
-    cnt = np.zeros(p)
-    for pt in patterns:  # start: available-case means and variances
-        mu[pt.obs] += pt.n * pt.mean
-        cnt[pt.obs] += pt.n
-    mu /= cnt
-    for pt in patterns:
-        d = pt.mean - mu[pt.obs]
-        s[pt.obs, pt.obs] += pt.n * (np.diag(pt.cov) + d * d)
-    sigma = np.diag(s.diagonal() / cnt)
+    """Saturated ML means and covariances under MAR by EM (lavaan's h1 for ``missing="ml"``).
+
+    E-step per pattern with K = Sigma Sigma_oo^-1 (embedded): E[x] = mu + K (mean_p - mu),
+    E[xx'] - E[x]E[x]' = K S_p K' + Sigma - K Sigma.
+    """
+    st = stack(patterns, p)
+    n = st.n.sum()
+    cnt = (st.n[:, None] * st.mask).sum(axis=0)
+    mu = (st.n[:, None] * st.mean).sum(axis=0) / cnt
+    d = (st.mean - mu) * st.mask
+    var = (st.n[:, None] * (np.diagonal(st.cov, axis1=1, axis2=2) + d * d)).sum(axis=0) / cnt
+    sigma = np.diag(var)
+    w = st.n[:, None, None]
     for _ in range(max_iter):
-        t1 = np.zeros(p)
-        t2 = np.zeros((p, p))
-        for pt in patterns:
-            o = pt.obs
-            m = np.setdiff1d(np.arange(p), o)
-            xhat = np.empty(p)
-            xhat[o] = pt.mean
-            c = np.zeros((p, p))
-            c[np.ix_(o, o)] = pt.cov
-            if len(m):
-                b = np.linalg.solve(sigma[np.ix_(o, o)], sigma[np.ix_(o, m)]).T  # (m, o)
-                xhat[m] = mu[m] + b @ (pt.mean - mu[o])
-                c[np.ix_(m, o)] = b @ pt.cov
-                c[np.ix_(o, m)] = c[np.ix_(m, o)].T
-                c[np.ix_(m, m)] = b @ pt.cov @ b.T + sigma[np.ix_(m, m)] - b @ sigma[np.ix_(o, m)]
-            t1 += pt.n * xhat
-            t2 += pt.n * (c + np.outer(xhat, xhat))
-        new_mu = t1 / n
-        new_sigma = t2 / n - np.outer(new_mu, new_mu)
+        inv, _ = masked_inverse(sigma, st.mask)
+        K = sigma @ inv
+        d = (st.mean - mu) * st.mask
+        xhat = mu + np.einsum("pij,pj->pi", K, d)
+        c = K @ st.cov @ np.swapaxes(K, 1, 2) + sigma - K @ sigma
+        new_mu = (st.n[:, None] * xhat).sum(axis=0) / n
+        t2 = (w * (c + xhat[:, :, None] * xhat[:, None, :])).sum(axis=0) / n
+        new_sigma = t2 - np.outer(new_mu, new_mu)
         done = max(np.max(np.abs(new_mu - mu)), np.max(np.abs(new_sigma - sigma))) < tol
-        mu, sigma = new_mu, new_sigma
+        mu, sigma = new_mu, (new_sigma + new_sigma.T) / 2
         if done:
             return mu, sigma, True
     return mu, sigma, False

@@ -11,13 +11,15 @@ so F = -2 logL / N + constant, and chisq = N (F - F_h1) with F_h1 the saturated 
 model Jacobian (:meth:`ParTable.jacobian`): gradient dF/dtheta = sum tr(G dSigma) -
 2 d' Sigma^-1 dmu with G = Sigma^-1 - Sigma^-1 (S + dd') Sigma^-1; the iterations use the
 expected information tr(Sigma^-1 dSigma_k Sigma^-1 dSigma_l) + 2 dmu_k' Sigma^-1 dmu_l,
-with step halving. The observed information (FIML, MLR) is the central-difference
+with step halving, then Newton steps on the observed Hessian near the optimum. The observed information (FIML, MLR) is the central-difference
 Jacobian of the analytic gradient, as lavaan's ``observed.information = "hessian"``.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from copro_scale.psychometrics.cfa.data import masked_inverse
 
 __all__ = ["Discrepancy", "fisher_scoring", "start_values"]
 
@@ -31,26 +33,17 @@ class Discrepancy:
         self.N = float(sum(g.n for g in groups))
 
     def _pattern_loop(self, sigma, mu, grp, grad=True):
-        p = self.spec.p
-        val = 0.0
-        gS = np.zeros((p, p))
-        gM = np.zeros(p)
-        for pt in grp.patterns:
-            o = pt.obs
-            full = len(o) == p
-            so = sigma if full else sigma[np.ix_(o, o)]
-            c = np.linalg.cholesky(so)
-            inv = np.linalg.inv(so)
-            d = pt.mean - mu[o] if self.spec.meanstructure else np.zeros(len(o))
-            cm = pt.cov + np.outer(d, d)
-            val += pt.n * (2 * np.sum(np.log(np.diag(c))) + np.sum(inv * cm))
-            if grad:
-                g = pt.n * (inv - inv @ cm @ inv)
-                if full:
-                    gS += g
-                else:
-                    gS[np.ix_(o, o)] += g
-                gM[o] += -2 * pt.n * (inv @ d)
+        """(n F contribution, dF/dSigma, dF/dmu) of one group, all patterns at once."""
+        st = grp.stack
+        inv, logdet = masked_inverse(sigma, st.mask)
+        d = (st.mean - mu) * st.mask if self.spec.meanstructure else np.zeros_like(st.mean)
+        cm = st.cov + d[:, :, None] * d[:, None, :]
+        val = float(st.n @ (logdet + np.einsum("pij,pij->p", inv, cm)))
+        if not grad:
+            return val, None, None
+        w = st.n[:, None, None]
+        gS = (w * (inv - inv @ cm @ inv)).sum(axis=0)
+        gM = -2 * np.einsum("p,pij,pj->i", st.n, inv, d)
         return val, gS, gM
 
     def value(self, theta):
@@ -65,7 +58,7 @@ class Discrepancy:
         return total / self.N
 
     def gradient(self, theta, info=False):
-        """dF/dtheta and (if ``info``) the expected information (Hessian of F, times 1/2 ... x2)."""
+        """dF/dtheta and (if ``info``) the expected information matrix of F."""
         q = self.spec.q
         grad = np.zeros(q)
         hess = np.zeros((q, q)) if info else None
@@ -75,16 +68,14 @@ class Discrepancy:
             dS, dM, _ = self.spec.jacobian(theta, g)
             grad += (np.einsum("kij,ij->k", dS, gS) + dM @ gM) / self.N
             if info:
-                for pt in grp.patterns:
-                    o = pt.obs
-                    so = sigma[np.ix_(o, o)]
-                    inv = np.linalg.inv(so)
-                    b = inv @ dS[:, o][:, :, o]
-                    h = np.einsum("kij,lji->kl", b, b)
-                    if self.spec.meanstructure:
-                        dm = dM[:, o]
-                        h += 2 * dm @ inv @ dm.T
-                    hess += pt.n / self.N * h
+                act = self.spec.active[g]  # parameters of this group
+                st = grp.stack
+                inv, _ = masked_inverse(sigma, st.mask)
+                b = np.einsum("pij,kjl->pkil", inv, dS[act])
+                h = np.einsum("p,pkij,plji->kl", st.n, b, b, optimize=True)
+                if self.spec.meanstructure:
+                    h += 2 * np.einsum("p,ki,pij,lj->kl", st.n, dM[act], inv, dM[act], optimize=True)
+                hess[np.ix_(act, act)] += h / self.N
         return grad, hess
 
     def observed_hessian(self, theta, h=1e-6):
@@ -113,29 +104,49 @@ class Discrepancy:
         return -0.5 * (self.N * f + const)
 
 
-def fisher_scoring(obj, theta, max_iter, tol=1e-9):
-    """Minimise ``obj.value`` from ``theta``: (theta, F, converged, iterations, message)."""
+def _line_search(obj, theta, f, step):
+    a = 1.0
+    for _ in range(30):
+        cand = theta - a * step
+        fc = obj.value(cand)
+        if np.isfinite(fc) and fc <= f + 1e-14:
+            return cand, fc, a
+        a /= 2
+    return None, f, 0.0
+
+
+def fisher_scoring(obj, theta, max_iter, tol=1e-9, newton_from=1e-2):
+    """Minimise ``obj.value`` from ``theta``: (theta, F, converged, iterations, message).
+
+    Fisher scoring (expected information) with step halving; once the largest gradient
+    element is below ``newton_from``, Newton steps on the observed Hessian (finite
+    differences of the analytic gradient) finish quadratically, since scoring converges only
+    linearly when expected and observed information differ (FIML, groups).
+    """
     f = obj.value(theta)
     if not np.isfinite(f):
         return theta, f, False, 0, "the model-implied covariance matrix at the start values is not positive definite"
+    newton = False
     for it in range(1, max_iter + 1):
-        grad, hess = obj.gradient(theta, info=True)
+        if newton:
+            grad, _ = obj.gradient(theta)
+            hess = obj.observed_hessian(theta)
+        else:
+            grad, hess = obj.gradient(theta, info=True)
         if np.max(np.abs(grad)) < tol:
             return theta, f, True, it, None
         try:
             step = np.linalg.solve(hess + 1e-10 * np.eye(len(theta)), grad)
         except np.linalg.LinAlgError:
             return theta, f, False, it, "the information matrix is singular (model not identified?)"
-        a = 1.0
-        for _ in range(30):
-            cand = theta - a * step
-            fc = obj.value(cand)
-            if np.isfinite(fc) and fc <= f + 1e-14:
-                break
-            a /= 2
-        else:
+        cand, fc, a = _line_search(obj, theta, f, step)
+        if cand is None:
+            if newton:  # observed Hessian not positive definite here: back to scoring
+                newton = False
+                continue
             return theta, f, False, it, "line search failed: no decrease of the ML discrepancy"
         theta, f_old, f = cand, f, fc
+        newton = newton or np.max(np.abs(grad)) < newton_from
         if abs(f_old - f) < 1e-15 and a < 1e-6:
             break
     grad, _ = obj.gradient(theta)

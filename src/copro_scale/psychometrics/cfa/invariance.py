@@ -72,8 +72,9 @@ def invariance(data, model, group, *, estimator=None, missing="listwise", ordere
     The difference test is lavaan's ``lavTestLRT``: the plain likelihood-ratio test for ML,
     the Satorra-Bentler (2001) scaled difference for MLR and the Satorra (2000)
     scaled-and-shifted difference for WLSMV. Deltas are later step minus earlier step (a
-    drop in CFI is negative; Chen, 2007: a drop larger than .01 suggests non-invariance); with
-    MLR or WLSMV they use the robust CFI and RMSEA (``index`` column says which).
+    drop in CFI is negative; Chen, 2007: a drop larger than .01 suggests non-invariance); they
+    use the robust CFI and RMSEA with MLR and the scaled ones with WLSMV (lavaan has no robust
+    indices once thresholds are equal), and the ``index`` column says which.
 
     References
     ----------
@@ -99,17 +100,23 @@ def invariance(data, model, group, *, estimator=None, missing="listwise", ordere
     fits = {k: cfa(data, model, group=group, group_equal=v, estimator=estimator, missing=missing,
                    ordered=ordered, group_partial=group_partial if v else (), max_iter=max_iter)
             for k, v in steps.items()}
-    robust_ = next(iter(fits.values())).estimator != "ML"
-    cfi_key, rmsea_key = ("cfi_robust", "rmsea_robust") if robust_ else ("cfi", "rmsea")
+    est = next(iter(fits.values())).estimator
+    # which CFI/RMSEA the deltas use: robust for MLR; scaled for WLSMV (lavaan has no robust
+    # indices once thresholds are equal and scaling factors free; Mplus-style practice)
+    index = {"ML": "standard", "MLR": "robust", "WLSMV": "scaled"}[est]
+    suffix = "" if index == "standard" else "_" + index
+    cfi_key, rmsea_key = "cfi" + suffix, "rmsea" + suffix
+    robust_ = est != "ML"
     recs, prev = [], None
     for k, f in fits.items():
         rec = dict(step=k, chisq=f.fit["chisq"], df=f.fit["df"], cfi=f.fit["cfi"], rmsea=f.fit["rmsea"],
                    srmr=f.fit["srmr"])
         if robust_:
-            rec.update(chisq_scaled=f.fit.get("chisq_scaled", np.nan), cfi_robust=f.fit.get("cfi_robust", np.nan),
+            rec.update(chisq_scaled=f.fit.get("chisq_scaled", np.nan), cfi_scaled=f.fit.get("cfi_scaled", np.nan),
+                       rmsea_scaled=f.fit.get("rmsea_scaled", np.nan), cfi_robust=f.fit.get("cfi_robust", np.nan),
                        rmsea_robust=f.fit.get("rmsea_robust", np.nan))
         rec.update(delta_cfi=np.nan, delta_rmsea=np.nan, chisq_diff=np.nan, df_diff=np.nan, p_diff=np.nan,
-                   converged=f.converged, index="robust" if robust_ else "standard")
+                   converged=f.converged, index=index)
         if prev is not None:
             rec["delta_cfi"] = f.fit.get(cfi_key, np.nan) - prev.fit.get(cfi_key, np.nan)
             rec["delta_rmsea"] = f.fit.get(rmsea_key, np.nan) - prev.fit.get(rmsea_key, np.nan)

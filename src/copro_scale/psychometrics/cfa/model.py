@@ -16,7 +16,8 @@ from copro_scale.errors import CoproError
 from copro_scale.psychometrics._common import is_positive_definite, small_matrix_blas
 from copro_scale.psychometrics.cfa import fit as fm
 from copro_scale.psychometrics.cfa import robust
-from copro_scale.psychometrics.cfa.data import GroupData, Pattern, check_columns, em_moments, split_patterns
+from copro_scale.psychometrics.cfa.data import (GroupData, Pattern, check_columns, em_moments, split_patterns,
+                                                stack)
 from copro_scale.psychometrics.cfa.estimation import Discrepancy, fisher_scoring, start_values
 from copro_scale.psychometrics.cfa.results import CFAResult, estimates_table
 from copro_scale.psychometrics.cfa.specification import GROUP_EQUAL, ParTable
@@ -78,7 +79,7 @@ def _groups_from_data(data, ov, group, miss, excluded):
             where = "" if lab is None else f" in group {lab!r}"
             raise CoproError(f"too few {what}{where} ({x.shape[0]}) for {len(ov)} observed variables")
         pats = split_patterns(x)
-        grp = GroupData("data" if lab is None else str(lab), x.shape[0], pats)
+        grp = GroupData("data" if lab is None else str(lab), x.shape[0], pats, stack=stack(pats, len(ov)))
         if len(pats) == 1 and len(pats[0].obs) == len(ov):
             grp.mean, grp.cov = pats[0].mean, pats[0].cov
         else:
@@ -100,7 +101,8 @@ def _groups_from_cov(sample_cov, n_obs, ov, sample_mean=None):
     n = int(n_obs)
     s = sample_cov.loc[ov, ov].to_numpy(float) * (n - 1) / n  # lavaan's sample.cov.rescale
     m = np.zeros(len(ov)) if sample_mean is None else pd.Series(sample_mean)[ov].to_numpy(float)
-    grp = GroupData("data", n, [Pattern(np.arange(len(ov)), n, m, s, None)], cov=s, mean=m)
+    pats = [Pattern(np.arange(len(ov)), n, m, s, None)]
+    grp = GroupData("data", n, pats, cov=s, mean=m, stack=stack(pats, len(ov)))
     return [None], [grp]
 
 
@@ -143,10 +145,11 @@ def _fit_ml(spec, groups, est, miss, max_iter, notes):
             vcov = np.linalg.inv(info) * 2 / n
         else:
             A = obj.observed_hessian(theta) / 2
-            if est == "ML":
-                vcov = np.linalg.inv(A) / n
-            else:
-                vcov = _mlr(spec, groups, theta, A, df, base_theta_moments, fit)
+            vcov = np.linalg.inv(A) / n
+            if est == "MLR" or miss == "fiml":
+                vcov_r = _robust(spec, groups, theta, A, df, base_theta_moments, fit, est, miss)
+                if est == "MLR":
+                    vcov = vcov_r
         se = np.sqrt(np.where(np.diag(vcov) > 0, np.diag(vcov), np.nan))
     except np.linalg.LinAlgError:
         se = np.full(spec.q, np.nan)
@@ -155,12 +158,17 @@ def _fit_ml(spec, groups, est, miss, max_iter, notes):
     return theta, se, fit, converged, iters
 
 
-def _mlr(spec, groups, theta, A, df, base_moments, fit):
-    """Sandwich vcov; adds the Yuan-Bentler (Mplus) scaled test and robust indices to ``fit``."""
+def _robust(spec, groups, theta, A, df, base_moments, fit, est, miss):
+    """Sandwich vcov; adds the scaled test (MLR) and robust indices to ``fit``.
+
+    MLR: Yuan-Bentler (Mplus) scaled test. Robust CFI/TLI/RMSEA: from the scaling factors
+    with complete data; with FIML from lavaan's FIML-corrected statistic (V3 for MLR, V6 for
+    ML, as lavaan 0.6.13+).
+    """
     n = sum(g.n for g in groups)
     w = [g.n / n for g in groups]
     p, G = spec.p, len(groups)
-    h1, B0, A_base, B_base = [], 0.0, 0.0, 0.0
+    h1, B0, A_base, B_base, deltas, deltas0, implied = [], 0.0, 0.0, 0.0, [], [], []
     eye = np.zeros((p, p, p))
     eye[np.arange(p), np.arange(p), np.arange(p)] = 1.0
     d0 = robust.delta_matrix(eye, np.zeros((p, p)), False)
@@ -174,19 +182,30 @@ def _mlr(spec, groups, theta, A, df, base_moments, fit):
         _, B1s = robust.h1_blocks(grp, sigma, mu, spec.meanstructure)
         dS, dM, _ = spec.jacobian(theta, g)
         delta = robust.delta_matrix(dS, dM, spec.meanstructure)
+        deltas.append(delta)
+        implied.append((sigma, mu))
         B0 = B0 + w[g] * delta.T @ B1s @ delta
         # independence model (linear in its parameters): block g of a block-diagonal Jacobian
         s0, m0 = base_moments[g]
         A1b, B1b = robust.h1_blocks(grp, s0, m0, spec.meanstructure)
         dg = np.zeros((d0.shape[0], k0 * G))
         dg[:, k0 * g:k0 * (g + 1)] = d0
+        deltas0.append(dg)
         A_base = A_base + w[g] * dg.T @ A1b @ dg
         B_base = B_base + w[g] * dg.T @ B1b @ dg
     c = robust.scaling_factor(h1, A, B0, df)
     c0 = robust.scaling_factor(h1, A_base, B_base, fit["baseline_df"])
-    if fit["df"] > 0:
+    if fit["df"] > 0 and est == "MLR":
         fit.update(fm.scaled_measures(fit["chisq"], fit["df"], fit["baseline_chisq"], fit["baseline_df"],
                                       n, spec.G, c, c0))
+    if fit["df"] > 0 and miss == "fiml":
+        version = "V3" if est == "MLR" else "V6"
+        x3, c3 = robust.fiml_corrected(groups, h1, implied, deltas, fit["df"], version)
+        x30, c30 = robust.fiml_corrected(groups, h1, base_moments, deltas0, fit["baseline_df"], version)
+        fit["cfi_robust"], fit["tli_robust"] = fm.cfi_tli(x3, fit["df"], x30, fit["baseline_df"], c3, c30)
+        est_, _, _ = fm.rmsea(x3, fit["df"], n, spec.G, c3)
+        _, lo, hi = fm.rmsea(x3 / c3, fit["df"], n, spec.G, c3)
+        fit["rmsea_robust"], fit["rmsea_ci_lower_robust"], fit["rmsea_ci_upper_robust"] = est_, lo, hi
     ainv = np.linalg.inv(A)
     return ainv @ B0 @ ainv / n
 

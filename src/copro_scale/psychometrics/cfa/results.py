@@ -99,7 +99,7 @@ def estimates_table(spec, theta, se_free, groups):
             elif mat == "K":
                 std = est / sd_ov[spec.th_item[i]]
             elif mat == "D":
-                std = est
+                std = 1.0  # lavaan: scaling factors of standardised latent responses
             else:
                 std = est / sd_lv[i]
             se = se_free[r["id"]] if r["free"] else np.nan

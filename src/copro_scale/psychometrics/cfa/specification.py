@@ -94,6 +94,8 @@ class ParTable:
             table += self._group_rows(rows, g, ge)
         self._assign_ids(table)
         self.table = table
+        self.active = [np.unique([r["id"] for r in table if r["group"] == g and r["free"]]).astype(int)
+                       for g in range(n_groups)]
         self._index()
 
     # ---------------------------------------------------------------- building

@@ -1,0 +1,193 @@
+"""Sample statistics of ordered items for WLSMV, as lavaan's ``muthen1984``.
+
+Step 1: thresholds of each item from its own marginal proportions (probit:
+``tau_k = qnorm(P(y <= k))``). Step 2: for each pair, the polychoric correlation maximising
+the bivariate-normal likelihood of the pair's table with the step-1 thresholds fixed
+(:func:`copro_scale.psychometrics.polychoric` does the same two steps as psych). Their
+asymptotic covariance (lavaan's NACOV, Muthen 1984) comes from the case-wise scores: with SC
+the scores of the univariate likelihoods (thresholds) and of the bivariate likelihoods
+(correlations), INNER = SC'SC, A11 the per-item threshold blocks of INNER, A22 = diag of the
+correlation block, A21 the cross-products of correlation scores with the bivariate threshold
+scores,
+
+    B^-1 = [[A11^-1, 0], [-A22^-1 A21 A11^-1, A22^-1]],   NACOV = N B^-1 INNER B^-T.
+
+With ``missing="pairwise"`` each statistic uses the rows where its items are answered and a
+missing answer contributes a zero score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+from copro_scale.errors import CoproError
+from copro_scale.psychometrics.polychoric import _bvn_lower, _cell_probs
+
+__all__ = ["OrdinalStats", "ordinal_stats", "codes_of"]
+
+_BIG = 1e10
+
+
+@dataclass
+class OrdinalStats:
+    n: int
+    th: list            # thresholds per item
+    rho: np.ndarray     # p x p polychoric correlations
+    nacov: np.ndarray   # asymptotic covariance of (thresholds, correlations), times N
+    pairs: tuple        # (a, b) indices of the correlations, in the order of nacov
+
+    @property
+    def s(self):
+        return np.concatenate(self.th + [self.rho[self.pairs]])
+
+
+def codes_of(data, items, levels=None):
+    """Integer codes 0..K-1 (-1 = missing) and the sorted levels of each item."""
+    x = data[items].to_numpy(float)
+    codes = np.full(x.shape, -1, int)
+    out_levels = []
+    for j, item in enumerate(items):
+        col = x[:, j]
+        ok = ~np.isnan(col)
+        if np.any(col[ok] != np.round(col[ok])):
+            raise CoproError(f"ordered item {item!r} has non-integer values; code categories as integers")
+        lev = np.unique(col[ok]) if levels is None else levels[j]
+        if len(lev) < 2:
+            raise CoproError(f"ordered item {item!r} has fewer than 2 observed categories")
+        codes[ok, j] = np.searchsorted(lev, col[ok])
+        out_levels.append(lev)
+    return codes, out_levels
+
+
+def _phi2(h, k, r):
+    s = 1 - r * r
+    return np.exp(-(h * h - 2 * r * h * k + k * k) / (2 * s)) / (2 * np.pi * np.sqrt(s))
+
+
+def _pair_scores(tab, t1, t2, r):
+    """Cell-wise scores of a pair's bivariate log-likelihood: d/drho, d/dtau1, d/dtau2."""
+    T1 = np.concatenate([[-_BIG], t1, [_BIG]])
+    T2 = np.concatenate([[-_BIG], t2, [_BIG]])
+    H, K = np.meshgrid(T1, T2, indexing="ij")
+    F = _bvn_lower(H, K, np.full(H.shape, r))
+    F[0, :] = F[:, 0] = 0.0
+    F[-1, :] = special.ndtr(T2)
+    F[:, -1] = special.ndtr(T1)
+    F[-1, -1] = 1.0
+    P = F[1:, 1:] - F[:-1, 1:] - F[1:, :-1] + F[:-1, :-1]
+    f2 = _phi2(H, K, r)
+    dr = f2[1:, 1:] - f2[:-1, 1:] - f2[1:, :-1] + f2[:-1, :-1]
+    s = np.sqrt(1 - r * r)
+    G1 = special.ndtr(np.clip((K - r * H) / s, -40, 40)) * np.exp(-H * H / 2) / np.sqrt(2 * np.pi)
+    G2 = special.ndtr(np.clip((H - r * K) / s, -40, 40)) * np.exp(-K * K / 2) / np.sqrt(2 * np.pi)
+    k1, k2 = P.shape
+    d1 = np.zeros((len(t1), k1, k2))
+    for c in range(len(t1)):
+        edge = G1[c + 1, 1:] - G1[c + 1, :-1]
+        d1[c, c, :] += edge
+        d1[c, c + 1, :] -= edge
+    d2 = np.zeros((len(t2), k1, k2))
+    for c in range(len(t2)):
+        edge = G2[1:, c + 1] - G2[:-1, c + 1]
+        d2[c, :, c] += edge
+        d2[c, :, c + 1] -= edge
+    Ps = np.where(P > 0, P, np.inf)
+    return dr / Ps, d1 / Ps, d2 / Ps
+
+
+def _rho_scoring(tab, t1, t2, tol=1e-12, max_iter=100):
+    """Polychoric rho of many pairs at once by Fisher scoring (thresholds fixed).
+
+    score = sum n_ab P'_ab / P_ab, information = sum n_ab P'_ab^2 / P_ab, with P' = dP/drho
+    the bivariate normal density summed over the cell corners. 1-D and concave in practice,
+    so this converges in a few steps; the optimum is the same as psych's ``optimize``.
+    """
+    m = tab.shape[0]
+    big = np.full((m, 1), _BIG)
+    T1 = np.concatenate([-big, t1, big], axis=1)[:, :, None]
+    T2 = np.concatenate([-big, t2, big], axis=1)[:, None, :]
+    rho = np.zeros(m)
+    for _ in range(max_iter):
+        P = np.maximum(_cell_probs(rho, t1, t2), 1e-300)
+        f2 = _phi2(T1, T2, rho[:, None, None])
+        dP = f2[:, 1:, 1:] - f2[:, :-1, 1:] - f2[:, 1:, :-1] + f2[:, :-1, :-1]
+        score = (tab * dP / P).sum(axis=(1, 2))
+        info = (tab.sum(axis=(1, 2))[:, None, None] * dP * dP / P).sum(axis=(1, 2))
+        step = score / info
+        new = np.clip(rho + step, -0.9999, 0.9999)
+        done = np.max(np.abs(new - rho)) < tol
+        rho = new
+        if done:
+            break
+    return rho
+
+
+def ordinal_stats(codes, ncat):
+    """Thresholds, polychoric correlations and their NACOV from integer codes (-1 = missing)."""
+    n, p = codes.shape
+    th, sc_th, th_idx = [], [], []
+    start = 0
+    for j in range(p):
+        c = codes[:, j]
+        ok = c >= 0
+        freq = np.bincount(c[ok], minlength=ncat[j]).astype(float)
+        if np.any(freq == 0):
+            raise CoproError(f"ordered item {j} has an empty category")
+        t = special.ndtri(np.cumsum(freq)[:-1] / ok.sum())
+        th.append(t)
+        T = np.concatenate([[-np.inf], t, [np.inf]])
+        pk = special.ndtr(T[1:]) - special.ndtr(T[:-1])
+        dens = np.exp(-t * t / 2) / np.sqrt(2 * np.pi)
+        sc = np.zeros((n, len(t)))
+        rows = np.flatnonzero(ok)
+        cc = c[ok]
+        below = cc < len(t)          # category c has upper threshold c
+        sc[rows[below], cc[below]] += dens[cc[below]] / pk[cc[below]]
+        above = cc > 0               # and lower threshold c-1
+        sc[rows[above], cc[above] - 1] -= dens[cc[above] - 1] / pk[cc[above]]
+        sc_th.append(sc)
+        th_idx.append(np.arange(start, start + len(t)))
+        start += len(t)
+    SC_TH = np.hstack(sc_th)
+    a_idx, b_idx = np.tril_indices(p, -1)
+    m = len(a_idx)
+    rho = np.eye(p)
+    SC_COR = np.zeros((n, m))
+    A21 = np.zeros((m, start))
+    tabs, oks = [], []
+    for a, b in zip(a_idx, b_idx):
+        ok = (codes[:, a] >= 0) & (codes[:, b] >= 0)
+        if not ok.any():
+            raise CoproError(f"ordered items {a} and {b} have no respondent in common")
+        tab = np.zeros((ncat[a], ncat[b]))
+        np.add.at(tab, (codes[ok, a], codes[ok, b]), 1.0)
+        tabs.append(tab)
+        oks.append(ok)
+    est = np.empty(m)
+    shapes = {}
+    for r, t in enumerate(tabs):
+        shapes.setdefault(t.shape, []).append(r)
+    for rs in shapes.values():  # all pairs of one table shape at once
+        tb = np.stack([tabs[r] / tabs[r].sum() for r in rs])
+        est[rs] = _rho_scoring(tb, np.stack([th[a_idx[r]] for r in rs]), np.stack([th[b_idx[r]] for r in rs]))
+    for r, (a, b) in enumerate(zip(a_idx, b_idx)):
+        rho[a, b] = rho[b, a] = est[r]
+        rows = np.flatnonzero(oks[r])
+        ca, cb = codes[rows, a], codes[rows, b]
+        s_r, s_1, s_2 = _pair_scores(tabs[r], th[a], th[b], est[r])
+        SC_COR[rows, r] = s_r[ca, cb]
+        A21[r, th_idx[a]] = s_1[:, ca, cb] @ SC_COR[rows, r]
+        A21[r, th_idx[b]] = s_2[:, ca, cb] @ SC_COR[rows, r]
+    SC = np.hstack([SC_TH, SC_COR])
+    inner = SC.T @ SC
+    A11 = np.zeros((start, start))
+    for idx in th_idx:
+        A11[np.ix_(idx, idx)] = inner[np.ix_(idx, idx)]
+    A11i = np.linalg.inv(A11)
+    A22i = np.diag(1.0 / np.einsum("ij,ij->j", SC_COR, SC_COR))
+    Binv = np.block([[A11i, np.zeros((start, m))], [-A22i @ A21 @ A11i, A22i]])
+    nacov = n * (Binv @ inner @ Binv.T)
+    return OrdinalStats(n=n, th=th, rho=rho, nacov=nacov, pairs=(a_idx, b_idx))

@@ -1,0 +1,277 @@
+"""WLSMV for ordered items (lavaan's ``estimator="WLSMV"``: DWLS, robust SEs, scaled-shifted test).
+
+Per group, s = (thresholds, polychoric correlations) and Gamma their NACOV
+(:mod:`.ordinal`); W = diag(Gamma)^-1. The model (delta parameterization) implies
+sigma(theta) = (delta (tau - Lambda alpha), off-diagonal of Delta Lambda Phi Lambda' Delta).
+
+    F = sum_g f_g (s_g - sigma_g)' W_g (s_g - sigma_g),   chisq = N F   (f_g = N_g / N),
+    E = sum_g f_g Delta_g' W_g Delta_g,   vcov = E^-1 [sum_g f_g Delta_g' W_g Gamma_g W_g Delta_g] E^-1 / N,
+    U = W - W Delta E^-1 Delta' W (W = bdiag f_g W_g, Gamma = bdiag Gamma_g / f_g),
+    a = sqrt(df / tr((U Gamma)^2)), b = df - a tr(U Gamma),  chisq_scaled = a chisq + b
+
+(scaling factor 1/a, shift b; Asparouhov & Muthen 2010). The baseline model has free
+thresholds and zero correlations. Robust CFI/TLI/RMSEA follow lavaan 0.6.13+ (Savalei 2021,
+"catML"): X2 is the ML statistic of the polychoric matrix against the model at the DWLS
+estimates, with scaling factor tr(WiU' V WiU Gamma) / df, V the ML weight of the correlations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from copro_scale.errors import CoproError
+from copro_scale.psychometrics.cfa import fit as fm
+from copro_scale.psychometrics.cfa.estimation import start_values
+from copro_scale.psychometrics.cfa.ordinal import codes_of, ordinal_stats
+from copro_scale.psychometrics.cfa.results import CFAResult, estimates_table
+from copro_scale.psychometrics.cfa.robust import _bdiag, _pair_trace
+from copro_scale.psychometrics.cfa.specification import ParTable
+
+__all__ = ["fit_wlsmv", "scaled_difference"]
+
+
+class _DWLS:
+    def __init__(self, spec, stats_):
+        self.spec, self.st = spec, stats_
+        self.N = float(sum(s.n for s in stats_))
+        self.f = [s.n / self.N for s in stats_]
+        self.W = [1.0 / np.diag(s.nacov) for s in stats_]
+
+    def sigma(self, theta, g):
+        sig, _, tau = self.spec.implied(theta, g)
+        return np.concatenate([tau, sig[self.st[g].pairs]])
+
+    def delta(self, theta, g):
+        dS, _, dK = self.spec.jacobian(theta, g)
+        a, b = self.st[g].pairs
+        return np.hstack([dK, dS[:, a, b]]).T
+
+    def value(self, theta):
+        return sum(f * np.sum(w * (s.s - self.sigma(theta, g)) ** 2)
+                   for g, (f, w, s) in enumerate(zip(self.f, self.W, self.st)))
+
+    def step(self, theta):
+        """Gauss-Newton direction, gradient and E = sum f_g Delta' W Delta."""
+        q = self.spec.q
+        E, grad = np.zeros((q, q)), np.zeros(q)
+        for g, (f, w, s) in enumerate(zip(self.f, self.W, self.st)):
+            d = self.delta(theta, g)
+            e = s.s - self.sigma(theta, g)
+            E += f * d.T @ (w[:, None] * d)
+            grad += -2 * f * d.T @ (w * e)
+        return np.linalg.solve(E, -grad / 2), grad, E
+
+
+def _optimise(obj, theta, max_iter):
+    f = obj.value(theta)
+    for it in range(1, max_iter + 1):
+        try:
+            step, grad, _ = obj.step(theta)
+        except np.linalg.LinAlgError:
+            return theta, f, False, it, "the DWLS information matrix is singular (model not identified?)"
+        if np.max(np.abs(grad)) < 1e-10:
+            return theta, f, True, it, None
+        a = 1.0
+        while a > 1e-8:
+            cand = theta + a * step
+            fc = obj.value(cand)
+            if np.isfinite(fc) and fc <= f + 1e-15:
+                break
+            a /= 2
+        else:
+            ok = np.max(np.abs(grad)) < 1e-6
+            return theta, f, ok, it, None if ok else "line search failed: no decrease of the DWLS discrepancy"
+        theta, f = cand, fc
+    _, grad, _ = obj.step(theta)
+    ok = np.max(np.abs(grad)) < 1e-6
+    return theta, f, ok, max_iter, None if ok else f"no convergence after {max_iter} iterations"
+
+
+def _group_stats(data, ov, group, miss, excluded):
+    d = data[ov + ([group] if group else [])]
+    if group is not None:
+        nog = d[group].isna()
+        if nog.any():
+            excluded["missing group"] = int(nog.sum())
+            d = d[~nog]
+    keep = d[ov].notna().all(axis=1) if miss == "listwise" else d[ov].notna().any(axis=1)
+    if (~keep).any():
+        excluded["incomplete rows (listwise)" if miss == "listwise" else "rows with no answer to any item"] = \
+            int((~keep).sum())
+    d = d[keep]
+    _, levels = codes_of(d, ov)
+    labels = [None] if group is None else list(pd.unique(d[group]))
+    if group is not None and len(labels) < 2:
+        raise CoproError(f"group column {group!r} has fewer than 2 groups with data")
+    out = []
+    for lab in labels:
+        part = d if lab is None else d[d[group] == lab]
+        codes, _ = codes_of(part, ov, levels)
+        for j, v in enumerate(ov):
+            seen = np.unique(codes[codes[:, j] >= 0, j])
+            if len(seen) < len(levels[j]):
+                where = "" if lab is None else f" in group {lab!r}"
+                raise CoproError(f"ordered item {v!r} has an empty category{where}; lavaan stops here too "
+                                 "(merge sparse categories)")
+        try:
+            out.append(ordinal_stats(codes, [len(lv) for lv in levels]))
+        except CoproError as exc:
+            raise CoproError(exc.message.replace("ordered item", "ordered items of", 1)) from None
+    return labels, levels, out
+
+
+def _robust_catml(spec, obj, theta, E_inv, df):
+    """lavaan's lav_fit_catml_dwls: (X2, c, X2_0, c_0) for the robust CFI/TLI/RMSEA."""
+    x3 = x30 = 0.0
+    V, W, G, D = [], [], [], []
+    for g, (f, w, s) in enumerate(zip(obj.f, obj.W, obj.st)):
+        sig, _, _ = spec.implied(theta, g)
+        r = s.rho
+        inv = np.linalg.inv(sig)
+        x3 += s.n * (np.linalg.slogdet(sig)[1] + np.sum(inv * r) - np.linalg.slogdet(r)[1] - spec.p)
+        x30 += s.n * (-np.linalg.slogdet(r)[1])
+        a, b = s.pairs
+        nth = len(s.s) - len(a)
+        V.append(f * 0.5 * _pair_trace(inv, inv, a, b))
+        W.append(f * np.diag(w[nth:]))
+        G.append(s.nacov[nth:, nth:] / f)
+        D.append(obj.delta(theta, g)[nth:])
+    V, W, G, D = _bdiag(V), _bdiag(W), _bdiag(G), np.vstack(D)
+    wiu = np.eye(len(W)) - D @ E_inv @ D.T @ W
+    c = np.trace(wiu.T @ V @ wiu @ G) / df
+    c0 = np.trace(G) / (len(W))
+    return x3, c, x30, c0
+
+
+def _ugamma(obj, deltas, E_inv):
+    """tr(U Gamma) and tr((U Gamma)^2) over all groups."""
+    W = _bdiag([np.diag(f * w) for f, w in zip(obj.f, obj.W)])
+    G = _bdiag([s.nacov / f for f, s in zip(obj.f, obj.st)])
+    D = np.vstack(deltas)
+    U = W - W @ D @ E_inv @ D.T @ W
+    ug = U @ G
+    return float(np.trace(ug)), float(np.sum(ug * ug.T))
+
+
+def _scaled_shifted(tr1, tr2, df):
+    a = np.sqrt(df / tr2)
+    return 1 / a, df - a * tr1
+
+
+def fit_wlsmv(data, rows, ov, group, group_equal, group_partial, ordered, miss, max_iter):
+    """WLSMV fit of a parsed model; called by :func:`copro_scale.psychometrics.cfa.cfa`."""
+    not_ordered = [v for v in ov if v not in ordered]
+    if not_ordered:
+        raise CoproError(f"WLSMV here needs every indicator ordered; not in ordered: {not_ordered}")
+    excluded, notes = {}, []
+    labels, levels, st = _group_stats(data, ov, group, miss, excluded)
+    spec = ParTable(rows, len(st), group_equal, group_partial, meanstructure=True,
+                    ordered={v: len(lv) - 1 for v, lv in zip(ov, levels)}, columns=list(data.columns))
+    obj = _DWLS(spec, st)
+    theta = start_values(spec, [(s.rho, np.zeros(spec.p)) for s in st])
+    for r in spec.table:  # thresholds start at the sample thresholds
+        if r["free"] and r["mat"] == "K":
+            theta[r["id"]] = np.concatenate(st[r["group"]].th)[r["i"]]
+    theta, fmin, converged, iters, msg = _optimise(obj, theta, max_iter)
+    if msg:
+        notes.append(msg)
+    n, G = obj.N, spec.G
+    pstar = spec.p * (spec.p - 1) // 2
+    df = sum(len(s.s) for s in st) - spec.q
+    if df < 0:
+        raise CoproError(f"the model is not identified: {spec.q} free parameters for "
+                         f"{sum(len(s.s) for s in st)} sample statistics (df = {df})")
+    # lavaan's DWLS statistic uses N - 1 per group
+    chisq = sum((s.n - 1) * np.sum(w * (s.s - obj.sigma(theta, g)) ** 2) for g, (w, s) in enumerate(zip(obj.W, st)))
+    base = sum((s.n - 1) * np.sum(w[len(w) - pstar:] * s.s[len(w) - pstar:] ** 2) for w, s in zip(obj.W, st))
+    base_df = G * pstar
+    _, _, E = obj.step(theta)
+    E_inv = np.linalg.inv(E)
+    deltas = [obj.delta(theta, g) for g in range(G)]
+    meat = sum(f * d.T @ (w[:, None] * s.nacov * w[None, :]) @ d for f, w, s, d in zip(obj.f, obj.W, st, deltas))
+    vcov = E_inv @ meat @ E_inv / n
+    se = np.sqrt(np.where(np.diag(vcov) > 0, np.diag(vcov), np.nan))
+    fit = fm.standard_measures(chisq, df, base, base_df, n, G)
+    fit.update(npar=int(spec.q), srmr=_srmr(spec, theta, st))
+    if df > 0:
+        c, shift = _scaled_shifted(*_ugamma(obj, deltas, E_inv), df)
+        nth = [len(s.s) - pstar for s in st]
+        d0 = []
+        for g, s in enumerate(st):
+            blk = np.zeros((len(s.s), sum(nth)))
+            blk[np.arange(nth[g]), sum(nth[:g]) + np.arange(nth[g])] = 1.0
+            d0.append(blk)
+        E0 = sum(f * d.T @ (w[:, None] * d) for f, w, d in zip(obj.f, obj.W, d0))
+        c0, shift0 = _scaled_shifted(*_ugamma(obj, d0, np.linalg.inv(E0)), base_df)
+        fit.update(fm.scaled_measures(chisq, df, base, base_df, n, G, c, c0, shift, shift0))
+        robust_keys = ("cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_lower_robust", "rmsea_ci_upper_robust")
+        if any(r["free"] and r["mat"] == "D" for r in spec.table):
+            # lavaan's catML refit cannot take free scaling factors and reports NA here
+            fit.update(dict.fromkeys(robust_keys, np.nan))
+            notes.append("robust CFI/TLI/RMSEA are not defined with free scaling factors (equal thresholds "
+                         "across groups), as in lavaan; use the scaled indices")
+        else:
+            x3, c3, x30, c30 = _robust_catml(spec, obj, theta, E_inv, df)
+            fit["cfi_robust"], fit["tli_robust"] = fm.cfi_tli(x3, df, x30, base_df, c3, c30)
+            est, _, _ = fm.rmsea(x3, df, n, G, c3)
+            _, lo, hi = fm.rmsea(x3 / c3, df, n, G, c3)
+            fit.update(zip(robust_keys, (fit["cfi_robust"], fit["tli_robust"], est, lo, hi)))
+    names = [str(lab) if lab is not None else "data" for lab in labels]
+    table, std_load, more = estimates_table(spec, theta, se, names)
+    notes += more
+    res = CFAResult(fit=fit, std_loadings=std_load, estimates=table, converged=bool(converged),
+                     warning="; ".join(dict.fromkeys(notes)) or None, n_obs=int(n),
+                     groups=[str(g) for g in labels] if group is not None else [], iterations=int(iters),
+                     estimator="WLSMV", missing=miss, excluded=excluded)
+    # kept for difference tests between nested fits (not part of to_dict)
+    res._internals = dict(deltas=deltas, E_inv=E_inv, f=obj.f, W=obj.W, Gamma=[s.nacov for s in st])
+    return res
+
+
+def _srmr(spec, theta, st):
+    vals = []
+    for g, s in enumerate(st):
+        sig, _, _ = spec.implied(theta, g)
+        a, b = s.pairs
+        # lavaan's SRMR for ordered items: correlation residuals over p(p+1)/2 elements (zero diagonal)
+        vals.append(np.sqrt(np.sum((s.rho[a, b] - sig[a, b]) ** 2) / (spec.p * (spec.p + 1) / 2)))
+    ns = np.array([s.n for s in st], float)
+    return float(np.sum(np.array(vals) * ns) / ns.sum())
+
+
+def scaled_difference(small, big):
+    """Scaled-shifted difference test of nested WLSMV fits (lavTestLRT's ``satorra.2000``).
+
+    With Pi, P = E, W, Gamma of the less constrained fit ``big``, A the constraints that
+    turn it into ``small`` (``A.method = "delta"``: the orthogonal complement of
+    ginv(Delta_big) Delta_small), M = P^-1 A' (A P^-1 A')^+ A P^-1 and U = W Pi M Pi' W:
+    tr1 = sum_g f_g tr(W_g Gamma_g W_g Pi_g M Pi_g'), tr2 = tr((U Gamma_f)^2) with
+    Gamma_f = bdiag(f_g Gamma_g), a = sqrt(m / tr2), b = m - a tr1 and
+    T = a (X2_small - X2_big) + b on m = df_small - df_big degrees of freedom.
+    """
+    m = small.fit["df"] - big.fit["df"]
+    if m <= 0:
+        return np.nan, m, np.nan
+    i1, i0 = big._internals, small._internals
+    d1, d0 = np.vstack(i1["deltas"]), np.vstack(i0["deltas"])
+    H = np.linalg.pinv(d1) @ d0
+    q, r = np.linalg.qr(H, mode="complete")
+    rank = np.linalg.matrix_rank(H)
+    A = q[:, rank:].T
+    P_inv = i1["E_inv"]
+    apa = A @ P_inv @ A.T
+    keep = ~((np.abs(apa.sum(axis=0)) < 1.5e-8) & (np.abs(apa.sum(axis=1)) < 1.5e-8))
+    A = A[keep]
+    M = P_inv @ A.T @ np.linalg.pinv(A @ P_inv @ A.T) @ A @ P_inv
+    f, W, Gam, Pi = i1["f"], i1["W"], i1["Gamma"], i1["deltas"]
+    tr1 = sum(fg * np.trace((w[:, None] * g * w[None, :]) @ pi @ M @ pi.T) for fg, w, g, pi in zip(f, W, Gam, Pi))
+    V = np.diag(np.concatenate(W))
+    Pa = np.vstack(Pi)
+    ug = V @ Pa @ M @ Pa.T @ V @ _bdiag([fg * g for fg, g in zip(f, Gam)])
+    tr2 = float(np.sum(ug * ug.T))
+    a = np.sqrt(m / tr2)
+    b = m - a * tr1
+    t = (small.fit["chisq"] - big.fit["chisq"]) * a + b
+    return float(t), int(m), float(stats.chi2.sf(t, m))

@@ -1,0 +1,207 @@
+"""The figures of one run: aggregate, classify and apply the disclosure plan once.
+
+:func:`build_report_data` turns responses and their scores into :class:`ReportData`, which holds
+only figures the :class:`~copro_scale.privacy.DisclosurePlan` lets through. Page contexts are
+built from it and from nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from ..aggregate import change, form_gaps, organisation_scores, team_counts, team_scores
+from ..classify import classify_teams
+from ..instrument import CONSTRUCTS, FACES, Instrument, load_instrument
+from ..privacy import DisclosurePlan, disclosure_plan
+from ..render import fmt
+from ..scoring import keyed_matrix
+from .content import CONSTRUCT_LABELS, FACE_LABELS, type_text
+
+
+def data_hash(data: pd.DataFrame) -> str:
+    """SHA-256 (first 16 hex digits) of a table's values, independent of its file format.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> len(data_hash(pd.DataFrame({"a": [1, 2]})))
+    16
+    """
+    h = pd.util.hash_pandas_object(data, index=False).to_numpy()
+    cols = "\x1f".join(map(str, data.columns)).encode()
+    return hashlib.sha256(cols + h.tobytes()).hexdigest()[:16]
+
+
+def item_distribution(responses: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+    """Share of disagree (1-2), neutral (3) and agree (4-5) answers per team and item.
+
+    Raw answers, as respondents gave them (before reverse keying).
+
+    Examples
+    --------
+    >>> from copro_scale.simulate import simulate
+    >>> d = item_distribution(simulate(2, 6, seed=1).responses, load_instrument())
+    >>> bool(((d["disagree"] + d["neutral"] + d["agree"]).round(6) == 1).all())
+    True
+    """
+    ids = instrument.item_ids
+    long = responses[["team", *ids]].melt(id_vars="team", var_name="id", value_name="code")
+    long = long.dropna(subset=["code"])
+    cat = np.select([long["code"].astype(int) <= 2, long["code"].astype(int) == 3],
+                    ["disagree", "neutral"], "agree")
+    tab = pd.crosstab([long["team"].astype(str), long["id"]], cat)
+    tab = tab.reindex(columns=["disagree", "neutral", "agree"], fill_value=0)
+    n = tab.sum(axis=1)
+    out = tab.div(n, axis=0).reset_index()
+    out["n"] = n.to_numpy()
+    out.columns.name = None
+    return out
+
+
+def sample_reliability(responses: pd.DataFrame, instrument: Instrument) -> list[dict]:
+    """Cronbach's alpha of each construct and face in this sample (items reverse keyed).
+
+    Examples
+    --------
+    >>> from copro_scale.simulate import simulate
+    >>> r = sample_reliability(simulate(6, 10, seed=1).responses, load_instrument())
+    >>> [x["scale"] for x in r][:3]
+    ['Voice', 'Experience', 'Identity']
+    """
+    from ..psychometrics.reliability import reliability
+
+    x = pd.DataFrame(keyed_matrix(responses, instrument), columns=instrument.item_ids)
+    groups = [(CONSTRUCT_LABELS[c], [it.id for it in instrument.items if it.construct == c])
+              for c in CONSTRUCTS]
+    groups += [(FACE_LABELS[f], [it.id for it in instrument.items if it.face == f]) for f in FACES]
+    out = []
+    for label, ids in groups:
+        res = reliability(x[ids])
+        a = float(res.alpha)
+        out.append(dict(scale=label, k=len(ids), alpha=fmt(a),
+                        verdict="meets .70" if a >= 0.70 else "below .70"))
+    return out
+
+
+def team_agreement_table(scores: pd.DataFrame, cells: list[str]) -> dict | None:
+    """rwg(j) and AD(j) per team and ICC(1), ICC(2), over the nine cell scores.
+
+    Uses :func:`copro_scale.psychometrics.team_agreement` on the cell scores (already reverse
+    keyed, 1-5) of the rows given, so rows missing a whole cell are left out. Returns None
+    (shown as "not computed") when fewer than two teams or no complete rows are available.
+
+    Examples
+    --------
+    >>> from copro_scale.simulate import simulate
+    >>> from copro_scale import score, read_responses
+    >>> s = score(read_responses(simulate(3, 8, seed=1).responses))
+    >>> sorted(team_agreement_table(s, load_instrument().cells)["per_team"])[:1]
+    ['Acute Ward']
+    """
+    from ..psychometrics import team_agreement
+
+    x = scores[["team", *cells]].dropna()
+    if x["team"].nunique() < 2:
+        return None
+    res = team_agreement(x.assign(team=x["team"].astype(str)), "team")
+    per_team = {str(t): dict(rwg=fmt(r["rwg_j"]), ad=fmt(r["ad_j"]), n=int(r["n"]))
+                for t, r in res.teams.iterrows()}
+    return dict(icc1=fmt(res.icc1), icc2=fmt(res.icc2), per_team=per_team)
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything computed for one run, before privacy is applied to build page contexts."""
+
+    instrument: Instrument
+    plan: DisclosurePlan
+    types: pd.DataFrame
+    team: pd.DataFrame          # long team scores (visible teams only)
+    org: pd.DataFrame           # long organisation scores
+    gaps: pd.DataFrame          # per-team form gaps (split-visible teams only)
+    pooled_gap: pd.DataFrame    # organisation form gap (empty when withheld)
+    change: pd.DataFrame        # per-team change (teams visible in both waves)
+    items: pd.DataFrame         # item distributions (visible teams only)
+    reliability: list
+    agreement: dict | None
+    settings: dict
+
+    @cached_property
+    def by_team(self) -> dict[str, dict[str, pd.DataFrame]]:
+        """Per-team slices of the long tables, split once (not filtered per page)."""
+        out: dict[str, dict[str, pd.DataFrame]] = {}
+        for name in ("team", "gaps", "change", "items"):
+            frame = getattr(self, name)
+            for team, part in frame.groupby(frame["team"].astype(str), sort=False):
+                out.setdefault(team, {})[name] = part
+        return out
+
+    @cached_property
+    def texts(self) -> dict[str, dict]:
+        """The words of every outcome (content file plus the instrument's processes)."""
+        return type_text(self.instrument)
+
+    def slice(self, name: str, team: str) -> pd.DataFrame:
+        """Rows of table ``name`` for ``team`` (empty when none)."""
+        frame = self.by_team.get(team, {}).get(name)
+        return getattr(self, name).iloc[:0] if frame is None else frame
+
+
+def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
+                      instrument: Instrument | None = None, min_responses: int | None = None,
+                      previous: pd.DataFrame | None = None, seed: int = 0, n_boot: int = 2000,
+                      min_probability: float | None = None,
+                      weights: str = "forms_equal") -> ReportData:
+    """Aggregate, classify and apply the privacy plan; only shown figures survive.
+
+    Examples
+    --------
+    >>> from copro_scale.simulate import simulate
+    >>> from copro_scale import score, read_responses
+    >>> r = read_responses(simulate(4, 6, seed=2).responses)
+    >>> d = build_report_data(r.data, score(r), n_boot=100)
+    >>> sorted(d.plan.visible_teams) == sorted(d.types["team"])
+    True
+    """
+    inst = instrument or load_instrument()
+    counts = team_counts(scores)
+    plan = disclosure_plan(counts, min_responses, instrument=inst)
+    min_responses = plan.min_responses
+    types = classify_teams(scores, inst, min_responses=min_responses, n_boot=n_boot, seed=seed,
+                           min_probability=min_probability, weights=weights)
+    cols = [*FACES, *CONSTRUCTS, *inst.cells]
+    visible_scores = scores[scores["team"].astype(str).isin(plan.visible_teams)]
+    org_rows = plan.organisation_rows(scores)
+    chg = pd.DataFrame(columns=["team", "score", "previous", "current", "delta", "lo", "hi"])
+    if previous is not None:
+        prev_plan = disclosure_plan(team_counts(previous), min_responses, instrument=inst)
+        prev = team_scores(previous[previous["team"].astype(str).isin(prev_plan.visible_teams)],
+                           [*FACES, *CONSTRUCTS], weights=weights)
+        now = team_scores(visible_scores, [*FACES, *CONSTRUCTS], weights=weights)
+        chg = plan.only_visible(change(now, prev))
+    pooled = pd.DataFrame()
+    if plan.pooled_gap and len(org_rows):
+        pooled = form_gaps(org_rows.assign(team="organisation"), [*FACES, *CONSTRUCTS])
+    return ReportData(
+        instrument=inst, plan=plan, types=types,
+        team=team_scores(visible_scores, cols, weights=weights) if len(visible_scores) else
+        pd.DataFrame(columns=["team", "score", "mean", "se", "df", "lo", "hi", "n"]),
+        org=organisation_scores(org_rows, cols, weights=weights),
+        gaps=plan.only_split_visible(form_gaps(visible_scores, [*FACES, *CONSTRUCTS]))
+        if len(visible_scores) else pd.DataFrame(columns=["team"]),
+        pooled_gap=pooled, change=chg,
+        items=plan.only_visible(item_distribution(responses, inst)),
+        reliability=sample_reliability(plan.organisation_rows(responses), inst)
+        if len(org_rows) >= 3 else [],
+        agreement=team_agreement_table(visible_scores, list(inst.cells)),
+        settings=dict(min_responses=plan.min_responses, seed=seed, n_boot=n_boot,
+                      min_probability=inst.min_probability if min_probability is None
+                      else float(min_probability), max_distance=inst.max_distance,
+                      weights=weights, previous=previous is not None))
+
+
