@@ -123,3 +123,19 @@ def test_cli_writes_responses_and_truth(tmp_path):
     assert len(r) == 18 and set(pd.read_csv(truth)["team"]) == set(r["team"])
     # blank cells, not a placeholder, for missing answers
     assert ",," in out.read_text() or r[INST.item_ids].notna().all().all()
+
+
+def test_n_psw_sets_the_psw_count_per_team():
+    for k in (0, 1, 3):
+        r = simulate(3, 6, seed=1, n_psw=k).responses
+        assert r.groupby("team")["form"].apply(lambda f: (f == "psw").sum()).eq(k).all()
+    with pytest.raises(ValueError, match="n_psw"):
+        simulate(3, 6, n_psw=7)
+
+
+def test_prototypes_override_moves_the_truth():
+    shifted = {"enhanced": {"ideological": INST.prototypes["enhanced"]["ideological"] - 0.3}}
+    a = simulate(6, 4, seed=2, types=["enhanced"] * 6)
+    b = simulate(6, 4, seed=2, types=["enhanced"] * 6, prototypes=shifted)
+    assert np.allclose(b.truth["ideological"] - a.truth["ideological"], -0.3)
+    assert np.allclose(b.truth["decision_making"], a.truth["decision_making"])

@@ -10,8 +10,11 @@ import pytest
 from copro_scale import load_instrument, read_responses
 from copro_scale.cli import main
 from copro_scale.psychometrics.cfa import parse_model
+from copro_scale.scoring import keyed_items
 from copro_scale.simulate import simulate
-from copro_scale.validate import ValidationSettings, cfa_models, validate
+from copro_scale.errors import CoproError
+from copro_scale.validate import ValidationResult, ValidationSettings, cfa_models, validate
+from copro_scale.validate_cfa import usable_sample
 
 INST = load_instrument()
 
@@ -31,7 +34,7 @@ def test_competing_models_cover_every_item_once_per_factor_set():
 def battery():
     # 80 teams x 10: 600 colleague responses (CFA adequate), 200 PSW (too few complete ones)
     sim = simulate(80, 10, seed=7)
-    return validate(read_responses(sim.responses), ValidationSettings(n_iter=20, seed=1))
+    return validate(read_responses(sim.responses), ValidationSettings(n_iter=20, seed=1)).to_dict()
 
 
 def test_reliability_of_every_cell_face_and_construct(battery):
@@ -72,7 +75,7 @@ def test_small_form_is_not_given_an_unstable_cfa(battery):
 
 def test_kmo_parallel_analysis_and_efa(battery):
     col = battery["forms"]["colleague"]
-    assert col["kmo"]["overall"] > 0.8 and col["bartlett"]["p"] < 0.05
+    assert col["kmo"]["overall"] > 0.8 and col["bartlett"]["pvalue"] < 0.05
     assert col["parallel_analysis"]["n_factors"] >= 3
     assert col["efa"]["n_factors"] == col["parallel_analysis"]["n_factors"]
     assert len(col["efa"]["loadings"]["index"]) == 36
@@ -83,7 +86,7 @@ def test_invariance_between_forms_holds_for_a_uniform_form_bias():
     # which scalar invariance absorbs (latent means are free after the first group)
     sim = simulate(60, 10, seed=3, psw_share=0.5, missing_rate=0.0, straightline_rate=0.0)
     out = validate(read_responses(sim.responses), ValidationSettings(n_iter=5))
-    inv = out["invariance"]
+    inv = out.invariance
     assert [s["step"] for s in inv["steps"]] == ["metric", "scalar"]
     assert all(s["holds"] for s in inv["steps"]), inv["steps"]
     assert inv["table"]["index"] == ["configural", "metric", "scalar"]
@@ -115,3 +118,41 @@ def test_bad_input_is_one_line(tmp_path, capsys):
     assert main(["validate", str(bad), "-o", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip()
     assert "bad.csv" in err and "\n" not in err and "Traceback" not in err
+
+
+def test_validate_returns_a_result_object(battery):
+    assert set(battery) >= {"cutoffs", "estimation", "sample", "models", "forms", "invariance", "agreement"}
+    json.dumps(battery, allow_nan=False)
+
+
+def test_result_to_frame_is_the_reliability_table():
+    sim = simulate(30, 8, seed=1)
+    res = validate(read_responses(sim.responses), ValidationSettings(n_iter=5))
+    assert isinstance(res, ValidationResult)
+    table = res.to_frame()
+    assert set(table["form"]) == {"colleague"} or set(table["form"]) == {"colleague", "psw"}
+    assert table.groupby("form").size().eq(15).all()
+    assert (table["alpha_ci_lower"] < table["alpha"]).all()
+    assert res.to_dict()["estimation"]["estimator"] == "ML"
+
+
+def test_unknown_estimator_is_refused():
+    with pytest.raises(CoproError, match="estimator"):
+        ValidationSettings(estimator="GLS")
+
+
+def test_sample_rule_counts_what_the_estimator_uses():
+    sim = simulate(48, 10, seed=11, psw_share=0.5, missing_rate=0.03, straightline_rate=0.0)
+    r = read_responses(sim.responses)
+    keyed = keyed_items(r)
+    x = keyed.loc[keyed["form"] == "psw", r.instrument.item_ids].astype(float)
+    listwise, fiml, pairwise = (usable_sample(x, e) for e in ("ML", "MLR", "WLSMV"))
+    # ~3% missing per item leaves about a third of the rows complete: listwise is inadequate,
+    # while FIML and pairwise deletion use every response
+    assert listwise["rating"] == "inadequate" and listwise["n"] < 5 * 36
+    assert fiml["n"] == pairwise["n"] == len(x) >= 5 * 36
+    assert fiml["rating"] == "adequate" and fiml["min_coverage"] > 0.8
+    holes = x.copy()
+    holes.iloc[: len(x) // 2 + 5, 0] = float("nan")
+    assert usable_sample(holes, "MLR")["rating"] == "inadequate"
+    assert "answered together" in usable_sample(holes, "MLR")["detail"]

@@ -1,24 +1,41 @@
-"""Each team's co-production type, with its bootstrap probability, and its lever for change.
+"""Each team's co-production type, with a calibrated probability, and its lever for change.
 
-The rule (Chauhan, Croft & Spyridonidis 2022, as distilled in the construct map)
--------------------------------------------------------------------------------
-1. A team's face profile is its ``decision_making``, ``non_decision_making`` and ``ideological``
-   scores, with the two forms weighted equally (see :mod:`copro_scale.aggregate`).
-2. Its *nearest prototype* is the type whose face profile in the instrument file is nearest in
-   Euclidean distance. When even the nearest lies further than the instrument's
-   ``max_distance``, the outcome is ``mixed``: far from every type, never forced into one.
-3. Uncertainty: respondents are resampled with replacement *within each form of the team*
-   (stratified, so every resample keeps the team's PSW/colleague make-up), ``n_boot`` times,
-   for all teams at once with numpy. A type's probability is the share of resamples whose
-   outcome is that type.
-4. A type (or ``mixed``) is reported only when its probability reaches ``min_probability``
-   (the instrument's, .80 by default); otherwise the team is ``indeterminate``. A team with fewer
-   than ``min_responses`` respondents is ``suppressed`` and not classified at all.
-5. The lever for change is the construct (voice, experience, identity) with the lowest score:
-   the most constrained one, with the share of resamples in which it is lowest.
+The rule
+--------
+1. **Profile.** Every respondent counts once (``1/n`` of the team figure, never more: the privacy
+   rule that no one carries more than ``1/threshold``). With ``weights="forms_equal"`` (default)
+   the organisation's average PSW-vs-colleague gap ``delta`` (colleague minus PSW, per score) is
+   taken out first: a PSW's scores move up by ``delta/2`` and a colleague's down by ``delta/2``.
+   The team's mean then estimates the midpoint of the two forms' views - the profile with the
+   forms weighted equally - whatever the team's PSW/colleague mix, without weighting anyone up.
+   ``delta`` is exactly the organisation's pooled gap that the report may publish (pooled
+   colleague mean minus pooled PSW mean over the rows the organisation figures pool), and it is
+   used only when the disclosure plan lets that gap be shown; otherwise ``delta = 0``. With
+   ``weights="respondents"`` nothing is taken out (the plain mean).
+2. **Posterior.** The team's true profile ``mu`` (faces and constructs) has the posterior
+   ``mu | data ~ t_nu(m, V)`` (flat prior): ``m`` is the team's mean, ``V[i, j] = W[i, j] *
+   n_ij / (n_i * n_j)`` with ``W`` the within-team covariance of respondents' scores pooled over
+   the organisation (within team and form, so it holds person spread and item noise, but not the
+   form gap), ``n_i`` the team's respondents with score ``i``, ``n_ij`` with both, and ``nu`` the
+   degrees of freedom of ``W``. A single PSW's answers are therefore one noisy draw, not known
+   exactly. Under ``"forms_equal"`` ``V`` also carries ``c^2 (s_g^2 J + diag(se_delta^2))`` with
+   ``c = (n_colleague - n_psw) / (2 n)``: the team's own gap may differ from ``delta`` by
+   ``s_g = gap_sd`` (0.25 by default, a shift common to all scores), and ``delta`` has its own
+   standard error. A team with no PSW response (``c = 1/2``) is typed from its colleagues with
+   that extra uncertainty and flagged by ``forms == "colleague"``.
+3. **Regions.** The outcome of a profile is its :mod:`~copro_scale.typology` region: the type
+   whose extended region (its prototype and everything beyond it, away from the other types) is
+   nearest, or ``mixed`` when none is within the instrument's ``max_distance``.
+4. **Probability.** ``p_T = P(mu in region T | data)``, from ``n_draws`` seeded draws of the
+   posterior (the same draws for every team, so a team's result does not depend on row order).
+   The outcome with the largest probability is reported when it reaches ``min_probability``
+   (the instrument's, .80); otherwise the team is ``indeterminate``. A team with fewer than
+   ``min_responses`` respondents is ``suppressed`` and not classified at all.
+5. **Lever.** The construct (voice, experience, identity) with the lowest adjusted score ``m``, with
+   ``p_lever`` = the posterior probability that it is the lowest.
 
-A form with one respondent contributes no resampling variance, so a team with a single PSW is
-judged with that PSW's answers held fixed; the probability is then somewhat optimistic.
+Calibration and recovery are measured in ``benchmarks/bench_classify.py`` and
+docs/classification.md.
 """
 
 from __future__ import annotations
@@ -26,50 +43,111 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .aggregate import WEIGHTS, team_counts, team_scores, wide
+from .aggregate import WEIGHTS, team_counts
+from .errors import CoproError
 from .instrument import CONSTRUCTS, FACES, TYPES, Instrument, load_instrument
-from .privacy import check_threshold
+from .privacy import check_threshold, disclosure_plan
+from .typology import OUTCOMES, Typology
 
-OUTCOMES: tuple[str, ...] = (*TYPES, "mixed")
 #: Types a team can get besides the three of the paper.
 OTHER_TYPES: tuple[str, ...] = ("mixed", "indeterminate", "suppressed")
-_CHUNK_CELLS = 4_000_000  # bootstrap values held at once (x 8 bytes)
+#: SD (scale points) by which a team's own PSW-vs-colleague gap may differ from the organisation's.
+GAP_SD = 0.25
+_COLS = [*FACES, *CONSTRUCTS]
+_CHUNK = 2_000_000  # posterior values held at once (x 8 bytes)
+
+__all__ = ["OUTCOMES", "OTHER_TYPES", "classify_teams", "organisation_gap"]
 
 
-def _stratified_means(x: np.ndarray, strat_start: np.ndarray, strat_size: np.ndarray,
-                      row_stratum: np.ndarray, n_boot: int, rng: np.random.Generator):
-    """Yield chunks of bootstrap stratum means, shape (b, strata, columns).
+def organisation_gap(scores: pd.DataFrame, min_responses: int | None = None,
+                     columns: list[str] | None = None, *,
+                     instrument: Instrument | None = None) -> pd.DataFrame | None:
+    """The organisation's colleague-minus-PSW gap per score, or None when it may not be shown.
 
-    Rows of ``x`` are sorted by stratum. Each resample draws, for every row, a random row of the
-    same stratum, so a stratum of size m gets m draws with replacement.
+    It is the pooled gap over the rows the organisation figures pool
+    (:meth:`copro_scale.privacy.DisclosurePlan.organisation_rows`), and only when the
+    disclosure plan lets that pooled gap be published, so it adds nothing a reader of the report
+    could not already compute.
+
+    Returns
+    -------
+    DataFrame or None
+        Index: score; columns ``gap`` (colleague minus PSW) and ``se`` (Welch).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"team": ["A"] * 10, "form": ["psw"] * 5 + ["colleague"] * 5,
+    ...                   "voice": [2.0, 3, 2, 3, 2, 3, 4, 3, 4, 3]})
+    >>> round(float(organisation_gap(s, 5, ["voice"]).loc["voice", "gap"]), 2)
+    1.0
     """
-    n, k = x.shape
-    valid = ~np.isnan(x)
-    x0 = np.where(valid, x, 0.0)
-    chunk = max(1, _CHUNK_CELLS // max(1, n * k))
-    done = 0
-    while done < n_boot:
-        b = min(chunk, n_boot - done)
-        u = rng.random((b, n))
-        idx = strat_start[row_stratum] + (u * strat_size[row_stratum]).astype(np.int64)
-        sums = np.add.reduceat(x0[idx], strat_start, axis=1)
-        cnts = np.add.reduceat(valid[idx], strat_start, axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            yield sums / np.where(cnts > 0, cnts, np.nan)
-        done += b
+    columns = columns or [c for c in _COLS if c in scores.columns]
+    k = check_threshold(instrument, min_responses)
+    return _pooled_gap(scores, disclosure_plan(team_counts(scores), k), columns)
+
+
+def _pooled_gap(scores: pd.DataFrame, plan, columns: list[str]) -> pd.DataFrame | None:
+    if not plan.pooled_gap:
+        return None
+    rows = plan.organisation_rows(scores)
+    x = rows[columns].astype("float64")
+    psw = x[rows["form"].to_numpy() == "psw"]
+    col = x[rows["form"].to_numpy() == "colleague"]
+    se = np.sqrt(psw.var(ddof=1) / psw.count() + col.var(ddof=1) / col.count())
+    return pd.DataFrame({"gap": col.mean() - psw.mean(), "se": se})
+
+
+def _within_covariance(x: np.ndarray, group: np.ndarray):
+    """Pooled within-group covariance of the columns of ``x`` (NaN = missing), and its df.
+
+    Deviations are taken from each group's mean of the column; a pair of columns uses the rows
+    where both are present, with ``df = pairs - groups``.
+    """
+    k = x.shape[1]
+    ok = ~np.isnan(x)
+    n_g = np.zeros((group.max() + 1, k))
+    s_g = np.zeros((group.max() + 1, k))
+    np.add.at(n_g, group, ok)
+    np.add.at(s_g, group, np.where(ok, x, 0.0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_g = s_g / n_g
+    dev = np.where(ok, x - mean_g[group], 0.0)
+    okf = ok.astype(float)
+    pairs = okf.T @ okf
+    n_groups = (n_g > 0).sum(axis=0)
+    df = pairs - np.minimum.outer(n_groups, n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = (dev.T @ dev) / df
+    return cov, df
+
+
+def standard_t_draws(nu: float, n_draws: int, k: int, seed: int = 0) -> np.ndarray:
+    """``n_draws`` seeded draws of a ``k``-variate standard t with ``nu`` df: ``z sqrt(nu / w)``,
+    ``z ~ N(0, I)``, ``w ~ chi2(nu)``; ``m + L t`` with ``L L' = V`` is then ``t_nu(m, V)``.
+
+    Examples
+    --------
+    >>> standard_t_draws(10, 4, 3).shape
+    (4, 3)
+    """
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n_draws, k))
+    return z * np.sqrt(nu / rng.chisquare(nu, size=n_draws))[:, None]
 
 
 def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *,
                    min_responses: int | None = None, min_probability: float | None = None,
-                   n_boot: int = 2000, seed: int = 0, weights: str = "forms_equal",
-                   max_distance: float | None = None) -> pd.DataFrame:
-    """Classify every team's co-production type with a seeded, stratified bootstrap.
+                   n_draws: int = 4000, seed: int = 0, weights: str = "forms_equal",
+                   max_distance: float | None = None, gap_sd: float = GAP_SD,
+                   n_boot: int | None = None) -> pd.DataFrame:
+    """Classify every team's co-production type with a posterior probability.
 
     Parameters
     ----------
     scores : DataFrame
-        Per-response scores from :func:`copro_scale.score` (needs ``response_id``, ``team``,
-        ``form``, the three face and the three construct columns).
+        Per-response scores from :func:`copro_scale.score` (needs ``team``, ``form``, the three
+        face and the three construct columns).
     instrument : Instrument, optional
         Source of the prototypes, ``min_probability`` and ``max_distance`` (default: packaged).
     min_responses : int, optional
@@ -77,53 +155,60 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
         instrument's threshold; never below it).
     min_probability : float, optional
         Probability a type needs to be reported (default: the instrument's, .80).
-    n_boot : int
-        Bootstrap resamples.
+    n_draws : int
+        Posterior draws (Monte Carlo error of a probability p: ``sqrt(p (1-p) / n_draws)``).
     seed : int
-        Seed of the resampling; the result does not depend on the order of the rows.
+        Seed of the draws; the result does not depend on the order of the rows.
     weights : {"forms_equal", "respondents"}
-        How the two forms combine into the team profile.
+        ``"forms_equal"``: the profile estimates the midpoint of the PSW and colleague views,
+        with the organisation's gap taken out and every respondent counted once;
+        ``"respondents"``: the plain mean. See the module docstring.
     max_distance : float, optional
-        Distance beyond which the outcome is ``mixed`` (default: the instrument's).
+        Distance from every type's region beyond which the outcome is ``mixed`` (default: the
+        instrument's).
+    gap_sd : float
+        SD of a team's own gap around the organisation's (``"forms_equal"`` only).
+    n_boot : int, optional
+        Former name of ``n_draws`` (the bootstrap it named is gone); used when given.
 
     Returns
     -------
     DataFrame
-        One row per team: ``team, n_psw, n_colleague, n, suppressed``, the face and construct
-        scores, ``nearest`` and ``distance`` (of the point estimate), ``p_neutralized,
-        p_enhanced, p_tokenistic, p_mixed``, ``type``, ``probability`` (of ``type``, or the
-        largest when ``indeterminate``), ``lever`` and ``p_lever``, ``forms`` (the forms that
-        count) and ``weights``. Suppressed teams carry only their counts and ``type``.
+        One row per team: ``team, n_psw, n_colleague, n, suppressed``; the face and construct
+        scores (plain means, every respondent once); ``nearest`` and ``distance`` (type region
+        nearest the estimated profile, and its distance); ``p_neutralized, p_enhanced,
+        p_tokenistic, p_mixed``; ``type``; ``probability`` (of ``type``, or the largest when
+        ``indeterminate``); ``lever`` and ``p_lever``; ``forms`` (whose view the type rests on:
+        ``"psw+colleague"``, ``"colleague"`` or ``"psw"``); ``weights``; and the profile the
+        type rests on, ``<face>_adjusted`` (the organisation gap taken out). Suppressed teams
+        carry only their counts and ``type``.
 
     Examples
     --------
     >>> from copro_scale.simulate import simulate
     >>> from copro_scale import score, read_responses
     >>> sim = simulate(3, 12, seed=3)
-    >>> out = classify_teams(score(read_responses(sim.responses)), n_boot=200, seed=1)
+    >>> out = classify_teams(score(read_responses(sim.responses)), n_draws=500, seed=1)
     >>> list(out.columns[:5])
     ['team', 'n_psw', 'n_colleague', 'n', 'suppressed']
-    >>> set(out["type"]) <= {"neutralized", "enhanced", "tokenistic", "mixed", "indeterminate"}
+    >>> out["type"].tolist() == sim.truth.sort_values("team")["type"].tolist()
     True
     """
     inst = instrument or load_instrument()
     if weights not in WEIGHTS:
         raise ValueError(f"weights must be one of {WEIGHTS}, not {weights!r}")
-    if n_boot < 1:
-        raise ValueError("n_boot must be at least 1")
+    n_draws = int(n_boot if n_boot is not None else n_draws)
+    if n_draws < 1:
+        raise ValueError("n_draws must be at least 1")
     p_min = inst.min_probability if min_probability is None else float(min_probability)
-    d_max = inst.max_distance if max_distance is None else float(max_distance)
-    cols = [*FACES, *CONSTRUCTS]
+    typology = Typology.from_instrument(inst, max_distance=max_distance)
 
     counts = team_counts(scores)
-    counts["suppressed"] = counts["n"] < check_threshold(inst, min_responses)
-    shown = counts.loc[~counts["suppressed"], "team"]
-    rows = scores[scores["team"].astype(str).isin(shown)]
-    keys = ["team", "form"] + (["response_id"] if "response_id" in rows.columns else [])
-    rows = rows.assign(team=rows["team"].astype(str)).sort_values(keys, kind="stable")
-
+    min_responses = check_threshold(inst, min_responses)
+    counts["suppressed"] = counts["n"] < min_responses
+    shown = counts.loc[~counts["suppressed"], "team"].to_numpy()
     out = counts.copy()
-    for c in cols:
+    for c in _COLS:
         out[c] = np.nan
     out["nearest"], out["distance"] = None, np.nan
     for o in OUTCOMES:
@@ -133,69 +218,99 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
     out["forms"] = np.where(out["n_psw"] > 0, "psw+colleague", "colleague")
     out.loc[out["n_colleague"] == 0, "forms"] = "psw"
     out["weights"] = weights
-    if rows.empty:
+    for f in FACES:
+        out[f"{f}_adjusted"] = np.nan
+    if len(shown) == 0:
         return out
 
-    proto = np.array([[inst.prototypes[t][f] for f in FACES] for t in TYPES])  # types x faces
-    point = wide(team_scores(rows, cols, weights=weights)).reindex(shown.to_numpy())
+    # 1. the organisation's gap and within-team spread, from the rows it may pool -------------
+    plan = disclosure_plan(counts, min_responses)
+    delta, se_delta = np.zeros(len(_COLS)), np.zeros(len(_COLS))
+    if weights == "forms_equal":
+        gap = _pooled_gap(scores, plan, _COLS)
+        if gap is not None:
+            delta = gap["gap"].to_numpy("float64")
+            se_delta = gap["se"].to_numpy("float64")
+        else:  # the gap may not be shown, so it is not used: its size is all uncertainty
+            se_delta = np.full(len(_COLS), gap_sd)
+    form_psw = scores["form"].to_numpy() == "psw"
+    x_all = scores[_COLS].to_numpy(dtype="float64", na_value=np.nan)
+    shift = np.where(form_psw, 0.5, -0.5)[:, None] * delta[None, :]
+    adj_all = x_all + shift
+    team_str = scores["team"].astype(str).to_numpy()
+    pos = np.isin(team_str, plan.organisation_teams)  # the rows organisation figures pool
+    key = team_str[pos] + "\x00" + scores["form"].to_numpy()[pos]
+    w_cov, w_df = _within_covariance(adj_all[pos], pd.factorize(key)[0])
+    nu = float(np.nanmin(w_df))
+    if not np.isfinite(nu) or nu < 1 or not np.isfinite(w_cov).all():
+        raise CoproError("the within-team spread of the scores cannot be estimated: no team "
+                         "has two respondents on one form with every score")
 
-    # strata: team x form (forms_equal) or team (respondents)
-    team_codes, teams = pd.factorize(rows["team"], sort=True)
-    form_code = (rows["form"].to_numpy() == "psw").astype(np.int64)
-    strata_key = team_codes * 2 + form_code if weights == "forms_equal" else team_codes
-    row_stratum = np.unique(strata_key, return_inverse=True)[1].ravel()
-    sizes = np.bincount(row_stratum)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    stratum_team = team_codes[starts]
-    team_start = np.flatnonzero(np.r_[True, stratum_team[1:] != stratum_team[:-1]])
+    # 2. each shown team's mean and posterior covariance -------------------------------------
+    sel = np.isin(team_str, shown)
+    team_code = pd.Index(shown).get_indexer(team_str[sel])
+    x, adj = x_all[sel], adj_all[sel]
+    ok = (~np.isnan(x)).astype(float)
+    T = len(shown)
+    n_i = np.zeros((T, len(_COLS)))
+    np.add.at(n_i, team_code, ok)
+    n_ij = np.zeros((T, len(_COLS), len(_COLS)))
+    np.add.at(n_ij, team_code, ok[:, :, None] * ok[:, None, :])
+    sums = np.zeros((T, len(_COLS)))
+    np.add.at(sums, team_code, np.nan_to_num(x))
+    sums_adj = np.zeros((T, len(_COLS)))
+    np.add.at(sums_adj, team_code, np.nan_to_num(adj))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        plain = sums / n_i
+        m = sums_adj / n_i
+        V = w_cov[None] * n_ij / (n_i[:, :, None] * n_i[:, None, :])
+    if weights == "forms_equal":
+        n_p = counts.set_index("team").loc[shown, "n_psw"].to_numpy(float)
+        n_c = counts.set_index("team").loc[shown, "n_colleague"].to_numpy(float)
+        c = (n_c - n_p) / (2 * (n_p + n_c))
+        V = V + (c**2)[:, None, None] * (gap_sd**2 + np.diag(se_delta**2))[None]
 
-    x = rows[cols].to_numpy(dtype="float64", na_value=np.nan)
-    n_teams = len(teams)
-    tally = np.zeros((n_teams, len(OUTCOMES)), dtype=np.int64)
-    lever_tally = np.zeros((n_teams, len(CONSTRUCTS)), dtype=np.int64)
-    rng = np.random.default_rng(seed)
-    for means in _stratified_means(x, starts, sizes, row_stratum, n_boot, rng):
-        ok = ~np.isnan(means)
-        s = np.add.reduceat(np.where(ok, means, 0.0), team_start, axis=1)
-        c = np.add.reduceat(ok, team_start, axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            prof = s / np.where(c > 0, c, np.nan)  # b x teams x cols
-        faces, constructs = prof[..., :3], prof[..., 3:]
-        d = np.sqrt(((faces[:, :, None, :] - proto[None, None]) ** 2).sum(axis=-1))
-        valid = ~np.isnan(d).any(axis=-1)
-        nearest = np.argmin(np.where(np.isnan(d), np.inf, d), axis=-1)
-        outcome = np.where(d.min(axis=-1, initial=np.inf) > d_max, len(TYPES), nearest)
-        onehot = (outcome[..., None] == np.arange(len(OUTCOMES))) & valid[..., None]
-        tally += onehot.sum(axis=0)
-        cvalid = ~np.isnan(constructs).any(axis=-1)
-        low = np.argmin(np.where(np.isnan(constructs), np.inf, constructs), axis=-1)
-        lever_tally += ((low[..., None] == np.arange(len(CONSTRUCTS))) & cvalid[..., None]).sum(0)
+    # 3. posterior draws: multivariate t, the same standard draws for every team ---------------
+    z = standard_t_draws(nu, n_draws, len(_COLS), seed)
+    valid = np.isfinite(m).all(axis=1) & np.isfinite(V).all(axis=(1, 2))
+    tally = np.zeros((T, len(OUTCOMES)))
+    lever_tally = np.zeros((T, len(CONSTRUCTS)))
+    nf = len(FACES)
+    chunk = max(1, _CHUNK // (n_draws * len(_COLS)))
+    for start in range(0, T, chunk):
+        idx = np.flatnonzero(valid[start:start + chunk]) + start
+        if len(idx) == 0:
+            continue
+        L = np.linalg.cholesky(V[idx] + 1e-12 * np.eye(len(_COLS)))
+        draws = m[idx, None, :] + np.einsum("tij,dj->tdi", L, z)  # teams x draws x cols
+        code = typology.outcome(draws[..., :nf])
+        tally[idx] = (code[..., None] == np.arange(len(OUTCOMES))).mean(axis=1)
+        low = np.argmin(draws[..., nf:], axis=-1)
+        lever_tally[idx] = (low[..., None] == np.arange(len(CONSTRUCTS))).mean(axis=1)
 
-    prob = tally / n_boot
-    order = pd.Index(teams)
-    target = out.set_index("team").index.get_indexer(order)
-    pf = point[list(FACES)].to_numpy("float64")
-    pd_ = np.sqrt(((pf[:, None, :] - proto[None]) ** 2).sum(axis=-1))
-    has = ~np.isnan(pd_).any(axis=1)
-    best = prob.argmax(axis=1)
-    pbest = prob.max(axis=1)
-    reported = np.where(pbest >= p_min, np.array(OUTCOMES, dtype=object)[best], "indeterminate")
-    pc = point[list(CONSTRUCTS)].to_numpy("float64")
-    lever = np.array(CONSTRUCTS, dtype=object)[np.argmin(np.where(np.isnan(pc), np.inf, pc), 1)]
-    c_ok = ~np.isnan(pc).any(axis=1)
-
-    for c in cols:
-        out.loc[target, c] = point[c].to_numpy("float64")
-    out.loc[target, "nearest"] = np.where(has, np.array(TYPES, dtype=object)[np.nanargmin(
-        np.where(has[:, None], pd_, 0), axis=1)], None)
-    out.loc[target, "distance"] = np.where(has, np.nanmin(np.where(has[:, None], pd_, np.inf), 1),
-                                           np.nan)
+    # 4. decisions at the estimate, written into the output ----------------------------------
+    target = out.set_index("team").index.get_indexer(shown)
+    faces_m = m[:, :nf]
+    dist = typology.distances(faces_m)
+    has = np.isfinite(dist).all(axis=1)
+    best = tally.argmax(axis=1)
+    pbest = np.where(valid, tally.max(axis=1), np.nan)
+    reported = np.where(valid & (pbest >= p_min), np.array(OUTCOMES, dtype=object)[best],
+                        "indeterminate")
+    cons = m[:, nf:]  # the lever, like the type, rests on the adjusted profile
+    c_ok = np.isfinite(cons).all(axis=1)
+    low = np.argmin(np.where(np.isnan(cons), np.inf, cons), axis=1)
+    for j, col in enumerate(_COLS):
+        out.loc[target, col] = plain[:, j]
+    for j, f in enumerate(FACES):
+        out.loc[target, f"{f}_adjusted"] = faces_m[:, j]
+    near = np.argmin(np.where(has[:, None], dist, 0), axis=1)
+    out.loc[target, "nearest"] = np.where(has, np.array(TYPES, dtype=object)[near], None)
+    out.loc[target, "distance"] = np.where(has, dist[np.arange(T), near], np.nan)
     for k, o in enumerate(OUTCOMES):
-        out.loc[target, f"p_{o}"] = prob[:, k]
+        out.loc[target, f"p_{o}"] = np.where(valid, tally[:, k], np.nan)
     out.loc[target, "type"] = reported
     out.loc[target, "probability"] = pbest
-    out.loc[target, "lever"] = np.where(c_ok, lever, None)
-    out.loc[target, "p_lever"] = np.where(
-        c_ok, lever_tally[np.arange(n_teams), np.argmin(np.where(np.isnan(pc), np.inf, pc), 1)]
-        / n_boot, np.nan)
+    out.loc[target, "lever"] = np.where(c_ok, np.array(CONSTRUCTS, dtype=object)[low], None)
+    out.loc[target, "p_lever"] = np.where(c_ok & valid, lever_tally[np.arange(T), low], np.nan)
     return out

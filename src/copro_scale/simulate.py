@@ -13,8 +13,8 @@ The model (all parameters are arguments of :func:`simulate`; defaults in bracket
    within-type variance that lies between teams. Differences between types add to that, so a raw
    ICC(1) over teams of mixed types is higher; observed cell scores carry item noise too, which
    lowers it (about .12 within type with the defaults).
-3. **Respondents.** Each team has ``per_team`` respondents, ``max(1, round(psw_share *
-   per_team))`` [0.25] of them PSWs (PSW form), the rest colleagues (colleague form) with roles
+3. **Respondents.** Each team has ``per_team`` respondents, ``n_psw`` [``max(1, round(psw_share
+   * per_team))``, psw_share 0.25] of them PSWs (PSW form), the rest colleagues (colleague form) with roles
    drawn as clinical .5, manager .2, non-professional .2, volunteer .1. A respondent's latent
    cell score is the team's cell mean plus ``e ~ N(0, sigma^2)`` [sigma 0.7], correlated
    ``rho_cells`` [0.5] across a respondent's nine cells (a general impression), plus the
@@ -96,6 +96,9 @@ def simulate(
     straightline_rate: float = 0.02,
     mixed_share: float = 0.0,
     types: list[str] | None = None,
+    n_psw: int | None = None,
+    prototypes: dict | None = None,
+    faces=None,
 ) -> Simulation:
     """Simulate a survey of ``n_teams`` teams with ``per_team`` respondents each.
 
@@ -105,6 +108,15 @@ def simulate(
     ----------
     types : list of str, optional
         The true type of each team, overriding the seeded draw.
+    n_psw : int, optional
+        PSWs per team (0 to ``per_team``), overriding ``psw_share``.
+    prototypes : dict, optional
+        ``{type: {face: value}}`` profiles to simulate from instead of the instrument's (for
+        example a prototype shifted on one face, to test a classifier that keeps the
+        instrument's); types left out keep the instrument's profile.
+    faces : array-like, optional
+        Each team's face profile (``n_teams x 3``, faces in :data:`FACES` order), overriding its
+        type's profile; the truth's ``type`` column then only labels the team.
 
     Examples
     --------
@@ -118,6 +130,8 @@ def simulate(
         raise ValueError("n_teams and per_team must be at least 1")
     if not 0 <= icc1 < 1:
         raise ValueError("icc1 must be in [0, 1)")
+    if n_psw is not None and not 0 <= n_psw <= per_team:
+        raise ValueError("n_psw must be from 0 to per_team")
     inst = instrument or load_instrument()
     rng = np.random.default_rng(seed)
 
@@ -132,13 +146,18 @@ def simulate(
     elif len(types) != n_teams:
         raise ValueError("types must name one type per team")
     profiles = {**{t: dict(p) for t, p in inst.prototypes.items()}, "mixed": MIXED_PROFILE}
+    for t, p in (prototypes or {}).items():
+        profiles[t] = {**profiles[t], **p}
     face_idx = np.array([FACES.index(f) for _, f in CELLS])
     team_face = np.array([[profiles[t][f] for f in FACES] for t in types])  # teams x 3
+    if faces is not None:
+        team_face = np.asarray(faces, dtype=float).reshape(n_teams, len(FACES))
     tau = np.sqrt(icc1 / (1 - icc1)) * sigma
     team_cell = team_face[:, face_idx] + rng.normal(0, tau, size=(n_teams, len(CELLS)))
 
     # 2. respondents ----------------------------------------------------------------------------
-    n_psw = max(1, int(round(psw_share * per_team))) if per_team > 1 else 1
+    if n_psw is None:
+        n_psw = max(1, int(round(psw_share * per_team))) if per_team > 1 else 1
     n = n_teams * per_team
     team_of = np.repeat(np.arange(n_teams), per_team)
     is_psw = np.tile(np.arange(per_team) < n_psw, n_teams)
@@ -192,6 +211,7 @@ def simulate(
         seed=seed, n_teams=n_teams, per_team=per_team, icc1=icc1, sigma=sigma,
         rho_cells=rho_cells, item_sd=item_sd, form_bias=form_bias, psw_share=psw_share,
         missing_rate=missing_rate, straightline_rate=straightline_rate, mixed_share=mixed_share,
+        n_psw=n_psw, prototypes=prototypes,
     )
     return Simulation(resp, truth, latent_df, params)
 

@@ -35,12 +35,12 @@ from . import __version__
 from .errors import CoproError
 from .instrument import CONSTRUCTS, FACES, FORMS, Instrument, cell_name
 from .privacy import check_threshold
+from .psychometrics._result import Result
+from .cutoffs import CUTOFFS, alpha_verdict
 from .psychometrics import (
     bartlett,
-    cfa,
     correlation,
     efa,
-    invariance,
     jsonable,
     kmo,
     omega,
@@ -49,111 +49,70 @@ from .psychometrics import (
     team_agreement,
     velicer_map,
 )
+from .validate_cfa import (
+    DEFAULT_ESTIMATOR,
+    ESTIMATORS,
+    cfa_models,
+    cfa_table,
+    check_estimator,
+    estimation,
+    form_invariance,
+    usable_sample,
+)
 
-#: Conventional cut-offs and their sources (../shared/design/field-facts.md).
-CUTOFFS: dict[str, dict[str, Any]] = {
-    "alpha": {"min": 0.70, "redundant_above": 0.95, "source": "Nunnally 1978; McNeish 2018"},
-    "r_drop": {"min": 0.30, "source": "Nunnally & Bernstein 1994"},
-    "mean_inter_item_r": {"min": 0.15, "max": 0.50, "source": "Clark & Watson 1995"},
-    "kmo": {"min": 0.60, "good": 0.80, "source": "Kaiser 1974"},
-    "bartlett_p": {"max": 0.05, "source": "Bartlett 1950"},
-    "loading": {"min": 0.40, "cross_max": 0.30, "gap": 0.20, "source": "Hair et al. 2019"},
-    "cfi": {"min": 0.95, "source": "Hu & Bentler 1999"},
-    "tli": {"min": 0.95, "source": "Hu & Bentler 1999"},
-    "rmsea": {"max": 0.06, "source": "Hu & Bentler 1999"},
-    "srmr": {"max": 0.08, "source": "Hu & Bentler 1999"},
-    "delta_cfi": {"max": 0.01, "source": "Cheung & Rensvold 2002; Chen 2007"},
-    "delta_rmsea": {"max": 0.015, "source": "Chen 2007"},
-    "cfa_n_per_item": {"adequate": 5, "very_good": 7, "very_good_min_n": 100, "source": "COSMIN (Mokkink et al. 2018)"},
-    "icc1": {"small": 0.01, "medium": 0.10, "large": 0.25, "source": "Bliese 2000; LeBreton & Senter 2008"},
-    "icc2": {"min": 0.70, "source": "LeBreton & Senter 2008"},
-    "rwg_j": {"min": 0.70, "source": "James, Demaree & Wolf 1984; Lance et al. 2006"},
-    "ad_j": {"max": 5 / 6, "source": "Burke & Dunlap 2002"},
-}
-
-
-def _latent(name: str) -> str:
-    """A lavaan-safe latent variable name for a cell, face or construct."""
-    return "".join(part.capitalize() for part in name.replace(".", "_").split("_"))
-
-
-def cfa_models(inst: Instrument) -> dict[str, str]:
-    """The competing measurement models, in lavaan syntax, built from the instrument."""
-    cells = {}
-    for c in CONSTRUCTS:
-        for f in FACES:
-            cells[cell_name(c, f)] = [it.id for it in inst.cell_items(c, f)]
-    nine = "\n".join(f"{_latent(k)} =~ {' + '.join(v)}" for k, v in cells.items())
-    faces = "\n".join(
-        f"{_latent(f)} =~ {' + '.join(it.id for it in inst.items if it.face == f)}" for f in FACES
-    )
-    constructs = "\n".join(
-        f"{_latent(c)} =~ {' + '.join(it.id for it in inst.items if it.construct == c)}"
-        for c in CONSTRUCTS
-    )
-    # Bifactor alternative: a general factor over all items beside the nine cells, all
-    # factors orthogonal (lavaan: orthogonal = TRUE), as a test of whether one overall score
-    # would do. (Our CFA engine fits first-order models only, so no higher-order model.)
-    latents = ["General"] + [_latent(k) for k in cells]
-    bifactor = nine + "\nGeneral =~ " + " + ".join(inst.item_ids) + "\n" + "\n".join(
-        f"{a} ~~ 0*{b}" for i, a in enumerate(latents) for b in latents[i + 1:]
-    )
-    return {
-        "nine cells": nine,
-        "three faces": faces,
-        "three constructs": constructs,
-        "bifactor (general + nine cells)": bifactor,
-    }
-
-
-# -- verdicts ---------------------------------------------------------------------------------
-def _alpha_verdict(a: float | None) -> tuple[str, str]:
-    if a is None or not np.isfinite(a):
-        return "n/a", "Not estimable in this sample."
-    if a < CUTOFFS["alpha"]["min"]:
-        return "below", "Below .70: too much of this score is noise to compare individuals or small teams."
-    if a > CUTOFFS["alpha"]["redundant_above"]:
-        return "caution", "Above .95: items may be redundant; the score is reliable but narrow."
-    return "meets", "Meets .70: reliable enough for group comparisons."
-
-
-def _fit_verdict(fit: dict) -> tuple[str, str]:
-    ok = (
-        fit.get("cfi", 0) >= CUTOFFS["cfi"]["min"]
-        and fit.get("tli", 0) >= CUTOFFS["tli"]["min"]
-        and fit.get("rmsea", 1) <= CUTOFFS["rmsea"]["max"]
-        and fit.get("srmr", 1) <= CUTOFFS["srmr"]["max"]
-    )
-    if ok:
-        return "meets", "Meets Hu & Bentler's cut-offs: the structure is supported in this sample."
-    return "below", "Misses at least one of CFI/TLI >= .95, RMSEA <= .06, SRMR <= .08: read scores built on this structure with care."
-
-
-def _sample_rating(n: int, k: int) -> tuple[str, str]:
-    c = CUTOFFS["cfa_n_per_item"]
-    if n >= c["very_good"] * k and n >= c["very_good_min_n"]:
-        return "very good", f"n = {n} >= 7 x {k} items"
-    if n >= c["adequate"] * k:
-        return "adequate", f"n = {n} >= 5 x {k} items"
-    return "inadequate", f"n = {n} < 5 x {k} items = {c['adequate'] * k}"
-
+__all__ = ["validate", "ValidationSettings", "ValidationResult", "cfa_models", "write_validation"]
 
 # -- the battery -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ValidationSettings:
+    """How the battery runs; ``estimator`` picks the CFA estimator and its missing-data rule."""
+
     #: The reporting threshold; None means the instrument's (never below it).
     min_responses: int | None = None
+    #: Simulated data sets of parallel analysis.
     n_iter: int = 100
     seed: int = 0
+    #: Correlations of the reliability and exploratory steps (psych: pairwise).
     nan_policy: str = "pairwise"
+    #: CFA and invariance estimator (see :mod:`copro_scale.validate_cfa`).
+    estimator: str = DEFAULT_ESTIMATOR
+
+    def __post_init__(self):
+        check_estimator(self.estimator)
+
+
+@dataclass(repr=False)
+class ValidationResult(Result):
+    """The battery's findings; ``to_dict()`` is what validation.json holds."""
+
+    cutoffs: dict
+    estimation: dict
+    sample: dict
+    models: dict
+    forms: dict
+    invariance: dict
+    agreement: dict
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per form and scale: n, alpha with its interval, and the verdict."""
+        rows = [{"form": form, **{k: r.get(k) for k in ("scale", "kind", "n_items", "n", "alpha",
+                                                         "std_alpha", "mean_inter_item_r", "verdict")},
+                 "alpha_ci_lower": (r.get("alpha_ci") or [None, None])[0],
+                 "alpha_ci_upper": (r.get("alpha_ci") or [None, None])[1]}
+                for form, sec in self.forms.items() for r in sec.get("reliability", [])]
+        return pd.DataFrame(rows)
 
 
 def _scale_reliability(x: pd.DataFrame, name: str, kind: str, nan_policy: str) -> dict:
-    res = reliability(x, nan_policy=nan_policy)
+    try:
+        res = reliability(x, nan_policy=nan_policy)
+    except CoproError as exc:  # e.g. an item everyone answered alike on this form
+        return {"scale": name, "kind": kind, "n_items": x.shape[1], "n": int(len(x)), "alpha": None,
+                "verdict": "n/a", "meaning": f"Not estimable: {exc.message}"}
     r, _n = correlation(x, nan_policy)
     iu = np.triu_indices_from(r, k=1)
     mean_r = float(np.nanmean(np.asarray(r)[iu]))
-    verdict, meaning = _alpha_verdict(res.alpha)
+    verdict, meaning = alpha_verdict(res.alpha)
     low_items = [str(i) for i, v in res.item_stats["r_drop"].items() if v < CUTOFFS["r_drop"]["min"]]
     return {
         "scale": name,
@@ -210,30 +169,15 @@ def _factor_steps(x: pd.DataFrame, settings: ValidationSettings) -> dict:
                 "verdict": "good" if km.overall >= CUTOFFS["kmo"]["good"] else "meets" if good else "below",
                 "meaning": "Items share enough variance for factor analysis." if good
                 else "Items share too little variance for a stable factor analysis."},
-        "bartlett": {"chi2": bt.chi2, "df": bt.df, "p": bt.p,
-                     "verdict": "meets" if bt.p < CUTOFFS["bartlett_p"]["max"] else "below"},
+        "bartlett": {"chi2": bt.chi2, "df": bt.df, "pvalue": bt.pvalue,
+                     "verdict": "meets" if bt.pvalue < CUTOFFS["bartlett_pvalue"]["max"] else "below"},
         "parallel_analysis": {"n_factors": pa.n_factors, "eigenvalues": pa.eigenvalues, "n_iter": pa.n_iter},
         "map": {"n_factors": mp.n_factors},
         "efa": _efa_summary(x, max(1, int(pa.n_factors)), settings.nan_policy),
     }
 
 
-def _cfa_table(x: pd.DataFrame, models: dict[str, str]) -> list[dict]:
-    rows = []
-    for name, syntax in models.items():
-        res = cfa(x, syntax)
-        fit = jsonable(res.fit) if res.fit is not None else {}
-        verdict, meaning = _fit_verdict(fit) if res.converged else (
-            "not converged", res.warning or "The model did not converge; its fit is not reported.")
-        rows.append({"model": name, "converged": res.converged, "warning": res.warning,
-                     **({k: fit.get(k) for k in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea",
-                                                   "rmsea_ci_lower", "rmsea_ci_upper", "srmr",
-                                                   "aic", "bic")} if res.converged else {}),
-                     "verdict": verdict, "meaning": meaning})
-    return rows
-
-
-def validate(responses, settings: ValidationSettings = ValidationSettings()) -> dict:
+def validate(responses, settings: ValidationSettings = ValidationSettings()) -> ValidationResult:
     """Run the validation battery.
 
     Parameters
@@ -246,16 +190,17 @@ def validate(responses, settings: ValidationSettings = ValidationSettings()) -> 
 
     Returns
     -------
-    dict
-        JSON-serialisable results per form, the invariance test between forms, team agreement,
-        the sample accounting and the cut-offs used.
+    ValidationResult
+        Results per form, the invariance test between forms, team agreement, the sample
+        accounting, how the models were estimated and the cut-offs used; ``to_dict()`` gives
+        them as JSON-serialisable Python, ``to_frame()`` the reliability table.
 
     Examples
     --------
     >>> from copro_scale import read_responses
     >>> from copro_scale.simulate import simulate
     >>> out = validate(read_responses(simulate(30, 8, seed=1).responses), ValidationSettings(n_iter=5))
-    >>> out["forms"]["colleague"]["cfa_skipped"][:17]
+    >>> out.forms["colleague"]["cfa_skipped"][:17]
     'CFA not estimated'
     """
     from .scoring import keyed_items
@@ -268,7 +213,8 @@ def validate(responses, settings: ValidationSettings = ValidationSettings()) -> 
     ids = instrument.item_ids
     k = len(ids)
     models = cfa_models(instrument)
-    out: dict[str, Any] = {"cutoffs": CUTOFFS, "forms": {}, "models": models}
+    out: dict[str, Any] = {"cutoffs": CUTOFFS, "estimation": estimation(settings.estimator),
+                           "forms": {}, "models": models}
     out["sample"] = {"rows_read": int(responses.n_read), "excluded": int(len(responses.exclusions)),
                      "flagged_careless_left_out": int(careless.sum()), "analysed": int(len(data))}
     for form in FORMS:
@@ -297,48 +243,19 @@ def validate(responses, settings: ValidationSettings = ValidationSettings()) -> 
             section["factor_skipped"] = (
                 f"Factor analysis not estimable on this form (n = {n}, {k} items): {exc.message}"
             )
-        rating, why = _sample_rating(int(x.dropna().shape[0]), k)
-        section["cfa_sample"] = {"rating": rating, "detail": why}
-        if rating == "inadequate":
+        section["cfa_sample"] = usable_sample(x, settings.estimator)
+        if section["cfa_sample"]["rating"] == "inadequate":
             section["cfa"] = []
             section["cfa_skipped"] = (
-                f"CFA not estimated: {why} (COSMIN). Collect more responses on this form before "
-                "judging its structure."
+                f"CFA not estimated: {section['cfa_sample']['detail']} (COSMIN). Collect more "
+                "responses on this form before judging its structure."
             )
         else:
-            section["cfa"] = _cfa_table(x.dropna(), models)
-    out["invariance"] = _invariance(data, ids, models["nine cells"])
+            rows = x.dropna() if ESTIMATORS[settings.estimator] == "listwise" else x
+            section["cfa"] = cfa_table(rows, models, settings.estimator)
+    out["invariance"] = form_invariance(data, ids, models["nine cells"], settings.estimator)
     out["agreement"] = _agreement(data, instrument, settings)
-    return jsonable(out)
-
-
-def _invariance(data: pd.DataFrame, ids: list[str], model: str) -> dict:
-    complete = data.dropna(subset=ids)
-    counts = complete["form"].value_counts()
-    k = len(ids)
-    short = [f for f in FORMS if counts.get(f, 0) < 5 * k]
-    if short:
-        return {"skipped": "Invariance between forms not tested: "
-                + ", ".join(f"{f} form has {counts.get(f, 0)} complete responses" for f in short)
-                + f" (each needs at least 5 x {k} = {5 * k})."}
-    res = invariance(complete[ids + ["form"]].astype({i: "float64" for i in ids}), model, "form")
-    table = res.table
-    rows = jsonable(table)
-    verdicts = []
-    for step in ("metric", "scalar"):
-        try:
-            d_cfi = float(table.loc[step, "delta_cfi"])
-            d_rmsea = float(table.loc[step, "delta_rmsea"])
-        except (KeyError, TypeError, ValueError):
-            continue
-        holds = abs(d_cfi) <= CUTOFFS["delta_cfi"]["max"] and abs(d_rmsea) <= CUTOFFS["delta_rmsea"]["max"]
-        verdicts.append({"step": step, "holds": holds, "delta_cfi": d_cfi, "delta_rmsea": d_rmsea})
-    meaning = (
-        "Scalar invariance holds: PSW and colleague means can be compared directly."
-        if verdicts and all(v["holds"] for v in verdicts)
-        else "Full scalar invariance is not supported: compare PSW and colleague scores with care."
-    )
-    return {"table": rows, "steps": verdicts, "meaning": meaning}
+    return ValidationResult(**jsonable(out))
 
 
 def _agreement(data: pd.DataFrame, inst: Instrument, settings: ValidationSettings) -> dict:
@@ -367,8 +284,10 @@ def _agreement(data: pd.DataFrame, inst: Instrument, settings: ValidationSetting
 
 
 # -- output ---------------------------------------------------------------------------------------
-def write_validation(result: dict, out_dir: Path, *, instrument: Instrument, input_hash: str) -> dict[str, Path]:
+def write_validation(result: ValidationResult, out_dir: Path, *, instrument: Instrument,
+                     input_hash: str) -> dict[str, Path]:
     """Write ``validation.json`` and a self-contained ``validation.html`` into ``out_dir``."""
+    result = result.to_dict() if isinstance(result, Result) else result
     from .render import render_template
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -389,17 +308,3 @@ def file_sha256(path: str | Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def run_validation(input_path, out_dir: Path, *, instrument=None, fmt: str = "auto", mapping=None,
-                   seed: int = 0, min_responses: int | None = None, n_iter: int = 100) -> dict[str, Path]:
-    """Read INPUT as ``copro score`` does, run the battery and write the JSON and HTML."""
-    from .instrument import load_instrument
-    from .responses import read_responses
-
-    inst = load_instrument(instrument) if instrument else None
-    check_threshold(inst, min_responses, field="--min-responses")  # before the input is read
-    responses = read_responses(input_path, instrument=inst, format=fmt, mapping=mapping)
-    result = validate(responses, ValidationSettings(min_responses=min_responses, n_iter=n_iter, seed=seed))
-    return write_validation(result, Path(out_dir), instrument=responses.instrument,
-                            input_hash=file_sha256(input_path))

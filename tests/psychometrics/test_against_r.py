@@ -129,7 +129,7 @@ def test_bartlett_matches_psych(ref, bfi_complete):
     r = ref["bartlett_bfi_complete"]
     assert res.chi2 == pytest.approx(r["chi2"], rel=1e-6)
     assert res.df == r["df"]
-    assert res.p == pytest.approx(r["p"], abs=TOL)
+    assert res.pvalue == pytest.approx(r["p"], abs=TOL)
 
 
 def test_parallel_analysis(ref, bfi_complete):

@@ -114,3 +114,54 @@ def test_team_agreement_single_member_and_truncation():
     assert t.loc["c", "rwg_j"] == 1.0 and t.loc["c", "ad_j"] == 0.0
     with pytest.raises(CoproError):
         ps.team_agreement(df, "nope")
+
+
+# ----------------------------------------------------------------- messages that name the culprit
+@pytest.mark.parametrize("stat", [ps.reliability, ps.omega, ps.kmo, ps.bartlett, ps.velicer_map,
+                                  lambda d: ps.efa(d, 2), lambda d: ps.parallel_analysis(d, n_iter=2)])
+def test_zero_variance_item_is_named(bfi_complete, stat):
+    data = bfi_complete.iloc[:, :10].assign(A3=3.0)
+    with pytest.raises(CoproError, match=r"without variance.*\bA3\b"):
+        stat(data)
+
+
+@pytest.mark.parametrize("stat", [ps.reliability, ps.kmo, lambda d: ps.efa(d, 2), ps.polychoric])
+def test_all_missing_column_is_named(bfi_complete, stat):
+    data = bfi_complete.iloc[:, :10].assign(C2=np.nan)
+    with pytest.raises(CoproError, match=r"\bC2\b.*no answers"):
+        stat(data)
+
+
+def test_pair_without_common_answers_is_named(bfi_complete):
+    data = bfi_complete[N].copy()
+    data.loc[data.index[:1000], "N1"] = np.nan
+    data.loc[data.index[1000:], "N2"] = np.nan
+    with pytest.raises(CoproError, match="N1 and N2"):
+        ps.kmo(data)
+
+
+@pytest.mark.parametrize("stat", [ps.reliability, ps.omega, ps.kmo, lambda d: ps.efa(d, 2)])
+def test_correlation_matrix_passed_as_data_is_refused(bfi_complete, stat):
+    r = bfi_complete.iloc[:, :10].corr()
+    with pytest.raises(CoproError, match="looks like a correlation or covariance matrix"):
+        stat(r)
+    with pytest.raises(CoproError, match="looks like a correlation or covariance matrix"):
+        stat(bfi_complete.iloc[:, :10].cov())
+
+
+def test_rotation_that_stops_early_says_so(bfi_complete):
+    from copro_scale.psychometrics.extraction import fit_factors
+    from copro_scale.psychometrics.rotation import rotate
+
+    load, _, _ = fit_factors(bfi_complete.corr().to_numpy(), 5)
+    assert rotate(load, "oblimin")[2] is True
+    assert rotate(load, "oblimin", max_iter=2)[2] is False
+    assert rotate(load, "geomin", max_iter=2)[2] is False
+
+
+def test_to_frame_gives_the_main_table(bfi, bfi_complete):
+    assert ps.reliability(bfi[N]).to_frame().index.tolist() == N
+    assert ps.efa(bfi_complete, 5).to_frame().shape == (25, 5)
+    assert ps.kmo(bfi[N]).to_frame().shape == (5, 1)
+    row = ps.bartlett(bfi_complete).to_frame()
+    assert row.shape == (1, 4) and set(row.columns) == {"chi2", "df", "pvalue", "n_obs"}

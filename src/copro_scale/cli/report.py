@@ -35,6 +35,6 @@ def register(sub) -> None:
     rp.add_argument("-o", "--output", required=True, help="folder for index.html, teams/, summary")
     add_threshold_option(rp)
     rp.add_argument("--previous", help="an earlier wave, for the change since then")
-    rp.add_argument("--seed", type=int, default=0, help="seed of the classification bootstrap")
-    rp.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples (default 2000)")
+    rp.add_argument("--seed", type=int, default=0, help="seed of the classification's posterior draws")
+    rp.add_argument("--n-boot", type=int, default=2000, help="posterior draws for the type probabilities (default 2000)")
     rp.set_defaults(func=run)

@@ -9,10 +9,12 @@ from copro_scale.psychometrics._common import correlation
 from copro_scale.psychometrics._result import jsonable
 from copro_scale.psychometrics.agreement import team_agreement
 from copro_scale.psychometrics.cfa import cfa, invariance
-from copro_scale.psychometrics.factor import bartlett, efa, kmo, parallel_analysis, velicer_map
+from copro_scale.psychometrics.adequacy import bartlett, kmo
+from copro_scale.psychometrics.extraction import efa
 from copro_scale.psychometrics.omega import omega
 from copro_scale.psychometrics.polychoric import polychoric
-from copro_scale.psychometrics.reliability import reliability
+from copro_scale.psychometrics.reliability import ALPHA_MIN, reliability
+from copro_scale.psychometrics.retention import parallel_analysis, velicer_map
 
 __all__ = [
     "reliability",
@@ -26,6 +28,7 @@ __all__ = [
     "cfa",
     "invariance",
     "team_agreement",
+    "ALPHA_MIN",
     # helpers the instrument's battery (copro_scale.validate) composes with the above
     "correlation",
     "jsonable",

@@ -14,8 +14,30 @@ from copro_scale.errors import CoproError
 NAN_POLICIES = ("pairwise", "listwise")
 
 
-def check_items(data, *, min_items: int = 2, min_rows: int = 3, what: str = "data") -> pd.DataFrame:
-    """Return ``data`` as a float DataFrame of items, or raise :class:`CoproError`."""
+def _names(index) -> str:
+    return ", ".join(map(str, index))
+
+
+def _looks_like_matrix(x: pd.DataFrame) -> bool:
+    """True for a square, symmetric table with a unit diagonal, or labelled rows = columns."""
+    if x.shape[0] != x.shape[1] or x.shape[0] < 2:
+        return False
+    m = x.to_numpy(dtype=float)
+    if not np.all(np.isfinite(m)) or not np.allclose(m, m.T, atol=1e-8):
+        return False
+    unit = np.allclose(np.diag(m), 1.0) and np.all(np.abs(m) <= 1.0 + 1e-8)
+    labelled = [str(i) for i in x.index] == [str(c) for c in x.columns]
+    return bool(unit or labelled)
+
+
+def check_items(data, *, min_items: int = 2, min_rows: int = 3, what: str = "data",
+                variance: bool = True) -> pd.DataFrame:
+    """Return ``data`` as a float DataFrame of items, or raise :class:`CoproError`.
+
+    The message names the columns at fault: non-numeric, all missing, too few answers,
+    infinite values, or (``variance=True``) the same answer from everyone. A correlation or
+    covariance matrix passed where responses are expected is refused.
+    """
     if not isinstance(data, pd.DataFrame):
         raise CoproError(f"{what} must be a pandas DataFrame of items, got {type(data).__name__}")
     bad = [c for c in data.columns if not (pd.api.types.is_numeric_dtype(data[c]) or
@@ -25,10 +47,31 @@ def check_items(data, *, min_items: int = 2, min_rows: int = 3, what: str = "dat
     if data.shape[1] < min_items:
         raise CoproError(f"{what} needs at least {min_items} item columns, got {data.shape[1]}")
     out = data.astype(float)
+    if _looks_like_matrix(out):
+        raise CoproError(f"{what} looks like a correlation or covariance matrix ({out.shape[0]} x "
+                         f"{out.shape[1]}, symmetric); pass the responses instead, one row per "
+                         "respondent and one column per item")
+    answered = out.notna().sum()
+    empty = answered.index[answered == 0]
+    if len(empty):
+        raise CoproError(f"{what}: column(s) {_names(empty)} have no answers (all missing); "
+                         "leave them out")
+    infinite = out.columns[np.isinf(out.to_numpy()).any(axis=0)]
+    if len(infinite):
+        raise CoproError(f"{what}: column(s) {_names(infinite)} hold infinite values")
     n_valid = int(out.notna().all(axis=1).sum()) if out.shape[1] else 0
-    if out.shape[0] < min_rows or out.notna().sum().min() < min_rows:
+    if out.shape[0] < min_rows:
         raise CoproError(f"{what} needs at least {min_rows} rows with answers, got {out.shape[0]} rows "
                          f"({n_valid} complete)")
+    few = answered.index[answered < min_rows]
+    if len(few):
+        raise CoproError(f"{what}: column(s) {_names(few)} have fewer than {min_rows} answers")
+    if variance:
+        sd = out.std(ddof=1)
+        flat = sd.index[~(sd > 0)]
+        if len(flat):
+            raise CoproError(f"{what}: item(s) without variance (everyone gave the same answer): "
+                             f"{_names(flat)}; leave them out")
     return out
 
 
@@ -89,6 +132,27 @@ def covariance(data: pd.DataFrame, nan_policy: str = "pairwise", *, corr: bool =
 def correlation(data: pd.DataFrame, nan_policy: str = "pairwise"):
     """Pearson correlation matrix with ``nan_policy`` (see :func:`covariance`) and N."""
     return covariance(data, nan_policy, corr=True)
+
+
+def item_correlation(data, nan_policy: str = "pairwise", *, what: str = "data"):
+    """Checked items, their correlation matrix and N; names any pair with no correlation."""
+    x = check_items(data, min_items=2, what=what)
+    r, n = correlation(x, nan_policy)
+    bad = np.argwhere(np.isnan(r))
+    if len(bad):
+        i, j = bad[0]
+        raise CoproError(f"{what}: items {x.columns[i]} and {x.columns[j]} have no correlation "
+                         "(fewer than 2 answers in common, or one is constant where both are "
+                         "answered); leave one of them out or use nan_policy='listwise'")
+    return x, r, n
+
+
+def require_positive_definite(r: np.ndarray, what: str) -> None:
+    """Raise a :class:`CoproError` when the correlation matrix is not positive definite."""
+    if not is_positive_definite(r):
+        raise CoproError(f"{what}: the correlation matrix is not positive definite (singular or "
+                         "computed pairwise from inconsistent subsets); it is not smoothed. "
+                         "Remove redundant items or use nan_policy='listwise'.")
 
 
 def is_positive_definite(m: np.ndarray, rtol: float = 1e-10) -> bool:

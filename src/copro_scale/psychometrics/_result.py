@@ -3,13 +3,15 @@
 Every public function returns a subclass of :class:`Result`: named attributes plus
 :meth:`Result.to_dict`, which gives plain JSON-serialisable Python (floats, ints, str,
 lists, dicts; DataFrames as ``{"index": [...], "columns": [...], "data": [[...]]}``,
-NaN as ``None``).  Our own code: nothing in pingouin / factor_analyzer does this.
+NaN as ``None``), and :meth:`Result.to_frame`, the result's main table as a DataFrame.
+Our own code: nothing in pingouin / factor_analyzer does this.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -47,7 +49,22 @@ def jsonable(value):
 
 @dataclass(repr=False)
 class Result:
-    """Base class: dataclass fields are the result's attributes."""
+    """Base class: dataclass fields are the result's attributes.
+
+    A subclass names its main table in ``_frame`` (e.g. ``"loadings"``); without one,
+    :meth:`to_frame` is a one-row table of the scalar attributes.
+    """
+
+    _frame: ClassVar[str | None] = None
+
+    def to_frame(self) -> pd.DataFrame:
+        """The main table of the result (a copy), or its scalar attributes as one row."""
+        if self._frame is not None:
+            table = getattr(self, self._frame)
+            return table.to_frame() if isinstance(table, pd.Series) else table.copy()
+        scalars = {f.name: getattr(self, f.name) for f in fields(self)
+                   if isinstance(getattr(self, f.name), (int, float, str, bool, np.number, type(None)))}
+        return pd.DataFrame([scalars])
 
     def to_dict(self) -> dict:
         """All attributes as JSON-serialisable Python objects."""

@@ -1,9 +1,9 @@
 """Within-team agreement and reliability of team means: ICC(1), ICC(2), rwg(j), AD(j).
 
 Our own code (numpy/pandas) reproducing Bliese's R package ``multilevel`` (``ICC1``,
-``ICC2`` on a one-way ``aov``, ``rwg.j``, ``ad.m``). pingouin's ``intraclass_corr`` is
-not used: it needs a fully crossed raters x targets design, whereas team members are
-nested in teams with unequal sizes.
+``ICC2`` on a one-way ``aov``, ``rwg.j``, ``ad.m``): team members are nested in teams of
+unequal sizes, which pingouin's ``intraclass_corr`` (raters crossed with targets) cannot
+take. On balanced teams the two agree (tests/psychometrics/test_against_r.py).
 """
 
 from __future__ import annotations
@@ -30,9 +30,11 @@ class AgreementResult(Result):
     null_variance: float
     n_obs: int
     n_teams: int
+    _frame = "icc"
 
 
 def _icc(values: np.ndarray, codes: np.ndarray, n_teams: int):
+    # own code: pingouin's intraclass_corr needs every rater on every target (crossed, balanced)
     n = len(values)
     counts = np.bincount(codes, minlength=n_teams)
     means = np.bincount(codes, weights=values, minlength=n_teams) / counts

@@ -1,7 +1,7 @@
 """McDonald's omega (hierarchical and total) by the Schmid-Leiman route, as ``psych::omega``.
 
-Our own code (numpy), reusing :mod:`.factor` for extraction and rotation, because no
-Python package implements psych's Schmid-Leiman omega. Steps (psych's ``schmid`` and
+Our own code (numpy), reusing :mod:`.extraction` and :mod:`.rotation`, because no Python
+package implements psych's Schmid-Leiman omega. Steps (psych's ``schmid`` and
 ``omegah``): (1) extract ``n_factors`` factors of the correlation matrix and rotate them
 with varimax (sorted and reflected as psych's ``fa``); (2) rotate those orthogonal loadings
 obliquely (GPArotation's oblimin from the identity start, or Kaiser-promax / geominQ);
@@ -28,7 +28,8 @@ from copro_scale.psychometrics._common import (
     small_matrix_blas,
 )
 from copro_scale.psychometrics._result import Result
-from copro_scale.psychometrics.factor import METHODS, factor_solution, fit_factors, rotate
+from copro_scale.psychometrics.extraction import METHODS, factor_solution, fit_factors
+from copro_scale.psychometrics.rotation import rotate
 
 __all__ = ["omega", "OmegaResult"]
 
@@ -44,6 +45,7 @@ class OmegaResult(Result):
     n_factors: int
     converged: bool
     warning: str | None
+    _frame = "group_loadings"
 
 
 def omega(data, n_factors=3, method="minres", rotation="oblimin", ordinal=False, nan_policy="pairwise"):

@@ -39,6 +39,7 @@ class PolychoricResult(Result):
     n_obs: int
     smoothed: bool
     warning: str | None
+    _frame = "rho"
 
 
 def _phi(x):
@@ -198,9 +199,6 @@ def polychoric(data, max_cat=8):
         raise CoproError("items have only one category")
     codes = np.where(np.isnan(values), -1, values - lo).astype(int)
     p = codes.shape[1]
-    sd = np.nanstd(values, axis=0)
-    if np.any(sd <= 0):
-        raise CoproError(f"item(s) without variance: {list(x.columns[sd <= 0])}")
     freq = np.stack([(codes == c).sum(axis=0) for c in range(ncat)], axis=0)  # (ncat, p)
     nobs = freq.sum(axis=0)
     tau = special.ndtri(np.cumsum(freq / nobs, axis=0)[:-1].T)  # (p, ncat-1)
@@ -210,7 +208,9 @@ def polychoric(data, max_cat=8):
     tabs = _tables(codes, ncat, iu)
     tot = tabs.sum(axis=(1, 2))
     if np.any(tot == 0):
-        raise CoproError("some pairs of items have no respondent in common")
+        m = int(np.argmax(tot == 0))
+        raise CoproError(f"items {x.columns[iu[0][m]]} and {x.columns[iu[1][m]]} have no "
+                         "respondent in common")
     rho = np.eye(p)
     notes = []
     if glob:

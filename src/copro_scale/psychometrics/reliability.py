@@ -1,11 +1,11 @@
 """Cronbach's alpha with Feldt and bootstrap intervals, and item statistics.
 
-Our own code (numpy), written to reproduce ``psych::alpha`` (R) exactly, including its
-missing-data convention: with ``nan_policy="pairwise"`` the covariance matrix is computed
-from pairwise-complete answers (``cov(x, use="pairwise")``), item means and SDs from each
-item's own answers, and the Feldt interval uses N = all rows, all as psych does.
-pingouin's ``cronbach_alpha`` is not used because it drops incomplete rows (listwise) and
-has no item statistics.
+Alpha and its Feldt interval come from pingouin's ``cronbach_alpha``, which reproduces
+``psych::alpha`` including its missing-data convention (covariances from pairwise-complete
+answers, N = all rows); tests/psychometrics/test_against_r.py guards it on two data sets.
+Our own code (numpy) adds what pingouin lacks: item statistics as psych reports them
+(``r.drop``, alpha if deleted, means and SDs from each item's own answers), the
+standardised alpha, ordinal alpha and a vectorised bootstrap interval.
 """
 
 from __future__ import annotations
@@ -27,7 +27,10 @@ from copro_scale.psychometrics._common import (
 )
 from copro_scale.psychometrics._result import Result
 
-__all__ = ["reliability", "ReliabilityResult", "alpha_from_cov"]
+__all__ = ["reliability", "ReliabilityResult", "alpha_from_cov", "ALPHA_MIN"]
+
+#: The conventional minimum of alpha (and omega) for comparing groups (Nunnally 1978).
+ALPHA_MIN = 0.70
 
 
 @dataclass(repr=False)
@@ -40,6 +43,7 @@ class ReliabilityResult(Result):
     n_obs: int
     ordinal: bool
     item_stats: pd.DataFrame = field(default_factory=pd.DataFrame)
+    _frame = "item_stats"
 
 
 def alpha_from_cov(c: np.ndarray) -> np.ndarray:
@@ -82,7 +86,7 @@ def reliability(data, ci=0.95, n_boot=0, seed=None, nan_policy="pairwise", ordin
     Returns
     -------
     ReliabilityResult
-        ``alpha``, ``std_alpha``, ``alpha_ci`` (Feldt), ``alpha_boot_ci`` (percentile
+        ``alpha``, ``std_alpha``, ``alpha_ci`` (Feldt, to 3 decimals as pingouin gives it), ``alpha_boot_ci`` (percentile
         bootstrap, or None), ``n_items``, ``n_obs`` and ``item_stats``: a DataFrame indexed
         by item with ``n``, ``mean``, ``sd`` (N-1), ``r_drop`` (corrected item-total
         correlation), ``alpha_if_deleted``, ``floor`` and ``ceiling``.
@@ -145,7 +149,14 @@ def reliability(data, ci=0.95, n_boot=0, seed=None, nan_policy="pairwise", ordin
     else:
         c, _ = covariance(x, "pairwise")
     r = cov_to_cor(c)
-    alpha = float(alpha_from_cov(c))
+    if ordinal:  # pingouin's cronbach_alpha takes raw answers only, not a polychoric matrix
+        alpha = float(alpha_from_cov(c))
+        alpha_ci = _feldt(alpha, n, k, ci)
+    else:
+        from pingouin import cronbach_alpha
+
+        alpha, interval = cronbach_alpha(data=x, nan_policy="pairwise", ci=ci)
+        alpha, alpha_ci = float(alpha), [float(v) for v in interval]
     std_alpha = float(alpha_from_cov(r))
     total = c.sum()
     colsum = c.sum(axis=0)
@@ -192,7 +203,7 @@ def reliability(data, ci=0.95, n_boot=0, seed=None, nan_policy="pairwise", ordin
     return ReliabilityResult(
         alpha=alpha,
         std_alpha=std_alpha,
-        alpha_ci=_feldt(alpha, n, k, ci),
+        alpha_ci=alpha_ci,
         alpha_boot_ci=boot_ci,
         n_items=k,
         n_obs=n,

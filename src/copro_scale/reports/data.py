@@ -73,7 +73,7 @@ def sample_reliability(responses: pd.DataFrame, instrument: Instrument) -> list[
     >>> [x["scale"] for x in r][:3]
     ['Voice', 'Experience', 'Identity']
     """
-    from ..psychometrics.reliability import reliability
+    from ..psychometrics.reliability import ALPHA_MIN, reliability
 
     x = pd.DataFrame(keyed_matrix(responses, instrument), columns=instrument.item_ids)
     groups = [(CONSTRUCT_LABELS[c], [it.id for it in instrument.items if it.construct == c])
@@ -84,7 +84,7 @@ def sample_reliability(responses: pd.DataFrame, instrument: Instrument) -> list[
         res = reliability(x[ids])
         a = float(res.alpha)
         out.append(dict(scale=label, k=len(ids), alpha=fmt(a),
-                        verdict="meets .70" if a >= 0.70 else "below .70"))
+                        verdict=("meets " if a >= ALPHA_MIN else "below ") + f"{ALPHA_MIN:.2f}".lstrip("0")))
     return out
 
 

@@ -18,7 +18,7 @@ from .data import ReportData
 
 
 def probability_text(p: float) -> str:
-    """A bootstrap probability for readers: never a flat "100%" from a finite resample.
+    """A probability for readers: never a flat "100%" from a finite number of draws.
 
     Examples
     --------

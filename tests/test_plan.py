@@ -1,0 +1,91 @@
+"""`copro plan` and the recovery/calibration helpers it shares with the tests and benchmark."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from copro_scale.cli import main
+from copro_scale.plan import (cfa_sample, expected_calibration_error, plan_page, plan_survey,
+                              reliability_table)
+
+
+def _records(p, hit):
+    p = np.asarray(p, float)
+    return pd.DataFrame({"probability": p, "truth": "enhanced",
+                         "best": np.where(hit, "enhanced", "tokenistic")})
+
+
+def test_reliability_table_and_ece_by_hand():
+    # 10 teams at .95 (9 right), 10 at .65 (5 right)
+    r = _records([0.95] * 10 + [0.65] * 10, [1] * 9 + [0] + [1] * 5 + [0] * 5)
+    t = reliability_table(r).set_index("lo")
+    assert t.loc[0.6, "n"] == 10 and t.loc[0.6, "accuracy"] == pytest.approx(0.5)
+    assert t.loc[0.95, "n"] == 10 and t.loc[0.95, "accuracy"] == pytest.approx(0.9)
+    assert expected_calibration_error(r) == pytest.approx((10 * 0.05 + 10 * 0.15) / 20)
+    # a probability of exactly 1 falls in the last bin
+    assert reliability_table(_records([1.0], [1]))["n"].iloc[-1] == 1
+
+
+def test_cfa_sample_listwise_and_pairwise():
+    lw = cfa_sample(40, 8, 2, 36, missing_rate=0.03).set_index("form")
+    assert lw.loc["colleague", "n"] == 240 and lw.loc["psw", "n"] == 80
+    assert lw.loc["colleague", "used"] == int(240 * 0.97**36)
+    assert lw.loc["colleague", "needed"] == 180 and not lw["reaches"].any()
+    pw = cfa_sample(40, 8, 2, 36, listwise=False).set_index("form")
+    assert pw.loc["colleague", "used"] == 240 and pw.loc["colleague", "reaches"]
+    assert not pw.loc["psw", "reaches"]
+    assert cfa_sample(40, 8, 2, 36, per_item=10, listwise=False)["needed"].eq(360).all()
+
+
+@pytest.fixture(scope="module")
+def small_plan():
+    return plan_survey(8, (5, 8), (1, 2), reps=1, n_draws=400)
+
+
+def test_plan_shares_add_up_and_are_seeded(small_plan):
+    d = small_plan.designs
+    assert len(d) == 4 and (d["n"] == 8).all()
+    assert np.allclose(d[["correct", "indeterminate", "wrong"]].sum(axis=1), 1)
+    again = plan_survey(8, (5, 8), (1, 2), reps=1, n_draws=400)
+    pd.testing.assert_frame_equal(d, again.designs)
+
+
+def test_plan_page_is_self_contained_and_accessible(small_plan):
+    html = plan_page(small_plan)
+    assert html.startswith("<!doctype html>") and '<html lang="en">' in html
+    assert re.search(r"<title>[^<]+</title>", html) and "<script" not in html.lower()
+    assert "<svg" in html and 'role="img"' in html and "<desc" in html
+    assert "<table" in html and "<caption>" in html and "http" not in html.split("<body>")[1]
+    for r in small_plan.designs.itertuples():  # every plotted number is in the table too
+        assert f"<td>{r.per_team}</td><td>{r.n_psw}</td><td>{100 * r.correct:.0f}%</td>" in html
+
+
+def test_cli_plan_prints_and_writes(tmp_path, capsys):
+    out = tmp_path / "plan.html"
+    assert main(["plan", "--teams", "6", "--sizes", "5,6", "--psw", "1", "--reps", "1",
+                 "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "correct" in text and "indeterminate" in text and "CFA" in text
+    assert out.read_text().count("<tr>") >= 2 + 2 + 4
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+@pytest.mark.parametrize("argv,opt", [(["--sizes", "5,x"], "--sizes"),
+                                      (["--psw", "9", "--sizes", "5"], "--psw"),
+                                      (["--teams", "0"], "--teams")])
+def test_cli_plan_bad_options_one_line(argv, opt, capsys):
+    assert main(["plan", *argv]) == 2
+    err = capsys.readouterr().err
+    assert opt in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_five_sizes_under_a_minute():
+    t0 = time.perf_counter()
+    plan_survey(40, (4, 6, 8, 10, 12), (1, 2, 3))
+    assert time.perf_counter() - t0 < 60
