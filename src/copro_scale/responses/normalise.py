@@ -30,7 +30,7 @@ from .ids import hash_ids, sequence_ids
 from .model import EXCLUSION_COLUMNS, FLAG_COLUMNS, META_COLUMNS, Responses
 from .teams import TeamList, read_team_list, resolve_teams
 from .text import (Distinct, choice_lookup, choice_of, clean_text, norm_text,
-                   number_column, text_problem)
+                   number_column, text_per_row, text_problem)
 
 #: Status columns a reader may set, with the reason and detail of the rows they mark.
 STATUS_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -132,7 +132,7 @@ def resolve_team(d: Distinct, ledger: Ledger, teams: TeamList | None,
     if teams is not None:
         unknown = [t is not None and resolved.canonical.get(t, "") is None for t in text] + [False]
         ledger.mark(_per_row(d, unknown, bool), "unknown_team", "team is not in the team list")
-    return _per_row(d, team), resolved.warnings
+    return text_per_row(team, d.codes), resolved.warnings
 
 
 def resolve_role_form(raw: pd.DataFrame, inst: Instrument, roles: Mapping[str, str] | None,
@@ -162,7 +162,7 @@ def resolve_role_form(raw: pd.DataFrame, inst: Instrument, roles: Mapping[str, s
                     np.where(role_blank, "column 'role' is blank", "column 'role' is no known role"))
     ledger.mark(clash, "unknown_role", "column 'role' does not answer this form")
     ledger.mark(form_idx < 0, "unknown_form", "form unknown (no 'form' column and no role)")
-    return _per_row(role_d, role_code + [None]), form_idx
+    return text_per_row(role_code + [None], role_d.codes), form_idx
 
 
 def check_answers(raw: pd.DataFrame, inst: Instrument, form_idx: np.ndarray,
@@ -229,7 +229,8 @@ def canonical_table(raw: pd.DataFrame, inst: Instrument, meta: dict, codes: np.n
              for j, i in enumerate(inst.item_ids)}
     data = pd.DataFrame({**meta, **items}, copy=False)  # arrays made here, owned by data
     for c in META_COLUMNS[:4]:
-        data[c] = data[c].astype("str")
+        if data[c].dtype != "str":
+            data[c] = data[c].astype("str")
     return data
 
 
@@ -297,7 +298,7 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
     role, form_idx = resolve_role_form(raw, inst, roles, fields["role"], fields.get("form"), ledger)
     codes = check_answers(raw, inst, form_idx, labels, ledger)
     rid = resolve_ids(raw, ledger, ids, salt)
-    form = np.array(list(inst.forms) + [None], dtype=object)[form_idx]  # -1 picks None
+    form = text_per_row(list(inst.forms) + [None], form_idx)  # -1 picks None
     data = canonical_table(raw, inst, {
         "response_id": rid.array if rid.dtype == "str" else rid.to_numpy(),
         "team": team, "role": role, "form": form}, codes)
