@@ -32,9 +32,10 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-# The suite without the tests marked slow (under 2 minutes on 2 cores); `make test-all` runs all.
+# The suite on both cores, without the tests marked slow (under 2 minutes on 2 cores);
+# `make test-all` runs them all.
 test: $(TESTENV) browser
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -n 2 -m "not slow"
 
 test-all: $(TESTENV) browser
 	$(PY) -m pytest -q

@@ -2,10 +2,10 @@
 
 A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return can run as a
 formula when the CSV is opened in Excel, LibreOffice or Google Sheets (OWASP, "CSV Injection").
-The one rule (:data:`FORMULA`, :func:`neutralise`): such a text cell is written with a single
+The one rule (:data:`FORMULA`, :func:`safe_text`): such a text cell is written with a single
 quote in front, so that it shows as text. Numbers are written as numbers and never changed.
 Tables go through pyarrow's CSV writer (:func:`write_csv`); the instrument exports, written row
-by row, through the ``csv`` module with :func:`neutralise`. Every CSV the package writes takes
+by row, through the ``csv`` module with :func:`safe_text`. Every CSV the package writes takes
 one of these two roads.
 """
 
@@ -28,12 +28,12 @@ from .errors import CoproError
 FORMULA = re.compile(r"^[=+\-@\t\r]")
 
 
-def neutralise(text) -> str:
+def safe_text(text) -> str:
     """A cell's text with a single quote in front if a spreadsheet would run it as a formula.
 
     Examples
     --------
-    >>> neutralise("=HYPERLINK(1)"), neutralise("Ward A"), neutralise("-3")
+    >>> safe_text("=HYPERLINK(1)"), safe_text("Ward A"), safe_text("-3")
     ("'=HYPERLINK(1)", 'Ward A', "'-3")
     """
     text = str(text)
@@ -41,7 +41,7 @@ def neutralise(text) -> str:
 
 
 def _text_array(column: pd.Series) -> pa.Array:
-    """A text (or mixed object) column as an arrow string array, formula cells neutralised."""
+    """A text (or mixed object) column as an arrow string array, formula cells made safe."""
     try:
         arr = pa.array(column, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed objects: each value as its text
@@ -60,7 +60,7 @@ def _text_array(column: pd.Series) -> pa.Array:
 
 
 def to_arrow(frame: pd.DataFrame, decimals: int | None = 4) -> pa.Table:
-    """The table as pyarrow will write it: floats rounded to ``decimals``, text neutralised."""
+    """The table as pyarrow will write it: floats rounded to ``decimals``, text made safe."""
     arrays, names = [], []
     for j, name in enumerate(frame.columns):
         column = frame.iloc[:, j]
@@ -73,15 +73,16 @@ def to_arrow(frame: pd.DataFrame, decimals: int | None = 4) -> pa.Table:
         else:
             arr = _text_array(column)
         arrays.append(arr)
-        names.append(neutralise(name))
+        names.append(safe_text(name))
     return pa.Table.from_arrays(arrays, names=names) if arrays else pa.table({})
 
 
-def write_csv(frame: pd.DataFrame, path, *, decimals: int | None = 4) -> None:
+def write_csv(frame: pd.DataFrame, path, *, float_format: str | None = "%.4f") -> None:
     """Write ``frame`` as UTF-8 CSV, safe against formula injection; ``path`` "-" is stdout.
 
     pyarrow's CSV writer writes the rows (text cells quoted, numbers bare, missing values
-    empty); floats are rounded to ``decimals`` places (None: as they are).
+    empty); floats are rounded to the places of ``float_format`` (``"%.4f"``: 4; None: as
+    they are).
 
     Examples
     --------
@@ -91,7 +92,10 @@ def write_csv(frame: pd.DataFrame, path, *, decimals: int | None = 4) -> None:
     >>> buf.getvalue().splitlines()
     ['"team","x"', '"\\'@SUM(A1)",1.2346']
     """
-    table = to_arrow(frame, decimals)
+    places = re.fullmatch(r"%\.(\d+)f", float_format) if float_format else None
+    if float_format and places is None:
+        raise ValueError("float_format must look like '%.4f'")
+    table = to_arrow(frame, int(places.group(1)) if places else None)
 
     def dump(sink) -> None:
         if table.num_columns == 0:

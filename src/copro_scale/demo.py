@@ -11,6 +11,7 @@ from pathlib import Path
 from .administer import write_exports
 from .csvsafe import write_csv
 from .instrument import load_instrument
+from .outputs import write_folder
 from .reports import render_reports
 from .responses import read_responses
 from .scoring import score
@@ -22,8 +23,20 @@ SMALL_TEAM_RESPONSES = 3
 
 
 def run_demo(out: Path, *, seed: int = 2026, n_teams: int = 12, per_team: int = 10, echo=print) -> dict:
-    """Run the demo pipeline into ``out`` and return the paths written, by stage."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Run the demo pipeline into ``out`` (replaced whole) and return the paths written, by stage."""
+    written, small, accounting = write_folder(
+        out, "demo", lambda d: _stages(d, seed=seed, n_teams=n_teams, per_team=per_team))
+    echo(f"copro demo: {n_teams} simulated teams x {per_team} respondents (seed {seed}); "
+         f"'{small}' has only {SMALL_TEAM_RESPONSES} responses, so its report shows nothing.")
+    echo(f"  {accounting}")
+    for stage, path in written.items():
+        echo(f"  {stage:<12} {path}")
+    echo(f"Open {written['reports']} in a browser for the team reports, and "
+         f"{written['validation']} for the instrument's validation.")
+    return written
+
+
+def _stages(out: Path, *, seed: int, n_teams: int, per_team: int) -> tuple[dict, str, str]:
     inst = load_instrument()
     written: dict[str, Path] = {}
 
@@ -41,8 +54,8 @@ def run_demo(out: Path, *, seed: int = 2026, n_teams: int = 12, per_team: int = 
         sim.responses.groupby("team").cumcount() < SMALL_TEAM_RESPONSES)
     written["responses"] = out / "responses.csv"
     written["truth"] = out / "truth.csv"
-    sim.responses[keep].to_csv(written["responses"], index=False)
-    sim.truth.to_csv(written["truth"], index=False, float_format="%.4f")
+    write_csv(sim.responses[keep], written["responses"], float_format=None)
+    write_csv(sim.truth, written["truth"])
 
     # 3. scoring: every row scored or excluded with a reason
     responses = read_responses(written["responses"], inst)
@@ -63,12 +76,4 @@ def run_demo(out: Path, *, seed: int = 2026, n_teams: int = 12, per_team: int = 
     result = validate(read_responses(study, inst), ValidationSettings(seed=seed))
     written["validation"] = write_validation(result, out / "validation", instrument=inst,
                                              input_hash=file_sha256(study))["html"]
-
-    echo(f"copro demo: {n_teams} simulated teams x {per_team} respondents (seed {seed}); "
-         f"'{small}' has only {SMALL_TEAM_RESPONSES} responses, so its report shows nothing.")
-    echo(f"  {responses.accounting()}")
-    for stage, path in written.items():
-        echo(f"  {stage:<12} {path}")
-    echo(f"Open {written['reports']} in a browser for the team reports, and "
-         f"{written['validation']} for the instrument's validation.")
-    return written
+    return written, small, responses.accounting()

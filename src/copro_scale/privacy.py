@@ -1,4 +1,9 @@
-"""What may be shown: the one place that decides, so that renderers cannot leak by mistake.
+"""What may be shown: the one place that decides, so that no writer can leak by mistake.
+
+The plan is computed once per run (:func:`plan_for`) from the scored responses, the instrument
+and the threshold, and every writer takes its figures through it: the report's pages, CSV and
+JSON, the validation's JSON and HTML and ``copro score --favourable``. docs/privacy.md gives the
+threat model and what these rules do not protect.
 
 Rules (``k`` = ``min_responses``: the instrument's ``privacy.min_responses``, or higher)
 ---------------------------------------------------------------------------------------
@@ -11,14 +16,29 @@ Rules (``k`` = ``min_responses``: the instrument's ``privacy.min_responses``, or
    ``k`` respondents between them. Otherwise (1 to k-1 hidden respondents) those respondents are
    *left out* of the organisation figures and counts, and the report says so; subtracting the
    visible teams from the organisation then reveals nobody.
-3. **Within-team splits.** A team's PSW-only and colleague-only scores are shown only when both
-   forms reach ``k``; otherwise only the combined score is shown (one shown form plus the
-   combined score would reveal the other by differencing).
-4. **Pooled PSW vs colleague gap.** Shown only when the pooled PSWs and the pooled colleagues
-   each reach ``k``, and the respondents of each form *not* covered by a shown team split are
+3. **Within-team splits.** A team's PSW-only and colleague-only figures (and exact per-form
+   counts) are shown only when both forms reach ``k``; otherwise only the combined figure is
+   shown, and a per-form count below ``k`` reads "fewer than k".
+4. **Weights: nobody above 1/k.** A team's forms are weighted equally only when both reach
+   ``k`` (each respondent then carries at most 1/(2k)). Otherwise its figures pool every
+   respondent with equal weight (1/n <= 1/k): one PSW is never half of a team. Equal form
+   weights on a small form would also let the pooled and the form-weighted figure of one team be
+   solved for that form's answers. The organisation follows the same rule (rule 5's condition).
+5. **Pooled per-form figures.** Organisation figures for one form (the PSW vs colleague gap, and
+   every per-form statistic of the validation) are shown only when each form reaches ``k`` in
+   the organisation, and the respondents of each form *not* covered by a shown team split are
    either none or at least ``k`` (so the pooled figure minus the shown splits reveals nobody).
+6. **One population.** Every organisation-level figure of a run, the validation's included,
+   rests on the same respondents: the organisation rows of rule 2. The validation leaves out
+   careless responses of a form only when they are none or at least ``k``; otherwise it keeps
+   them, because a figure with and one without 1 to k-1 people is a figure about those people.
+7. **Enough answers.** A figure resting on fewer than ``k`` answers (a cell or an item most of a
+   team skipped) is withheld.
 
-The renderers receive only what :class:`DisclosurePlan` lets through.
+Published sets therefore nest: organisation > visible teams > split team forms, and
+organisation > pooled forms; each set differs from the union of the shown sets inside it by no
+one or by at least ``k`` respondents, and each figure over a set weights its respondents as one
+linear rule, so no sum, difference or pair of weightings isolates fewer than ``k`` people.
 """
 
 from __future__ import annotations
@@ -75,19 +95,20 @@ def check_threshold(instrument: Instrument | None = None, min_responses: int | N
 
 @dataclass(frozen=True)
 class DisclosurePlan:
-    """The disclosure decisions for one report run.
+    """The disclosure decisions for one run.
 
     Attributes
     ----------
     teams : DataFrame
-        ``team, n_psw, n_colleague, n, visible, split_visible``.
+        ``team, n_psw, n_colleague, n, visible, split_visible, weights``.
     min_responses : int
     organisation_teams : tuple of str
         Teams whose respondents the organisation figures pool.
     remainder_left_out : bool
         True when 1 to k-1 respondents of below-threshold teams are left out of the totals.
     pooled_gap : bool
-        Whether the organisation's PSW vs colleague gap may be shown.
+        Whether organisation figures for one form may be shown (rule 5): the PSW vs colleague
+        gap and the validation's per-form statistics.
     notes : tuple of str
         Plain-language notes for the reader about what was withheld and why.
     """
@@ -104,12 +125,27 @@ class DisclosurePlan:
         """Teams whose scores may be shown."""
         return self.teams.loc[self.teams["visible"], "team"].tolist()
 
+    @property
+    def per_form_pools(self) -> bool:
+        """Whether organisation-wide figures of one form may be shown (rule 5)."""
+        return self.pooled_gap
+
+    @property
+    def organisation_weights(self) -> str:
+        """How the organisation figures weight the forms (rule 4)."""
+        return "forms_equal" if self.pooled_gap else "respondents"
+
     def is_visible(self, team: str) -> bool:
         """Whether ``team`` reaches the threshold."""
         return team in set(self.visible_teams)
 
+    def weights(self, team: str) -> str:
+        """How ``team``'s figures weight its forms: ``forms_equal`` only when both reach k."""
+        row = self.teams.loc[self.teams["team"] == str(team)]
+        return str(row["weights"].iloc[0]) if len(row) else "respondents"
+
     def organisation_rows(self, scores: pd.DataFrame) -> pd.DataFrame:
-        """The rows of ``scores`` the organisation figures may pool."""
+        """The rows of ``scores`` the organisation figures (and the validation) may pool."""
         return scores[scores["team"].astype(str).isin(self.organisation_teams)]
 
     def only_visible(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -133,6 +169,88 @@ class DisclosurePlan:
         """
         return f"fewer than {self.min_responses}" if n < self.min_responses else str(int(n))
 
+    def form_counts(self, team: str) -> dict[str, str | None]:
+        """A visible team's per-form counts as they may be shown (rule 3).
+
+        Exact when both forms reach k. Otherwise the small form reads "fewer than k" and the
+        other "at least n-k+1": its exact count would give the small one away by subtraction
+        from the team's total. None for a team below the threshold.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> c = pd.DataFrame({"team": ["A", "B"], "n_psw": [1, 6], "n_colleague": [8, 5]})
+        >>> plan = disclosure_plan(c)
+        >>> plan.form_counts("A"), plan.form_counts("B")
+        ({'psw': 'fewer than 5', 'colleague': 'at least 5'}, {'psw': '6', 'colleague': '5'})
+        """
+        row = self.teams.loc[self.teams["team"] == str(team)]
+        if not len(row) or not bool(row["visible"].iloc[0]):
+            return {"psw": None, "colleague": None}
+        r = row.iloc[0]
+        if bool(r["split_visible"]):
+            return {"psw": str(int(r["n_psw"])), "colleague": str(int(r["n_colleague"]))}
+        k = self.min_responses
+        small = {f: int(r[f"n_{f}"]) < k for f in ("psw", "colleague")}
+        return {f: (f"fewer than {k}" if small[f] else f"at least {int(r['n']) - k + 1}")
+                for f in ("psw", "colleague")}
+
+    def view_text(self, team: str) -> str:
+        """Whose view a visible team's figures rest on, in one sentence for the page.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> c = pd.DataFrame({"team": ["A", "B", "C"], "n_psw": [1, 6, 0], "n_colleague": [8, 5, 7]})
+        >>> plan = disclosure_plan(c)
+        >>> print(plan.view_text("A"))
+        These figures rest on 9 responses: fewer than 5 from peer support workers and at least 5 from colleagues. With fewer than 5 on one form, every response counts once (1/9 each), so no one's answers weigh more than the threshold allows.
+        >>> print(plan.view_text("C"))
+        These figures rest on 7 responses, all from colleagues: no peer support worker answered, so they say how colleagues see the PSWs' position, not how PSWs see it.
+        """
+        row = self.teams.loc[self.teams["team"] == str(team)]
+        if not len(row) or not bool(row["visible"].iloc[0]):
+            return f"Fewer than {self.min_responses} people answered, so nothing is shown."
+        r = row.iloc[0]
+        n, c = int(r["n"]), self.form_counts(team)
+        if bool(r["split_visible"]):
+            return (f"These figures rest on {n} responses: {c['psw']} from peer support workers "
+                    f"and {c['colleague']} from colleagues. Each form counts half, so the PSWs' "
+                    "own view weighs as much as their colleagues'.")
+        if int(r["n_psw"]) == 0:
+            return (f"These figures rest on {n} responses, all from colleagues: no peer support "
+                    "worker answered, so they say how colleagues see the PSWs' position, not "
+                    "how PSWs see it.")
+        if int(r["n_colleague"]) == 0:
+            return (f"These figures rest on {n} responses, all from peer support workers: no "
+                    "colleague answered.")
+        return (f"These figures rest on {n} responses: {c['psw']} from peer support workers and "
+                f"{c['colleague']} from colleagues. With fewer than {self.min_responses} on one "
+                f"form, every response counts once (1/{n} each), so no one's answers weigh more "
+                "than the threshold allows.")
+
+    def validation_rows(self, frame: pd.DataFrame, careless: pd.Series | None = None) -> pd.Series:
+        """Which rows of a responses ``frame`` the validation analyses (rules 2, 5 and 6).
+
+        The organisation's respondents; of these, a form's careless responses are left out only
+        when they are none or at least k. A form whose per-form figures the plan withholds
+        (rule 5) gets no rows.
+        """
+        keep = frame["team"].astype(str).isin(self.organisation_teams)
+        if not self.pooled_gap:
+            return keep & False
+        if careless is not None:
+            careless = careless.reindex(frame.index, fill_value=False).astype(bool)
+            for form in ("psw", "colleague"):
+                drop = keep & careless & (frame["form"] == form)
+                if int(drop.sum()) >= self.min_responses:
+                    keep &= ~drop
+        return keep
+
+    def enough(self, n_answered) -> bool:
+        """Whether a figure resting on ``n_answered`` answers may be shown (rule 7)."""
+        return int(n_answered) >= self.min_responses
+
 
 def disclosure_plan(counts: pd.DataFrame, min_responses: int | None = None, *,
                     instrument: Instrument | None = None) -> DisclosurePlan:
@@ -155,8 +273,8 @@ def disclosure_plan(counts: pd.DataFrame, min_responses: int | None = None, *,
     >>> plan = disclosure_plan(c, 5)
     >>> plan.visible_teams, plan.organisation_teams, plan.remainder_left_out
     (['A', 'B'], ('A', 'B'), True)
-    >>> plan.teams["split_visible"].tolist()
-    [False, True, False]
+    >>> plan.teams["split_visible"].tolist(), plan.teams["weights"].tolist()
+    ([False, True, False], ['respondents', 'forms_equal', 'respondents'])
     """
     k = check_threshold(instrument, min_responses)
     t = counts[["team", "n_psw", "n_colleague"]].copy()
@@ -164,6 +282,7 @@ def disclosure_plan(counts: pd.DataFrame, min_responses: int | None = None, *,
     t["n"] = t["n_psw"] + t["n_colleague"]
     t["visible"] = t["n"] >= k
     t["split_visible"] = t["visible"] & (t["n_psw"] >= k) & (t["n_colleague"] >= k)
+    t["weights"] = t["split_visible"].map({True: "forms_equal", False: "respondents"})
     notes = []
 
     hidden = int(t.loc[~t["visible"], "n"].sum())
@@ -189,9 +308,27 @@ def disclosure_plan(counts: pd.DataFrame, min_responses: int | None = None, *,
             gap_ok = False
     if not gap_ok:
         notes.append(
-            f"The organisation's PSW vs colleague comparison is withheld: one of the two groups "
-            f"(or the part of it not already shown by team) has fewer than {k} respondents.")
+            f"Organisation figures for one form (the PSW vs colleague comparison, and the "
+            f"validation's per-form statistics) are withheld: one of the two groups (or the part "
+            f"of it not already shown by team) has fewer than {k} respondents. The organisation's "
+            "figures count every response once.")
     return DisclosurePlan(
         teams=t.reset_index(drop=True), min_responses=k,
         organisation_teams=tuple(org["team"]), remainder_left_out=left_out,
         pooled_gap=gap_ok, notes=tuple(notes))
+
+
+def plan_for(scores: pd.DataFrame, instrument: Instrument | None = None,
+             min_responses: int | None = None) -> DisclosurePlan:
+    """The run's plan, from per-response rows with ``team`` and ``form`` (scores or responses).
+
+    Examples
+    --------
+    >>> from copro_scale.simulate import simulate
+    >>> plan = plan_for(simulate(3, 8, seed=1).responses)
+    >>> len(plan.visible_teams), plan.min_responses
+    (3, 5)
+    """
+    from .aggregate import team_counts  # aggregate is a later stage's module; no cycle at import
+
+    return disclosure_plan(team_counts(scores), min_responses, instrument=instrument)

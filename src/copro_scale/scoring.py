@@ -210,7 +210,8 @@ def scores_long(scores: pd.DataFrame) -> pd.DataFrame:
                        value_name="value", ignore_index=True).reset_index(drop=True)
 
 
-def favourable(responses, by="team", *, instrument: Instrument | None = None) -> pd.DataFrame:
+def favourable(responses, by="team", *, instrument: Instrument | None = None,
+               min_answered: int = 1) -> pd.DataFrame:
     """Percent favourable (4-5 after reverse keying) per item and per cell, by group.
 
     Parameters
@@ -218,6 +219,9 @@ def favourable(responses, by="team", *, instrument: Instrument | None = None) ->
     responses : Responses or DataFrame
     by : str, list of str or None
         Grouping column(s) of the responses table; None pools everyone.
+    min_answered : int
+        Fewest answers a percentage rests on; below it the percentage is NaN (withheld). Pass
+        the reporting threshold when the table leaves the analyst (``copro score --favourable``).
 
     Returns
     -------
@@ -256,11 +260,12 @@ def favourable(responses, by="team", *, instrument: Instrument | None = None) ->
     out["n"] = n
     with np.errstate(invalid="ignore", divide="ignore"):
         for i in ids:
-            out[i] = sums[f"f:{i}"] / sums[f"a:{i}"].where(sums[f"a:{i}"] > 0) * 100
+            out[i] = sums[f"f:{i}"] / sums[f"a:{i}"].where(sums[f"a:{i}"] >= max(min_answered, 1)) * 100
         for cell in inst.cells:
             c, f = cell.split(".")
             members = [it.id for it in inst.cell_items(c, f)]
             num = sums[[f"f:{i}" for i in members]].sum(axis=1)
             den = sums[[f"a:{i}" for i in members]].sum(axis=1)
-            out[cell] = num / den.where(den > 0) * 100
+            fewest = sums[[f"a:{i}" for i in members]].min(axis=1)  # each item's answerers
+            out[cell] = num / den.where((den > 0) & (fewest >= min_answered)) * 100
     return out

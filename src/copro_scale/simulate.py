@@ -230,7 +230,9 @@ def expected_cell_mean(face_value: float, *, form: str, icc1=0.15, sigma=0.7, it
 
 
 def write_simulation(sim: Simulation, path: str | Path, truth_path: str | Path | None = None) -> None:
-    """Write the canonical CSV (blank for missing) and, optionally, the truth CSV."""
-    sim.responses.to_csv(path, index=False)
+    """Write the canonical CSV (blank for missing) and, optionally, the truth CSV (formula-safe)."""
+    from .csvsafe import write_csv
+
+    write_csv(sim.responses, path, float_format=None)
     if truth_path is not None:
-        sim.truth.to_csv(truth_path, index=False, float_format="%.4f")
+        write_csv(sim.truth, truth_path, float_format="%.4f")

@@ -34,7 +34,7 @@ import pandas as pd
 from . import __version__
 from .errors import CoproError
 from .instrument import CONSTRUCTS, FACES, FORMS, Instrument, cell_name
-from .privacy import check_threshold
+from .privacy import DisclosurePlan, check_threshold, plan_for
 from .psychometrics._result import Result
 from .cutoffs import CUTOFFS, alpha_verdict
 from .psychometrics import (
@@ -177,7 +177,8 @@ def _factor_steps(x: pd.DataFrame, settings: ValidationSettings) -> dict:
     }
 
 
-def validate(responses, settings: ValidationSettings = ValidationSettings()) -> ValidationResult:
+def validate(responses, settings: ValidationSettings = ValidationSettings(), *,
+             plan: DisclosurePlan | None = None) -> ValidationResult:
     """Run the validation battery.
 
     Parameters
@@ -187,6 +188,10 @@ def validate(responses, settings: ValidationSettings = ValidationSettings()) -> 
         favourable) and responses flagged as careless (straight-lining, long strings, speeding)
         are left out, since they distort correlations; the result says how many.
     settings : ValidationSettings
+    plan : DisclosurePlan, optional
+        The run's disclosure plan (default: :func:`copro_scale.privacy.plan_for` the responses).
+        The battery analyses the plan's organisation respondents only, the same ones the
+        report's organisation figures pool; per-form statistics only where the plan allows them.
 
     Returns
     -------
@@ -208,20 +213,25 @@ def validate(responses, settings: ValidationSettings = ValidationSettings()) -> 
     instrument = responses.instrument
     settings = replace(settings, min_responses=check_threshold(instrument, settings.min_responses))
     keyed = keyed_items(responses)
+    if plan is None:
+        plan = plan_for(keyed, instrument, settings.min_responses)
     careless = responses.flags.any(axis=1).reindex(keyed.index, fill_value=False)
-    data = keyed[~careless]
+    rows = plan.validation_rows(keyed, careless)
+    data = keyed[rows]
     ids = instrument.item_ids
     k = len(ids)
     models = cfa_models(instrument)
     out: dict[str, Any] = {"cutoffs": CUTOFFS, "estimation": estimation(settings.estimator),
                            "forms": {}, "models": models}
-    out["sample"] = {"rows_read": int(responses.n_read), "excluded": int(len(responses.exclusions)),
-                     "flagged_careless_left_out": int(careless.sum()), "analysed": int(len(data))}
+    out["sample"] = _sample(responses, keyed, careless, rows, plan)
     for form in FORMS:
         x = data.loc[data["form"] == form, ids].astype("float64")
         n = len(x)
         section: dict[str, Any] = {"n": n}
         out["forms"][form] = section
+        if not plan.per_form_pools:
+            section["skipped"] = ("withheld: " + plan.notes[-1])
+            continue
         if n < max(10, settings.min_responses):
             section["skipped"] = f"only {n} responses on this form; the battery needs at least 10"
             continue
@@ -254,14 +264,33 @@ def validate(responses, settings: ValidationSettings = ValidationSettings()) -> 
             rows = x.dropna() if ESTIMATORS[settings.estimator] == "listwise" else x
             section["cfa"] = cfa_table(rows, models, settings.estimator)
     out["invariance"] = form_invariance(data, ids, models["nine cells"], settings.estimator)
-    out["agreement"] = _agreement(data, instrument, settings)
+    out["agreement"] = _agreement(data[data["team"].astype(str).isin(plan.visible_teams)],
+                                  instrument, settings, len(plan.teams) - len(plan.visible_teams))
     return ValidationResult(**jsonable(out))
 
 
-def _agreement(data: pd.DataFrame, inst: Instrument, settings: ValidationSettings) -> dict:
+def _sample(responses, keyed: pd.DataFrame, careless: pd.Series, rows: pd.Series, plan) -> dict:
+    """The accounting, without a count that would give a below-threshold group away."""
+    org = keyed["team"].astype(str).isin(plan.organisation_teams)
+    out = {"analysed": int(rows.sum()), "flagged_careless_left_out": int((org & careless & ~rows).sum()),
+           "flagged_careless_kept": int((rows & careless).sum())}
+    if plan.remainder_left_out:  # rows read minus the rest would be the hidden teams' count
+        out["below_threshold_left_out"] = f"fewer than {plan.min_responses}"
+    else:
+        out.update(rows_read=int(responses.n_read), excluded=int(len(responses.exclusions)),
+                   withheld=int((org & ~careless & ~rows).sum()))
+    if out["flagged_careless_kept"]:
+        out["note"] = (f"{out['flagged_careless_kept']} careless response(s) are kept: leaving out "
+                       f"fewer than {plan.min_responses} would let them be worked out by "
+                       "subtraction from the report's organisation figures.")
+    return out
+
+
+def _agreement(data: pd.DataFrame, inst: Instrument, settings: ValidationSettings,
+               hidden: int) -> dict:
     sizes = data["team"].value_counts()
     shown = sizes.index[sizes >= settings.min_responses]
-    hidden = int((sizes < settings.min_responses).sum())
+    hidden += int((sizes < settings.min_responses).sum())
     if len(shown) < 2:
         return {"skipped": f"fewer than two teams with at least {settings.min_responses} responses"}
     d = data[data["team"].isin(shown)]
@@ -286,11 +315,20 @@ def _agreement(data: pd.DataFrame, inst: Instrument, settings: ValidationSetting
 # -- output ---------------------------------------------------------------------------------------
 def write_validation(result: ValidationResult, out_dir: Path, *, instrument: Instrument,
                      input_hash: str) -> dict[str, Path]:
-    """Write ``validation.json`` and a self-contained ``validation.html`` into ``out_dir``."""
+    """Write ``validation.json`` and a self-contained ``validation.html`` into ``out_dir``.
+
+    ``out_dir`` is replaced whole (see :func:`copro_scale.outputs.write_folder`).
+    """
+    from .outputs import write_folder
+
     result = result.to_dict() if isinstance(result, Result) else result
+    return write_folder(out_dir, "validation", lambda d: _write_validation(
+        result, d, instrument=instrument, input_hash=input_hash))
+
+
+def _write_validation(result: dict, out_dir: Path, *, instrument: Instrument, input_hash: str) -> dict[str, Path]:
     from .render import render_template
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     meta = {"instrument": instrument.name, "instrument_version": instrument.version,
             "package_version": __version__, "input_sha256": input_hash}
     doc = {"meta": meta, **result}

@@ -133,6 +133,8 @@ def test_bad_options_are_named(hs):
         cfa(hs, HS, missing="pairwise")
     with pytest.raises(CoproError, match=r"item column\(s\) \['x2'\] have no answers"):
         cfa(hs.assign(x2=np.nan), HS, missing="fiml")
+    with pytest.raises(CoproError, match=r"item\(s\) \['x5'\] have no variance"):
+        cfa(hs.assign(x5=3.0), HS)
 
 
 # ----------------------------------------------------------------- FIML and MLR
@@ -227,6 +229,11 @@ def test_wlsmv_errors_name_the_item(bfi_ord):
         cfa(bfi_ord.dropna(), AC, ordered=ORD[1:])
     with pytest.raises(CoproError, match="missing='fiml' needs estimator 'ML' or 'MLR'"):
         cfa(bfi_ord, AC, ordered=ORD, missing="fiml")
+    with pytest.raises(CoproError, match="ordered item 'A2' has fewer than 2 observed categories"):
+        cfa(bfi_ord.dropna().assign(A2=3), AC, ordered=ORD)
+    one_sided = bfi_ord.dropna().assign(A3=lambda d: d["A3"].where(d["gender"] == "male", 1))
+    with pytest.raises(CoproError, match="ordered item 'A3' has an empty category in group 'female'"):
+        cfa(one_sided, AC, ordered=ORD, group="gender")
 
 
 @pytest.mark.slow

@@ -124,7 +124,7 @@ def export_instrument(inst: Instrument, format: str, form: str | None = None, *,
 
 
 def write_exports(inst: Instrument, out: str | Path) -> dict[str, Path]:
-    """Write every format into ``out``: one file per form where a format holds one form.
+    """Write every format into ``out`` (replaced whole): one file per form where a format holds one form.
 
     Files are named ``<form or both>-<format><suffix>``, e.g. ``colleague-redcap.csv`` or
     ``both-html.html``.
@@ -143,8 +143,12 @@ def write_exports(inst: Instrument, out: str | Path) -> dict[str, Path]:
     >>> len(paths), paths["redcap:colleague"].name
     (14, 'colleague-redcap.csv')
     """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    from ..outputs import write_folder
+
+    return write_folder(out, "instrument export", lambda d: _write_exports(inst, d))
+
+
+def _write_exports(inst: Instrument, out: Path) -> dict[str, Path]:
     written: dict[str, Path] = {}
     for fmt in FORMATS.values():
         for form in ([None] if fmt.both_forms else list(inst.forms)):

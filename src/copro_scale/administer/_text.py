@@ -7,25 +7,29 @@ import io
 from html import escape
 from typing import Iterable, Sequence
 
-from ..csvsafe import neutralise
+from ..csvsafe import safe_text
 
 
 def write_delimited(header: Sequence[str], rows: Iterable[Sequence], *, delimiter: str = ",",
-                    bom: bool = False, verbatim: Sequence[str] = ()) -> str:
-    """Rows as CSV (or TSV) text with ``\\n`` line ends, quoting only where needed; every cell
-    formula-safe (:func:`~copro_scale.csvsafe.neutralise`) except in the ``verbatim`` columns
-    (REDCap's action tags, such as ``@DEFAULT``, are meant to start with ``@``).
+                    bom: bool = False, keep: Sequence[str] = ()) -> str:
+    """Rows as CSV (or TSV) text with ``\\n`` line ends, quoting only where needed.
+
+    Text that a spreadsheet would run as a formula gets a leading ``'``
+    (:func:`copro_scale.csvsafe.safe_text`), except in the columns named in ``keep``, whose
+    content the platform needs as written (REDCap's ``@`` action tags).
 
     Examples
     --------
-    >>> write_delimited(["a", "b"], [[1, "x, y"], ["=HYPERLINK(1)", 2]]).splitlines()
-    ['a,b', '1,"x, y"', "'=HYPERLINK(1),2"]
+    >>> write_delimited(["a", "b"], [[1, "x, y"]])
+    'a,b\\n1,"x, y"\\n'
+    >>> write_delimited(["text", "tags"], [["=1+1", "@HIDDEN"]], keep=["tags"])
+    "text,tags\\n'=1+1,@HIDDEN\\n"
     """
-    keep = [h in verbatim for h in header]
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    w.writerow([neutralise(h) for h in header])
-    w.writerows([c if k or not isinstance(c, str) else neutralise(c) for c, k in zip(r, keep)]
+    w.writerow([safe_text(h) for h in header])
+    kept = [h in keep for h in header]
+    w.writerows([v if k or not isinstance(v, str) else safe_text(v) for v, k in zip(r, kept)]
                 for r in rows)
     return ("\ufeff" if bom else "") + buf.getvalue()
 

@@ -80,7 +80,7 @@ def export_redcap(inst: Instrument, form: str, teams: list[str] | None = None) -
                            f"{inst.recall_period.removeprefix('in the ')}, how much do you agree?"
                            if k == 0 else ""))
     return write_delimited(COLUMNS, ([r[c] for c in COLUMNS] for r in rows),
-                           verbatim=("Field Annotation",))  # action tags such as @DEFAULT
+                           keep=["Field Annotation"])  # action tags (@DEFAULT...) are the feature
 
 
 COLUMN_KEYS = {

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ..errors import CoproError
+from ..privacy import plan_for
 from ..scoring import score
 from .options import add_input_options, add_threshold_option, read_input, threshold
 
@@ -19,10 +20,12 @@ def run(args) -> int:
     k = threshold(args)
     now = read_input(args)
     then = read_input(args, args.previous, instrument=now.instrument) if args.previous else None
-    paths = render_reports(now, score(now), Path(args.output), instrument=now.instrument,
+    scores = score(now)
+    plan = plan_for(scores, now.instrument, k)  # once per run: every figure goes through it
+    paths = render_reports(now, scores, Path(args.output), instrument=now.instrument,
                            previous_scores=score(then) if then is not None else None,
                            min_responses=k, seed=args.seed,
-                           n_boot=args.n_boot)
+                           n_boot=args.n_boot, plan=plan)
     print(f"wrote {paths['index']}, {len(paths['teams'])} team reports, "
           f"{paths['summary_csv'].name} and {paths['summary_json'].name}", file=sys.stderr)
     return 0

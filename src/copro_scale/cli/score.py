@@ -8,7 +8,8 @@ import sys
 from ..csvsafe import write_csv
 from ..responses.ids import new_salt
 from ..scoring import favourable, score, scores_long
-from .options import add_input_options, read_input
+from ..privacy import plan_for
+from .options import add_input_options, add_threshold_option, read_input, threshold
 
 
 def run(args) -> int:
@@ -21,13 +22,19 @@ def run(args) -> int:
             salt = new_salt()
             print("copro: no --salt or COPRO_SALT given: response ids are hashed with a random "
                   "salt for this run only (they will not match another run)", file=sys.stderr)
+    k = threshold(args) if args.favourable else None
     responses = read_input(args, ids=ids, salt=salt, drop_flagged=args.drop_flagged)
     scores = score(responses, min_answered_share=args.min_answered_share, rescale=args.rescale)
     write_csv(scores_long(scores) if args.long else scores, args.output)
     if args.exclusions:
         write_csv(responses.exclusions, args.exclusions)
     if args.favourable:
-        write_csv(favourable(responses, by="team").reset_index(), args.favourable)
+        plan = plan_for(responses.data, responses.instrument, k)  # only teams reaching k
+        fav = favourable(responses, by="team", min_answered=plan.min_responses).reset_index()
+        write_csv(plan.only_visible(fav), args.favourable)
+        if len(plan.visible_teams) < len(plan.teams):
+            print(f"copro: --favourable leaves out {len(plan.teams) - len(plan.visible_teams)} "
+                  f"team(s) with fewer than {plan.min_responses} responses", file=sys.stderr)
     print(f"copro: {responses.source} read as {responses.format}", file=sys.stderr)
     for warning in responses.warnings:
         print(f"copro: warning: {warning}", file=sys.stderr)
@@ -45,7 +52,9 @@ def register(sub) -> None:
     add_input_options(p)
     p.add_argument("-o", "--output", default="-", help="scores CSV (default: standard output)")
     p.add_argument("--exclusions", help="write the exclusion log (row, id, reason, detail) here")
-    p.add_argument("--favourable", help="write percent favourable per team, item and cell here")
+    p.add_argument("--favourable", help="write percent favourable per team, item and cell here "
+                   "(teams reaching the reporting threshold only)")
+    add_threshold_option(p)
     p.add_argument("--long", action="store_true", help="one row per response x score (tidy)")
     p.add_argument("--min-answered-share", type=float, default=0.5,
                    help="share of a cell's items needed for a cell score (default 0.5)")

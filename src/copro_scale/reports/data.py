@@ -152,12 +152,49 @@ class ReportData:
         return getattr(self, name).iloc[:0] if frame is None else frame
 
 
+def plan_weighted_scores(scores: pd.DataFrame, columns: list[str], plan: DisclosurePlan,
+                         weights: str = "forms_equal") -> pd.DataFrame:
+    """Team scores, forms weighted equally only in teams where the plan allows it (rule 4).
+
+    Elsewhere every response counts once, so no respondent carries more than 1/k of a team's
+    figure. A figure resting on fewer than k answers is withheld (NaN; rule 7).
+    """
+    empty = pd.DataFrame(columns=["team", "score", "mean", "se", "df", "lo", "hi", "n"])
+    if not len(scores):
+        return empty
+    equal = plan.only_split_visible(scores) if weights == "forms_equal" else scores.iloc[:0]
+    rest = scores.drop(index=equal.index)
+    parts = [team_scores(equal, columns, weights="forms_equal")] if len(equal) else []
+    parts += [team_scores(rest, columns, weights="respondents")] if len(rest) else []
+    out = pd.concat(parts, ignore_index=True) if parts else empty
+    few = out["n"] < plan.min_responses
+    out.loc[few, ["mean", "se", "lo", "hi"]] = np.nan
+    return out
+
+
+def _withhold_org_remainders(org: pd.DataFrame, org_rows: pd.DataFrame, team: pd.DataFrame,
+                             plan: DisclosurePlan) -> pd.DataFrame:
+    """Organisation figures whose rows minus the shown team figures' rows are 1 to k-1 (rule 7)."""
+    shown_n = team.dropna(subset=["mean"]).groupby("score")["n"].sum()
+    org = org.copy()
+    for i, r in org.iterrows():
+        s = r["score"]
+        n_org = int(org_rows[s].notna().sum()) if s in org_rows.columns else 0
+        rest = n_org - int(shown_n.get(s, 0))
+        if n_org < plan.min_responses or 0 < rest < plan.min_responses:
+            org.loc[i, [c for c in ("mean", "se", "lo", "hi") if c in org.columns]] = np.nan
+    return org
+
+
 def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
                       instrument: Instrument | None = None, min_responses: int | None = None,
                       previous: pd.DataFrame | None = None, seed: int = 0, n_boot: int = 2000,
                       min_probability: float | None = None,
-                      weights: str = "forms_equal") -> ReportData:
+                      weights: str = "forms_equal", plan: DisclosurePlan | None = None) -> ReportData:
     """Aggregate, classify and apply the privacy plan; only shown figures survive.
+
+    ``plan`` is the run's disclosure plan (default: computed from ``scores``); every figure is
+    taken through it: team and organisation weights, withheld splits, figures on fewer than k.
 
     Examples
     --------
@@ -169,8 +206,8 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     True
     """
     inst = instrument or load_instrument()
-    counts = team_counts(scores)
-    plan = disclosure_plan(counts, min_responses, instrument=inst)
+    if plan is None:
+        plan = disclosure_plan(team_counts(scores), min_responses, instrument=inst)
     min_responses = plan.min_responses
     types = classify_teams(scores, inst, min_responses=min_responses, n_boot=n_boot, seed=seed,
                            min_probability=min_probability, weights=weights)
@@ -180,22 +217,26 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     chg = pd.DataFrame(columns=["team", "score", "previous", "current", "delta", "lo", "hi"])
     if previous is not None:
         prev_plan = disclosure_plan(team_counts(previous), min_responses, instrument=inst)
-        prev = team_scores(previous[previous["team"].astype(str).isin(prev_plan.visible_teams)],
-                           [*FACES, *CONSTRUCTS], weights=weights)
-        now = team_scores(visible_scores, [*FACES, *CONSTRUCTS], weights=weights)
-        chg = plan.only_visible(change(now, prev))
+        prev = plan_weighted_scores(
+            previous[previous["team"].astype(str).isin(prev_plan.visible_teams)],
+            [*FACES, *CONSTRUCTS], prev_plan, weights)
+        now = plan_weighted_scores(visible_scores, [*FACES, *CONSTRUCTS], plan, weights)
+        chg = plan.only_visible(change(now.dropna(subset=["mean"]), prev.dropna(subset=["mean"])))
     pooled = pd.DataFrame()
     if plan.pooled_gap and len(org_rows):
         pooled = form_gaps(org_rows.assign(team="organisation"), [*FACES, *CONSTRUCTS])
+    team = plan_weighted_scores(visible_scores, cols, plan, weights)
+    org_weights = plan.organisation_weights if weights == "forms_equal" else "respondents"
+    items = item_distribution(responses, inst)
+    items.loc[items["n"] < plan.min_responses, ["disagree", "neutral", "agree"]] = np.nan
     return ReportData(
-        instrument=inst, plan=plan, types=types,
-        team=team_scores(visible_scores, cols, weights=weights) if len(visible_scores) else
-        pd.DataFrame(columns=["team", "score", "mean", "se", "df", "lo", "hi", "n"]),
-        org=organisation_scores(org_rows, cols, weights=weights),
+        instrument=inst, plan=plan, types=types, team=team,
+        org=_withhold_org_remainders(organisation_scores(org_rows, cols, weights=org_weights),
+                                     org_rows, team, plan),
         gaps=plan.only_split_visible(form_gaps(visible_scores, [*FACES, *CONSTRUCTS]))
         if len(visible_scores) else pd.DataFrame(columns=["team"]),
         pooled_gap=pooled, change=chg,
-        items=plan.only_visible(item_distribution(responses, inst)),
+        items=plan.only_visible(items),
         reliability=sample_reliability(plan.organisation_rows(responses), inst)
         if len(org_rows) >= 3 else [],
         agreement=team_agreement_table(visible_scores, list(inst.cells)),

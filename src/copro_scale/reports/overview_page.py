@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..instrument import CONSTRUCTS, FACES, TYPES
 from ..render import fmt, pct
 from .charts import heatmap_chart
@@ -22,15 +24,17 @@ def overview_context(data: ReportData, slugs: dict[str, str], meta: dict) -> dic
                              n=plan.count_text(t["n"]), type="below threshold"))
             continue
         r = types.loc[team]
+        shown = dict(zip(data.slice("team", team)["score"], data.slice("team", team)["mean"]))
+        counts = plan.form_counts(team)
         rows.append(dict(team=team, href=f"teams/{slugs[team]}.html", suppressed=False,
-                         n=str(int(t["n"])), n_psw=str(int(t["n_psw"])),
-                         n_colleague=str(int(t["n_colleague"])), type=r["type"],
+                         n=str(int(t["n"])), n_psw=counts["psw"],
+                         n_colleague=counts["colleague"], type=r["type"],
                          probability=probability_text(r["probability"]),
-                         faces=[fmt(r[f]) for f in FACES],
+                         faces=[fmt(shown.get(f)) for f in FACES],
                          lever=CONSTRUCT_LABELS.get(r["lever"], "–")))
     visible = plan.visible_teams
-    vis_types = types.loc[visible] if visible else types.iloc[:0]
-    heat = heatmap_chart({f"{t}|{f}": float(vis_types.loc[t, f]) for t in visible for f in FACES},
+    heat = heatmap_chart({f"{t}|{f}": float(data.slice("team", t).set_index("score")["mean"].get(f, np.nan))
+                          for t in visible for f in FACES},
                          visible, list(FACES), {t: t for t in visible}, FACE_LABELS,
                          links={t: f"teams/{slugs[t]}.html" for t in visible},
                          label_w=220, cell_w=165, cell_h=26)

@@ -102,7 +102,8 @@ def team_context(data: ReportData, team: str, slug: str, meta: dict) -> dict:
     forms = types["forms"]
     return dict(
         base, suppressed=False,
-        n_psw=int(trow["n_psw"]), n_colleague=int(trow["n_colleague"]), n=int(trow["n"]),
+        n_psw=plan.form_counts(team)["psw"], n_colleague=plan.form_counts(team)["colleague"],
+        n=int(trow["n"]), view=plan.view_text(team),
         split_visible=bool(trow["split_visible"]), forms=forms, forms_text=FORMS_TEXT[forms],
         kind=_type_block(types, data.settings, data.texts),
         heat=heat, heat_rows=[dict(construct=CONSTRUCT_LABELS[c],

@@ -19,6 +19,8 @@ from ..csvsafe import write_csv
 from ..instrument import CONSTRUCTS, FACES, Instrument
 from ..render import render_template
 from ..responses import Responses
+from ..outputs import write_folder
+from ..privacy import DisclosurePlan
 from .data import ReportData, build_report_data, data_hash
 from .overview_page import overview_context
 from .team_page import team_context
@@ -36,24 +38,53 @@ def summary_records(data: ReportData) -> list[dict]:
     {'team': 'Acute Ward', 'suppressed': True, 'type': 'suppressed'}
     """
     types = data.types.set_index("team")
+    plan = data.plan
     out = []
-    for t in data.plan.teams.to_dict("records"):
+    for t in plan.teams.to_dict("records"):
         if not t["visible"]:
             out.append(dict(team=t["team"], suppressed=True, type="suppressed"))
             continue
         r = types.loc[t["team"]]
-        nan = lambda v: None if v is None or not np.isfinite(v) else round(float(v), 4)  # noqa: E731
+        shown = dict(zip(data.slice("team", t["team"])["score"], data.slice("team", t["team"])["mean"]))
+        counts = plan.form_counts(t["team"])
+        exact = bool(t["split_visible"])
         out.append(dict(
             team=t["team"],
-            n=dict(psw=int(t["n_psw"]), colleague=int(t["n_colleague"]), total=int(t["n"])),
-            suppressed=False,
-            faces={f: nan(r[f]) for f in FACES},
-            constructs={c: nan(r[c]) for c in CONSTRUCTS},
+            n=dict(psw=int(t["n_psw"]) if exact else counts["psw"],
+                   colleague=int(t["n_colleague"]) if exact else counts["colleague"],
+                   total=int(t["n"])),
+            suppressed=False, view=plan.view_text(t["team"]), weights=plan.weights(t["team"]),
+            faces={f: _num(shown.get(f)) for f in FACES},
+            constructs={c: _num(shown.get(c)) for c in CONSTRUCTS},
             type=r["type"],
-            probability=nan(r["probability"]),
-            probabilities={o: nan(r[f"p_{o}"]) for o in OUTCOMES},
+            probability=_num(r["probability"]),
+            probabilities={o: _num(r[f"p_{o}"]) for o in OUTCOMES},
             nearest=r["nearest"], lever=r["lever"], forms=r["forms"]))
     return out
+
+
+def _num(v):
+    return None if v is None or not np.isfinite(v) else round(float(v), 4)
+
+
+def organisation_record(data: ReportData) -> dict:
+    """The organisation's figures for summary.json, as the overview shows them."""
+    plan = data.plan
+    org = dict(zip(data.org["score"], data.org["mean"]))
+    rec = dict(teams=list(plan.organisation_teams),
+               n=int(plan.teams.set_index("team").loc[list(plan.organisation_teams), "n"].sum()),
+               weights=plan.organisation_weights, remainder_left_out=plan.remainder_left_out,
+               faces={f: _num(org.get(f)) for f in FACES},
+               constructs={c: _num(org.get(c)) for c in CONSTRUCTS}, psw_vs_colleague=None)
+    gap = data.pooled_gap
+    if len(gap):
+        g = gap.set_index("score")
+        names = [s for s in (*FACES, *CONSTRUCTS) if s in g.index]
+        rec["psw_vs_colleague"] = dict(
+            n_psw=int(g["n_psw"].max()), n_colleague=int(g["n_colleague"].max()),
+            psw={s: _num(g.loc[s, "psw"]) for s in names},
+            colleague={s: _num(g.loc[s, "colleague"]) for s in names})
+    return rec
 
 
 def summary_frame(records: list[dict]) -> pd.DataFrame:
@@ -71,8 +102,9 @@ def summary_frame(records: list[dict]) -> pd.DataFrame:
            **{f"faces.{f}": f for f in FACES}, **{f"constructs.{c}": c for c in CONSTRUCTS},
            **{f"probabilities.{o}": f"p_{o}" for o in OUTCOMES}}
     flat = flat.rename(columns=ren).reindex(columns=cols)
-    for c in ("n_psw", "n_colleague", "n"):
-        flat[c] = flat[c].astype("Int64")
+    flat["n"] = flat["n"].astype("Int64")
+    for c in ("n_psw", "n_colleague"):  # a number, or "fewer than k" / "at least m" (rule 3)
+        flat[c] = flat[c].map(lambda v: v if isinstance(v, str) or pd.isna(v) else str(int(v)))
     return flat
 
 
@@ -100,7 +132,7 @@ def render_reports(responses: Responses, scores: pd.DataFrame, out: str | Path, 
                    instrument: Instrument | None = None, min_responses: int | None = None,
                    previous_scores: pd.DataFrame | None = None, seed: int = 0,
                    n_boot: int = 2000, min_probability: float | None = None,
-                   weights: str = "forms_equal") -> dict[str, Path]:
+                   weights: str = "forms_equal", plan: DisclosurePlan | None = None) -> dict[str, Path]:
     """Write the organisation overview, one page per team, summary.csv and summary.json.
 
     Parameters
@@ -110,7 +142,10 @@ def render_reports(responses: Responses, scores: pd.DataFrame, out: str | Path, 
     scores : DataFrame
         What :func:`copro_scale.score` returned for ``responses``.
     out : path
-        Output folder; ``teams/`` is created inside it.
+        Output folder, replaced whole when every file is written
+        (:func:`copro_scale.outputs.write_folder`); ``teams/`` is created inside it.
+    plan : DisclosurePlan, optional
+        The run's disclosure plan (default: computed from ``scores``).
     instrument : Instrument, optional
         Default: the one the responses were read with.
     previous_scores : DataFrame, optional
@@ -141,13 +176,15 @@ def render_reports(responses: Responses, scores: pd.DataFrame, out: str | Path, 
     inst = instrument or responses.instrument
     rd = build_report_data(responses.data, scores, instrument=inst, min_responses=min_responses,
                            previous=previous_scores, seed=seed, n_boot=n_boot,
-                           min_probability=min_probability, weights=weights)
+                           min_probability=min_probability, weights=weights, plan=plan)
     meta = dict(instrument=f"{inst.title} ({inst.name}) v{inst.version}",
                 citation=inst.citation, package=f"copro-scale {__version__}",
                 input_hash=data_hash(responses.data))
+    return write_folder(out, "report", lambda folder: _write(rd, meta, folder))
 
-    out = Path(out)
-    (out / "teams").mkdir(parents=True, exist_ok=True)
+
+def _write(rd: ReportData, meta: dict, out: Path) -> dict:
+    (out / "teams").mkdir()
     slugs = team_slugs(rd.plan.teams["team"].tolist())
     written: dict = {"teams": {}}
     for team, slug in slugs.items():
@@ -164,7 +201,8 @@ def render_reports(responses: Responses, scores: pd.DataFrame, out: str | Path, 
     written["summary_json"].write_text(json.dumps(dict(
         meta={**meta, **{k: v for k, v in rd.settings.items() if k != "previous"},
               "notes": list(rd.plan.notes)},
-        teams=records), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        organisation=organisation_record(rd), teams=records),
+        indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     written["summary_csv"] = out / "summary.csv"
     write_csv(summary_frame(records), written["summary_csv"])  # formula-safe
     return written

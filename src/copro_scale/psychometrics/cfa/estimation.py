@@ -11,9 +11,8 @@ so F = -2 logL / N + constant, and chisq = N (F - F_h1) with F_h1 the saturated 
 model Jacobian (:meth:`ParTable.jacobian`): gradient dF/dtheta = sum tr(G dSigma) -
 2 d' Sigma^-1 dmu with G = Sigma^-1 - Sigma^-1 (S + dd') Sigma^-1; the iterations use the
 expected information tr(Sigma^-1 dSigma_k Sigma^-1 dSigma_l) + 2 dmu_k' Sigma^-1 dmu_l,
-with step halving, then Newton steps on the observed Hessian near the optimum. The observed information (FIML, MLR) is the central-difference
-Jacobian of the analytic gradient, as lavaan's ``observed.information = "hessian"``.
-"""
+with step halving, then Newton steps on the observed Hessian near the optimum. The observed
+information (FIML, MLR) is that Hessian, as lavaan's ``observed.information = "hessian"``. """
 
 from __future__ import annotations
 
@@ -78,16 +77,26 @@ class Discrepancy:
                 hess[np.ix_(act, act)] += h / self.N
         return grad, hess
 
-    def observed_hessian(self, theta, h=1e-6):
-        """Central-difference Jacobian of the analytic gradient (symmetrised)."""
+    def observed_hessian(self, theta):
+        """Hessian of F: [2 Delta' H1 Delta + sum dF/dmoment x d2 moment / dtheta dtheta'] / N.
+
+        H1 is the analytic Hessian in the saturated moments (:func:`.robust.h1_hessian`); the
+        second derivatives of Sigma = Lambda Phi Lambda' + Theta and mu = nu + Lambda alpha are
+        nonzero only for loading-loading (phi_jl (e_i e_k' + e_k e_i')), loading-latent
+        covariance and loading-latent mean pairs (:meth:`ParTable.second_term`).
+        """
+        from copro_scale.psychometrics.cfa.robust import delta_matrix, h1_hessian
+
         q = self.spec.q
-        out = np.empty((q, q))
-        for k in range(q):
-            step = h * max(1.0, abs(theta[k]))
-            tp, tm = theta.copy(), theta.copy()
-            tp[k] += step
-            tm[k] -= step
-            out[:, k] = (self.gradient(tp)[0] - self.gradient(tm)[0]) / (2 * step)
+        out = np.zeros((q, q))
+        for g, grp in enumerate(self.groups):
+            sigma, mu, _ = self.spec.implied(theta, g)
+            _, gS, gM = self._pattern_loop(sigma, mu, grp)
+            dS, dM, _ = self.spec.jacobian(theta, g)
+            D = delta_matrix(dS, dM, self.spec.meanstructure)
+            out += 2 * D.T @ h1_hessian(grp.stack, sigma, mu, self.spec.meanstructure) @ D
+            out += self.spec.second_term(theta, g, gS, gM)
+        out /= self.N
         return (out + out.T) / 2
 
     def saturated_value(self):
@@ -146,6 +155,8 @@ def fisher_scoring(obj, theta, max_iter, tol=1e-9, newton_from=1e-2):
                 continue
             return theta, f, False, it, "line search failed: no decrease of the ML discrepancy"
         theta, f_old, f = cand, f, fc
+        if newton and np.max(np.abs(grad)) < 1e-7 and f_old - f < 1e-13:
+            return theta, f, True, it, None  # quadratic phase at rounding level
         newton = newton or np.max(np.abs(grad)) < newton_from
         if abs(f_old - f) < 1e-15 and a < 1e-6:
             break

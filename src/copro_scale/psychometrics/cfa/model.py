@@ -68,6 +68,10 @@ def _groups_from_data(data, ov, group, miss, excluded):
     if (~keep).any():
         excluded[reason] = int((~keep).sum())
     d = d[keep]
+    flat = [v for v in ov if d[v].nunique() < 2]
+    if flat:
+        raise CoproError(f"item(s) {flat} have no variance (one value in every answered row); "
+                         "drop them from the model")
     labels = [None] if group is None else list(pd.unique(d[group]))
     if group is not None and len(labels) < 2:
         raise CoproError(f"group column {group!r} has fewer than 2 groups with data")
@@ -284,6 +288,13 @@ def cfa(data, model, group=None, group_equal=(), *, estimator=None, missing="lis
     >>> round(res.fit["chisq"], 3), res.fit["df"], round(res.fit["cfi"], 3)
     (85.306, 24, 0.931)
     """
+    with small_matrix_blas():  # many small matrices: one BLAS thread is much faster
+        return _cfa(data, model, group, group_equal, estimator, missing, ordered, group_partial, sample_cov,
+                    n_obs, sample_mean, max_iter)
+
+
+def _cfa(data, model, group, group_equal, estimator, missing, ordered, group_partial, sample_cov, n_obs,
+         sample_mean, max_iter):
     rows = parse_model(model)
     est, miss, ordered, group_equal = _options(estimator, missing, ordered, group_equal)
     excluded, notes = {}, []
@@ -329,8 +340,7 @@ def cfa(data, model, group=None, group_equal=(), *, estimator=None, missing="lis
     if df < 0:
         raise CoproError(f"the model is not identified: {spec.q} free parameters for "
                          f"{spec.G * moments} sample moments (df = {df})")
-    with small_matrix_blas():
-        theta, se, fit, converged, iters = _fit_ml(spec, groups, est, miss, max_iter, notes)
+    theta, se, fit, converged, iters = _fit_ml(spec, groups, est, miss, max_iter, notes)
     table, std_load, more = estimates_table(spec, theta, se, [g.name for g in groups])
     notes += more
     if not converged and not any("converge" in x for x in notes):

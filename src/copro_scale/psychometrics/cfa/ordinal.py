@@ -125,9 +125,10 @@ def _rho_scoring(tab, t1, t2, tol=1e-12, max_iter=100):
     return rho
 
 
-def ordinal_stats(codes, ncat):
+def ordinal_stats(codes, ncat, names=None):
     """Thresholds, polychoric correlations and their NACOV from integer codes (-1 = missing)."""
     n, p = codes.shape
+    names = list(names) if names is not None else [str(j) for j in range(p)]
     th, sc_th, th_idx = [], [], []
     start = 0
     for j in range(p):
@@ -135,7 +136,7 @@ def ordinal_stats(codes, ncat):
         ok = c >= 0
         freq = np.bincount(c[ok], minlength=ncat[j]).astype(float)
         if np.any(freq == 0):
-            raise CoproError(f"ordered item {j} has an empty category")
+            raise CoproError(f"ordered item {names[j]!r} has an empty category")
         t = special.ndtri(np.cumsum(freq)[:-1] / ok.sum())
         th.append(t)
         T = np.concatenate([[-np.inf], t, [np.inf]])
@@ -161,7 +162,7 @@ def ordinal_stats(codes, ncat):
     for a, b in zip(a_idx, b_idx):
         ok = (codes[:, a] >= 0) & (codes[:, b] >= 0)
         if not ok.any():
-            raise CoproError(f"ordered items {a} and {b} have no respondent in common")
+            raise CoproError(f"ordered items {names[a]!r} and {names[b]!r} have no respondent in common")
         tab = np.zeros((ncat[a], ncat[b]))
         np.add.at(tab, (codes[ok, a], codes[ok, b]), 1.0)
         tabs.append(tab)

@@ -37,43 +37,51 @@ def _pair_trace(A, B, a, b):
     return t * w[:, None] * w[None, :]
 
 
+def h1_hessian(st, sigma, mu, meanstructure):
+    """sum_p n_p x (per-case observed h1 information) of a group's pattern stack, at (sigma, mu).
+
+    Blocks per pattern (embedded in p x p): mu-mu Sigma^-1; mu-sigma_k Sigma^-1 E_k zbar;
+    sigma-sigma -tr(Sigma^-1 E_l Sigma^-1 E_k)/2 + tr(E_l Sigma^-1 E_k Z), with
+    zbar = Sigma^-1 d, Z = Sigma^-1 (S_p + d d') Sigma^-1 and d = mean_p - mu.
+    """
+    p = len(mu)
+    a, b = _vech_index(p)
+    k = (p if meanstructure else 0) + len(a)
+    out = np.zeros((k, k))
+    mm = st.mask[:, :, None] & st.mask[:, None, :]
+    for n, msk, m, cov, mk in zip(st.n, st.mask, st.mean, st.cov, mm):
+        o = np.flatnonzero(msk)
+        inv = np.zeros((p, p))
+        inv[np.ix_(o, o)] = np.linalg.inv(sigma[np.ix_(o, o)])
+        d = (m - mu) * msk if meanstructure else np.zeros(p)
+        Z = inv @ (cov + np.outer(d, d)) @ inv
+        ss = _pair_trace(Z - 0.5 * inv, inv, a, b)  # linear in its first argument
+        if meanstructure:
+            zbar = inv @ d
+            ms = inv[:, a] * zbar[b][None, :] + np.where((a != b)[None, :], inv[:, b] * zbar[a][None, :], 0.0)
+            out += n * np.block([[inv, ms], [ms.T, ss]])
+        else:
+            out += n * ss
+    return out
+
+
 def h1_blocks(grp, sigma, mu, meanstructure):
     """(A1, B1) of one group at moments (sigma, mu): observed h1 information and mean score outer product, per case."""
     p = len(mu)
     a, b = _vech_index(p)
-    ps = len(a)
-    k = (p if meanstructure else 0) + ps
-    A1 = np.zeros((k, k))
-    scores = []
     dbl = np.where(a == b, 1.0, 2.0)
+    scores = []
     for pt in grp.patterns:
         o = pt.obs
         inv = np.zeros((p, p))
         inv[np.ix_(o, o)] = np.linalg.inv(sigma[np.ix_(o, o)])
-        mo = mu[o] if meanstructure else pt.mean
         r = np.zeros((pt.n, p))
-        r[:, o] = pt.x - mo
+        r[:, o] = pt.x - (mu[o] if meanstructure else pt.mean)
         z = r @ inv
-        zbar = z.mean(axis=0)
-        Z = z.T @ z / pt.n
-        ss = -0.5 * _pair_trace(inv, inv, a, b) + _pair_trace(Z, inv, a, b)
-        blk = np.zeros((k, k))
-        if meanstructure:
-            blk[:p, :p] = inv
-            # d2(-l)/dmu dsigma_k = Sigma^-1 E_k zbar
-            ms = inv[:, a] * zbar[b][None, :] + np.where((a != b)[None, :], inv[:, b] * zbar[a][None, :], 0.0)
-            blk[:p, p:] = ms
-            blk[p:, :p] = ms.T
-            blk[p:, p:] = ss
-        else:
-            blk[:, :] = ss
-        A1 += pt.n * blk
         sc_s = 0.5 * (z[:, a] * z[:, b] - inv[a, b][None, :]) * dbl[None, :]
         scores.append(np.hstack([z, sc_s]) if meanstructure else sc_s)
-    A1 /= grp.n
     S = np.vstack(scores)
-    B1 = S.T @ S / grp.n
-    return A1, B1
+    return h1_hessian(grp.stack, sigma, mu, meanstructure) / grp.n, S.T @ S / grp.n
 
 
 def delta_matrix(dS, dM, meanstructure):

@@ -54,6 +54,15 @@ def model_variables(rows, columns=None):
     return lv, ov
 
 
+def _acc(target, index, values):
+    """target[index] += values, summing repeated parameter ids (np.add.at only when needed)."""
+    k = index[0] if isinstance(index, tuple) else index
+    if len(np.unique(k)) == len(k):
+        target[index] += values
+    else:
+        np.add.at(target, index, values)
+
+
 def _row(lhs, op, rhs, g, mat, i, j, free, value, label=None, eq=None):
     return dict(lhs=lhs, op=op, rhs=rhs, group=g, mat=mat, i=i, j=j, free=bool(free),
                 value=value, label=label, eq=eq)
@@ -243,6 +252,37 @@ class ParTable:
         t[self.is_ord] = 1.0 / d[self.is_ord] ** 2 - expl[self.is_ord]
         return t
 
+    def second_term(self, theta, g, gS, gM):
+        """sum_ab gS_ab d2Sigma_ab/dtheta_k dtheta_l + sum_a gM_a d2mu_a/dtheta_k dtheta_l (q x q).
+
+        Loading (i,j) with loading (k,l): 2 phi_jl gS_ik; loading (i,j) with latent covariance
+        (k,l): 2 [d_jk (Lambda' gS)_li + d_jl (Lambda' gS)_ki] (once when k = l); loading (i,j)
+        with latent mean k: gM_i d_jk. Continuous items only (the ML estimators).
+        """
+        mt = self.matrices(theta, g)
+        lam, phi = mt["L"], mt["P"]
+        f = self.fill[g]
+        iL, jL, kL = f["L"][:3]
+        iP, jP, kP = f["P"][:3]
+        iA, _, kA = f["A"][:3]
+        out = np.zeros((self.q, self.q))
+        if not len(kL):
+            return out
+        ll = 2 * phi[np.ix_(jL, jL)] * gS[np.ix_(iL, iL)]
+        np.add.at(out, (kL[:, None], kL[None, :]), ll)
+        if len(kP):
+            lg = lam.T @ gS  # (m, p)
+            a, b = iP, jP    # latent covariance (a, b)
+            lp = 2 * ((jL[:, None] == a[None, :]) * lg[b][:, iL].T
+                      + ((jL[:, None] == b[None, :]) & (a != b)[None, :]) * lg[a][:, iL].T)
+            np.add.at(out, (kL[:, None], kP[None, :]), lp)
+            np.add.at(out, (kP[:, None], kL[None, :]), lp.T)
+        if len(kA):
+            la = (jL[:, None] == iA[None, :]) * gM[iL][:, None]
+            np.add.at(out, (kL[:, None], kA[None, :]), la)
+            np.add.at(out, (kA[:, None], kL[None, :]), la.T)
+        return out
+
     def jacobian(self, theta, g):
         """Derivatives of (Sigma, mu, tau) of group ``g`` with respect to the free parameters.
 
@@ -265,27 +305,27 @@ class ParTable:
             blk = np.zeros((len(k), p, p))
             blk[np.arange(len(k)), i, :] += a
             blk[np.arange(len(k)), :, i] += a
-            np.add.at(dS, k, blk)
-            np.add.at(dM, (k, i), alpha[j])
+            _acc(dS, k, blk)
+            _acc(dM, (k, i), alpha[j])
         # latent (co)variances
         i, j, k = f["P"][:3]
         if len(k):
             li, lj = lam[:, i].T, lam[:, j].T
             blk = li[:, :, None] * lj[:, None, :]
             blk = blk + np.where((i != j)[:, None, None], np.swapaxes(blk, 1, 2), 0.0)
-            np.add.at(dS, k, blk)
+            _acc(dS, k, blk)
         # residual (co)variances
         i, j, k = f["T"][:3]
         if len(k):
-            np.add.at(dS, (k, i, j), 1.0)
+            _acc(dS, (k, i, j), 1.0)
             off = i != j
-            np.add.at(dS, (k[off], j[off], i[off]), 1.0)
+            _acc(dS, (k[off], j[off], i[off]), 1.0)
         i, _, k = f["N"][:3]
         if len(k):
-            np.add.at(dM, (k, i), 1.0)
+            _acc(dM, (k, i), 1.0)
         i, _, k = f["A"][:3]
         if len(k):
-            np.add.at(dM, k, lam[:, i].T)
+            _acc(dM, k, lam[:, i].T)
         if not self.n_th:
             return dS, dM, dK
         d = mt["D"][:, 0]

@@ -115,10 +115,7 @@ def _group_stats(data, ov, group, miss, excluded):
                 where = "" if lab is None else f" in group {lab!r}"
                 raise CoproError(f"ordered item {v!r} has an empty category{where}; lavaan stops here too "
                                  "(merge sparse categories)")
-        try:
-            out.append(ordinal_stats(codes, [len(lv) for lv in levels]))
-        except CoproError as exc:
-            raise CoproError(exc.message.replace("ordered item", "ordered items of", 1)) from None
+        out.append(ordinal_stats(codes, [len(lv) for lv in levels], ov))
     return labels, levels, out
 
 
