@@ -36,8 +36,6 @@ def run(args) -> int:
             print(f"copro: --favourable leaves out {len(plan.teams) - len(plan.visible_teams)} "
                   f"team(s) with fewer than {plan.min_responses} responses", file=sys.stderr)
     print(f"copro: {responses.source} read as {responses.format}", file=sys.stderr)
-    for warning in responses.warnings:
-        print(f"copro: warning: {warning}", file=sys.stderr)
     print(responses.accounting(), file=sys.stderr)
     return 0
 

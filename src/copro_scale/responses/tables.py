@@ -227,10 +227,10 @@ def read_csv_fast(path: str | Path, head: Head, *, columns: list[str], types: di
             path, parse_options=pa_csv.ParseOptions(delimiter=head.sep, newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(include_columns=columns, column_types=types,
                                                   null_values=[""], strings_can_be_null=True))
-    except (pa.ArrowException, OSError):
+        frame = table.to_pandas(types_mapper={pa.int8(): pd.Int8Dtype()}.get, split_blocks=True,
+                                self_destruct=True)
+    except (pa.ArrowException, OSError, UnicodeDecodeError):  # headers are not checked as read
         return None
-    frame = table.to_pandas(types_mapper={pa.int8(): pd.Int8Dtype()}.get, split_blocks=True,
-                            self_destruct=True)
     frame.attrs.update(duplicate_headers=[], source=str(path))
     _check_last_line(Path(path), enc, head.sep, len(head.header()), 1 + len(frame))
     return frame
