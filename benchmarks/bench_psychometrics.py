@@ -64,6 +64,7 @@ tm("reliability (9 scales)", for (k in 0:8) psych::alpha(x[, (4*k+1):(4*k+4)], w
 tm("omega (9 factors)", omega(x, nfactors = 9, plot = FALSE))
 tm("KMO + Bartlett", {KMO(x); cortest.bartlett(cor(x), n = nrow(x))})
 tm("EFA (9, minres, oblimin)", fa(x, 9, fm = "minres", rotate = "oblimin"))
+tm("EFA (9, cor = poly)", fa(x, 9, fm = "minres", rotate = "oblimin", cor = "poly"))
 tm("parallel analysis (20)", fa.parallel(x, fa = "fa", n.iter = 20, plot = FALSE))
 tm("CFA (9 factors)", cfa(paste(model, collapse = "\n"), data = x))
 tm("polychoric (36 items)", polychoric(x))
@@ -77,6 +78,7 @@ def run_python(data: pd.DataFrame, model: str) -> dict:
         "omega (9 factors)": lambda: omega(data, n_factors=9),
         "KMO + Bartlett": lambda: (kmo(data), bartlett(data)),
         "EFA (9, minres, oblimin)": lambda: efa(data, 9, method="minres", rotation="oblimin"),
+        "EFA (9, cor = poly)": lambda: efa(data, 9, method="minres", rotation="oblimin", cor="poly"),
         "parallel analysis (20)": lambda: parallel_analysis(data, n_iter=20, seed=1),
         "CFA (9 factors)": lambda: cfa(data, model),
         "polychoric (36 items)": lambda: polychoric(data),

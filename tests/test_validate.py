@@ -14,7 +14,7 @@ from copro_scale.scoring import keyed_items
 from copro_scale.simulate import simulate
 from copro_scale.errors import CoproError
 from copro_scale.validate import ValidationResult, ValidationSettings, cfa_models, validate
-from copro_scale.validate_cfa import usable_sample
+from copro_scale.validate_cfa import cfa_table, usable_sample
 
 INST = load_instrument()
 
@@ -34,7 +34,9 @@ def test_competing_models_cover_every_item_once_per_factor_set():
 def battery():
     # 80 teams x 10: 600 colleague responses (CFA adequate), 200 PSW (too few complete ones)
     sim = simulate(80, 10, seed=7)
-    return validate(read_responses(sim.responses), ValidationSettings(n_iter=20, seed=1)).to_dict()
+    # ML keeps this fixture fast; the default WLSMV is tested below and in the slow 480 case
+    return validate(read_responses(sim.responses),
+                    ValidationSettings(n_iter=20, seed=1, estimator="ML")).to_dict()
 
 
 def test_reliability_of_every_cell_face_and_construct(battery):
@@ -56,8 +58,9 @@ def test_true_structure_wins_the_cfa_comparison(battery):
     nine = fits["nine cells"]
     # the simulator's structure is nine correlated cells: it should fit by every cut-off ...
     assert nine["verdict"] == "meets", nine
-    # ... and beat the rival structures on BIC
+    # ... and beat the rival structures on BIC and RMSEA
     assert nine["bic"] == min(m["bic"] for m in fits.values())
+    assert nine["rmsea"] == min(m["rmsea"] for m in fits.values())
     assert fits["three constructs"]["verdict"] == "below"
 
 
@@ -81,6 +84,7 @@ def test_kmo_parallel_analysis_and_efa(battery):
     assert len(col["efa"]["loadings"]["index"]) == 36
 
 
+@pytest.mark.slow
 def test_invariance_between_forms_holds_for_a_uniform_form_bias():
     # the simulator shifts every colleague answer by the same amount: a latent mean difference,
     # which scalar invariance absorbs (latent means are free after the first group)
@@ -133,7 +137,8 @@ def test_result_to_frame_is_the_reliability_table():
     assert set(table["form"]) == {"colleague"} or set(table["form"]) == {"colleague", "psw"}
     assert table.groupby("form").size().eq(15).all()
     assert (table["alpha_ci_lower"] < table["alpha"]).all()
-    assert res.to_dict()["estimation"]["estimator"] == "ML"
+    assert res.to_dict()["estimation"]["estimator"] == "WLSMV"
+    assert "WLSMV" in res.estimation["text"] and "pairwise" in res.estimation["text"]
 
 
 def test_unknown_estimator_is_refused():
@@ -156,3 +161,42 @@ def test_sample_rule_counts_what_the_estimator_uses():
     holes.iloc[: len(x) // 2 + 5, 0] = float("nan")
     assert usable_sample(holes, "MLR")["rating"] == "inadequate"
     assert "answered together" in usable_sample(holes, "MLR")["detail"]
+
+
+def test_default_wlsmv_fits_the_nine_cells_from_incomplete_rows():
+    sim = simulate(48, 10, seed=11, psw_share=0.5, missing_rate=0.03)
+    r = read_responses(sim.responses)
+    keyed = keyed_items(r)
+    x = keyed.loc[keyed["form"] == "psw", r.instrument.item_ids].astype(float)
+    assert x.dropna().shape[0] < 5 * 36 <= len(x)
+    [row] = cfa_table(x, {"nine cells": cfa_models(INST)["nine cells"]}, ValidationSettings().estimator)
+    assert row["converged"] and row["verdict"] == "meets", row
+    assert row["aic"] is None and 0 < row["srmr"] < 0.08  # robust indices, no likelihood
+
+
+@pytest.mark.slow
+def test_cfa_and_invariance_run_on_480_responses_with_missing_answers():
+    # issue 11: 480 responses, ~3% missing per item, a third of the rows complete. Listwise ML
+    # estimated no CFA on either form; WLSMV with pairwise deletion estimates every model.
+    sim = simulate(48, 10, seed=11, psw_share=0.5, missing_rate=0.03)
+    out = validate(read_responses(sim.responses), ValidationSettings(n_iter=5))
+    for form in ("colleague", "psw"):
+        sec = out.forms[form]
+        assert "cfa_skipped" not in sec, sec.get("cfa_skipped")
+        assert len(sec["cfa"]) == 4 and all(m["converged"] for m in sec["cfa"])
+        assert next(m for m in sec["cfa"] if m["model"] == "nine cells")["verdict"] == "meets"
+    assert [s["step"] for s in out.invariance["steps"]] == ["metric", "scalar"]
+    listwise = validate(read_responses(sim.responses), ValidationSettings(n_iter=5, estimator="ML"))
+    assert all("cfa_skipped" in listwise.forms[f] for f in ("colleague", "psw"))
+
+
+def test_cli_estimator_choice(tmp_path, capsys):
+    path = tmp_path / "r.csv"
+    simulate(6, 8, seed=2).responses.to_csv(path, index=False)
+    assert main(["validate", str(path), "-o", str(tmp_path / "bad"), "--estimator", "GLS"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "estimator" in err and "GLS" in err and "\n" not in err
+    assert main(["validate", str(path), "-o", str(tmp_path / "ml"), "--estimator", "ML"]) == 0
+    doc = json.loads((tmp_path / "ml" / "validation.json").read_text())
+    assert doc["estimation"]["estimator"] == "ML"
+    assert "listwise" in (tmp_path / "ml" / "validation.html").read_text()

@@ -2,16 +2,17 @@
 
 Which estimator, which missing-data treatment, and the sample-size rule that goes with them:
 
-* ``ML`` listwise: the textbook estimator on complete rows only - the default for now: the
-  FIML engine took 130 s for one nine-cell model on 240 x 36 answers (MLR 200-340 s), too slow
-  for a battery of 11 fits, and WLSMV is not yet in the CFA engine.
-* ``MLR`` with full-information ML (``missing="fiml"``). Every answer counts,
-  so a survey with a few skipped items per person is not cut down to its complete rows;
-  the fit is judged on lavaan's robust CFI, TLI and RMSEA (Brosseau-Liard & Savalei) and the
-  Yuan-Bentler scaled chi-square, which also protect against the non-normality of 5-point
-  items.
-* ``WLSMV`` with pairwise deletion, the items declared ordered (polychoric correlations,
-  DWLS, scaled-shifted test): robust indices as lavaan reports them; no AIC/BIC.
+* ``WLSMV`` with pairwise deletion - the default, as lavaan users fit 5-point items: the items
+  are declared ordered (polychoric correlations, DWLS, mean-and-variance adjusted test), every
+  response counts for every pair it answered, and fit is judged on the robust CFI, TLI and
+  RMSEA lavaan reports; no AIC/BIC exist. On 480 simulated responses with 3% missing answers
+  per item (a third of the rows complete) it estimates every model; the nine-cell model took
+  about 8 s per form on a loaded 2-core machine.
+* ``MLR`` with full-information ML (``missing="fiml"``): every answer counts; robust CFI,
+  TLI, RMSEA and the Yuan-Bentler scaled chi-square. Offered, not the default: it treats the
+  items as continuous, and the FIML engine took 130-340 s for one nine-cell model on 240 x 36
+  answers, too slow for a battery of 11 fits.
+* ``ML`` listwise: the textbook estimator, on complete rows only.
 
 The COSMIN rule (n >= 5 x items adequate, >= 7 x items and >= 100 very good) counts the
 responses the estimator uses: all rows with an answer for FIML and pairwise, complete rows for
@@ -30,8 +31,8 @@ from .instrument import CONSTRUCTS, FACES, FORMS, Instrument, cell_name
 from .psychometrics import cfa, invariance, jsonable
 
 #: The estimators the battery offers, each with the missing-data treatment it uses.
-ESTIMATORS = {"MLR": "fiml", "WLSMV": "pairwise", "ML": "listwise"}
-DEFAULT_ESTIMATOR = "ML"
+ESTIMATORS = {"WLSMV": "pairwise", "MLR": "fiml", "ML": "listwise"}
+DEFAULT_ESTIMATOR = "WLSMV"
 #: Lowest share of responses that answered both items of any pair (FIML, pairwise).
 MIN_COVERAGE = 0.5
 

@@ -12,10 +12,10 @@ def run(args) -> int:
     """Read, run the battery in memory, write validation.json and validation.html."""
     from ..validate import ValidationSettings, file_sha256, validate, write_validation
 
-    k = threshold(args)
+    chosen = {"estimator": args.estimator} if args.estimator else {}  # checked by the settings
+    settings = ValidationSettings(min_responses=threshold(args), seed=args.seed, **chosen)
     responses = read_input(args)
-    result = validate(responses, ValidationSettings(min_responses=k,
-                                                    seed=args.seed))
+    result = validate(responses, settings)
     paths = write_validation(result, Path(args.output), instrument=responses.instrument,
                              input_hash=file_sha256(args.input))
     for path in paths.values():
@@ -30,4 +30,7 @@ def register(sub) -> None:
     v.add_argument("-o", "--output", required=True, help="folder for validation.json and .html")
     add_threshold_option(v)
     v.add_argument("--seed", type=int, default=0, help="seed for parallel analysis")
+    v.add_argument("--estimator", metavar="{WLSMV,MLR,ML}",
+                   help="CFA and invariance: WLSMV (ordered items, pairwise deletion; default), "
+                   "MLR (full-information ML) or ML (complete responses only)")
     v.set_defaults(func=run)
