@@ -273,6 +273,7 @@ def _cli(*argv) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+@pytest.mark.slow  # two real processes (15-20 s)
 def test_sigkill_mid_run_leaves_the_previous_output(tmp_path):
     make_input(tmp_path / "w1.csv", lone=False)
     make_input(tmp_path / "w2.csv", seed=43, lone=False)
@@ -297,6 +298,7 @@ def test_sigkill_mid_run_leaves_the_previous_output(tmp_path):
     assert not list(tmp_path.glob(".report.copro-new-*"))
 
 
+@pytest.mark.slow  # two real processes (15-20 s)
 def test_two_runs_into_one_folder_do_not_interleave(tmp_path):
     make_input(tmp_path / "w1.csv", lone=False)
     make_input(tmp_path / "w2.csv", seed=43, lone=False)

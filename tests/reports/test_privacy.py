@@ -190,3 +190,84 @@ def test_cli_refuses_a_threshold_below_the_promise(tmp_path, capsys, command, k)
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "--min-responses" in err and "can only be raised" in err
     assert not (tmp_path / "out").exists()
+
+
+# -- weights, per-form counts, validation rows (rules 3, 4, 6) ------------------------------------
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(0, 15)), min_size=1, max_size=10),
+       st.integers(5, 9))
+def test_no_respondent_weighs_more_than_one_kth_and_small_counts_stay_hidden(sizes, k):
+    plan = disclosure_plan(_counts([(f"t{i}", p, q) for i, (p, q) in enumerate(sizes)]), k)
+    for t in plan.teams.to_dict("records"):
+        counts = plan.form_counts(t["team"])
+        if not t["visible"]:
+            assert counts == {"psw": None, "colleague": None}
+            continue
+        if plan.weights(t["team"]) == "forms_equal":
+            share = max(0.5 / t["n_psw"], 0.5 / t["n_colleague"])
+        else:
+            share = 1 / t["n"]
+        assert share <= 1 / k
+        for form in ("psw", "colleague"):
+            exact = counts[form].isdigit()
+            assert exact == bool(t["split_visible"])
+            if t[f"n_{form}"] < k:
+                assert counts[form] == f"fewer than {k}"
+
+
+def test_a_lone_psw_is_pooled_not_weighted_up():
+    from copro_scale.reports.data import plan_weighted_scores
+
+    s = pd.DataFrame({"team": ["A"] * 9, "form": ["psw"] + ["colleague"] * 8,
+                      "voice": [1.0] + [4.0] * 8})
+    plan = disclosure_plan(_counts([("A", 1, 8)]))
+    out = plan_weighted_scores(s, ["voice"], plan).iloc[0]
+    assert out["mean"] == pytest.approx((1 + 32) / 9)  # forms equal would give 2.5
+    assert "fewer than 5" in plan.view_text("A") and "1/9" in plan.view_text("A")
+
+
+def test_validation_rows_follow_the_organisation_and_the_careless_rule():
+    frame = pd.DataFrame({"team": ["A"] * 12 + ["B"] * 12 + ["C"] * 3,
+                          "form": (["psw"] * 6 + ["colleague"] * 6) * 2 + ["psw"] * 3})
+    careless = pd.Series(False, index=frame.index)
+    careless[[0, 1]] = True                      # 2 careless PSWs (< k): kept
+    careless[list(range(6, 12))] = True          # 6 careless colleagues (>= k): left out
+    plan = disclosure_plan(_counts([("A", 6, 6), ("B", 6, 6), ("C", 3, 0)]))
+    rows = plan.validation_rows(frame, careless)
+    assert not rows[frame["team"] == "C"].any()  # 3 hidden respondents: left out everywhere
+    assert rows[[0, 1]].all() and not rows[list(range(6, 12))].any()
+    assert int(rows.sum()) == 24 - 6
+
+
+# -- output folders ---------------------------------------------------------------------------------
+def test_a_failed_run_leaves_the_previous_folder_and_no_leftovers(tmp_path):
+    from copro_scale.outputs import write_folder
+
+    out = tmp_path / "o"
+    write_folder(out, "report", lambda d: (d / "a.txt").write_text("first"))
+
+    def boom(d):
+        (d / "a.txt").write_text("half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        write_folder(out, "report", boom)
+    assert (out / "a.txt").read_text() == "first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".o.copro-lock", "o"]
+    write_folder(out, "report", lambda d: (d / "b.txt").write_text("second"))  # lock released
+    assert sorted(p.name for p in out.iterdir()) == [".copro-output", "b.txt"]
+
+
+def test_without_rename_exchange_a_kill_between_the_renames_is_repaired(tmp_path, monkeypatch):
+    from copro_scale import outputs
+
+    out = tmp_path / "o"
+    outputs.write_folder(out, "report", lambda d: (d / "a.txt").write_text("first"))
+    monkeypatch.setattr(outputs, "_exchange", lambda a, b: False)
+    outputs.write_folder(out, "report", lambda d: (d / "a.txt").write_text("second"))
+    assert (out / "a.txt").read_text() == "second"
+    # a kill after "out -> old" and before "new -> out": the next run puts the old one back
+    out.rename(tmp_path / ".o.copro-old-x")
+    with pytest.raises(RuntimeError):
+        outputs.write_folder(out, "report", lambda d: (_ for _ in ()).throw(RuntimeError("x")))
+    assert (out / "a.txt").read_text() == "second"
