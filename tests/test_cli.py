@@ -33,3 +33,52 @@ def test_validate_and_report_read_with_the_given_encoding(tmp_path, capsys):
                      "--format", "canonical", *(["--n-boot", "20"] if command == "report" else [])]) == 0
     assert (tmp_path / "validate" / "validation.json").exists()
     assert "Équipe Nord" in (tmp_path / "report" / "summary.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("option", ["-o", "--exclusions", "--favourable"])
+def test_score_never_writes_through_a_planted_link(tmp_path, option):
+    from copro_scale.cli import main
+    from copro_scale.simulate import simulate
+
+    path = tmp_path / "r.csv"
+    simulate(2, 6, seed=1).responses.to_csv(path, index=False)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (tmp_path / "planted.csv").symlink_to(victim)
+    planted = str(tmp_path / "planted.csv")
+    args = ["score", str(path), "-o", planted if option == "-o" else str(tmp_path / "s.csv")]
+    if option != "-o":
+        args += [option, planted]
+    assert main(args) == 0
+    assert victim.read_text() == "keep me"
+    assert not (tmp_path / "planted.csv").is_symlink()
+
+
+def test_instrument_export_never_writes_through_a_planted_link(tmp_path):
+    from copro_scale.cli import main
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (tmp_path / "planted.csv").symlink_to(victim)
+    assert main(["instrument", "export", "--format", "redcap", "-o", str(tmp_path / "planted.csv")]) == 0
+    assert victim.read_text() == "keep me"
+    assert "Variable / Field Name" in (tmp_path / "planted.csv").read_text()
+
+
+def test_report_honours_a_custom_instrument_that_promises_three(tmp_path):
+    from copro_scale.cli import main
+    from copro_scale.instrument import default_instrument_path
+    from copro_scale.simulate import simulate
+
+    yaml_text = default_instrument_path().read_text(encoding="utf-8")
+    assert "min_responses: 5" in yaml_text
+    custom = tmp_path / "three.yaml"
+    custom.write_text(yaml_text.replace("min_responses: 5", "min_responses: 3"), encoding="utf-8")
+    path = tmp_path / "r.csv"
+    simulate(3, 4, seed=2).responses.to_csv(path, index=False)
+    assert main(["report", str(path), "-o", str(tmp_path / "out"), "--instrument", str(custom),
+                 "--n-boot", "50"]) == 0
+    import pandas as pd
+
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv")
+    assert len(summary) == 3 and not summary["suppressed"].any()  # 4 respondents >= 3

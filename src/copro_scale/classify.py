@@ -84,7 +84,8 @@ def organisation_gap(scores: pd.DataFrame, min_responses: int | None = None,
     """
     columns = columns or [c for c in _COLS if c in scores.columns]
     k = check_threshold(instrument, min_responses)
-    return _pooled_gap(scores, disclosure_plan(team_counts(scores), k), columns)
+    return _pooled_gap(scores, disclosure_plan(team_counts(scores), k, instrument=instrument),
+                       columns)
 
 
 def _pooled_gap(scores: pd.DataFrame, plan, columns: list[str]) -> pd.DataFrame | None:
@@ -104,12 +105,11 @@ def _within_covariance(x: np.ndarray, group: np.ndarray):
     Deviations are taken from each group's mean of the column; a pair of columns uses the rows
     where both are present, with ``df = pairs - groups``.
     """
-    k = x.shape[1]
     ok = ~np.isnan(x)
-    n_g = np.zeros((group.max() + 1, k))
-    s_g = np.zeros((group.max() + 1, k))
-    np.add.at(n_g, group, ok)
-    np.add.at(s_g, group, np.where(ok, x, 0.0))
+    g = group.max() + 1
+    n_g = np.column_stack([np.bincount(group, weights=c, minlength=g) for c in ok.T.astype(float)])
+    s_g = np.column_stack([np.bincount(group, weights=c, minlength=g)
+                           for c in np.where(ok, x, 0.0).T])
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_g = s_g / n_g
     dev = np.where(ok, x - mean_g[group], 0.0)
@@ -224,7 +224,7 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
         return out
 
     # 1. the organisation's gap and within-team spread, from the rows it may pool -------------
-    plan = disclosure_plan(counts, min_responses)
+    plan = disclosure_plan(counts, min_responses, instrument=inst)
     delta, se_delta = np.zeros(len(_COLS)), np.zeros(len(_COLS))
     if weights == "forms_equal":
         gap = _pooled_gap(scores, plan, _COLS)
@@ -238,7 +238,7 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
     shift = np.where(form_psw, 0.5, -0.5)[:, None] * delta[None, :]
     adj_all = x_all + shift
     team_str = scores["team"].astype(str).to_numpy()
-    pos = np.isin(team_str, plan.organisation_teams)  # the rows organisation figures pool
+    pos = pd.Index(team_str).isin(plan.organisation_teams)  # rows organisation figures pool
     key = team_str[pos] + "\x00" + scores["form"].to_numpy()[pos]
     w_cov, w_df = _within_covariance(adj_all[pos], pd.factorize(key)[0])
     nu = float(np.nanmin(w_df))
@@ -247,19 +247,23 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
                          "has two respondents on one form with every score")
 
     # 2. each shown team's mean and posterior covariance -------------------------------------
-    sel = np.isin(team_str, shown)
+    sel = pd.Index(team_str).isin(shown)  # hashed: np.isin on text is quadratic-slow
     team_code = pd.Index(shown).get_indexer(team_str[sel])
     x, adj = x_all[sel], adj_all[sel]
-    ok = (~np.isnan(x)).astype(float)
-    T = len(shown)
-    n_i = np.zeros((T, len(_COLS)))
-    np.add.at(n_i, team_code, ok)
-    n_ij = np.zeros((T, len(_COLS), len(_COLS)))
-    np.add.at(n_ij, team_code, ok[:, :, None] * ok[:, None, :])
-    sums = np.zeros((T, len(_COLS)))
-    np.add.at(sums, team_code, np.nan_to_num(x))
-    sums_adj = np.zeros((T, len(_COLS)))
-    np.add.at(sums_adj, team_code, np.nan_to_num(adj))
+    ok = ~np.isnan(x)
+    T, K = len(shown), len(_COLS)
+
+    def per_team(values):  # team sums of each column, without a rows x columns x columns array
+        return np.column_stack([np.bincount(team_code, weights=values[:, j], minlength=T)
+                                for j in range(values.shape[1])])
+    n_i = per_team(ok.astype(float))
+    # respondents with both scores i and j: count each team's missingness patterns (2^K at most)
+    pattern = ok.astype(np.int64) @ (1 << np.arange(K))
+    bits = ((np.arange(2**K)[:, None] >> np.arange(K)) & 1).astype(float)  # pattern x column
+    by_pattern = np.bincount(team_code * 2**K + pattern, minlength=T * 2**K).reshape(T, 2**K)
+    n_ij = np.einsum("tp,pi,pj->tij", by_pattern, bits, bits)
+    sums = per_team(np.nan_to_num(x))
+    sums_adj = per_team(np.nan_to_num(adj))
     with np.errstate(invalid="ignore", divide="ignore"):
         plain = sums / n_i
         m = sums_adj / n_i

@@ -21,7 +21,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from .errors import CoproError
 
 #: A text cell that a spreadsheet would read as a formula (the pattern is valid for Python's
 #: ``re`` and for RE2, which pyarrow's compute functions use).
@@ -115,8 +114,8 @@ def write_csv(frame: pd.DataFrame, path, *, float_format: str | None = "%.4f") -
         dump(sys.stdout.buffer)
         sys.stdout.buffer.flush()
     else:
-        try:
-            with open(path, "wb") as fh:
-                dump(fh)
-        except OSError as exc:
-            raise CoproError(f"cannot write ({exc.strerror})", file=path) from None
+        from .outputs import replaced_file  # whole or not at all, never through a link
+
+        with replaced_file(path, newline="") as fh:
+            fh.flush()
+            dump(fh.buffer)  # pyarrow writes bytes: the text file's own binary buffer

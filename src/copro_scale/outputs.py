@@ -256,3 +256,40 @@ def _relocate(value: Any, staging: Path, out: Path) -> Any:
     if isinstance(value, (list, tuple)):
         return type(value)(_relocate(v, staging, out) for v in value)
     return value
+
+
+@contextmanager
+def replaced_file(path: str | Path, *, encoding: str = "utf-8", newline: str | None = None):
+    """Open a new file that takes the place of ``path`` only when the block ends without error.
+
+    The text goes to a private temporary file in the same folder, which is then renamed over
+    ``path`` (``os.replace``): a failure or kill leaves the previous file as it was, and a link
+    planted at ``path`` is replaced, never written through.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> os.symlink(os.path.join(d, "victim.txt"), os.path.join(d, "out.csv"))
+    >>> with replaced_file(os.path.join(d, "out.csv")) as fh:
+    ...     _ = fh.write("a,b\\n")
+    >>> os.path.islink(os.path.join(d, "out.csv")), os.path.exists(os.path.join(d, "victim.txt"))
+    (False, False)
+    """
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise CoproError(f"cannot write ({exc.strerror})", file=path) from None
+    try:
+        with os.fdopen(fd, "w", encoding=encoding, newline=newline) as fh:
+            yield fh
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except IsADirectoryError:
+        raise CoproError("is a folder, not a file", file=path) from None
+    except OSError as exc:
+        raise CoproError(f"cannot write ({exc.strerror})", file=path) from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -9,10 +9,10 @@ probability). The same functions measure recovery and calibration in the tests a
 ``benchmarks/bench_classify.py``.
 
 The validation check asks whether each form reaches the CFA's minimum sample size. The rule is an
-argument (:func:`cfa_sample`): by default ``per_item = 5`` respondents per item, counted
-*listwise* (complete responses only), which is the rule ``copro validate`` applies today (COSMIN
-"adequate", ML estimation on complete cases). With ``listwise=False`` every response counts, as
-for a pairwise estimator such as WLSMV with pairwise deletion.
+argument (:func:`cfa_sample`): ``per_item`` respondents per item (default: the validation's COSMIN
+"adequate" 5), counted as the chosen ``estimator`` counts them in ``copro validate``
+(:data:`copro_scale.validate_cfa.ESTIMATORS`): complete responses only for ``ML`` (listwise, the
+default), every response for ``MLR`` (FIML) and ``WLSMV`` (pairwise).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .classify import classify_teams
+from .errors import CoproError
 from .instrument import FACES, FORMS, TYPES, Instrument, load_instrument
 from .privacy import check_threshold
 from .typology import OUTCOMES
@@ -64,22 +65,22 @@ def robustness_settings(instrument: Instrument | None = None, *, shifts=(-0.3, 0
 
 
 def classification_records(types: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
-    """One row per classified team with its true type: ``team, truth, type, probability, best,
-    correct, wrong``.
+    """One row per team with its true type: ``team, truth, type, probability, best, correct,
+    wrong``.
 
-    ``best`` is the outcome with the largest probability (reported or not); ``correct`` says the
-    reported type is the truth; ``wrong`` that a type or ``mixed`` other than the truth was
-    reported. Suppressed teams are left out.
+    ``best`` is the outcome with the largest probability (reported or not; None for a suppressed
+    team); ``correct`` says the reported type is the truth; ``wrong`` that a type or ``mixed``
+    other than the truth was reported.
     """
     m = types.merge(truth[["team", "type"]].rename(columns={"type": "truth"}), on="team")
-    m = m[m["type"] != "suppressed"]
     p = m[[f"p_{o}" for o in OUTCOMES]].to_numpy("float64")
-    best = np.array(OUTCOMES, dtype=object)[np.nan_to_num(p, nan=-1).argmax(axis=1)]
+    best = np.where(np.isnan(p).all(axis=1), None,
+                    np.array(OUTCOMES, dtype=object)[np.nan_to_num(p, nan=-1).argmax(axis=1)])
     out = pd.DataFrame({"team": m["team"].to_numpy(), "truth": m["truth"].to_numpy(),
                         "type": m["type"].to_numpy(), "probability": m["probability"].to_numpy(),
                         "best": best})
     out["correct"] = out["type"] == out["truth"]
-    out["wrong"] = (out["type"] != "indeterminate") & ~out["correct"]
+    out["wrong"] = ~out["type"].isin(["indeterminate", "suppressed"]) & ~out["correct"]
     return out
 
 
@@ -110,7 +111,8 @@ def recovery_records(n_teams: int, per_team: int, n_psw: int | None = None, *, r
 
 
 def recovery_summary(records: pd.DataFrame) -> dict:
-    """Shares of teams typed correctly, indeterminate and wrong, and the calibration error.
+    """Shares of teams typed correctly, indeterminate, wrong and suppressed (below the
+    reporting threshold), and the calibration error over the classified teams.
 
     Examples
     --------
@@ -118,15 +120,17 @@ def recovery_summary(records: pd.DataFrame) -> dict:
     >>> r = pd.DataFrame({"type": ["enhanced", "indeterminate"], "truth": ["enhanced"] * 2,
     ...                   "probability": [0.99, 0.6], "best": ["enhanced", "tokenistic"]})
     >>> s = recovery_summary(r.assign(correct=r.type == r.truth, wrong=False))
-    >>> s["correct"], s["indeterminate"], s["wrong"]
-    (0.5, 0.5, 0.0)
+    >>> s["correct"], s["indeterminate"], s["wrong"], s["suppressed"]
+    (0.5, 0.5, 0.0, 0.0)
     """
     n = len(records)
     if n == 0:
-        return dict(n=0, correct=np.nan, indeterminate=np.nan, wrong=np.nan, ece=np.nan)
+        return dict(n=0, correct=np.nan, indeterminate=np.nan, wrong=np.nan, suppressed=np.nan,
+                    ece=np.nan)
     return dict(n=n, correct=float(records["correct"].mean()),
                 indeterminate=float((records["type"] == "indeterminate").mean()),
                 wrong=float(records["wrong"].mean()),
+                suppressed=float((records["type"] == "suppressed").mean()),
                 ece=expected_calibration_error(records))
 
 
@@ -136,6 +140,7 @@ def reliability_table(records: pd.DataFrame, edges=BIN_EDGES) -> pd.DataFrame:
     Returns ``lo, hi, n, mean_probability, accuracy`` per bin (the last bin includes 1).
     A calibrated classifier has ``accuracy`` close to ``mean_probability`` in every bin.
     """
+    records = records[records["probability"].notna()]
     p = records["probability"].to_numpy("float64")
     hit = (records["best"] == records["truth"]).to_numpy()
     e = np.asarray(edges, dtype=float)
@@ -154,23 +159,33 @@ def expected_calibration_error(records: pd.DataFrame, edges=BIN_EDGES) -> float:
     :func:`reliability_table` (Naeini, Cooper & Hauskrecht 2015; Guo et al. 2017)."""
     t = reliability_table(records, edges)
     t = t[t["n"] > 0]
+    if t.empty:
+        return np.nan
     return float((t["n"] * (t["accuracy"] - t["mean_probability"]).abs()).sum() / t["n"].sum())
 
 
-def cfa_sample(n_teams: int, per_team: int, n_psw: int, n_items: int, *, per_item: int = 5,
-               listwise: bool = True, missing_rate: float = MISSING_RATE) -> pd.DataFrame:
+def cfa_sample(n_teams: int, per_team: int, n_psw: int, n_items: int, *, estimator: str = "ML",
+               per_item: int | None = None, missing_rate: float = MISSING_RATE) -> pd.DataFrame:
     """Whether each form reaches the CFA minimum ``per_item x n_items`` respondents.
 
-    With ``listwise`` the expected number of complete responses counts,
-    ``n (1 - missing_rate)^n_items``; otherwise every response.
+    For a listwise estimator (``ML``) the expected number of complete responses counts,
+    ``n (1 - missing_rate)^n_items``; for ``MLR`` (FIML) and ``WLSMV`` (pairwise) every response.
+    ``per_item`` defaults to the validation's COSMIN "adequate" rule (5).
 
     Examples
     --------
     >>> cfa_sample(40, 8, 2, 36, missing_rate=0)[["form", "n", "needed", "reaches"]].to_dict("records")[0]
     {'form': 'psw', 'n': 80, 'needed': 180, 'reaches': False}
     """
+    from .cutoffs import CUTOFFS
+    from .validate_cfa import ESTIMATORS
+
+    if estimator not in ESTIMATORS:
+        raise CoproError(f"unknown estimator {estimator!r}; use one of {list(ESTIMATORS)}",
+                         field="estimator")
+    per_item = CUTOFFS["cfa_n_per_item"]["adequate"] if per_item is None else int(per_item)
     n = {"psw": n_teams * n_psw, "colleague": n_teams * (per_team - n_psw)}
-    keep = (1 - missing_rate) ** n_items if listwise else 1.0
+    keep = (1 - missing_rate) ** n_items if ESTIMATORS[estimator] == "listwise" else 1.0
     rows = [dict(form=f, n=n[f], used=int(np.floor(n[f] * keep)), needed=per_item * n_items)
             for f in FORMS]
     out = pd.DataFrame(rows)
@@ -188,8 +203,8 @@ class PlanResult:
 
 
 def plan_survey(n_teams: int = 40, sizes=(5, 8, 12), psws=(1, 2, 3), *, reps: int = 5,
-                seed: int = 20260, instrument: Instrument | None = None, per_item: int = 5,
-                listwise: bool = True, n_draws: int = 1000,
+                seed: int = 20260, instrument: Instrument | None = None,
+                estimator: str = "ML", per_item: int | None = None, n_draws: int = 1000,
                 min_responses: int | None = None) -> PlanResult:
     """Expected recovery of each design and the CFA sample check of the whole organisation.
 
@@ -197,6 +212,8 @@ def plan_survey(n_teams: int = 40, sizes=(5, 8, 12), psws=(1, 2, 3), *, reps: in
     teams are simulated per design, with the same seeds for every design (common random numbers,
     so differences between designs are not simulation noise).
     """
+    from .validate_cfa import ESTIMATORS
+
     inst = instrument or load_instrument()
     min_responses = check_threshold(inst, min_responses)
     rows, cfa = [], []
@@ -207,11 +224,15 @@ def plan_survey(n_teams: int = 40, sizes=(5, 8, 12), psws=(1, 2, 3), *, reps: in
             rec = recovery_records(n_teams, size, k, reps=reps, seed=seed, instrument=inst,
                                    n_draws=n_draws, min_responses=min_responses)
             rows.append(dict(per_team=size, n_psw=k, **recovery_summary(rec)))
-            c = cfa_sample(n_teams, size, k, len(inst.items), per_item=per_item,
-                           listwise=listwise)
+            c = cfa_sample(n_teams, size, k, len(inst.items), estimator=estimator,
+                           per_item=per_item)
             cfa.append(c.assign(per_team=size, n_psw=k))
-    settings = dict(n_teams=n_teams, reps=reps, seed=seed, per_item=per_item,
-                    listwise=listwise, n_items=len(inst.items), missing_rate=MISSING_RATE,
+    if cfa:  # the rule cfa_sample applied (per_item may have been its default)
+        per_item = int(cfa[0]["needed"].iloc[0]) // len(inst.items)
+    settings = dict(n_teams=n_teams, reps=reps, seed=seed, estimator=estimator,
+                    per_item=per_item, listwise=ESTIMATORS[estimator] == "listwise",
+                    n_items=len(inst.items),
+                    missing_rate=MISSING_RATE,
                     min_probability=inst.min_probability, min_responses=min_responses)
     cols = ["per_team", "n_psw", "form", "n", "used", "needed", "reaches"]
     return PlanResult(pd.DataFrame(rows), pd.concat(cfa, ignore_index=True)[cols], settings)
@@ -223,11 +244,16 @@ def format_plan(result: PlanResult) -> str:
     lines = [f"Expected classification of {s['n_teams']} teams per design "
              f"({s['reps']} simulated organisations each, seed {s['seed']}; a type is reported "
              f"at probability >= {s['min_probability']:.2f}):",
-             f"{'team size':>9} {'PSWs':>5} {'correct':>8} {'indeterminate':>14} {'wrong':>6}"]
+             f"{'team size':>9} {'PSWs':>5} {'correct':>8} {'indeterminate':>14} {'wrong':>6} "
+             f"{'below threshold':>16}"]
     for r in result.designs.to_dict("records"):
         lines.append(f"{r['per_team']:>9} {r['n_psw']:>5} {r['correct']:>8.0%} "
-                     f"{r['indeterminate']:>14.0%} {r['wrong']:>6.0%}")
-    how = "complete responses (listwise)" if s["listwise"] else "responses (pairwise)"
+                     f"{r['indeterminate']:>14.0%} {r['wrong']:>6.0%} {r['suppressed']:>16.0%}")
+    if (result.designs["suppressed"] > 0).any():
+        lines.append(f"(a team with fewer than {s['min_responses']} responses is below the "
+                     "reporting threshold and is not typed at all)")
+    how = (f"complete responses ({s['estimator']}, listwise)" if s["listwise"] else
+           f"responses ({s['estimator']} uses every response)")
     lines += ["", f"CFA sample size per form: at least {s['per_item']} x {s['n_items']} items = "
               f"{s['per_item'] * s['n_items']} {how}"
               + (f", at {s['missing_rate']:.0%} missing answers" if s["listwise"] else "") + ":",

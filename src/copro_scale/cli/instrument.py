@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from ..instrument import FORMS, check_instrument, load_instrument
+from ..outputs import replaced_file
 
 
 def show(args) -> int:
@@ -47,7 +47,8 @@ def export(args) -> int:
     inst = load_instrument(args.instrument)
     text = export_instrument(inst, args.format, form=args.form, teams=args.teams)
     if args.output:
-        Path(args.output).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+        with replaced_file(args.output, newline="") as fh:  # never through a planted link
+            fh.write(text if isinstance(text, str) else text.decode("utf-8"))
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text if isinstance(text, str) else text.decode("utf-8"))

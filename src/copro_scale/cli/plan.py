@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-from pathlib import Path
 
 from ..errors import CoproError
 from ..instrument import load_instrument
+from ..outputs import replaced_file
 from .options import add_threshold_option, threshold
 
 
@@ -37,20 +35,13 @@ def run(args) -> int:
     if not any(k <= s for s in sizes for k in psws):
         raise CoproError("every design has more PSWs than respondents", field="--psw")
     result = plan_survey(args.teams, sizes, psws, reps=args.reps, seed=args.seed,
-                         instrument=load_instrument(args.instrument), per_item=args.per_item,
-                         listwise=not args.pairwise, min_responses=k)
+                         instrument=load_instrument(args.instrument), estimator=args.estimator,
+                         per_item=args.per_item, min_responses=k)
     print(format_plan(result))
     if args.output:
-        out = Path(args.output)
-        fd, tmp = tempfile.mkstemp(dir=out.parent if str(out.parent) else ".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(plan_page(result))
-            os.replace(tmp, out)  # whole or not at all
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        print(f"wrote {out}", file=sys.stderr)
+        with replaced_file(args.output) as fh:  # whole or not at all
+            fh.write(plan_page(result))
+        print(f"wrote {args.output}", file=sys.stderr)
     return 0
 
 
@@ -64,11 +55,13 @@ def register(sub) -> None:
     p.add_argument("--reps", type=int, default=5,
                    help="simulated organisations per design (default 5)")
     p.add_argument("--seed", type=int, default=20260, help="seed (fixed by default)")
-    p.add_argument("--per-item", type=int, default=5,
-                   help="CFA minimum respondents per item (default 5, as copro validate)")
-    p.add_argument("--pairwise", action="store_true",
-                   help="count every response for the CFA minimum (a pairwise estimator such as "
-                   "WLSMV), not only complete ones (listwise ML, as copro validate)")
+    p.add_argument("--estimator", choices=["ML", "MLR", "WLSMV"], default="ML",
+                   help="the CFA estimator of the validation: ML counts complete responses "
+                   "(listwise, the default, as copro validate), MLR (FIML) and WLSMV (pairwise) "
+                   "every response")
+    p.add_argument("--per-item", type=int, default=None,
+                   help="CFA minimum respondents per item (default 5, COSMIN 'adequate', as "
+                   "copro validate)")
     add_threshold_option(p)
     p.add_argument("--instrument", help="instrument YAML (default: the packaged one)")
     p.add_argument("-o", "--output", help="write the HTML page here (e.g. plan.html)")
