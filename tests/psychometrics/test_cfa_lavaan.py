@@ -261,3 +261,18 @@ def test_wlsmv_scalar_model_matches_lavaan(ref, bfi_ord):
     check_fit(res, r, {"chisq": "chisq", "df": "df", "cfi": "cfi", "rmsea": "rmsea", "srmr": "srmr"} | SHIFTED
               | ROBUST)
     check_estimates(res, r)
+
+
+def test_wlsmv_robust_indices_need_a_positive_definite_polychoric_matrix():
+    # pairwise blocks with incompatible correlations: a-b and b-c high, a-c strongly negative
+    rng = np.random.default_rng(5)
+    blocks = []
+    for pair, r in ((("a", "b"), 0.9), (("b", "c"), 0.9), (("a", "c"), -0.9)):
+        z = rng.multivariate_normal(np.zeros(3), [[1, r, 0.5], [r, 1, 0.5], [0.5, 0.5, 1]], size=400)
+        block = pd.DataFrame(np.digitize(z, [-0.5, 0.5]) + 1.0, columns=[*pair, "d"])
+        blocks.append(block)
+    data = pd.concat(blocks, ignore_index=True)[["a", "b", "c", "d"]]
+    res = cfa(data, "F =~ a + b + c + d", ordered=["a", "b", "c", "d"], missing="pairwise")
+    assert np.isnan(res.fit["cfi_robust"]) and np.isnan(res.fit["rmsea_robust"])
+    assert "not positive definite" in res.warning
+    assert np.isfinite(res.fit["cfi_scaled"])
