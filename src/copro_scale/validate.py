@@ -350,7 +350,9 @@ def _write_validation(result: dict, out_dir: Path, *, instrument: Instrument, in
     pj = out_dir / "validation.json"
     pj.write_text(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
     ph = out_dir / "validation.html"
-    ph.write_text(render_template("validation.html", doc=doc, instrument=instrument, cutoffs=CUTOFFS),
+    from .reports.validation_page import validation_context  # formatted for people
+
+    ph.write_text(render_template("validation.html", **validation_context(doc, instrument)),
                   encoding="utf-8")
     return {"json": pj, "html": ph}
 

@@ -55,6 +55,12 @@ def site(tmp_path_factory):
              "psw-view": paths["teams"]["Peer Team"]}
     for team, rec in recs.items():
         pages.setdefault(rec["type"], paths["teams"][team])
+    from copro_scale.validate import ValidationSettings, validate, write_validation
+
+    study = read_responses(simulate(24, 8, seed=3, psw_share=0.5).responses)
+    pages["validation"] = write_validation(validate(study, ValidationSettings(n_iter=5)),
+                                           out / "validation", instrument=study.instrument,
+                                           input_hash="0" * 64)["html"]
     paper = out / "paper_form.html"
     paper.write_text(export_instrument(load_instrument(), "html"), encoding="utf-8")
     pages["paper-form"] = paper
@@ -86,7 +92,7 @@ def _page(browser, width, requests=None, **kw):
 
 
 def test_site_covers_every_type(site):
-    assert {"overview", "suppressed", "psw-view", "paper-form", *TYPES} <= set(site)
+    assert {"overview", "suppressed", "psw-view", "paper-form", "validation", *TYPES} <= set(site)
 
 
 def test_first_screen_of_a_team_page(site, browser):
@@ -126,6 +132,8 @@ def test_print_page_counts(site, browser):
             assert 1 <= n <= 4, (kind, n)
         page.goto(site["overview"].as_uri())
         assert 1 <= _pdf_pages(page) <= 4
+        page.goto(site["validation"].as_uri())
+        assert 1 <= _pdf_pages(page) <= 12
     finally:
         page.close()
 
