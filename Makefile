@@ -7,7 +7,7 @@ SUM    := $(shell cksum pyproject.toml | cut -d' ' -f1)
 RUNTIME := $(VENV)/.runtime-$(SUM)
 TESTENV := $(VENV)/.test-$(SUM)
 
-.PHONY: demo test test-all venv browser bench clean
+.PHONY: demo test test-all venv browser axe bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,16 +32,24 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# axe-core for the accessibility tests, from npm at the version locked in axe/package-lock.json.
+AXE := axe/node_modules/axe-core/axe.min.js
+$(AXE): axe/package.json axe/package-lock.json
+	cd axe && npm ci --no-audit --no-fund --silent
+	touch $(AXE)
+
+axe: $(AXE)
+
 # The suite on both cores, without the tests marked slow (under 2 minutes on 2 cores);
 # `make test-all` runs them all.
-test: $(TESTENV) browser
+test: $(TESTENV) browser axe
 	$(PY) -m pytest -q -n 2 -m "not slow"
 
-test-all: $(TESTENV) browser
+test-all: $(TESTENV) browser axe
 	$(PY) -m pytest -q
 
 bench: $(RUNTIME)
 	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) copro-demo build dist src/*.egg-info
+	rm -rf $(VENV) copro-demo build dist src/*.egg-info axe/node_modules

@@ -82,3 +82,17 @@ def test_report_honours_a_custom_instrument_that_promises_three(tmp_path):
 
     summary = pd.read_csv(tmp_path / "out" / "summary.csv")
     assert len(summary) == 3 and not summary["suppressed"].any()  # 4 respondents >= 3
+
+
+def test_favourable_refuses_drop_flagged(tmp_path, capsys):
+    """Team percentages with and without a flagged respondent would give that person's answers."""
+    from copro_scale.cli import main
+    from copro_scale.simulate import simulate
+
+    path = tmp_path / "r.csv"
+    simulate(2, 12, seed=1).responses.to_csv(path, index=False)
+    assert main(["score", str(path), "-o", str(tmp_path / "s.csv"), "--favourable",
+                 str(tmp_path / "f.csv"), "--drop-flagged"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "--drop-flagged" in err
+    assert not (tmp_path / "f.csv").exists()

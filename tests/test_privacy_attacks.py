@@ -47,8 +47,8 @@ def _extreme_psw(template: pd.Series, team: str, rid: str) -> dict:
     return row
 
 
-def make_input(path: Path, seed: int = 41, lone: bool = True) -> pd.DataFrame:
-    r = simulate(6, 10, seed=seed).responses
+def make_input(path: Path, seed: int = 41, lone: bool = True, n_teams: int = 6) -> pd.DataFrame:
+    r = simulate(n_teams, 10, seed=seed).responses
     colleagues = r[r["form"] == "colleague"]
     extra = [_extreme_psw(r.iloc[0], "Half Team", "H0")]
     extra += [c.to_dict() | {"team": "Half Team", "response_id": f"H{i + 1}"}
@@ -276,20 +276,18 @@ def _cli(*argv) -> subprocess.Popen:
 @pytest.mark.slow  # two real processes (15-20 s)
 def test_sigkill_mid_run_leaves_the_previous_output(tmp_path):
     make_input(tmp_path / "w1.csv", lone=False)
-    make_input(tmp_path / "w2.csv", seed=43, lone=False)
+    make_input(tmp_path / "w2.csv", seed=43, lone=False, n_teams=60)  # 61 pages: a long write
     out = tmp_path / "report"
     assert _run("report", tmp_path / "w1.csv", "-o", out, "--n-boot", N_BOOT)[0] == 0
     before = _tree(out)
-    proc = _cli("report", tmp_path / "w2.csv", "-o", out, "--n-boot", "3000")
-    deadline = time.time() + 60
+    proc = _cli("report", tmp_path / "w2.csv", "-o", out, "--n-boot", N_BOOT)
+    deadline = time.time() + 120
     # kill as soon as the run has started writing (its private folder exists, or any page changed)
     while time.time() < deadline and proc.poll() is None:
-        if list(tmp_path.glob(".report.copro-new-*")) and any(
-                p.is_file() for p in next(tmp_path.glob(".report.copro-new-*")).rglob("*.html")):
+        if list(tmp_path.glob(".report.copro-new-*")) or _tree(out) != before:
             break
-        if _tree(out) != before:
-            break
-        time.sleep(0.01)
+        time.sleep(0.005)
+    assert proc.poll() is None, "the run ended before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert _tree(out) == before

@@ -202,3 +202,32 @@ def test_cli_estimator_choice(tmp_path, capsys):
     doc = json.loads((tmp_path / "ml" / "validation.json").read_text())
     assert doc["estimation"]["estimator"] == "ML"
     assert "listwise" in (tmp_path / "ml" / "validation.html").read_text()
+
+
+def test_an_unanswered_item_is_named_not_a_crash():
+    sim = simulate(30, 8, seed=1, straightline_rate=0.0)
+    r = read_responses(sim.responses)
+    item = r.instrument.item_ids[0]
+    r.data[item] = r.data[item].where(r.data["form"] != "colleague")  # nobody on one form answered it
+    out = validate(r, ValidationSettings(n_iter=5, estimator="ML")).to_dict()
+    col = out["forms"]["colleague"]
+    flagged = [s for s in col["reliability"] if s["verdict"] == "n/a"]
+    assert flagged and all(item in s["meaning"] and "no answers" in s["meaning"] for s in flagged)
+    assert item in col["factor_skipped"]
+
+
+@pytest.mark.parametrize("answers", [3, 4])
+def test_an_item_few_people_answered_is_named_not_a_traceback(tmp_path, capsys, answers):
+    """Found by the red team: 3 answers crashed the page (alpha_ci), 4 crashed the SVD."""
+    from copro_scale.cli import main
+    from copro_scale.simulate import simulate
+
+    data = simulate(10, 12, seed=5).responses
+    colleagues = data.index[data["form"] == "colleague"]
+    data.loc[colleagues[answers:], "vdm1"] = float("nan")
+    path = tmp_path / "r.csv"
+    data.to_csv(path, index=False)
+    assert main(["validate", str(path), "-o", str(tmp_path / "v")]) == 0
+    doc = json.loads((tmp_path / "v" / "validation.json").read_text())
+    assert "vdm1" in doc["forms"]["colleague"]["factor_skipped"]
+    assert "Traceback" not in capsys.readouterr().err

@@ -5,8 +5,14 @@ and the threshold, and every writer takes its figures through it: the report's p
 JSON, the validation's JSON and HTML and ``copro score --favourable``. docs/privacy.md gives the
 threat model and what these rules do not protect.
 
-Rules (``k`` = ``min_responses``: the instrument's ``privacy.min_responses``, or higher)
----------------------------------------------------------------------------------------
+Rules (``k0`` = the instrument's ``privacy.min_responses``; ``k`` = the run's threshold, ``k0`` or higher)
+----------------------------------------------------------------------------------------------------
+Which respondents a figure pools and how it weights them (rules 2, 4, 5's condition and 6) is
+decided at ``k0``, so that runs at two thresholds publish the same organisation figures and
+cannot be differenced (the difference between a run at 5 and one at 6 would otherwise single out
+whoever the higher threshold moved). What is displayed (rules 1, 3, 7) follows ``k``: a raised
+threshold only ever hides more.
+
 0. **A promise with a floor.** ``k`` is the threshold the participant text promises, read from
    the instrument file; a run may raise it, never lower it (:func:`check_threshold`).
 1. **Threshold.** A team with fewer than ``k`` respondents is *below threshold*: nothing about
@@ -102,6 +108,13 @@ class DisclosurePlan:
     teams : DataFrame
         ``team, n_psw, n_colleague, n, visible, split_visible, weights``.
     min_responses : int
+        The run's threshold ``k``: which teams' pages and figures are shown (rule 1).
+    promise : int
+        The instrument's threshold ``k0 <= k``. Which respondents the organisation figures pool,
+        how a team weights its forms, whether per-form pools may be shown and which careless rows
+        the validation keeps are decided with it, so a run at a raised threshold publishes the
+        same organisation figures as one at ``k0``: two runs cannot be differenced. What is
+        *displayed* (team pages, splits, counts, figures on few answers) follows ``k``.
     organisation_teams : tuple of str
         Teams whose respondents the organisation figures pool.
     remainder_left_out : bool
@@ -115,6 +128,7 @@ class DisclosurePlan:
 
     teams: pd.DataFrame
     min_responses: int
+    promise: int
     organisation_teams: tuple[str, ...]
     remainder_left_out: bool
     pooled_gap: bool
@@ -243,7 +257,7 @@ class DisclosurePlan:
             careless = careless.reindex(frame.index, fill_value=False).astype(bool)
             for form in ("psw", "colleague"):
                 drop = keep & careless & (frame["form"] == form)
-                if int(drop.sum()) >= self.min_responses:
+                if int(drop.sum()) >= self.promise:
                     keep &= ~drop
         return keep
 
@@ -277,43 +291,49 @@ def disclosure_plan(counts: pd.DataFrame, min_responses: int | None = None, *,
     ([False, True, False], ['respondents', 'forms_equal', 'respondents'])
     """
     k = check_threshold(instrument, min_responses)
+    k0 = (instrument if instrument is not None else load_instrument()).min_responses
     t = counts[["team", "n_psw", "n_colleague"]].copy()
     t["team"] = t["team"].astype(str)
     t["n"] = t["n_psw"] + t["n_colleague"]
     t["visible"] = t["n"] >= k
+    # Everything but a team's own visibility is decided at the promise k0, so that a run at a
+    # raised k publishes the same organisation figures as a run at k0 (no cross-run difference).
+    split0 = (t["n_psw"] >= k0) & (t["n_colleague"] >= k0)
     t["split_visible"] = t["visible"] & (t["n_psw"] >= k) & (t["n_colleague"] >= k)
-    t["weights"] = t["split_visible"].map({True: "forms_equal", False: "respondents"})
+    t["weights"] = split0.map({True: "forms_equal", False: "respondents"})
     notes = []
 
-    hidden = int(t.loc[~t["visible"], "n"].sum())
-    n_hidden_teams = int((~t["visible"]).sum())
-    left_out = 0 < hidden < k
-    org = t if not left_out else t[t["visible"]]
+    below0 = t["n"] < k0
+    hidden = int(t.loc[below0, "n"].sum())
+    n_hidden_teams = int(below0.sum())
+    left_out = 0 < hidden < k0
+    org = t if not left_out else t[~below0]
     if left_out:
         notes.append(
-            f"{n_hidden_teams} team(s) below the reporting threshold hold fewer than {k} "
-            "respondents between them; they are left out of the organisation figures and "
-            "counts so that no one's answers can be worked out by subtraction.")
-    elif hidden:
+            f"{n_hidden_teams} team(s) with fewer than {k0} respondents hold fewer than {k0} "
+            "between them; they are left out of the organisation figures and counts so that no "
+            "one's answers can be worked out by subtraction.")
+    n_included = int((~t["visible"] & t["team"].isin(org["team"])).sum())
+    if n_included:
         notes.append(
-            f"The organisation figures include the respondents of {n_hidden_teams} team(s) below "
-            f"the reporting threshold (together at least {k}); those teams' own scores are not "
-            "shown.")
+            f"The organisation figures include the respondents of {n_included} team(s) below "
+            f"the reporting threshold of {k} (at least {k0} people in every group that could be "
+            "taken away); those teams' own scores are not shown.")
 
     gap_ok = True
     for form in ("psw", "colleague"):
         pooled = int(org[f"n_{form}"].sum())
-        uncovered = int(org.loc[~org["split_visible"], f"n_{form}"].sum())
-        if pooled < k or 0 < uncovered < k:
+        uncovered = int(org.loc[~split0[org.index], f"n_{form}"].sum())
+        if pooled < k0 or 0 < uncovered < k0:
             gap_ok = False
     if not gap_ok:
         notes.append(
             f"Organisation figures for one form (the PSW vs colleague comparison, and the "
             f"validation's per-form statistics) are withheld: one of the two groups (or the part "
-            f"of it not already shown by team) has fewer than {k} respondents. The organisation's "
+            f"of it not already shown by team) has fewer than {k0} respondents. The organisation's "
             "figures count every response once.")
     return DisclosurePlan(
-        teams=t.reset_index(drop=True), min_responses=k,
+        teams=t.reset_index(drop=True), min_responses=k, promise=k0,
         organisation_teams=tuple(org["team"]), remainder_left_out=left_out,
         pooled_gap=gap_ok, notes=tuple(notes))
 

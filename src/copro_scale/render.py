@@ -27,12 +27,13 @@ def _finite(value):
 def fmt(value, digits: int = 2, missing: str = "–") -> str:
     """A number for display: fixed decimals, a real minus sign, a dash for missing.
 
-    >>> fmt(-0.456), fmt(None), fmt(float("nan"), missing="n/a")
-    ('−0.46', '–', 'n/a')
+    >>> fmt(-0.456), fmt(-0.001), fmt(None), fmt(float("nan"), missing="n/a")
+    ('−0.46', '0.00', '–', 'n/a')
     """
     v = _finite(value)
     if not isinstance(v, float):
         return missing if v is None else v
+    v = round(v, digits) + 0.0  # no "−0.00": a value that rounds to zero has no sign
     return f"{v:.{digits}f}".replace("-", "−")
 
 

@@ -1,64 +1,173 @@
-"""Team report and overview in headless Debian Chromium: visible, no overflow, no network."""
+"""The pages in headless Debian Chromium: first screen, print, phone width and axe-core.
+
+One browser for the module. axe-core comes from npm (``make axe``, locked in
+axe/package-lock.json) and is injected from the local file; nothing is downloaded at run time.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import re
+from pathlib import Path
 
 import pytest
 
+from copro_scale import load_instrument, read_responses, score
+from copro_scale.administer import export_instrument
+from copro_scale.reports import render_reports
 from copro_scale.simulate import simulate
 
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
+AXE = ROOT / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium not installed"),
+    pytest.mark.skipif(not AXE.exists(), reason="axe-core not installed: run `make axe`"),
 ]
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
+WIDTHS = (1280, 390)
+TYPES = ("enhanced", "neutralized", "tokenistic", "mixed", "indeterminate")
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, report):
-    r = simulate(5, 10, seed=12).responses
+def site(tmp_path_factory):
+    """Eight teams whose types cover all five outcomes, one team below the threshold, one team
+    with enough PSWs for their own view, and two earlier waves."""
+    r = simulate(8, 6, seed=1, mixed_share=0.3).responses
+    small = simulate(1, 3, seed=4).responses.assign(team="Small Team")
+    small["response_id"] = "S" + small["response_id"]
+    psw = simulate(1, 12, seed=5, psw_share=0.5).responses.assign(team="Peer Team")
+    psw["response_id"] = "P" + psw["response_id"]
+    import pandas as pd
+
+    now = read_responses(pd.concat([r, small, psw], ignore_index=True))
+    earlier = [score(read_responses(simulate(8, 6, seed=s, mixed_share=0.3).responses))
+               for s in (2, 3)]
     out = tmp_path_factory.mktemp("site")
-    return out, report(r, out, n_boot=200)
+    paths = render_reports(now, score(now), out / "reports", previous_scores=earlier,
+                           previous_waves=["Spring 2025", "Autumn 2025"],
+                           organisation="Northshire NHS Trust", wave="Spring 2026", n_boot=200)
+    recs = {t["team"]: t for t in json.loads(paths["summary_json"].read_text())["teams"]}
+    pages = {"overview": paths["index"], "suppressed": paths["teams"]["Small Team"],
+             "psw-view": paths["teams"]["Peer Team"]}
+    for team, rec in recs.items():
+        pages.setdefault(rec["type"], paths["teams"][team])
+    from copro_scale.validate import ValidationSettings, validate, write_validation
+
+    study = read_responses(simulate(24, 8, seed=3, psw_share=0.5).responses)
+    pages["validation"] = write_validation(validate(study, ValidationSettings(n_iter=5)),
+                                           out / "validation", instrument=study.instrument,
+                                           input_hash="0" * 64)["html"]
+    paper = out / "paper_form.html"
+    paper.write_text(export_instrument(load_instrument(), "html"), encoding="utf-8")
+    pages["paper-form"] = paper
+    return pages
 
 
-def test_pages_render_visible_without_overflow_or_network(site):
+@pytest.fixture(scope="module")
+def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
-    out, paths = site
-    team_page = next(iter(paths["teams"].values()))
-    requests = []
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            for width in (1280, 390):
-                page = browser.new_page(viewport={"width": width, "height": 900})
-
-                def block(route, request):
-                    if request.url.startswith("file://"):
-                        route.continue_()
-                    else:  # recorded and refused: the page must not ask for anything
-                        requests.append(request.url)
-                        route.abort()
-
-                page.route("**/*", block)
-                page.goto(team_page.as_uri())
-                assert page.locator("#team-type").is_visible()
-                assert page.locator("#heatmap svg").is_visible()
-                assert page.locator("#heatmap table").is_visible()
-                assert page.locator("#scores table").first.is_visible()
-                assert page.locator("#items table").is_visible()
-                assert page.evaluate("document.documentElement.scrollWidth") <= width
-                page.screenshot(path=str(out / f"team-{width}.png"), full_page=True)
-
-                page.goto(paths["index"].as_uri())
-                assert page.locator("#team-table").is_visible()
-                assert page.locator("#heatmap svg").is_visible()
-                assert page.evaluate("document.documentElement.scrollWidth") <= width
-                page.screenshot(path=str(out / f"index-{width}.png"), full_page=True)
-                page.close()
+            yield b
         finally:
-            browser.close()
+            b.close()
+
+
+def _page(browser, width, requests=None, **kw):
+    page = browser.new_page(viewport={"width": width, "height": 800}, **kw)
+
+    def block(route, request):
+        if request.url.startswith("file://"):
+            route.continue_()
+        else:  # recorded and refused: the page must not ask for anything
+            (requests if requests is not None else []).append(request.url)
+            route.abort()
+    page.route("**/*", block)
+    return page
+
+
+def test_site_covers_every_type(site):
+    assert {"overview", "suppressed", "psw-view", "paper-form", "validation", *TYPES} <= set(site)
+
+
+def test_first_screen_of_a_team_page(site, browser):
+    """At 1280 x 800 the first screen holds the type, its probability in words, the faces
+    against the organisation, the lever and the start of the strengths and concerns."""
+    page = _page(browser, 1280)
+    try:
+        for kind in TYPES:
+            page.goto(site[kind].as_uri())
+            for sel in ("#team-type", "#faces-chart", "#lever"):
+                box = page.locator(sel).bounding_box()
+                assert box and box["y"] + box["height"] <= 800, (kind, sel, box)
+            for sel in ("#strengths h3", "#concerns h3"):
+                assert page.locator(sel).bounding_box()["y"] < 800, (kind, sel)
+            verdict = page.locator("#team-type").inner_text()
+            assert page.locator("#team-type svg path").count() == 1
+            assert re.search(r"almost certain|very likely|likely|more likely than not|"
+                             r"No type is likely enough", verdict, re.I), verdict
+            assert page.locator("#strengths li").count() == 3
+            assert page.locator("#concerns li").count() == 3
+            assert page.locator("#faces-chart .irow").count() == 3
+    finally:
+        page.close()
+
+
+def _pdf_pages(page) -> int:
+    pdf = page.pdf(format="A4", print_background=True)
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+
+def test_print_page_counts(site, browser):
+    page = _page(browser, 1280)
+    try:
+        for kind in (*TYPES, "psw-view", "suppressed"):
+            page.goto(site[kind].as_uri())
+            n = _pdf_pages(page)
+            assert 1 <= n <= 4, (kind, n)
+        page.goto(site["overview"].as_uri())
+        assert 1 <= _pdf_pages(page) <= 4
+        page.goto(site["validation"].as_uri())
+        assert 1 <= _pdf_pages(page) <= 12
+    finally:
+        page.close()
+
+
+def test_no_overflow_and_readable_chart_text_at_390(site, browser):
+    requests = []
+    page = _page(browser, 390, requests)
+    try:
+        for name, path in site.items():
+            page.goto(path.as_uri())
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
+            smallest = page.evaluate("""() => Math.min(600, ...[...document.querySelectorAll(
+                'figure *, .ichart *, table *, .trends *')].filter(e => e.childNodes.length &&
+                [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+                .map(e => parseFloat(getComputedStyle(e).fontSize)))""")
+            assert smallest >= 12, (name, smallest)
+    finally:
+        page.close()
     assert requests == []
-    assert (out / "team-390.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_axe_core_finds_no_violations(site, browser, width):
+    page = _page(browser, width, bypass_csp=True)  # the pages' CSP would refuse axe's script
+    try:
+        found = {}
+        for name, path in site.items():
+            page.goto(path.as_uri())
+            page.add_script_tag(path=str(AXE))
+            res = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+            bad = [f"{v['id']} x{len(v['nodes'])}: {v['nodes'][0]['target']}"
+                   for v in res["violations"]]
+            if bad:
+                found[name] = bad
+        assert found == {}
+    finally:
+        page.close()

@@ -49,20 +49,30 @@ def test_self_contained_no_javascript_no_network(pages):
 
 def test_team_page_has_every_section(pages):
     html = pages["teams"]["Community North"].read_text()
-    for sid in ("responses", "type", "heatmap", "scores", "items", "agreement", "actions",
-                "method"):
-        assert f'id="{sid}"' in html
-    assert html.count("<svg") == 4 and html.count('role="img"') == 4
-    assert html.count("<table") >= 6
-    assert "Cronbach" in html and "Input data hash" in html and "v1.0.0" in html
-    assert "r<sub>wg(j)</sub>" in html
+    for sid in ("summary", "team-type", "faces-chart", "lever", "strengths", "concerns",
+                "actions", "heatmap", "scores", "waves", "items", "type", "responses",
+                "agreement", "method"):
+        assert f'id="{sid}"' in html, sid
+    assert html.count("<table") >= 5
+    assert "Input data hash" in html and "v1.0.0" in html and "r<sub>wg(j)</sub>" in html
+    assert "Cronbach" in pages["index"].read_text()  # organisation-level: on the overview
 
 
-def test_overview_has_counts_heatmap_gap_and_change(pages):
+def test_overview_opens_with_types_profile_and_teams_by_need(pages):
     html = pages["index"].read_text()
-    assert 'id="team-table"' in html and "<svg" in html
-    assert "Change since the previous wave" in html and "Then" in html
+    ids = [html.index(f'id="{i}"') for i in ("types", "profile", "teams", "change")]
+    assert ids == sorted(ids)
+    assert 'id="team-table"' in html and 'id="movers"' in html
     assert all(f'href="teams/{s}.html"' in html for s in team_slugs(list(pages["teams"])).values())
+    # the heat map is a table of links, not an image that holds links (axe: nested-interactive)
+    assert 'role="img"' not in html
+
+
+def test_text_slips_are_gone(pages):
+    for p in [pages["index"], *pages["teams"].values()]:
+        html = p.read_text()
+        assert "Theory: Theory:" not in html and "lever below" not in html
+        assert not re.search(r"−0\.00\b", html)
 
 
 def test_heat_colours_meet_contrast_and_carry_a_word():
@@ -116,3 +126,142 @@ def test_team_with_colleague_form_only(tmp_path, report):
     r = r[~((r["team"] == "Acute Ward") & (r["form"] == "psw"))]
     paths = report(r, tmp_path, n_boot=50)
     assert "the colleague form only" in paths["teams"]["Acute Ward"].read_text()
+
+
+# -- content: statement text, keying, strengths and concerns -------------------------------------
+def test_item_chart_uses_statement_text_and_keys_reverse_items(inst):
+    import pandas as pd
+
+    from copro_scale.reports.team_page import item_view
+
+    ids = inst.item_ids
+    dist = pd.DataFrame({"id": ids, "disagree": 0.2, "neutral": 0.2, "agree": 0.6})
+    rev = inst.item("vnd4")
+    assert rev.reverse
+    dist.loc[dist["id"] == "vnd4", ["disagree", "neutral", "agree"]] = [0.0, 0.23, 0.77]
+    dist.loc[dist["id"] == "vdm1", ["disagree", "neutral", "agree"]] = [0.0, 0.05, 0.95]
+    v = item_view(dist, inst, "all")
+    rows = {r["id"]: r for g in v["groups"] for r in g["rows"]}
+    assert rows["vnd4"]["text"] == rev.text("colleague")
+    assert rows["vnd4"]["unfavourable"] == "77%" and rows["vnd4"]["favourable"] == "0%"
+    assert rows["vdm1"]["favourable"] == "95%"
+    assert v["strengths"][0]["text"] == inst.item("vdm1").text("colleague")
+    assert v["concerns"][0]["text"] == rev.text("colleague")
+    assert v["concerns"][0]["share"] == "77% agree" and v["concerns"][0]["reverse"]
+    assert len(v["strengths"]) == len(v["concerns"]) == 3
+    psw = item_view(dist, inst, "psw")
+    assert psw["strengths"][0]["text"] == inst.item("vdm1").text("psw")
+
+
+def test_mixed_type_is_not_told_to_collect_more_responses(inst):
+    from copro_scale.reports.content import type_text
+
+    t = type_text(inst)
+    assert not any("Collect more responses" in a for a in t["mixed"]["actions"])
+    assert any("Collect more responses" in a for a in t["indeterminate"]["actions"])
+    assert t["enhanced"]["process"] == inst.processes["enhanced"]  # from the instrument
+    assert len({v["shape"] for v in t.values()}) == len(t)  # one shape per type
+
+
+# -- waves, context, rates -------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def waves_site(tmp_path_factory):
+    import pandas as pd
+
+    from copro_scale import read_responses, score
+    from copro_scale.reports import render_reports
+
+    teams = pd.DataFrame({"team": ["Acute Ward", "Community North"],
+                          "n_psw_expected": [3, 2], "n_colleague_expected": [12, 10]})
+    teams = teams.astype({"n_psw_expected": "Int64", "n_colleague_expected": "Int64"})
+    r = simulate(4, 10, seed=3).responses
+    now = read_responses(r)
+    import dataclasses
+
+    now = dataclasses.replace(now, team_list=teams)
+    earlier = [score(read_responses(simulate(4, 10, seed=s).responses)) for s in (4, 5, 6)]
+    out = tmp_path_factory.mktemp("waves")
+    paths = render_reports(now, score(now), out, previous_scores=earlier,
+                           previous_waves=["2023", "2024", "2025"], organisation="Trust X",
+                           wave="Spring 2026", n_boot=100)
+    return paths
+
+
+def test_context_on_every_page(waves_site):
+    for p in [waves_site["index"], *waves_site["teams"].values()]:
+        html = p.read_text()
+        assert "Trust X" in html and "Spring 2026" in html
+
+
+def test_previous_type_is_stated_and_trends_span_every_wave(waves_site):
+    html = waves_site["teams"]["Community North"].read_text()
+    assert re.search(r"(Was \w+ in 2025, now \w+|Still \w+, as in 2025)\.", html)
+    waves = re.findall(r"<li>(2023|2024|2025|Spring 2026): ", html)
+    assert waves == ["2023", "2024", "2025", "Spring 2026"] * 3
+
+
+def test_movers_are_listed_biggest_first(waves_site):
+    html = waves_site["index"].read_text()
+    table = html[html.index('id="movers"'):]
+    table = table[:table.index("</table>")]
+    rows = re.findall(r"<tr>.*?</tr>", table, re.S)[1:]
+    biggest = [max(abs(float(v.replace("−", "-"))) for v in
+                   re.findall(r'class="num"[^>]*>([−\d.]+)<', row)) for row in rows]
+    assert len(biggest) >= 2 and biggest == sorted(biggest, reverse=True)
+
+
+def test_teams_ordered_by_need(waves_site):
+    import json
+
+    from copro_scale.reports.overview_page import NEED_ORDER
+
+    recs = json.loads(waves_site["summary_json"].read_text())["teams"]
+    html = waves_site["index"].read_text()
+    table = html[html.index('id="team-table"'):html.index("</table>", html.index('id="team-table"'))]
+    shown = [r for r in recs if not r["suppressed"]]
+    order = sorted(shown, key=lambda r: (NEED_ORDER.index(r["type"]),
+                                         sum(r["faces"].values()) / 3))
+    pos = [table.index(f">{r['team']}</a>") for r in order]
+    assert pos == sorted(pos)
+
+
+def test_response_rates_from_the_team_list(waves_site):
+    html = waves_site["teams"]["Acute Ward"].read_text()
+    import json
+
+    n = {t["team"]: t for t in json.loads(waves_site["summary_json"].read_text())["teams"]}
+    if n["Acute Ward"]["suppressed"]:
+        pytest.skip("team below threshold in this simulation")
+    total = n["Acute Ward"]["n"]["total"]
+    assert f"{total} of 15 (" in html
+    assert f"{total} of 15 (" in waves_site["index"].read_text()
+    assert " of 12 (" not in waves_site["teams"]["Community South"].read_text()
+
+
+def test_psw_view_only_where_the_split_may_be_shown(tmp_path, report):
+    import pandas as pd
+
+    r = simulate(2, 8, seed=2).responses  # about 2 PSWs a team: no PSW view
+    psw = simulate(1, 12, seed=5, psw_share=0.5).responses.assign(team="Peer Team")
+    psw["response_id"] = "P" + psw["response_id"]
+    paths = report(pd.concat([r, psw], ignore_index=True), tmp_path, n_boot=50)
+    assert 'id="items-psw"' in paths["teams"]["Peer Team"].read_text()
+    for team in r["team"].unique():
+        assert 'id="items-psw"' not in paths["teams"][team].read_text()
+
+
+def test_cli_report_takes_several_earlier_waves_and_the_context(tmp_path):
+    from copro_scale.cli import main
+    from copro_scale.simulate import write_simulation
+
+    files = []
+    for seed in (1, 2, 3):
+        f = tmp_path / f"wave{seed}.csv"
+        write_simulation(simulate(3, 8, seed=seed), f)
+        files.append(str(f))
+    assert main(["report", files[2], "-o", str(tmp_path / "out"), "--n-boot", "30",
+                 "--previous", files[0], "--previous", files[1], "--previous-wave", "Spring",
+                 "--organisation", "Northshire", "--wave", "Autumn"]) == 0
+    html = next((tmp_path / "out" / "teams").glob("*.html")).read_text()
+    assert "Northshire" in html and "Autumn" in html
+    assert "<li>Spring: " in html and "<li>wave2: " in html and "<li>Autumn: " in html

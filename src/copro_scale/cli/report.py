@@ -18,14 +18,19 @@ def run(args) -> int:
     if args.n_boot < 1:
         raise CoproError("must be at least 1", field="--n-boot")
     k = threshold(args)
+    previous = args.previous or []
+    labels = args.previous_wave or []
+    if len(labels) > len(previous):
+        raise CoproError("given more often than --previous", field="--previous-wave")
     now = read_input(args)
-    then = read_input(args, args.previous, instrument=now.instrument) if args.previous else None
+    earlier = [score(read_input(args, p, instrument=now.instrument)) for p in previous]
+    labels = [*labels, *(Path(p).stem for p in previous[len(labels):])]
     scores = score(now)
     plan = plan_for(scores, now.instrument, k)  # once per run: every figure goes through it
     paths = render_reports(now, scores, Path(args.output), instrument=now.instrument,
-                           previous_scores=score(then) if then is not None else None,
-                           min_responses=k, seed=args.seed,
-                           n_boot=args.n_boot, plan=plan)
+                           previous_scores=earlier, previous_waves=labels,
+                           organisation=args.organisation, wave=args.wave,
+                           min_responses=k, seed=args.seed, n_boot=args.n_boot, plan=plan)
     print(f"wrote {paths['index']}, {len(paths['teams'])} team reports, "
           f"{paths['summary_csv'].name} and {paths['summary_json'].name}", file=sys.stderr)
     return 0
@@ -37,7 +42,15 @@ def register(sub) -> None:
     add_input_options(rp)
     rp.add_argument("-o", "--output", required=True, help="folder for index.html, teams/, summary")
     add_threshold_option(rp)
-    rp.add_argument("--previous", help="an earlier wave, for the change since then")
+    rp.add_argument("--previous", action="append", metavar="EARLIER",
+                    help="an earlier wave (give it once per wave, oldest first): the type each "
+                         "team had, a trend per face and the change since the latest")
+    rp.add_argument("--previous-wave", action="append", metavar="LABEL",
+                    help="label of each --previous wave, in the same order (default: file name)")
+    rp.add_argument("--organisation", help="organisation name shown on every page "
+                                           "(default: 'Your organisation')")
+    rp.add_argument("--wave", help="label of this wave or survey period shown on every page "
+                                   "(default: 'Survey of <this month>')")
     rp.add_argument("--seed", type=int, default=0, help="seed of the classification's posterior draws")
     rp.add_argument("--n-boot", type=int, default=2000, help="posterior draws for the type probabilities (default 2000)")
     rp.set_defaults(func=run)

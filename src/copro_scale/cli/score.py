@@ -6,6 +6,7 @@ import os
 import sys
 
 from ..csvsafe import write_csv
+from ..errors import CoproError
 from ..responses.ids import new_salt
 from ..scoring import favourable, score, scores_long
 from ..privacy import plan_for
@@ -23,6 +24,10 @@ def run(args) -> int:
             print("copro: no --salt or COPRO_SALT given: response ids are hashed with a random "
                   "salt for this run only (they will not match another run)", file=sys.stderr)
     k = threshold(args) if args.favourable else None
+    if args.favourable and args.drop_flagged:
+        # a team's figure with and without its flagged responses is a figure about those people
+        raise CoproError("--favourable cannot be combined with --drop-flagged: the team figures "
+                         "with and without the flagged responses would single them out")
     responses = read_input(args, ids=ids, salt=salt, drop_flagged=args.drop_flagged)
     scores = score(responses, min_answered_share=args.min_answered_share, rescale=args.rescale)
     write_csv(scores_long(scores) if args.long else scores, args.output)

@@ -20,6 +20,9 @@ def run(args) -> int:
                              input_hash=file_sha256(args.input))
     for path in paths.values():
         print(f"wrote {path}", file=sys.stderr)
+    from ..reports.validation_page import headline
+
+    print("\n".join(headline(result.to_dict(), responses.instrument)))
     return 0
 
 

@@ -1,5 +1,9 @@
-"""Chart geometry and colours: every chart is computed here as coordinates and drawn by the
-macros in ``report_charts.html`` (which only draw). Each chart comes with a table of its numbers.
+"""Chart geometry and colours: every chart is computed here and drawn by the macros in
+``report_charts.html``, which only draw.
+
+Charts are HTML and CSS where they carry text (bars and intervals as percentages of a track), so
+their words wrap and keep their size on a phone; SVG only draws shapes without text (type marks,
+trend lines). Every chart carries its numbers as text beside it or in a table.
 """
 
 from __future__ import annotations
@@ -7,12 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..render import fmt, pct
 
 # PuOr-like anchors from 1 (constrained, orange) to 5 (favourable, purple).
 _ANCHORS = np.array([[179, 88, 6], [241, 163, 64], [247, 247, 247], [153, 142, 195],
                      [84, 39, 136]], dtype=float)
-DISAGREE, NEUTRAL, AGREE = "#b35806", "#d9d9d9", "#542788"
+#: Unfavourable, neutral and favourable shares in the item chart: each at least 3:1 against white
+#: (WCAG 1.4.11 for graphics), with a white rule between adjacent segments.
+UNFAVOURABLE, NEUTRAL, FAVOURABLE = "#b35806", "#767676", "#542788"
 
 
 # -- colour ------------------------------------------------------------------------------------
@@ -66,99 +71,105 @@ def level_word(value: float) -> str:
 
 
 # -- charts (geometry only; drawn by report_charts.html) --------------------------------------
-def heatmap_chart(values: dict[str, float], rows: list[str], cols: list[str],
-                  row_labels: dict, col_labels: dict, *, links: dict | None = None,
-                  label_w: int = 150, cell_w: int = 165, cell_h: int = 44) -> dict:
-    """Geometry of a heat map: ``values`` keyed ``"row|col"`` on the 1-5 scale.
+def scale_position(value) -> float | None:
+    """Position of a 1-5 score along a track, in percent (None when missing).
 
     Examples
     --------
-    >>> c = heatmap_chart({"a|x": 2.0}, ["a"], ["x"], {"a": "A"}, {"x": "X"})
-    >>> c["cells"][0]["word"], c["width"]
-    ('constrained', 315)
+    >>> scale_position(1), scale_position(3.5), scale_position(None)
+    (0.0, 62.5, None)
     """
-    header = 36
-    cells = []
-    for i, r in enumerate(rows):
-        for j, c in enumerate(cols):
-            v = values.get(f"{r}|{c}", np.nan)
-            fill, text = heat_colour(v)
-            cells.append(dict(x=label_w + j * cell_w, y=header + i * cell_h, w=cell_w - 2,
-                              h=cell_h - 2, cx=label_w + j * cell_w + cell_w // 2,
-                              cy=header + i * cell_h + cell_h // 2, fill=fill, text=text,
-                              value=fmt(v), word=level_word(v),
-                              title=f"{row_labels[r]}, {col_labels[c]}: {fmt(v)} ({level_word(v)})"))
-    return dict(
-        width=label_w + len(cols) * cell_w, height=header + len(rows) * cell_h,
-        cells=cells,
-        row_labels=[dict(x=label_w - 8, y=header + i * cell_h + cell_h // 2, text=row_labels[r],
-                         href=(links or {}).get(r)) for i, r in enumerate(rows)],
-        col_labels=[dict(x=label_w + j * cell_w + cell_w // 2, y=header - 12, text=col_labels[c])
-                    for j, c in enumerate(cols)])
+    if value is None or not np.isfinite(value):
+        return None
+    return round(float((np.clip(value, 1, 5) - 1) / 4 * 100), 1)
 
 
-def interval_chart(rows: list[dict], *, label_w: int = 170, width: int = 620,
-                   row_h: int = 30) -> dict:
-    """Geometry of a dot-and-interval chart on the 1-5 scale, with an organisation marker.
+def interval_rows(rows: list[dict]) -> list[dict]:
+    """Dot-and-interval geometry on the 1-5 scale, as percentages of a track.
 
-    ``rows`` hold ``label, mean, lo, hi`` and optionally ``org``.
+    ``rows`` hold ``mean, lo, hi`` and optionally ``org``; each gets ``x`` (the dot), ``lo_x``
+    and ``w`` (the interval bar) and ``org_x`` (the organisation marker).
 
     Examples
     --------
-    >>> c = interval_chart([{"label": "Voice", "mean": 3.0, "lo": 2.5, "hi": 3.5, "org": 4.0}])
-    >>> c["rows"][0]["cx"] == (c["x0"] + c["x1"]) / 2
-    True
+    >>> r = interval_rows([{"label": "Voice", "mean": 3.0, "lo": 2.5, "hi": 3.5, "org": 4.0}])[0]
+    >>> r["x"], r["lo_x"], r["w"], r["org_x"]
+    (50.0, 37.5, 25.0, 75.0)
     """
-    x0, x1, top = label_w + 10, width - 20, 30
-
-    def sx(v):
-        if v is None or not np.isfinite(v):
-            return None
-        return round(float(x0 + (np.clip(v, 1, 5) - 1) / 4 * (x1 - x0)), 1)
     out = []
-    for i, r in enumerate(rows):
-        y = top + i * row_h + row_h // 2
-        org = r.get("org")
-        out.append(dict(label=r["label"], y=y, ty=y + 4, cx=sx(r["mean"]), lo=sx(r["lo"]),
-                        hi=sx(r["hi"]), ox=sx(org) if org is not None else None,
-                        op=None if org is None or not np.isfinite(org) else
-                        f"M{sx(org)},{y - 7} l6,7 l-6,7 l-6,-7 z"))
-    ticks = [dict(x=sx(v), label=str(v)) for v in (1, 2, 3, 4, 5)]
-    return dict(width=width, height=top + len(rows) * row_h + 10, x0=x0, x1=x1, lx=label_w,
-                rows=out, ticks=ticks, axis_y=top - 6, bottom=top + len(rows) * row_h)
+    for r in rows:
+        lo, hi = scale_position(r.get("lo")), scale_position(r.get("hi"))
+        out.append(dict(r, x=scale_position(r.get("mean")), org_x=scale_position(r.get("org")),
+                        lo_x=lo, w=None if lo is None or hi is None else round(hi - lo, 1)))
+    return out
 
 
-def diverging_chart(items: pd.DataFrame, *, label_w: int = 70, width: int = 620,
-                    row_h: int = 22) -> dict:
-    """Geometry of item-level diverging bars: disagree left of centre, agree right.
+def keyed_shares(items: pd.DataFrame, reverse: pd.Series) -> pd.DataFrame:
+    """Favourable, neutral and unfavourable shares of each item after keying.
 
-    ``items`` has ``id, disagree, neutral, agree`` shares (0-1); the neutral share straddles the
-    centre line.
+    For a reverse-worded item agreeing describes a constraint, so its favourable share is the
+    share that disagrees. ``items`` has ``disagree, neutral, agree``; ``reverse`` is aligned.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> c = diverging_chart(pd.DataFrame({"id": ["a"], "disagree": [.2], "neutral": [.2],
-    ...                                   "agree": [.6]}))
-    >>> b = c["rows"][0]
-    >>> b["ax"] == c["centre"] + b["nw"] / 2
-    True
+    >>> d = pd.DataFrame({"disagree": [.1, .1], "neutral": [.2, .2], "agree": [.7, .7]})
+    >>> keyed_shares(d, pd.Series([False, True]))[["unfavourable", "favourable"]].values.tolist()
+    [[0.1, 0.7], [0.7, 0.1]]
     """
-    top = 28
-    centre = label_w + (width - label_w) / 2
-    half = (width - label_w - 50) / 2
-    d = (np.nan_to_num(items["disagree"].to_numpy(float)) * half).tolist()
-    n = (np.nan_to_num(items["neutral"].to_numpy(float)) * half).tolist()
-    a = (np.nan_to_num(items["agree"].to_numpy(float)) * half).tolist()
-    ys = (top + np.arange(len(items)) * row_h).tolist()
-    rows = [dict(id=i, y=float(y), ty=float(y + row_h / 2 + 4), h=row_h - 4,
-                 dx=round(centre - nw / 2 - dw, 1), dw=round(dw, 1),
-                 nx=round(centre - nw / 2, 1), nw=round(nw, 1), ax=round(centre + nw / 2, 1),
-                 aw=round(aw, 1), dlx=round(centre - nw / 2 - dw - 4, 1),
-                 alx=round(centre + nw / 2 + aw + 4, 1), dp=pct(dp), ap=pct(ap))
-            for i, y, dw, nw, aw, dp, ap in zip(items["id"], ys, d, n, a, items["disagree"],
-                                                items["agree"])]
-    return dict(width=width, height=int(top + len(items) * row_h + 8), centre=round(centre, 1),
-                rows=rows, lx=label_w - 6, bottom=int(top + len(items) * row_h))
+    rev = reverse.to_numpy(bool)
+    dis, agr = items["disagree"].to_numpy(float), items["agree"].to_numpy(float)
+    return items.assign(favourable=np.where(rev, dis, agr),
+                        unfavourable=np.where(rev, agr, dis))
 
 
+def share_bar(unfavourable: float, neutral: float, favourable: float) -> list[dict]:
+    """Segments of a stacked bar (unfavourable left, favourable right) in percent of its width.
+
+    Examples
+    --------
+    >>> [(s["kind"], s["w"]) for s in share_bar(.25, .25, .5)]
+    [('unfavourable', 25.0), ('neutral', 25.0), ('favourable', 50.0)]
+    """
+    parts = [("unfavourable", unfavourable), ("neutral", neutral), ("favourable", favourable)]
+    return [dict(kind=k, w=round(100 * float(np.nan_to_num(v)), 1)) for k, v in parts
+            if np.nan_to_num(v) > 0]
+
+
+def trend_chart(values: list, *, width: int = 160, height: int = 56, pad: int = 6) -> dict:
+    """A small line of one score across waves (oldest first) on the 1-5 scale, without text.
+
+    Missing waves (team not reported then) break the line. Returns the SVG size, the points
+    and the path.
+
+    Examples
+    --------
+    >>> c = trend_chart([2.0, None, 4.0])
+    >>> [p["x"] for p in c["points"]], c["path"]
+    ([6.0, 154.0], 'M6.0,39.0 M154.0,17.0')
+    """
+    n = len(values)
+    xs = [pad + (width - 2 * pad) * (i / (n - 1) if n > 1 else 0.5) for i in range(n)]
+    points, path, pen = [], [], "M"
+    for x, v in zip(xs, values):
+        if v is None or not np.isfinite(v):
+            pen = "M"
+            continue
+        y = pad + (height - 2 * pad) * (5 - float(np.clip(v, 1, 5))) / 4
+        points.append(dict(x=round(x, 1), y=round(y, 1)))
+        path.append(f"{pen}{x:.1f},{y:.1f}")
+        pen = "L"
+    return dict(width=width, height=height, points=points, path=" ".join(path),
+                grid=[dict(y=round(pad + (height - 2 * pad) * (5 - g) / 4, 1)) for g in (1, 3, 5)])
+
+
+#: A mark per outcome, so that a type is told by its shape and name, never by colour alone.
+#: Paths on a 24 x 24 box; ``fill`` "none" draws an outline.
+TYPE_MARKS = {
+    "enhanced": dict(path="M12,2 L22,21 H2 Z", fill="#542788"),
+    "neutralized": dict(path="M3,3 H21 V21 H3 Z", fill="#595959"),
+    "tokenistic": dict(path="M2,3 H22 L12,22 Z", fill="#b35806"),
+    "mixed": dict(path="M12,1 L23,12 L12,23 L1,12 Z", fill="none"),
+    "indeterminate": dict(path="M12,3 A9,9 0 1,0 12.01,3 Z", fill="none"),
+    "suppressed": dict(path="M3,3 H21 V21 H3 Z", fill="none", dash=True),
+}

@@ -40,7 +40,7 @@ def data_hash(data: pd.DataFrame) -> str:
 def item_distribution(responses: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     """Share of disagree (1-2), neutral (3) and agree (4-5) answers per team and item.
 
-    Raw answers, as respondents gave them (before reverse keying).
+    Raw answers, as respondents gave them (before reverse keying); every respondent counts once.
 
     Examples
     --------
@@ -116,7 +116,13 @@ def team_agreement_table(scores: pd.DataFrame, cells: list[str]) -> dict | None:
 
 @dataclass(frozen=True)
 class ReportData:
-    """Everything computed for one run, before privacy is applied to build page contexts."""
+    """Everything computed for one run, with the disclosure plan already applied.
+
+    Per-team tables hold visible teams only (``gaps`` and ``items_psw``: teams whose PSW and
+    colleague views may be shown apart). ``history`` holds the face scores of every wave, oldest
+    first, for teams visible now and in that wave; ``previous_types`` the type each team had in
+    the latest earlier wave where it was reported.
+    """
 
     instrument: Instrument
     plan: DisclosurePlan
@@ -125,8 +131,12 @@ class ReportData:
     org: pd.DataFrame           # long organisation scores
     gaps: pd.DataFrame          # per-team form gaps (split-visible teams only)
     pooled_gap: pd.DataFrame    # organisation form gap (empty when withheld)
-    change: pd.DataFrame        # per-team change (teams visible in both waves)
-    items: pd.DataFrame         # item distributions (visible teams only)
+    change: pd.DataFrame        # per-team change since the latest earlier wave
+    items: pd.DataFrame         # item distributions, all respondents (visible teams only)
+    items_psw: pd.DataFrame     # item distributions of the PSW form (split-visible teams only)
+    history: pd.DataFrame       # team, wave, score, mean (visible now and then)
+    previous_types: dict        # team -> type in the latest earlier wave that reported it
+    headcounts: pd.DataFrame    # team, n_psw_expected, n_colleague_expected (may be empty)
     reliability: list
     agreement: dict | None
     settings: dict
@@ -135,7 +145,7 @@ class ReportData:
     def by_team(self) -> dict[str, dict[str, pd.DataFrame]]:
         """Per-team slices of the long tables, split once (not filtered per page)."""
         out: dict[str, dict[str, pd.DataFrame]] = {}
-        for name in ("team", "gaps", "change", "items"):
+        for name in ("team", "gaps", "change", "items", "items_psw", "history"):
             frame = getattr(self, name)
             for team, part in frame.groupby(frame["team"].astype(str), sort=False):
                 out.setdefault(team, {})[name] = part
@@ -150,6 +160,12 @@ class ReportData:
         """Rows of table ``name`` for ``team`` (empty when none)."""
         frame = self.by_team.get(team, {}).get(name)
         return getattr(self, name).iloc[:0] if frame is None else frame
+
+
+def _waves(previous) -> list[pd.DataFrame]:
+    if previous is None:
+        return []
+    return [previous] if isinstance(previous, pd.DataFrame) else list(previous)
 
 
 def plan_weighted_scores(scores: pd.DataFrame, columns: list[str], plan: DisclosurePlan,
@@ -188,13 +204,17 @@ def _withhold_org_remainders(org: pd.DataFrame, org_rows: pd.DataFrame, team: pd
 
 def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
                       instrument: Instrument | None = None, min_responses: int | None = None,
-                      previous: pd.DataFrame | None = None, seed: int = 0, n_boot: int = 2000,
-                      min_probability: float | None = None,
-                      weights: str = "forms_equal", plan: DisclosurePlan | None = None) -> ReportData:
+                      previous=None, seed: int = 0, n_boot: int = 2000,
+                      min_probability: float | None = None, weights: str = "forms_equal",
+                      team_list: pd.DataFrame | None = None, organisation: str = "",
+                      wave: str = "", previous_waves: list[str] | None = None,
+                      plan: DisclosurePlan | None = None) -> ReportData:
     """Aggregate, classify and apply the privacy plan; only shown figures survive.
 
     ``plan`` is the run's disclosure plan (default: computed from ``scores``); every figure is
     taken through it: team and organisation weights, withheld splits, figures on fewer than k.
+    ``previous`` is the scores of one earlier wave, or a list of them, oldest first;
+    ``previous_waves`` their labels. ``team_list`` gives expected headcounts (response rates).
 
     Examples
     --------
@@ -209,26 +229,51 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     if plan is None:
         plan = disclosure_plan(team_counts(scores), min_responses, instrument=inst)
     min_responses = plan.min_responses
-    types = classify_teams(scores, inst, min_responses=min_responses, n_boot=n_boot, seed=seed,
-                           min_probability=min_probability, weights=weights)
+    p_min = inst.min_probability if min_probability is None else float(min_probability)
+    classify = dict(min_responses=min_responses, n_boot=n_boot, seed=seed,
+                    min_probability=p_min, weights=weights)
+    types = classify_teams(scores, inst, **classify)
     cols = [*FACES, *CONSTRUCTS, *inst.cells]
     visible_scores = scores[scores["team"].astype(str).isin(plan.visible_teams)]
     org_rows = plan.organisation_rows(scores)
+    now = plan_weighted_scores(visible_scores, [*FACES, *CONSTRUCTS], plan, weights)
+    now = now.dropna(subset=["mean"])
+
+    earlier = _waves(previous)
+    labels = list(previous_waves or [])
+    labels = [*labels[:len(earlier)],
+              *[f"Wave {i + 1}" for i in range(len(labels), len(earlier))]]
     chg = pd.DataFrame(columns=["team", "score", "previous", "current", "delta", "lo", "hi"])
-    if previous is not None:
-        prev_plan = disclosure_plan(team_counts(previous), min_responses, instrument=inst)
-        prev = plan_weighted_scores(
-            previous[previous["team"].astype(str).isin(prev_plan.visible_teams)],
-            [*FACES, *CONSTRUCTS], prev_plan, weights)
-        now = plan_weighted_scores(visible_scores, [*FACES, *CONSTRUCTS], plan, weights)
-        chg = plan.only_visible(change(now.dropna(subset=["mean"]), prev.dropna(subset=["mean"])))
+    history = [now.loc[now["score"].isin(FACES), ["team", "score", "mean"]].assign(
+        wave=len(earlier))]
+    previous_types: dict[str, str] = {}
+    for w, prev_scores in enumerate(earlier):
+        prev_plan = disclosure_plan(team_counts(prev_scores), min_responses, instrument=inst)
+        shown = prev_scores[prev_scores["team"].astype(str).isin(prev_plan.visible_teams)]
+        prev = plan_weighted_scores(shown, [*FACES, *CONSTRUCTS], prev_plan, weights)
+        prev = prev.dropna(subset=["mean"])
+        history.append(plan.only_visible(prev.loc[prev["score"].isin(FACES),
+                                                  ["team", "score", "mean"]]).assign(wave=w))
+        prev_types = classify_teams(shown, inst, **classify) if len(shown) else None
+        if prev_types is not None:
+            previous_types.update(dict(zip(prev_types["team"].astype(str), prev_types["type"])))
+        if w == len(earlier) - 1:
+            chg = plan.only_visible(change(now, prev))
+    previous_types = {t: v for t, v in previous_types.items()
+                      if t in set(plan.visible_teams) and v != "suppressed"}
     pooled = pd.DataFrame()
     if plan.pooled_gap and len(org_rows):
         pooled = form_gaps(org_rows.assign(team="organisation"), [*FACES, *CONSTRUCTS])
+    heads = pd.DataFrame(columns=["team", "n_psw_expected", "n_colleague_expected"])
+    if team_list is not None and len(team_list):
+        heads = team_list[list(heads.columns)].assign(team=team_list["team"].astype(str))
+    psw_rows = responses[responses["form"].astype(str) == "psw"]
     team = plan_weighted_scores(visible_scores, cols, plan, weights)
     org_weights = plan.organisation_weights if weights == "forms_equal" else "respondents"
     items = item_distribution(responses, inst)
-    items.loc[items["n"] < plan.min_responses, ["disagree", "neutral", "agree"]] = np.nan
+    items_psw = item_distribution(psw_rows, inst)
+    for frame in (items, items_psw):
+        frame.loc[frame["n"] < plan.min_responses, ["disagree", "neutral", "agree"]] = np.nan
     return ReportData(
         instrument=inst, plan=plan, types=types, team=team,
         org=_withhold_org_remainders(organisation_scores(org_rows, cols, weights=org_weights),
@@ -237,12 +282,13 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
         if len(visible_scores) else pd.DataFrame(columns=["team"]),
         pooled_gap=pooled, change=chg,
         items=plan.only_visible(items),
+        items_psw=plan.only_split_visible(items_psw),
+        history=pd.concat(history, ignore_index=True),
+        previous_types=previous_types, headcounts=heads,
         reliability=sample_reliability(plan.organisation_rows(responses), inst)
         if len(org_rows) >= 3 else [],
         agreement=team_agreement_table(visible_scores, list(inst.cells)),
         settings=dict(min_responses=plan.min_responses, seed=seed, n_boot=n_boot,
-                      min_probability=inst.min_probability if min_probability is None
-                      else float(min_probability), max_distance=inst.max_distance,
-                      weights=weights, previous=previous is not None))
-
-
+                      min_probability=p_min, max_distance=inst.max_distance,
+                      weights=weights, previous=bool(earlier), organisation=organisation,
+                      wave=wave, waves=[*labels, wave or "This wave"]))

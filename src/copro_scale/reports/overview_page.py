@@ -1,68 +1,130 @@
-"""The context of the organisation overview, from already-safe :class:`ReportData`."""
+"""The context of the organisation overview, from already-safe :class:`ReportData`.
+
+It opens with the counts by type, the organisation's face profile and every team ordered by
+need, as a table whose face cells are coloured (an accessible heat map: a real table, each cell
+with its number and a word). Change since the last wave lists the biggest movers first.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-from ..instrument import CONSTRUCTS, FACES, TYPES
+from ..instrument import CONSTRUCTS, FACES
 from ..render import fmt, pct
-from .charts import heatmap_chart
-from .content import CONSTRUCT_LABELS, FACE_LABELS, SCORE_LABELS
+from .charts import TYPE_MARKS, heat_colour, interval_rows, level_word
+from .content import FACE_LABELS, SCORE_LABELS
 from .data import ReportData
-from .team_page import probability_text
+from .words import interval_text, likelihood, probability_text, rate_text
+
+#: Teams in the overview: the types that most need action first (then the lowest face mean).
+NEED_ORDER = ("tokenistic", "neutralized", "mixed", "indeterminate", "enhanced")
+
+
+def _expected(heads: pd.DataFrame) -> dict[str, int]:
+    """Team -> expected headcount, for teams whose list gives both forms' headcounts."""
+    if heads.empty:
+        return {}
+    e = heads.set_index("team")[["n_psw_expected", "n_colleague_expected"]]
+    e = e[e.notna().all(axis=1)]
+    return {str(t): int(v) for t, v in e.sum(axis=1).items()}
+
+
+def _mean_face(fig: dict) -> float:
+    """Mean of the shown face scores (infinite when none is shown: such a team sorts last)."""
+    v = np.array([fig.get(f, np.nan) for f in FACES], dtype=float)
+    return float(v[np.isfinite(v)].mean()) if np.isfinite(v).any() else np.inf
+
+
+def team_rows(data: ReportData, slugs: dict[str, str]) -> list[dict]:
+    """Every team, ordered by need; below-threshold teams last, with no figures."""
+    plan, texts = data.plan, data.texts
+    types = data.types.set_index("team")
+    expected = _expected(data.headcounts)
+    shown, hidden = [], []
+    for t in plan.teams.to_dict("records"):
+        team = t["team"]
+        href = f"teams/{slugs[team]}.html"
+        if not t["visible"]:
+            hidden.append(dict(team=team, href=href, suppressed=True, n=plan.count_text(t["n"]),
+                               mark=TYPE_MARKS["suppressed"]))
+            continue
+        r = types.loc[team]
+        part = data.slice("team", team)
+        fig = dict(zip(part["score"], part["mean"].astype(float)))  # the plan's figures
+        cells = []
+        for f in FACES:
+            v = fig.get(f, np.nan)
+            fill, ink = heat_colour(v)
+            cells.append(dict(value=fmt(v), word=level_word(v), fill=fill, ink=ink,
+                              label=FACE_LABELS[f]))
+        prev = data.previous_types.get(team)
+        shown.append(dict(
+            team=team, href=href, suppressed=False, n=str(int(t["n"])),
+            rate=rate_text(int(t["n"]), expected.get(team)), type=r["type"],
+            short=texts[r["type"]]["short"], mark=TYPE_MARKS[r["type"]],
+            probability=probability_text(r["probability"]),
+            likelihood=likelihood(r["probability"]), cells=cells,
+            lever=SCORE_LABELS.get(r["lever"], "–"),
+            was=texts[prev]["short"] if prev else None,
+            _key=(NEED_ORDER.index(r["type"]), _mean_face(fig))))
+    shown.sort(key=lambda d: d.pop("_key"))
+    return shown + hidden
+
+
+def movers(data: ReportData, slugs: dict[str, str]) -> list[dict]:
+    """One row per team reported in both waves: its face changes, the biggest mover first."""
+    ch = data.change[data.change["score"].isin(FACES)]
+    if ch.empty:
+        return []
+    wide = ch.pivot(index="team", columns="score", values="delta").reindex(columns=list(FACES))
+    types = data.types.set_index("team")["type"]
+    order = wide.abs().max(axis=1).sort_values(ascending=False, kind="stable").index
+    out = []
+    for team in order:
+        prev = data.previous_types.get(str(team))
+        now = types.get(team)
+        out.append(dict(team=team, href=f"teams/{slugs[team]}.html",
+                        was=data.texts[prev]["short"] if prev else "not reported",
+                        now=data.texts[now]["short"] if now in data.texts else "–",
+                        deltas=[dict(label=FACE_LABELS[f], value=fmt(wide.loc[team, f]))
+                                for f in FACES],
+                        biggest=fmt(wide.loc[team].abs().max())))
+    return out
 
 
 def overview_context(data: ReportData, slugs: dict[str, str], meta: dict) -> dict:
     """The context of the organisation overview, from already-safe data."""
-    plan = data.plan
-    types = data.types.set_index("team")
-    rows = []
-    for t in plan.teams.to_dict("records"):
-        team = t["team"]
-        if not t["visible"]:
-            rows.append(dict(team=team, href=f"teams/{slugs[team]}.html", suppressed=True,
-                             n=plan.count_text(t["n"]), type="below threshold"))
-            continue
-        r = types.loc[team]
-        shown = dict(zip(data.slice("team", team)["score"], data.slice("team", team)["mean"]))
-        counts = plan.form_counts(team)
-        rows.append(dict(team=team, href=f"teams/{slugs[team]}.html", suppressed=False,
-                         n=str(int(t["n"])), n_psw=counts["psw"],
-                         n_colleague=counts["colleague"], type=r["type"],
-                         probability=probability_text(r["probability"]),
-                         faces=[fmt(shown.get(f)) for f in FACES],
-                         lever=CONSTRUCT_LABELS.get(r["lever"], "–")))
-    visible = plan.visible_teams
-    heat = heatmap_chart({f"{t}|{f}": float(data.slice("team", t).set_index("score")["mean"].get(f, np.nan))
-                          for t in visible for f in FACES},
-                         visible, list(FACES), {t: t for t in visible}, FACE_LABELS,
-                         links={t: f"teams/{slugs[t]}.html" for t in visible},
-                         label_w=220, cell_w=165, cell_h=26)
-    counts = [dict(type=o, label=o.capitalize(), n=int((plan.teams["visible"] &
-              plan.teams["team"].map(types["type"]).eq(o)).sum()))
-              for o in (*TYPES, "mixed", "indeterminate")]
-    counts.append(dict(type="suppressed", label="Below threshold",
+    plan, texts = data.plan, data.texts
+    rows = team_rows(data, slugs)
+    visible = [r for r in rows if not r["suppressed"]]
+    counts = [dict(type=o, label=texts[o]["short"], mark=TYPE_MARKS[o], summary=texts[o]["summary"],
+                   n=sum(r["type"] == o for r in visible)) for o in NEED_ORDER]
+    for c in counts:
+        c["unit"] = "team" if c["n"] == 1 else "teams"
+    counts.append(dict(type="suppressed", label="Below threshold", mark=TYPE_MARKS["suppressed"],
+                       summary=f"Fewer than {plan.min_responses} responses: nothing shown.",
                        n=int((~plan.teams["visible"]).sum())))
+    counts[-1]["unit"] = "team" if counts[-1]["n"] == 1 else "teams"
     org = data.org.set_index("score")
-    org_rows = [dict(label=SCORE_LABELS[s], mean=fmt(org.loc[s, "mean"]),
-                     ci=f"{fmt(org.loc[s, 'lo'])} to {fmt(org.loc[s, 'hi'])}")
+    org_rows = [dict(key=s, label=SCORE_LABELS[s], mean=float(org.loc[s, "mean"]),
+                     lo=float(org.loc[s, "lo"]), hi=float(org.loc[s, "hi"]), org=None,
+                     f_mean=fmt(org.loc[s, "mean"]), f_org="", word=level_word(org.loc[s, "mean"]),
+                     f_ci=interval_text(org.loc[s, "lo"], org.loc[s, "hi"]))
                 for s in (*FACES, *CONSTRUCTS) if s in org.index]
-    n_org = int(plan.teams.set_index("team").loc[list(plan.organisation_teams), "n"].sum())
-    gap = [dict(label=SCORE_LABELS[r["score"]], psw=fmt(r["psw"]),
-                colleague=fmt(r["colleague"]), gap=fmt(r["gap"]),
-                ci=f"{fmt(r['lo'])} to {fmt(r['hi'])}", n_psw=int(r["n_psw"]),
-                n_colleague=int(r["n_colleague"]))
+    org_teams = list(plan.organisation_teams)
+    n_org = int(plan.teams.set_index("team").loc[org_teams, "n"].sum()) if org_teams else 0
+    expected = _expected(data.headcounts)
+    org_rate = (rate_text(n_org, sum(expected[t] for t in org_teams))
+                if org_teams and all(t in expected for t in org_teams) else None)
+    gap = [dict(label=SCORE_LABELS[r["score"]], psw=fmt(r["psw"]), colleague=fmt(r["colleague"]),
+                gap=fmt(r["gap"]), ci=interval_text(r["lo"], r["hi"]))
            for r in data.pooled_gap.to_dict("records")]
-    chg = [dict(team=r["team"], href=f"teams/{slugs[r['team']]}.html",
-                score=FACE_LABELS.get(r["score"], CONSTRUCT_LABELS.get(r["score"])),
-                previous=fmt(r["previous"]), current=fmt(r["current"]), delta=fmt(r["delta"]),
-                ci=f"{fmt(r['lo'])} to {fmt(r['hi'])}")
-           for r in data.change[data.change["score"].isin(FACES)].to_dict("records")]
-    return dict(meta=meta, k=plan.min_responses, rows=rows, heat=heat, counts=counts,
-                org=org_rows, n_org=n_org, n_teams=len(plan.teams), notes=list(plan.notes),
-                gap=gap, gap_shown=plan.pooled_gap, change=chg,
-                has_previous=data.settings.get("previous", False),
-                settings=data.settings, face_labels=[FACE_LABELS[f] for f in FACES],
-                type_meta=data.texts, threshold=pct(data.settings["min_probability"]), colspan=len(FACES) + 3)
-
-
+    waves = data.settings["waves"]
+    return dict(meta=meta, k=plan.min_responses, rows=rows, counts=counts, n_visible=len(visible),
+                org=interval_rows(org_rows), n_org=n_org, org_rate=org_rate,
+                n_teams=len(plan.teams), notes=list(plan.notes), gap=gap, movers=movers(data, slugs),
+                has_previous=data.settings["previous"], previous_wave=waves[-2] if len(waves) > 1
+                else "", settings=data.settings, face_labels=[FACE_LABELS[f] for f in FACES],
+                reliability=data.reliability, marks=TYPE_MARKS,
+                threshold=pct(data.settings["min_probability"]))

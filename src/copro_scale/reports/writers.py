@@ -7,6 +7,7 @@ earlier stages produced (the CLI and the demo read and score); it never reads an
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,8 @@ from .data import ReportData, build_report_data, data_hash
 from .overview_page import overview_context
 from .team_page import team_context
 
+#: Shown when no ``--organisation`` is given.
+DEFAULT_ORGANISATION = "Your organisation"
 
 def summary_records(data: ReportData) -> list[dict]:
     """One record per team for summary.json; below-threshold teams carry no counts or scores.
@@ -130,8 +133,9 @@ def team_slugs(teams: list[str]) -> dict[str, str]:
 
 def render_reports(responses: Responses, scores: pd.DataFrame, out: str | Path, *,
                    instrument: Instrument | None = None, min_responses: int | None = None,
-                   previous_scores: pd.DataFrame | None = None, seed: int = 0,
-                   n_boot: int = 2000, min_probability: float | None = None,
+                   previous_scores=None, previous_waves: list[str] | None = None,
+                   organisation: str | None = None, wave: str | None = None,
+                   seed: int = 0, n_boot: int = 2000, min_probability: float | None = None,
                    weights: str = "forms_equal", plan: DisclosurePlan | None = None) -> dict[str, Path]:
     """Write the organisation overview, one page per team, summary.csv and summary.json.
 
@@ -148,8 +152,14 @@ def render_reports(responses: Responses, scores: pd.DataFrame, out: str | Path, 
         The run's disclosure plan (default: computed from ``scores``).
     instrument : Instrument, optional
         Default: the one the responses were read with.
-    previous_scores : DataFrame, optional
-        Scores of an earlier wave, for the change since then.
+    previous_scores : DataFrame or list of DataFrame, optional
+        Scores of earlier waves, oldest first: the type each team had, a trend per face and
+        the change since the latest.
+    previous_waves : list of str, optional
+        Labels of the earlier waves (default "Wave 1", "Wave 2", ...).
+    organisation, wave : str, optional
+        Shown on every page (default "Your organisation" and "Survey of <month year>" of the
+        day the report is made).
     min_responses : int, optional
         The reporting threshold ``k`` (default: the instrument's, never below it); see
         :mod:`copro_scale.privacy`.
@@ -174,12 +184,18 @@ def render_reports(responses: Responses, scores: pd.DataFrame, out: str | Path, 
     if not isinstance(responses, Responses):
         raise TypeError("render_reports takes the Responses that read_responses returned")
     inst = instrument or responses.instrument
+    today = date.today()
+    organisation = (organisation or "").strip() or DEFAULT_ORGANISATION
+    wave = (wave or "").strip() or f"Survey of {today:%B %Y}"
     rd = build_report_data(responses.data, scores, instrument=inst, min_responses=min_responses,
                            previous=previous_scores, seed=seed, n_boot=n_boot,
-                           min_probability=min_probability, weights=weights, plan=plan)
+                           min_probability=min_probability, weights=weights,
+                           team_list=responses.team_list, organisation=organisation, wave=wave,
+                           previous_waves=previous_waves, plan=plan)
     meta = dict(instrument=f"{inst.title} ({inst.name}) v{inst.version}",
                 citation=inst.citation, package=f"copro-scale {__version__}",
-                input_hash=data_hash(responses.data))
+                input_hash=data_hash(responses.data), organisation=organisation, wave=wave,
+                date=f"{today:%d %B %Y}".lstrip("0"))
     return write_folder(out, "report", lambda folder: _write(rd, meta, folder))
 
 

@@ -67,14 +67,12 @@ class Discrepancy:
             dS, dM, _ = self.spec.jacobian(theta, g)
             grad += (np.einsum("kij,ij->k", dS, gS) + dM @ gM) / self.N
             if info:
+                from copro_scale.psychometrics.cfa.robust import delta_matrix, h1_expected
+
                 act = self.spec.active[g]  # parameters of this group
-                st = grp.stack
-                inv, _ = masked_inverse(sigma, st.mask)
-                b = np.einsum("pij,kjl->pkil", inv, dS[act])
-                h = np.einsum("p,pkij,plji->kl", st.n, b, b, optimize=True)
-                if self.spec.meanstructure:
-                    h += 2 * np.einsum("p,ki,pij,lj->kl", st.n, dM[act], inv, dM[act], optimize=True)
-                hess[np.ix_(act, act)] += h / self.N
+                D = delta_matrix(dS[act], dM[act], self.spec.meanstructure)
+                H = h1_expected(grp.stack, sigma, self.spec.meanstructure)
+                hess[np.ix_(act, act)] += 2 * D.T @ H @ D / self.N
         return grad, hess
 
     def observed_hessian(self, theta):
