@@ -10,7 +10,8 @@ times, each in a fresh Python process and best of ``--repeat`` runs:
    subprocess: all of the above plus interpreter start-up and writing the scores CSV.
 
 Peak memory is each process's maximum resident set size (``getrusage`` / ``wait4``). Targets
-(issue 3): library / plain <= 1.5, peak memory < 3 GB.
+(issue 12): library / plain <= 1.2, command / plain <= 1.5, peak memory < 3 GB. The three are
+measured in turn, round by round, so that a change in the machine's load touches all three.
 
 Usage: ``python benchmarks/bench_score.py [--n 1000000] [--repeat 3] [--keep DIR]``
 """
@@ -25,7 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-TARGET_RATIO = 1.5
+TARGET_LIBRARY = 1.2
+TARGET_CLI = 1.5
 TARGET_MEMORY_GB = 3.0
 
 CHILD = r"""
@@ -98,21 +100,24 @@ def main(argv=None) -> int:
               f"({path.stat().st_size / 1e6:.0f} MB CSV) in {time.perf_counter() - t:.1f} s")
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; best of {args.repeat} runs")
 
-        plain = min(child(path, "plain") for _ in range(args.repeat))
-        lib = min(child(path, "library") for _ in range(args.repeat))
-        runs = [cli(path, folder) for _ in range(args.repeat)]
-        best_cli = min(runs)
+        plains, libs, runs = [], [], []
+        for _ in range(args.repeat):  # interleaved: each round measures all three
+            plains.append(child(path, "plain"))
+            libs.append(child(path, "library"))
+            runs.append(cli(path, folder))
+        plain, lib, best_cli = min(plains), min(libs), min(runs)
         peak = max(lib[2], max(r[1] for r in runs))
-        ratio = lib[0] / plain[0]
+        ratio, cli_ratio = lib[0] / plain[0], best_cli[0] / plain[0]
         print(f"plain pandas.read_csv          {plain[0]:7.2f} s   peak {plain[2]:.2f} GB")
         print(f"library read_responses+score   {lib[0]:7.2f} s   peak {lib[2]:.2f} GB   "
-              f"ratio {ratio:.2f} (target <= {TARGET_RATIO})")
+              f"ratio {ratio:.2f} (target <= {TARGET_LIBRARY})")
         print(f"CLI copro score (+start-up, writing CSVs) {best_cli[0]:7.2f} s   peak "
-              f"{best_cli[1]:.2f} GB   ratio {best_cli[0] / plain[0]:.2f}")
+              f"{best_cli[1]:.2f} GB   ratio {cli_ratio:.2f} (target <= {TARGET_CLI})")
         print(f"  {best_cli[2]}")
-        ok = ratio <= TARGET_RATIO and peak < TARGET_MEMORY_GB
-        print(f"targets: ratio {'met' if ratio <= TARGET_RATIO else 'NOT met'}, peak memory "
-              f"{peak:.2f} GB {'<' if peak < TARGET_MEMORY_GB else '>='} {TARGET_MEMORY_GB} GB")
+        ok = ratio <= TARGET_LIBRARY and cli_ratio <= TARGET_CLI and peak < TARGET_MEMORY_GB
+        print(f"targets: library {'met' if ratio <= TARGET_LIBRARY else 'NOT met'}, command "
+              f"{'met' if cli_ratio <= TARGET_CLI else 'NOT met'}, peak memory {peak:.2f} GB "
+              f"{'<' if peak < TARGET_MEMORY_GB else '>='} {TARGET_MEMORY_GB} GB")
         return 0 if ok else 1
 
 

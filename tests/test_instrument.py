@@ -8,7 +8,6 @@ import statistics
 
 import pytest
 import textstat
-import yaml
 
 from copro_scale import CoproError, load_instrument
 from copro_scale.cli import main
@@ -87,14 +86,6 @@ def test_prototypes_are_data_and_follow_the_construct_map():
 
 
 # -- broken instruments --------------------------------------------------------------------
-def _broken(tmp_path, mutate):
-    data = yaml.safe_load(default_instrument_path().read_text(encoding="utf-8"))
-    mutate(data)
-    path = tmp_path / "broken.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
-
-
 def _drop_cell(d):
     d["items"] = [it for it in d["items"] if not (it["construct"] == "voice" and it["face"] == "ideological")]
 
@@ -137,8 +128,8 @@ def _bad_prototype(d):
         (_bad_prototype, "field 'prototypes.enhanced.ideological': must be a number from 1 to 5"),
     ],
 )
-def test_broken_instruments_are_rejected_by_check(tmp_path, capsys, mutate, expected):
-    path = _broken(tmp_path, mutate)
+def test_broken_instruments_are_rejected_by_check(instrument_file, capsys, mutate, expected):
+    path = instrument_file(mutate)
     errors = [str(e) for e in check_instrument(path)]
     assert any(expected in e for e in errors), errors
     assert all(e.startswith(str(path)) for e in errors)

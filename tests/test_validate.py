@@ -214,3 +214,20 @@ def test_an_unanswered_item_is_named_not_a_crash():
     flagged = [s for s in col["reliability"] if s["verdict"] == "n/a"]
     assert flagged and all(item in s["meaning"] and "no answers" in s["meaning"] for s in flagged)
     assert item in col["factor_skipped"]
+
+
+@pytest.mark.parametrize("answers", [3, 4])
+def test_an_item_few_people_answered_is_named_not_a_traceback(tmp_path, capsys, answers):
+    """Found by the red team: 3 answers crashed the page (alpha_ci), 4 crashed the SVD."""
+    from copro_scale.cli import main
+    from copro_scale.simulate import simulate
+
+    data = simulate(10, 12, seed=5).responses
+    colleagues = data.index[data["form"] == "colleague"]
+    data.loc[colleagues[answers:], "vdm1"] = float("nan")
+    path = tmp_path / "r.csv"
+    data.to_csv(path, index=False)
+    assert main(["validate", str(path), "-o", str(tmp_path / "v")]) == 0
+    doc = json.loads((tmp_path / "v" / "validation.json").read_text())
+    assert "vdm1" in doc["forms"]["colleague"]["factor_skipped"]
+    assert "Traceback" not in capsys.readouterr().err

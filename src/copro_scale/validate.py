@@ -63,6 +63,10 @@ from .validate_cfa import (
 __all__ = ["validate", "ValidationSettings", "ValidationResult", "cfa_models", "write_validation"]
 
 # -- the battery -------------------------------------------------------------------------------
+#: Fewest answers an item needs on a form before the factor steps use it (as the battery's n).
+MIN_ANSWERS_PER_ITEM = 10
+
+
 @dataclass(frozen=True)
 class ValidationSettings:
     """How the battery runs; ``estimator`` picks the CFA estimator and its missing-data rule."""
@@ -108,7 +112,9 @@ def _scale_reliability(x: pd.DataFrame, name: str, kind: str, nan_policy: str) -
         res = reliability(x, nan_policy=nan_policy)
     except CoproError as exc:  # e.g. an item everyone answered alike on this form
         return {"scale": name, "kind": kind, "n_items": x.shape[1], "n": int(len(x)), "alpha": None,
-                "verdict": "n/a", "meaning": f"Not estimable: {exc.message}"}
+                "alpha_ci": [None, None], "mean_inter_item_r": None, "mean_r_in_range": True,
+                "items_below_r_drop": [], "verdict": "n/a",
+                "meaning": f"Not estimable: {exc.message}"}
     r, _n = correlation(x, nan_policy)
     iu = np.triu_indices_from(r, k=1)
     mean_r = float(np.nanmean(np.asarray(r)[iu]))
@@ -247,12 +253,21 @@ def validate(responses, settings: ValidationSettings = ValidationSettings(), *,
             cols = [it.id for it in instrument.items if it.construct == c]
             scales.append(_scale_reliability(x[cols], c, "construct", settings.nan_policy))
         section["reliability"] = scales
+        answered = x.notna().sum()
+        sparse = answered[answered < MIN_ANSWERS_PER_ITEM]
         try:
+            if len(sparse):
+                raise CoproError(", ".join(f"item {i} has {int(v)} answers" for i, v in sparse.items())
+                                 + f" (factor analysis needs at least {MIN_ANSWERS_PER_ITEM} an item)")
             section.update(_factor_steps(x, settings))
         except CoproError as exc:  # e.g. a singular correlation matrix in a small sample
             section["factor_skipped"] = (
                 f"Factor analysis not estimable on this form (n = {n}, {k} items): {exc.message}"
             )
+        except np.linalg.LinAlgError as exc:  # a pairwise matrix too far from positive definite
+            section["factor_skipped"] = (
+                f"Factor analysis not estimable on this form (n = {n}, {k} items): the pairwise "
+                f"correlation matrix is numerically singular ({exc})")
         section["cfa_sample"] = usable_sample(x, settings.estimator)
         if section["cfa_sample"]["rating"] == "inadequate":
             section["cfa"] = []

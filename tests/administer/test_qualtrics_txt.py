@@ -8,7 +8,7 @@ import pytest
 
 from copro_scale.administer import export_instrument
 from copro_scale.administer._layout import sections
-from copro_scale.administer.qualtrics_txt import response_columns, role_recodes
+from copro_scale.platforms.qualtrics import response_columns, role_recodes
 
 # The tags of Qualtrics' Advanced Format, as documented.
 KNOWN_TAG = re.compile(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 
-import yaml
 
 import numpy as np
 import pandas as pd
@@ -14,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from copro_scale.errors import CoproError
-from copro_scale.instrument import FACES, check_instrument, default_instrument_path, load_instrument
+from copro_scale.instrument import FACES, check_instrument, load_instrument
 from copro_scale.privacy import check_threshold, disclosure_plan
 from copro_scale.simulate import simulate
 
@@ -144,21 +143,13 @@ def test_below_threshold_reads_differently_from_no_data(rendered):
 
 
 # -- the promise as data, with a floor ---------------------------------------------------------
-def _instrument_with(tmp_path, mutate):
-    data = yaml.safe_load(default_instrument_path().read_text(encoding="utf-8"))
-    mutate(data)
-    path = tmp_path / "inst.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
-
-
-def test_participant_text_is_rendered_from_the_threshold(tmp_path):
+def test_participant_text_is_rendered_from_the_threshold(instrument_file):
     from copro_scale.administer import export_instrument
 
     assert K == 5
     for f in load_instrument().forms.values():
         assert "at least 5 people" in f.instructions and "{" not in f.instructions
-    path = _instrument_with(tmp_path, lambda d: d["privacy"].update(min_responses=7))
+    path = instrument_file(lambda d: d["privacy"].update(min_responses=7))
     inst = load_instrument(path)
     assert inst.min_responses == 7
     for f in inst.forms.values():
@@ -178,11 +169,11 @@ def test_participant_text_is_rendered_from_the_threshold(tmp_path):
         instructions="Your team only sees results when at least 5 people have answered."),
      "forms.psw.instructions"),
 ])
-def test_instrument_threshold_is_schema_checked(tmp_path, mutate, field):
-    errors = check_instrument(_instrument_with(tmp_path, mutate))
+def test_instrument_threshold_is_schema_checked(instrument_file, mutate, field):
+    errors = check_instrument(instrument_file(mutate))
     assert [e.field for e in errors] == [field]
     with pytest.raises(CoproError, match=field.replace(".", r"\.")):
-        load_instrument(_instrument_with(tmp_path, mutate))
+        load_instrument(instrument_file(mutate))
 
 
 def test_threshold_can_be_raised_never_lowered():

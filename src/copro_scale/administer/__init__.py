@@ -15,6 +15,7 @@ from typing import Callable
 
 from ..errors import CoproError
 from ..instrument import Instrument
+from ..responses.teams import read_team_list
 from ._layout import forms_for
 from .forms_sheet import export_forms_sheet
 from .json import export_json
@@ -39,8 +40,8 @@ class ExportFormat:
 
 
 def _one(fn):
-    """Adapt a one-form writer ``fn(inst, form)`` to the ``(inst, forms)`` call."""
-    return lambda inst, forms: fn(inst, forms[0])
+    """Adapt a one-form writer ``fn(inst, form, teams)`` to the ``(inst, forms, teams)`` call."""
+    return lambda inst, forms, teams: fn(inst, forms[0], teams)
 
 
 FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
@@ -59,7 +60,23 @@ FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
 )}
 
 
-def export_instrument(inst: Instrument, format: str, form: str | None = None) -> str:
+def team_names(teams) -> list[str] | None:
+    """The team names to offer as choices: from a TeamList, a team-list CSV path, or a list.
+
+    Examples
+    --------
+    >>> team_names(["Ward A", "Ward B"]), team_names(None)
+    (['Ward A', 'Ward B'], None)
+    """
+    if teams is None:
+        return None
+    if isinstance(teams, (list, tuple)):
+        return [str(t) for t in teams]
+    return list(read_team_list(teams).teams)
+
+
+def export_instrument(inst: Instrument, format: str, form: str | None = None, *,
+                      teams=None) -> str:
     """Export an instrument in a survey platform's format.
 
     Parameters
@@ -71,6 +88,11 @@ def export_instrument(inst: Instrument, format: str, form: str | None = None) ->
     form : {"psw", "colleague"}, optional
         The form to export. When None: both forms for formats that hold both
         (``forms-sheet``, ``html``, ``markdown``, ``json``), else ``psw``.
+    teams : TeamList, path or list of str, optional
+        Offer the team as a choice of these teams (REDCap and Qualtrics drop-downs coded 1..n,
+        LimeSurvey drop-down coded T1..Tn, SurveyJS drop-down, a choice in the forms sheet, a
+        box per team on paper) instead of free text, so that a typo cannot split a team.
+        Score the responses with the same list (``--teams``) to read the codes back.
 
     Returns
     -------
@@ -98,7 +120,7 @@ def export_instrument(inst: Instrument, format: str, form: str | None = None) ->
     if fmt.name == "json":  # the instrument issue's export, unchanged; --form filters items
         forms_for(inst, form, both=True)
         return export_json(inst, form)
-    return fmt.write(inst, forms_for(inst, form, both=fmt.both_forms))
+    return fmt.write(inst, forms_for(inst, form, both=fmt.both_forms), team_names(teams))
 
 
 def write_exports(inst: Instrument, out: str | Path) -> dict[str, Path]:

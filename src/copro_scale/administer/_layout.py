@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..errors import CoproError
 from ..instrument import Instrument
-from ..platforms.sections import SECTION_TITLES, Section, sections  # noqa: F401 (shared layout)
+from ..platforms.sections import sections  # noqa: F401 (the exports take the shared layout from here)
 
 SUPPORT_TITLE = "Looking after yourself"
 SUPPORT_TEXT: tuple[str, ...] = (

@@ -34,7 +34,7 @@ def option_text(code: int, label: str) -> str:
     return f"{code} - {label}"
 
 
-def export_forms_sheet(inst: Instrument, forms: list[str]) -> str:
+def export_forms_sheet(inst: Instrument, forms: list[str], teams: list[str] | None = None) -> str:
     """The build sheet for the given forms, as CSV text.
 
     Examples
@@ -52,7 +52,9 @@ def export_forms_sheet(inst: Instrument, forms: list[str]) -> str:
         info = "\n\n".join(participant_information(inst, form))
         rows.append((form, INFO_TITLE, "description", info, ""))
         rows.append((form, INFO_TITLE, "support", "\n\n".join((SUPPORT_TITLE, *SUPPORT_TEXT)), ""))
-        rows.append((form, "About you", "short_answer", rf["team"]["label"], ""))
+        rows.append((form, "About you", "choice", rf["team"]["label"],
+                     OPTION_SEPARATOR.join(teams)) if teams else
+                    (form, "About you", "short_answer", rf["team"]["label"], ""))
         rows.append((form, "About you", "choice", rf["role"]["label"],
                      OPTION_SEPARATOR.join(label for _, label in role_choices(inst, form))))
         rows.append((form, "About you", "number", rf["months_in_role"]["label"], ""))

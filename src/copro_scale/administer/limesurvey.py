@@ -23,7 +23,7 @@ from ..instrument import Instrument
 from ._layout import (INFO_TITLE, SUPPORT_TEXT, SUPPORT_TITLE, choices, participant_information,
                       role_choices, sections, survey_title)
 from ._text import html_paragraphs, write_delimited
-from ..platforms.limesurvey import FIELD_CODES, ROLE_ANSWER_CODES  # noqa: F401 (shared codes)
+from ..platforms.limesurvey import FIELD_CODES, ROLE_ANSWER_CODES, team_answer_codes  # noqa: F401
 
 COLUMNS: tuple[str, ...] = (
     "id", "related_id", "class", "type/scale", "name", "relevance", "text", "help", "language",
@@ -31,10 +31,11 @@ COLUMNS: tuple[str, ...] = (
 )
 LANGUAGE = "en"
 #: Question types used (LimeSurvey one-letter codes).
-TYPES = {"display": "X", "short_text": "S", "list_radio": "L", "numerical": "N", "array": "F"}
+TYPES = {"display": "X", "short_text": "S", "list_radio": "L", "dropdown": "!", "numerical": "N",
+         "array": "F"}
 
 
-def export_limesurvey(inst: Instrument, form: str) -> str:
+def export_limesurvey(inst: Instrument, form: str, teams: list[str] | None = None) -> str:
     """The LimeSurvey TSV survey structure of one form (text starting with a BOM).
 
     Examples
@@ -78,7 +79,13 @@ def export_limesurvey(inst: Instrument, form: str) -> str:
     question(TYPES["display"], "support",
              f"<h3>{SUPPORT_TITLE}</h3>" + html_paragraphs(SUPPORT_TEXT))
     group("About you")
-    question(TYPES["short_text"], FIELD_CODES["team"], rf["team"]["label"], mandatory="Y")
+    if teams:  # a drop-down list; answer code T<k> = the k-th team of the list
+        question(TYPES["dropdown"], FIELD_CODES["team"], rf["team"]["label"], mandatory="Y")
+        team_qid = ids["Q"]
+        for t, code in team_answer_codes(teams).items():
+            row("A", id=team_qid, type_scale="0", name=code, text=t, language=LANGUAGE)
+    else:
+        question(TYPES["short_text"], FIELD_CODES["team"], rf["team"]["label"], mandatory="Y")
     roles = role_choices(inst, form)
     question(TYPES["list_radio"], FIELD_CODES["role"], rf["role"]["label"], mandatory="Y",
              default=ROLE_ANSWER_CODES[roles[0][0]] if len(roles) == 1 else "")

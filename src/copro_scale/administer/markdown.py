@@ -12,7 +12,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def export_markdown(inst: Instrument, forms: list[str]) -> str:
+def export_markdown(inst: Instrument, forms: list[str], teams: list[str] | None = None) -> str:
     """The forms as Markdown: information, support, respondent questions, one table per section.
 
     Examples
@@ -34,7 +34,11 @@ def export_markdown(inst: Instrument, forms: list[str]) -> str:
             out += [f"> {para}"] + ([">"] if i < len(SUPPORT_TEXT) - 1 else [])
         out += ["", "## About you", ""]
         rf = inst.respondent_fields
-        out += [f"1. {rf['team']['label']} ______________________", ""]
+        if teams:
+            out += [f"1. {rf['team']['label']} (tick one)", ""]
+            out += [f"   - [ ] {_cell(t)}" for t in teams] + [""]
+        else:
+            out += [f"1. {rf['team']['label']} ______________________", ""]
         out += [f"2. {rf['role']['label']} (tick one)", ""]
         out += [f"   - [ ] {label}" for _, label in role_choices(inst, form)]
         out += ["", f"3. {rf['months_in_role']['label']} ______", ""]

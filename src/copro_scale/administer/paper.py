@@ -1,7 +1,8 @@
 """``--format html``: the printable paper form, one self-contained HTML file.
 
 A4 pages (``@page { size: A4 }``); each form starts with a page holding the participant
-information, a box signposting support and a box for team, role and months in role; then each
+information, a box signposting support and a box for team (a box to tick per listed team when
+a team list is given), role and months in role; then each
 section on a page of its own: a table of statements with one circle per answer code (the
 scoring codes, 9 for don't-know on the colleague form) and the item id under each statement for
 data entry. No script, no external resources. Rendered from the Jinja2 template
@@ -20,7 +21,7 @@ from ._layout import (INFO_TITLE, SUPPORT_TEXT, SUPPORT_TITLE, choices, particip
 TEMPLATE = "paper_form.html"
 
 
-def paper_context(inst: Instrument, forms: list[str]) -> dict:
+def paper_context(inst: Instrument, forms: list[str], teams: list[str] | None = None) -> dict:
     """Everything the paper form template shows, as plain data.
 
     Examples
@@ -38,6 +39,7 @@ def paper_context(inst: Instrument, forms: list[str]) -> dict:
         "package_version": __version__.split("+")[0],
         "info_title": INFO_TITLE, "support_title": SUPPORT_TITLE, "support": SUPPORT_TEXT,
         "team_label": rf["team"]["label"], "role_label": rf["role"]["label"],
+        "teams": list(teams or []),
         "months_label": rf["months_in_role"]["label"],
         "dont_know_label": inst.dont_know.label,
         "forms": [{
@@ -52,7 +54,7 @@ def paper_context(inst: Instrument, forms: list[str]) -> dict:
     }
 
 
-def export_paper(inst: Instrument, forms: list[str]) -> str:
+def export_paper(inst: Instrument, forms: list[str], teams: list[str] | None = None) -> str:
     """The printable paper form (HTML) of the given forms.
 
     Examples
@@ -62,4 +64,4 @@ def export_paper(inst: Instrument, forms: list[str]) -> str:
     >>> html.startswith("<!DOCTYPE html>"), html.count('class="page"')
     (True, 4)
     """
-    return render_template(TEMPLATE, **paper_context(inst, forms))
+    return render_template(TEMPLATE, **paper_context(inst, forms, teams))

@@ -18,7 +18,7 @@ from ..instrument import Instrument
 from ._layout import (INFO_TITLE, SUPPORT_TEXT, SUPPORT_TITLE, choices, participant_information,
                       role_choices, sections, survey_title)
 from ._text import html_paragraphs
-from ..platforms.qualtrics import role_recodes
+from ..platforms.qualtrics import role_recodes, team_recodes
 
 NO_DATE = "0000-00-00 00:00:00"
 
@@ -39,7 +39,7 @@ def _numbered(labels) -> tuple[dict, list[int]]:
             list(range(1, len(labels) + 1)))
 
 
-def qsf_dict(inst: Instrument, form: str) -> dict:
+def qsf_dict(inst: Instrument, form: str, teams: list[str] | None = None) -> dict:
     """The QSF of one form, as a dict.
 
     Examples
@@ -66,9 +66,18 @@ def qsf_dict(inst: Instrument, form: str) -> dict:
     add("support", f"<h3>{SUPPORT_TITLE}</h3>" + html_paragraphs(SUPPORT_TEXT),
         {"QuestionType": "DB", "Selector": "TB"})
     blocks.append(("About you", []))
-    add("team", rf["team"]["label"], {"QuestionType": "TE", "Selector": "SL",
-                                      "Validation": {"Settings": {"ForceResponse": "ON",
-                                                                  "Type": "None"}}})
+    if teams:  # a drop-down list; recode k = the k-th team of the list
+        codes = team_recodes(teams)
+        add("team", rf["team"]["label"], {
+            "QuestionType": "MC", "Selector": "DL", "SubSelector": "TX",
+            "Choices": {str(codes[t]): {"Display": t} for t in teams},
+            "ChoiceOrder": [codes[t] for t in teams],
+            "RecodeValues": {str(codes[t]): str(codes[t]) for t in teams},
+            "Validation": {"Settings": {"ForceResponse": "ON", "Type": "None"}}})
+    else:
+        add("team", rf["team"]["label"], {"QuestionType": "TE", "Selector": "SL",
+                                          "Validation": {"Settings": {"ForceResponse": "ON",
+                                                                      "Type": "None"}}})
     recode = role_recodes(inst)
     roles = role_choices(inst, form)
     add("role", rf["role"]["label"], {
@@ -118,7 +127,7 @@ def qsf_dict(inst: Instrument, form: str) -> dict:
     return {"SurveyEntry": entry, "SurveyElements": [bl, fl, *questions]}
 
 
-def export_qsf(inst: Instrument, form: str) -> str:
+def export_qsf(inst: Instrument, form: str, teams: list[str] | None = None) -> str:
     """The QSF of one form, as JSON text.
 
     Examples
@@ -127,4 +136,4 @@ def export_qsf(inst: Instrument, form: str) -> str:
     >>> export_qsf(load_instrument(), "psw").startswith('{\\n  "SurveyEntry"')
     True
     """
-    return _json.dumps(qsf_dict(inst, form), indent=2, ensure_ascii=False) + "\n"
+    return _json.dumps(qsf_dict(inst, form, teams), indent=2, ensure_ascii=False) + "\n"

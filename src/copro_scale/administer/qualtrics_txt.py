@@ -9,7 +9,8 @@ section's items (``[[Choice:n]]``, n = position in the section) and whose scale 
 the scoring codes as recode values (``[[Answer:1]]`` ... ``[[Answer:5]]``, ``[[Answer:9]]`` for
 don't-know on the colleague form). Question tags (``[[ID:...]]``) are the respondent field
 names and the section keys, so a response export has the columns ``team``, ``role``,
-``months_in_role`` and ``<section>_<n>``; :func:`response_columns` maps them to item ids.
+``months_in_role`` and ``<section>_<n>``; :func:`~copro_scale.platforms.qualtrics.response_columns`
+maps them to item ids.
 
 The Advanced TXT format cannot set a matrix statement's own export tag, so the columns cannot be
 the bare item ids here; the QSF export (:mod:`.qsf`) can, through ``ChoiceDataExportTags``.
@@ -21,10 +22,10 @@ from ..instrument import Instrument
 from ._layout import (INFO_TITLE, SUPPORT_TEXT, SUPPORT_TITLE, choices, participant_information,
                       role_choices, sections, survey_title)
 from ._text import html_paragraphs
-from ..platforms.qualtrics import response_columns, role_recodes  # noqa: F401 (shared codes)
+from ..platforms.qualtrics import role_recodes, team_recodes
 
 
-def export_qualtrics_txt(inst: Instrument, form: str) -> str:
+def export_qualtrics_txt(inst: Instrument, form: str, teams: list[str] | None = None) -> str:
     """The Qualtrics Advanced Format TXT of one form.
 
     Examples
@@ -42,9 +43,16 @@ def export_qualtrics_txt(inst: Instrument, form: str) -> str:
            "[[Question:DB]]", "[[ID:support]]",
            f"<h3>{SUPPORT_TITLE}</h3>" + html_paragraphs(SUPPORT_TEXT), "",
            "[[Block:About you]]", "",
-           "[[Question:TextEntry:SingleLine]]", "[[ID:team]]", rf["team"]["label"], "",
-           "[[Question:MC:SingleAnswer:Vertical]]", "[[ID:role]]", rf["role"]["label"],
-           "[[AdvancedChoices]]"]
+           ]
+    if teams:  # a drop-down list; recode k = the k-th team of the list
+        out += ["[[Question:MC:Dropdown]]", "[[ID:team]]", rf["team"]["label"], "[[AdvancedChoices]]"]
+        for t, k in team_recodes(teams).items():
+            out += [f"[[Choice:{k}]]", t]
+        out.append("")
+    else:
+        out += ["[[Question:TextEntry:SingleLine]]", "[[ID:team]]", rf["team"]["label"], ""]
+    out += ["[[Question:MC:SingleAnswer:Vertical]]", "[[ID:role]]", rf["role"]["label"],
+            "[[AdvancedChoices]]"]
     recode = role_recodes(inst)
     for code, label in role_choices(inst, form):
         out += [f"[[Choice:{recode[code]}]]", label]

@@ -20,7 +20,7 @@ from ..instrument import Instrument
 from ._layout import (SUPPORT_TEXT, SUPPORT_TITLE, INFO_TITLE, choices, participant_information,
                       role_choices, sections, survey_title)
 from ._text import html_paragraphs, write_delimited
-from ..platforms.redcap import FIELD_NAME, RECORD_ID, choice_string, form_name  # noqa: F401 (shared)
+from ..platforms.redcap import RECORD_ID, choice_string, form_name, team_recodes
 
 #: REDCap's data dictionary columns, in the order REDCap requires.
 COLUMNS: tuple[str, ...] = (
@@ -33,7 +33,7 @@ COLUMNS: tuple[str, ...] = (
 )
 
 
-def export_redcap(inst: Instrument, form: str) -> str:
+def export_redcap(inst: Instrument, form: str, teams: list[str] | None = None) -> str:
     """The REDCap data dictionary of one form, as CSV text.
 
     Examples
@@ -61,7 +61,11 @@ def export_redcap(inst: Instrument, form: str) -> str:
           section=INFO_TITLE)
     field("support_info", "descriptive",
           f"<b>{SUPPORT_TITLE}</b>" + html_paragraphs(SUPPORT_TEXT))
-    field("team", "text", rf["team"]["label"], section="About you", required="y")
+    if teams:  # a drop-down list; raw code k = the k-th team of the list
+        field("team", "dropdown", rf["team"]["label"], section="About you", required="y",
+              choices=choice_string((k, t) for t, k in team_recodes(teams).items()))
+    else:
+        field("team", "text", rf["team"]["label"], section="About you", required="y")
     roles = role_choices(inst, form)
     field("role", "radio", rf["role"]["label"], choices=choice_string(roles), required="y",
           annotation=f"@DEFAULT='{roles[0][0]}' @READONLY" if len(roles) == 1 else "")

@@ -21,7 +21,7 @@ from ._layout import (INFO_TITLE, SUPPORT_TEXT, SUPPORT_TITLE, choices, particip
 from ._text import html_paragraphs
 
 
-def survey_dict(inst: Instrument, form: str) -> dict:
+def survey_dict(inst: Instrument, form: str, teams: list[str] | None = None) -> dict:
     """The SurveyJS survey definition of one form, as a dict.
 
     Examples
@@ -46,6 +46,8 @@ def survey_dict(inst: Instrument, form: str) -> dict:
             {"type": "html", "name": "support",
              "html": f"<h3>{SUPPORT_TITLE}</h3>" + html_paragraphs(SUPPORT_TEXT)}]},
         {"name": "you", "title": "About you", "elements": [
+            {"type": "dropdown", "name": "team", "title": rf["team"]["label"], "isRequired": True,
+             "choices": list(teams)} if teams else
             {"type": "text", "name": "team", "title": rf["team"]["label"], "isRequired": True},
             role_q,
             {"type": "text", "name": "months_in_role", "title": mr["label"], "inputType": "number",
@@ -63,7 +65,7 @@ def survey_dict(inst: Instrument, form: str) -> dict:
             "completedHtml": "<p>Thank you for taking part.</p>", "pages": pages}
 
 
-def export_surveyjs(inst: Instrument, form: str) -> str:
+def export_surveyjs(inst: Instrument, form: str, teams: list[str] | None = None) -> str:
     """The SurveyJS survey JSON of one form, as text.
 
     Examples
@@ -72,4 +74,4 @@ def export_surveyjs(inst: Instrument, form: str) -> str:
     >>> export_surveyjs(load_instrument(), "psw").startswith('{\\n  "title"')
     True
     """
-    return _json.dumps(survey_dict(inst, form), indent=2, ensure_ascii=False) + "\n"
+    return _json.dumps(survey_dict(inst, form, teams), indent=2, ensure_ascii=False) + "\n"

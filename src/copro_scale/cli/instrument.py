@@ -45,7 +45,7 @@ def export(args) -> int:
     from ..administer import export_instrument
 
     inst = load_instrument(args.instrument)
-    text = export_instrument(inst, args.format, form=args.form)
+    text = export_instrument(inst, args.format, form=args.form, teams=args.teams)
     if args.output:
         with replaced_file(args.output, newline="") as fh:  # never through a planted link
             fh.write(text if isinstance(text, str) else text.decode("utf-8"))
@@ -71,4 +71,6 @@ def register(sub) -> None:
     e.add_argument("--form", choices=FORMS)
     e.add_argument("-o", "--output")
     e.add_argument("--instrument", help="instrument YAML (default: the packaged one)")
+    e.add_argument("--teams", help="team list CSV: offer the team as a choice of the listed teams "
+                   "(score with the same --teams)")
     e.set_defaults(func=export)

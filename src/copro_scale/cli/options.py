@@ -7,6 +7,7 @@ options, so a file that one command reads, the others read too.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ..instrument import load_instrument
 from ..privacy import check_threshold
@@ -46,6 +47,9 @@ def read_input(args, path=None, **kwargs):
     if args.teams is not None:
         kwargs["teams"] = args.teams
     instrument = kwargs.pop("instrument", None) or load_instrument(args.instrument)
-    return read_responses(args.input if path is None else path, instrument,
-                          format=args.format, mapping=args.mapping, encoding=args.encoding,
-                          sheet=args.sheet, **kwargs)
+    responses = read_responses(args.input if path is None else path, instrument,
+                               format=args.format, mapping=args.mapping, encoding=args.encoding,
+                               sheet=args.sheet, **kwargs)
+    for warning in responses.warnings:  # team names for a person to look at
+        print(f"copro: warning: {warning}", file=sys.stderr)
+    return responses

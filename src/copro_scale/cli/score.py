@@ -7,7 +7,7 @@ import sys
 
 from ..csvsafe import write_csv
 from ..errors import CoproError
-from ..responses.normalise import new_salt
+from ..responses.ids import new_salt
 from ..scoring import favourable, score, scores_long
 from ..privacy import plan_for
 from .options import add_input_options, add_threshold_option, read_input, threshold
@@ -41,8 +41,6 @@ def run(args) -> int:
             print(f"copro: --favourable leaves out {len(plan.teams) - len(plan.visible_teams)} "
                   f"team(s) with fewer than {plan.min_responses} responses", file=sys.stderr)
     print(f"copro: {responses.source} read as {responses.format}", file=sys.stderr)
-    for warning in responses.warnings:
-        print(f"copro: warning: {warning}", file=sys.stderr)
     print(responses.accounting(), file=sys.stderr)
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from ..errors import CoproError
 from ..instrument import load_instrument
 
 
@@ -11,6 +12,9 @@ def run(args) -> int:
     """Simulate and write the canonical CSV (and the truth)."""
     from ..simulate import simulate, write_simulation
 
+    for option, value in (("--teams", args.teams), ("--per-team", args.per_team)):
+        if value < 1:
+            raise CoproError(f"must be at least 1, not {value}", field=option)
     sim = simulate(args.teams, args.per_team, seed=args.seed,
                    instrument=load_instrument(args.instrument), mixed_share=args.mixed_share)
     write_simulation(sim, args.output, args.truth)

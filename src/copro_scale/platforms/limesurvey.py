@@ -37,3 +37,16 @@ def team_answer_codes(teams) -> dict[str, str]:
     {'Ward A': 'T1', 'Ward B': 'T2'}
     """
     return {t: f"{TEAM_CODE_PREFIX}{k}" for k, t in enumerate(teams, start=1)}
+
+
+def team_position(code) -> int | None:
+    """Position in the team list (1-based) of a team answer code ``T<k>``, or None.
+
+    Examples
+    --------
+    >>> team_position("T3"), team_position("Ward A")
+    (3, None)
+    """
+    text = str(code).strip()
+    rest = text[len(TEAM_CODE_PREFIX):]
+    return int(rest) if text.startswith(TEAM_CODE_PREFIX) and rest.isascii() and rest.isdigit() else None

@@ -70,6 +70,18 @@ def team_recodes(teams) -> dict[str, int]:
     return {t: k for k, t in enumerate(teams, start=1)}
 
 
+def team_position(code) -> int | None:
+    """Position in the team list (1-based) of a team recode value, or None.
+
+    Examples
+    --------
+    >>> team_position("3"), team_position("3.0"), team_position("Ward A")
+    (3, 3, None)
+    """
+    text = str(code).strip().removesuffix(".0")
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 def response_columns(inst: Instrument) -> dict[str, str]:
     """Export column -> item id for the matrices our exports define (``voice_1`` -> ``vdm1``).
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from .qualtrics import team_position, team_recodes  # noqa: F401 (REDCap codes choices 1..n too)
+
 #: REDCap's rule for variable, form and matrix group names: lower-case letters, digits and
 #: underscores, starting with a letter; REDCap advises at most 26 characters.
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,25}$")

@@ -93,4 +93,4 @@ def read_responses(path, instrument: Instrument | str | Path | None = None, form
     reader = detect(head, inst, mapping) if fmt == "auto" else READERS[fmt]
     raw = reader.read(path, inst, head, mapping=mapping, encoding=encoding, sheet=sheet)
     return finish(raw.frame, inst, source=str(path), format=reader.NAME, labels=raw.labels,
-                  roles=raw.roles, **options)
+                  roles=raw.roles, team_code=raw.team_code, **options)

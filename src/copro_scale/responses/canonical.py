@@ -7,10 +7,12 @@ Other columns are ignored; identifying ones are dropped first.
 
 from __future__ import annotations
 
+import pyarrow as pa
+
 from ..errors import CoproError
 from ..instrument import Instrument
 from .text import drop_identifying
-from .tables import Head, Raw, read_csv, read_excel, source_rows
+from .tables import Head, Raw, read_csv, read_csv_fast, read_excel, source_rows
 
 #: Text read as a missing answer in an item column of the fast (Int8) read.
 ITEM_NA = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "#N/A", "<NA>", "-", "."]
@@ -31,12 +33,16 @@ def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, **_) 
         frame = read_excel(path, sheet=0 if sheet is None else sheet)
     else:
         wanted = [c for c in head.header() if c in META or c in inst.item_ids]
-        na = {c: ITEM_NA if c in inst.item_ids else [""] for c in wanted}
-        try:  # whole-number codes parse straight into Int8, the canonical item dtype
-            frame = read_csv(path, head, encoding=encoding, usecols=wanted, na_values=na,
-                             dtype={i: "Int8" for i in inst.item_ids if i in wanted})
-        except TypeError:  # an item holds text: labels, junk or Excel-mangled numbers
-            frame = read_csv(path, head, usecols=wanted, dtype="str", encoding=encoding)
+        types = {c: pa.int8() if c in inst.item_ids else pa.string() for c in wanted
+                 if c not in ("months_in_role", "duration_s")}
+        frame = read_csv_fast(path, head, columns=wanted, types=types, encoding=encoding)
+        if frame is None:  # not UTF-8, or a cell that is no whole code: pandas reads it
+            na = {c: ITEM_NA if c in inst.item_ids else [""] for c in wanted}
+            try:  # whole-number codes parse straight into Int8, the canonical item dtype
+                frame = read_csv(path, head, encoding=encoding, usecols=wanted, na_values=na,
+                                 dtype={i: "Int8" for i in inst.item_ids if i in wanted})
+            except TypeError:  # an item holds text: labels, junk or Excel-mangled numbers
+                frame = read_csv(path, head, usecols=wanted, dtype="str", encoding=encoding)
     twice = [c for c in frame.attrs.get("duplicate_headers", ()) if c in META or c in inst.item_ids]
     if twice:
         raise CoproError(f"has two columns headed {twice[0]!r}; rename one so that it is clear "

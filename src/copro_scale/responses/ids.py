@@ -7,6 +7,10 @@ import secrets
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .text import TEXT_DTYPE
 
 
 def hash_ids(ids: pd.Series, salt: str) -> pd.Series:
@@ -27,17 +31,17 @@ def hash_ids(ids: pd.Series, salt: str) -> pd.Series:
 
 
 def sequence_ids(n: int) -> pd.Series:
-    """``r1, r2, ..., rn`` as a "str" Series, built in NumPy's string ufuncs (no row loop).
+    """``r1, r2, ..., rn`` as a text Series, built by pyarrow's string kernels (no row loop).
 
     Examples
     --------
     >>> sequence_ids(3).tolist()
     ['r1', 'r2', 'r3']
     """
-    if not hasattr(np, "strings"):  # NumPy < 2
-        return "r" + pd.Series(np.arange(1, n + 1)).astype(str)
-    text = np.strings.add("r", np.arange(1, n + 1).astype(np.dtypes.StringDType()))
-    return pd.Series(text.astype(object), dtype="str")
+    numbers = pc.cast(pa.array(np.arange(1, n + 1)), pa.string())
+    text = pc.utf8_replace_slice(numbers, 0, 0, "r")  # "r" in front
+    return pd.Series(pd.array(text.to_pylist() if TEXT_DTYPE is object else text,
+                              dtype=TEXT_DTYPE))
 
 
 def new_salt() -> str:

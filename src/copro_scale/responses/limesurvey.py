@@ -22,6 +22,7 @@ import pandas as pd
 from ..errors import CoproError
 from ..instrument import Instrument
 from ..platforms.limesurvey import (FIELD_CODES, META_COLUMNS, ROLE_ANSWER_CODES, SUBMIT_DATE,
+                                    team_position,
                                     SUBMIT_DATE_TEXT, SUBQUESTION)
 from .text import drop_identifying, norm_header
 from .tables import Head, Raw, item_texts, meta_names, pick, read_any
@@ -92,4 +93,5 @@ def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, **_) 
     if submit is not None:
         raw["_unfinished"] = frame[submit].isna().to_numpy() | frame[submit].astype(
             "string").str.strip().eq("").fillna(True).to_numpy(dtype=bool)
-    return Raw(raw, roles={code: role for role, code in ROLE_ANSWER_CODES.items()})
+    return Raw(raw, roles={code: role for role, code in ROLE_ANSWER_CODES.items()},
+               team_code=team_position)

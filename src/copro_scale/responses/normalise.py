@@ -26,11 +26,11 @@ from ..errors import CoproError
 from ..instrument import Instrument
 from .careless import careless_flags
 from .codes import check_items, label_lookup
-from .ids import hash_ids, new_salt, sequence_ids  # noqa: F401 (new_salt: the CLI's import)
+from .ids import hash_ids, sequence_ids
 from .model import EXCLUSION_COLUMNS, FLAG_COLUMNS, META_COLUMNS, Responses
 from .teams import TeamList, read_team_list, resolve_teams
 from .text import (Distinct, choice_lookup, choice_of, clean_text, norm_text,
-                   number_column, text_problem)
+                   number_column, text_per_row, text_problem)
 
 #: Status columns a reader may set, with the reason and detail of the rows they mark.
 STATUS_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -106,10 +106,23 @@ def mark_bad_text(raw: pd.DataFrame, fields: dict[str, Distinct], ledger: Ledger
                     f"column 'response_id' {_PROBLEM_TEXT['invalid_text']}")
 
 
-def resolve_team(d: Distinct, ledger: Ledger, teams: TeamList | None) -> tuple[np.ndarray, list]:
+def team_codes_to_names(text: list, teams: TeamList | None, team_code) -> list:
+    """Team names for a column of the platform's team answer codes (an export made with a team
+    list), when every non-blank value is the code of a listed team; else ``text`` unchanged."""
+    if teams is None or team_code is None:
+        return text
+    given = [t for t in text if t is not None]
+    positions = [team_code(t) for t in given]
+    if not given or any(p is None or not 1 <= p <= len(teams.teams) for p in positions):
+        return text
+    return [None if t is None else teams.teams[team_code(t) - 1] for t in text]
+
+
+def resolve_team(d: Distinct, ledger: Ledger, teams: TeamList | None,
+                 team_code=None) -> tuple[np.ndarray, list]:
     """Team name per row: blanks marked ``missing_team``; spelling variants merged, or matched
     to the team list (unmatched: ``unknown_team``). Returns the names and the warnings."""
-    text = [clean_text(u, blanks={""}) for u in d.uniques]
+    text = team_codes_to_names([clean_text(u, blanks={""}) for u in d.uniques], teams, team_code)
     ledger.mark(_per_row(d, [t is None for t in text] + [True], bool), "missing_team",
                 "column 'team' is blank")
     counts = np.bincount(d.codes[d.codes >= 0], minlength=len(text))
@@ -119,7 +132,7 @@ def resolve_team(d: Distinct, ledger: Ledger, teams: TeamList | None) -> tuple[n
     if teams is not None:
         unknown = [t is not None and resolved.canonical.get(t, "") is None for t in text] + [False]
         ledger.mark(_per_row(d, unknown, bool), "unknown_team", "team is not in the team list")
-    return _per_row(d, team), resolved.warnings
+    return text_per_row(team, d.codes), resolved.warnings
 
 
 def resolve_role_form(raw: pd.DataFrame, inst: Instrument, roles: Mapping[str, str] | None,
@@ -149,7 +162,7 @@ def resolve_role_form(raw: pd.DataFrame, inst: Instrument, roles: Mapping[str, s
                     np.where(role_blank, "column 'role' is blank", "column 'role' is no known role"))
     ledger.mark(clash, "unknown_role", "column 'role' does not answer this form")
     ledger.mark(form_idx < 0, "unknown_form", "form unknown (no 'form' column and no role)")
-    return _per_row(role_d, role_code + [None]), form_idx
+    return text_per_row(role_code + [None], role_d.codes), form_idx
 
 
 def check_answers(raw: pd.DataFrame, inst: Instrument, form_idx: np.ndarray,
@@ -216,14 +229,15 @@ def canonical_table(raw: pd.DataFrame, inst: Instrument, meta: dict, codes: np.n
              for j, i in enumerate(inst.item_ids)}
     data = pd.DataFrame({**meta, **items}, copy=False)  # arrays made here, owned by data
     for c in META_COLUMNS[:4]:
-        data[c] = data[c].astype("str")
+        if data[c].dtype != "str":
+            data[c] = data[c].astype("str")
     return data
 
 
 def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
            labels: Mapping[str, int] | None = None, roles: Mapping[str, str] | None = None,
            ids: str = "keep", salt: str | None = None, drop_flagged: bool = False,
-           teams=None) -> Responses:
+           teams=None, team_code=None) -> Responses:
     """Validate a raw table and account for every row.
 
     Parameters
@@ -246,6 +260,8 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
         Exclude flagged (careless) rows with reason ``flagged`` instead of only marking them.
     teams : TeamList or path, optional
         The team list names are matched to (see :mod:`.teams`).
+    team_code : callable, optional
+        The reader's reading of a team answer code as a position in the team list.
 
     Returns
     -------
@@ -278,11 +294,11 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
     if "form" in raw:
         fields["form"] = _field(raw, "form")
     mark_bad_text(raw, fields, ledger)
-    team, warnings = resolve_team(fields["team"], ledger, team_list)
+    team, warnings = resolve_team(fields["team"], ledger, team_list, team_code)
     role, form_idx = resolve_role_form(raw, inst, roles, fields["role"], fields.get("form"), ledger)
     codes = check_answers(raw, inst, form_idx, labels, ledger)
     rid = resolve_ids(raw, ledger, ids, salt)
-    form = np.array(list(inst.forms) + [None], dtype=object)[form_idx]  # -1 picks None
+    form = text_per_row(list(inst.forms) + [None], form_idx)  # -1 picks None
     data = canonical_table(raw, inst, {
         "response_id": rid.array if rid.dtype == "str" else rid.to_numpy(),
         "team": team, "role": role, "form": form}, codes)

@@ -19,7 +19,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..instrument import Instrument
-from ..platforms.qualtrics import STATUS, UNFINISHED, response_columns, role_recodes, status_of
+from ..platforms.qualtrics import (STATUS, UNFINISHED, response_columns, role_recodes, status_of,
+                                   team_position)
 from .text import drop_identifying, norm_header, norm_text
 from .tables import Head, Raw, item_texts, meta_names, pick, read_any
 
@@ -103,4 +104,5 @@ def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, **_) 
         raw["_unknown_status"] = pd.isna(per_row)
     if "finished" in status:
         raw["_unfinished"] = frame[status["finished"]].astype("string").str.strip().str.lower().isin(UNFINISHED).fillna(False)
-    return Raw(raw, roles={str(k): code for code, k in role_recodes(inst).items()})
+    return Raw(raw, roles={str(k): code for code, k in role_recodes(inst).items()},
+               team_code=team_position)

@@ -19,7 +19,8 @@ events shows up as a duplicate id (the last complete one is kept).
 from __future__ import annotations
 
 from ..instrument import Instrument
-from ..platforms.redcap import INCOMPLETE, NOT_COMPLETED, completion_columns, form_name
+from ..platforms.redcap import (INCOMPLETE, NOT_COMPLETED, completion_columns, form_name,
+                                team_position)
 from .text import drop_identifying, norm_header
 from .tables import Head, Raw, item_texts, meta_names, pick, read_any
 
@@ -80,4 +81,4 @@ def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, **_) 
     raw = pick(frame, mapping)
     if unfinished is not None:
         raw["_unfinished"] = unfinished
-    return Raw(raw)
+    return Raw(raw, team_code=team_position)

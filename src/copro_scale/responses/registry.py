@@ -20,7 +20,7 @@ from . import canonical, forms, limesurvey, mapped, qualtrics, redcap, spss, sur
 from .tables import Head
 
 #: Detection order: the most specific formats first.
-READERS = {m.NAME: m for m in (spss, surveyjs, qualtrics, redcap, limesurvey, forms, canonical,
+READERS = {m.NAME: m for m in (spss, surveyjs, limesurvey, qualtrics, redcap, forms, canonical,
                                mapped)}
 
 

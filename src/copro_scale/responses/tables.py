@@ -15,9 +15,11 @@ import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from ..errors import CoproError
 from ..instrument import Instrument
@@ -46,11 +48,16 @@ class Head:
 
 @dataclass(frozen=True)
 class Raw:
-    """What a reader returns: the raw table and any extra label or role text it knows."""
+    """What a reader returns: the raw table and any extra label or role text it knows.
+
+    ``team_code`` reads the platform's answer code of a team offered as a choice (the export's
+    ``--teams``) as its 1-based position in the team list, or None for a name.
+    """
 
     frame: pd.DataFrame
     labels: Mapping[str, int] | None = None
     roles: Mapping[str, str] | None = None
+    team_code: Callable[[str], int | None] | None = None
 
 
 def encoding_of(data: bytes, encoding: str | None) -> str:
@@ -197,6 +204,35 @@ def read_csv(path: str | Path, head: Head, *, header_rows: int = 1, dtype=None,
         raise TypeError(str(exc)) from None
     frame.attrs.update(duplicate_headers=dups, source=str(path))
     _check_last_line(path, enc, head.sep, len(head.header()), header_rows + len(frame))
+    return frame
+
+
+def read_csv_fast(path: str | Path, head: Head, *, columns: list[str], types: dict,
+                  encoding: str | None = None) -> pd.DataFrame | None:
+    """``columns`` of a UTF-8 table read by pyarrow's multithreaded CSV reader, ``types`` (column
+    -> arrow type) converted as read (int8 columns come back as pandas ``Int8``); only an empty
+    cell is missing. None when it declines (another encoding, a duplicate header, any cell that
+    does not convert or row that does not parse): the caller then reads with pandas, whose
+    errors name the row.
+    """
+    enc = encoding or head.encoding
+    try:
+        utf8 = codecs.lookup(enc).name in ("utf-8", "utf-8-sig")
+    except LookupError:
+        return None
+    if not utf8 or head.suffix == ".xlsx" or duplicate_headers(head.header()):
+        return None
+    try:
+        table = pa_csv.read_csv(
+            path, parse_options=pa_csv.ParseOptions(delimiter=head.sep, newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(include_columns=columns, column_types=types,
+                                                  null_values=[""], strings_can_be_null=True))
+        frame = table.to_pandas(types_mapper={pa.int8(): pd.Int8Dtype()}.get, split_blocks=True,
+                                self_destruct=True)
+    except (pa.ArrowException, OSError, UnicodeDecodeError):  # headers are not checked as read
+        return None
+    frame.attrs.update(duplicate_headers=[], source=str(path))
+    _check_last_line(Path(path), enc, head.sep, len(head.header()), 1 + len(frame))
     return frame
 
 

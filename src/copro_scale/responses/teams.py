@@ -40,6 +40,9 @@ _HEADCOUNT_NAMES = {
 SUSPECT_NAMES = frozenset({"na", "n/a", "none", "null", "nan", "-", "."})
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def team_key(name: str) -> str:
     """The matching key of a team name: letters and digits only, case and accents folded.
 
@@ -47,9 +50,14 @@ def team_key(name: str) -> str:
     --------
     >>> team_key("  Psychosis-Service ") == team_key("psychosis service")
     True
+    >>> team_key("Équipe Sud") == team_key("equipe sud")
+    True
     """
-    text = unicodedata.normalize("NFKD", str(name)).casefold()
-    return "".join(ch for ch in text if ch.isalnum())
+    text = str(name)
+    if not text.isascii():  # accents off: NFKD splits them from their letters
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", text)
+                       if not unicodedata.combining(ch))
+    return _NOT_ALNUM.sub("", text.casefold())
 
 
 @dataclass(frozen=True)

@@ -160,14 +160,30 @@ class Distinct:
     """
 
     def __init__(self, column: pd.Series):
-        if isinstance(column.dtype, pd.StringDtype):  # all text: the object array hashes faster
-            column = column.to_numpy(dtype=object)
+        if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage != "pyarrow":
+            column = column.to_numpy(dtype=object)  # Python strings hash faster as objects
         self.codes, uniques = pd.factorize(column, use_na_sentinel=True)
         self.uniques = list(uniques)
 
     def map(self, fn, missing=None, dtype=object) -> np.ndarray:
         """``fn`` of each distinct value, one entry per row (``missing`` where the row is NA)."""
         return np.array([fn(u) for u in self.uniques] + [missing], dtype=dtype)[self.codes]
+
+
+#: The dtype of text columns: pandas' string dtype "str" where it is one (pandas 3), else object.
+TEXT_DTYPE = "str" if isinstance(pd.api.types.pandas_dtype("str"), pd.StringDtype) else object
+
+
+def text_per_row(values: list, codes: np.ndarray):
+    """``values`` (a few texts, None for none) per row by index, as a text array (the last
+    value for code -1); indexing a small string array is a take, not a conversion per row.
+
+    Examples
+    --------
+    >>> list(text_per_row(["a", "b", None], np.array([1, -1, 0])))
+    ['b', nan, 'a']
+    """
+    return pd.array(values, dtype=TEXT_DTYPE)[codes]
 
 
 def number_column(raw: pd.DataFrame, name: str, dtype: str) -> pd.Series:

@@ -180,7 +180,7 @@ class ParTable:
     def _assign_ids(self, table):
         ids, n = {}, 0
         for row in table:
-            name = f"{row['lhs']}{row['op']}{row['rhs']}".replace("~1", "~1")
+            name = f"{row['lhs']}{row['op']}{row['rhs']}"
             if row["eq"] is not None and (name in self.partial or
                                           (row["op"] == "~1" and f"{row['lhs']}~1" in self.partial)):
                 row["eq"] = None

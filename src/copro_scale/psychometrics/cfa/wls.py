@@ -190,6 +190,7 @@ def fit_wlsmv(data, rows, ov, group, group_equal, group_partial, ordered, miss, 
     meat = sum(f * d.T @ (w[:, None] * s.nacov * w[None, :]) @ d for f, w, s, d in zip(obj.f, obj.W, st, deltas))
     vcov = E_inv @ meat @ E_inv / n
     se = np.sqrt(np.where(np.diag(vcov) > 0, np.diag(vcov), np.nan))
+    names = [str(lab) if lab is not None else "data" for lab in labels]
     fit = fm.standard_measures(chisq, df, base, base_df, n, G)
     fit.update(npar=int(spec.q), srmr=_srmr(spec, theta, st))
     if df > 0:
@@ -204,7 +205,13 @@ def fit_wlsmv(data, rows, ov, group, group_equal, group_partial, ordered, miss, 
         c0, shift0 = _scaled_shifted(*_ugamma(obj, d0, np.linalg.inv(E0)), base_df)
         fit.update(fm.scaled_measures(chisq, df, base, base_df, n, G, c, c0, shift, shift0))
         robust_keys = ("cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_lower_robust", "rmsea_ci_upper_robust")
-        if any(r["free"] and r["mat"] == "D" for r in spec.table):
+        not_pd = [names[g] for g, s in enumerate(st) if np.linalg.eigvalsh(s.rho)[0] < np.sqrt(np.finfo(float).eps)]
+        if not_pd:
+            # lavaan's catML needs a positive definite polychoric matrix and reports NA otherwise
+            fit.update(dict.fromkeys(robust_keys, np.nan))
+            notes.append("robust CFI/TLI/RMSEA are not defined: the polychoric matrix is not positive "
+                         f"definite ({', '.join(not_pd)}), as in lavaan")
+        elif any(r["free"] and r["mat"] == "D" for r in spec.table):
             # lavaan's catML refit cannot take free scaling factors and reports NA here
             fit.update(dict.fromkeys(robust_keys, np.nan))
             notes.append("robust CFI/TLI/RMSEA are not defined with free scaling factors (equal thresholds "
@@ -215,7 +222,6 @@ def fit_wlsmv(data, rows, ov, group, group_equal, group_partial, ordered, miss, 
             est, _, _ = fm.rmsea(x3, df, n, G, c3)
             _, lo, hi = fm.rmsea(x3 / c3, df, n, G, c3)
             fit.update(zip(robust_keys, (fit["cfi_robust"], fit["tli_robust"], est, lo, hi)))
-    names = [str(lab) if lab is not None else "data" for lab in labels]
     table, std_load, more = estimates_table(spec, theta, se, names)
     notes += more
     res = CFAResult(fit=fit, std_loadings=std_load, estimates=table, converged=bool(converged),

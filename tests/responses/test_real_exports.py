@@ -1,0 +1,81 @@
+"""Real export files from public projects (tests/fixtures/real/README.md): their answer columns
+mapped onto item ids, every other column kept, read through detection as a user's file is."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from copro_scale import read_responses
+
+REAL = Path(__file__).parents[1] / "fixtures" / "real"
+
+
+def as_export(tmp_path, name, items, *, header_row=0, add=None):
+    """The file with columns ``items`` (source -> item id) renamed, the instrument's other items
+    added unanswered after the last of them, and ``add`` (column -> value) after the first
+    column. ``header_row`` is the header row holding the names (Qualtrics legacy: 0)."""
+    from copro_scale import load_instrument
+
+    ids = load_instrument().item_ids
+    rows = list(csv.reader(io.StringIO((REAL / name).read_text("utf-8"), newline="")))
+    n_header = 3 if name == "qualtrics_qualtRics_sample.csv" else 2 if "legacy" in name else 1
+    head = rows[header_row]
+    last = max(head.index(src) for src in items)
+    others = [i for i in ids if i not in items.values()]
+    out = []
+    for k, row in enumerate(rows):
+        row = list(row) + [""] * (len(head) - len(row))
+        if k == header_row:
+            row = [items.get(c, c) for c in row]
+            row = row[:last + 1] + others + row[last + 1:]
+            row = row[:1] + list(add or {}) + row[1:]
+        else:
+            row = row[:last + 1] + [""] * len(others) + row[last + 1:]
+            row = row[:1] + [(v if k >= n_header else "") for v in (add or {}).values()] + row[1:]
+        out.append(row)
+    p = tmp_path / name
+    with open(p, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(out)
+    return p
+
+
+def test_redcapr_simple_project_completion_is_read_for_the_items_form(tmp_path, inst):
+    p = as_export(tmp_path, "redcap_REDCapR_simple_data.csv", {"ethnicity": "vdm1"},
+                  add={"team": "Mouse Ward", "role": "psw"})
+    r = read_responses(p, inst)
+    assert r.format == "redcap" and r.n_read == 5
+    # record 2: race_and_ethnicity_complete = 0; record 3: ethnicity 0 is no code of the scale.
+    # health_complete = 0 (records 2 and 5) is another instrument's and decides nothing.
+    assert dict(zip(r.exclusions["source_row"], r.exclusions["reason"])) == {
+        3: "unfinished", 4: "out_of_range"}
+    assert r.data["vdm1"].tolist() == [1, 1, 2]
+    text = r.data.astype(str).to_csv() + r.exclusions.astype(str).to_csv()
+    assert "Nutmouse" not in text and "mouse.com" not in text and "Rose Cottage" not in text
+
+
+def test_redcapr_survey_project_unfinished_morale_questionnaire(tmp_path, inst):
+    p = as_export(tmp_path, "redcap_REDCapR_survey_data.csv",
+                  {f"pmq{k}": f"vdm{k}" for k in range(1, 5)},
+                  add={"team": "Survey Ward", "role": "psw"})
+    r = read_responses(p, inst)
+    assert r.format == "redcap" and r.n_read == 2
+    # prescreening_survey_complete = 2, but the morale questionnaire holding the items is 0
+    assert r.exclusions["reason"].tolist() == ["unfinished", "unfinished"]
+    assert "bbb.com" not in r.exclusions.astype(str).to_csv()
+
+
+@pytest.mark.parametrize("name, header_row", [("qualtrics_qualtRics_sample.csv", 0),
+                                              ("qualtrics_qualtRics_sample_legacy.csv", 0)])
+def test_qualtrics_samples_read_with_identifying_columns_dropped(tmp_path, inst, name, header_row):
+    p = as_export(tmp_path, name, {"Q1": "vdm1", "Q2": "team"}, header_row=header_row,
+                  add={"role": "psw"})
+    r = read_responses(p, inst)
+    assert r.format == "qualtrics" and r.n_read == 1
+    assert r.exclusions.empty
+    assert r.data.loc[0, "vdm1"] == 2 and r.data.loc[0, "team"] == "Hello World!"
+    text = r.data.astype(str).to_csv()
+    assert "130.92.34.66" not in text and "47.115" not in text

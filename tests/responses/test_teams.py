@@ -1,0 +1,74 @@
+"""Team names: a typo never splits a team. With a team list, names are matched to it; without
+one, spelling variants are merged with a warning and near-duplicates listed."""
+
+from __future__ import annotations
+
+import pytest
+
+from copro_scale import CoproError, read_responses
+from copro_scale.responses import read_team_list
+
+
+def renamed(sim):
+    """The issue's case: a row typed 'psychosis service ', 2 typed 'Psychosis Svc'."""
+    sim = sim.copy()
+    sim["team"] = sim["team"].astype(object)
+    main = sim["team"].iloc[0]
+    rows = sim.index[sim["team"] == main]
+    sim.loc[rows[:1], "team"] = " " + main.lower() + "  "
+    sim.loc[rows[1:3], "team"] = main.replace("-", " ") + " Svc"
+    return sim, main, rows
+
+
+def test_case_and_spacing_variants_merge_with_a_warning(sim, write, inst):
+    sim, main, rows = renamed(sim)
+    r = read_responses(write(sim), inst)
+    assert (r.data["team"] == main).sum() == len(rows) - 2  # the 'Svc' rows stay apart...
+    assert any("differ only in case, spacing or punctuation" in w for w in r.warnings)
+    assert any("look alike" in w and "Svc" in w for w in r.warnings)  # ...for a person to decide
+
+
+def test_a_team_list_maps_aliases_and_variants_and_excludes_unknown_teams(sim, write, inst, tmp_path):
+    sim, main, rows = renamed(sim)
+    others = sorted(set(sim["team"]) - {main} - set(sim.loc[rows, "team"]))
+    teams = tmp_path / "teams.csv"
+    teams.write_text("team,aliases,n_psw_expected,n_colleague_expected\n"
+                     f"{main},{main.replace('-', ' ')} Svc;Psychosis,4,20\n"
+                     f"{others[0]},,2,\n")
+    r = read_responses(write(sim), inst, teams=teams)
+    assert (r.data["team"] == main).sum() == len(rows)
+    unknown = sim.index[sim["team"] == others[1]]
+    assert len(r.exclusions) == len(unknown)
+    assert set(r.exclusions["reason"]) == {"unknown_team"}
+    assert r.team_list.columns.tolist() == ["team", "n_psw_expected", "n_colleague_expected"]
+    assert r.team_list["team"].tolist() == [main, others[0]]
+    assert r.team_list["n_psw_expected"].tolist() == [4, 2]
+    assert r.team_list["n_colleague_expected"].iloc[0] == 20
+    assert r.team_list["n_colleague_expected"].isna().tolist() == [False, True]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("aliases\nx\n", "'team' column"),
+    ("team\nA\nA\n", "listed twice"),
+    ("team,aliases\nA,X\nB,x\n", "also names team"),
+    ("team,n_psw_expected\nA,two\n", "not a whole number"),
+    ("team\n\n", "lists no teams"),
+])
+def test_a_bad_team_list_is_a_one_line_error(tmp_path, text, message):
+    p = tmp_path / "t.csv"
+    p.write_text(text)
+    with pytest.raises(CoproError, match=message) as exc:
+        read_team_list(p)
+    assert "\n" not in str(exc.value)
+
+
+def test_score_cli_takes_a_team_list(sim, write, tmp_path, capsys):
+    from copro_scale.cli import main as cli
+
+    sim, main, rows = renamed(sim)
+    teams = tmp_path / "teams.csv"
+    teams.write_text(f"team,aliases\n{main},{main.replace('-', ' ')} Svc\n")
+    assert cli(["score", write(sim), "--teams", str(teams), "-o", str(tmp_path / "s.csv"),
+                "--exclusions", str(tmp_path / "e.csv")]) == 0
+    err = capsys.readouterr().err
+    assert "unknown_team" in err and "not in the team list" in err
