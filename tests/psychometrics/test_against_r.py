@@ -227,7 +227,7 @@ def test_invariance_table(ref, hs):
     assert t["chisq"].tolist() == pytest.approx([115.851, 124.044, 164.103], abs=TOL)
     assert t["df"].tolist() == [48, 54, 60]
     assert t.loc["metric", "chisq_diff"] == pytest.approx(r["chisq_diff"]["metric"], abs=TOL)
-    assert t.loc["scalar", "p_diff"] == pytest.approx(r["chisq_diff"]["scalar_p"], abs=TOL)
+    assert t.loc["scalar", "pvalue_diff"] == pytest.approx(r["chisq_diff"]["scalar_p"], abs=TOL)
     assert t.loc["metric", "delta_cfi"] == pytest.approx(r["metric"]["cfi"] - r["configural"]["cfi"], abs=TOL)
     assert t.loc["scalar", "delta_rmsea"] == pytest.approx(r["scalar"]["rmsea"] - r["metric"]["rmsea"], abs=TOL)
     json.dumps(inv.to_dict())

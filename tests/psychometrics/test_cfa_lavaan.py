@@ -180,7 +180,7 @@ def test_mlr_fiml_invariance_and_partial_invariance_match_lavaan(ref, hsm):
     for step in ("metric", "scalar"):  # Satorra-Bentler (2001) scaled difference, as lavTestLRT
         assert t.loc[step, "chisq_diff"] == pytest.approx(r["lrt"][step]["chisq_diff"], abs=TOL)
         assert t.loc[step, "df_diff"] == r["lrt"][step]["df_diff"]
-        assert t.loc[step, "p_diff"] == pytest.approx(r["lrt"][step]["p"], abs=TOL)
+        assert t.loc[step, "pvalue_diff"] == pytest.approx(r["lrt"][step]["p"], abs=TOL)
     assert t.loc["scalar", "delta_cfi"] == pytest.approx(r["scalar"]["fit"]["cfi.robust"]
                                                         - r["metric"]["fit"]["cfi.robust"], abs=TOL)
     assert set(t["index"]) == {"robust"}
@@ -238,7 +238,7 @@ def test_wlsmv_invariance_matches_lavaan(ref, bfi_ord):
     for step in ("metric", "scalar"):  # lavTestLRT: Satorra (2000) scaled-shifted difference
         assert inv.table.loc[step, "chisq_diff"] == pytest.approx(r["lrt"][step]["chisq_diff"], abs=TOL)
         assert inv.table.loc[step, "df_diff"] == r["lrt"][step]["df_diff"]
-        assert inv.table.loc[step, "p_diff"] == pytest.approx(r["lrt"][step]["p"], abs=TOL)
+        assert inv.table.loc[step, "pvalue_diff"] == pytest.approx(r["lrt"][step]["p"], abs=TOL)
         assert inv.table.loc[step, "delta_cfi"] == pytest.approx(
             r[step]["fit"]["cfi.scaled"] - r[{"metric": "configural", "scalar": "metric"}[step]]["fit"]["cfi.scaled"],
             abs=TOL)

@@ -20,7 +20,7 @@ from .content import CONSTRUCT_LABELS, FACE_LABELS
 INVARIANCE_COLUMNS = (("chisq", "χ²", 1), ("df", "df", None), ("cfi", "CFI", 3),
                       ("rmsea", "RMSEA", 3), ("srmr", "SRMR", 3), ("delta_cfi", "ΔCFI", 3),
                       ("delta_rmsea", "ΔRMSEA", 3), ("chisq_diff", "Δχ²", 1),
-                      ("df_diff", "Δdf", None), ("p_diff", "p", "p"),
+                      ("df_diff", "Δdf", None), ("pvalue_diff", "p", "p"),
                       ("converged", "Converged", "yes/no"))
 ITEM_COLUMNS = (("n", "n", None), ("mean", "Mean", 2), ("sd", "SD", 2),
                 ("r_drop", "r (drop)", 2), ("alpha_if_deleted", "Alpha if deleted", 2),

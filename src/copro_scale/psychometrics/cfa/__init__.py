@@ -20,7 +20,7 @@ API for callers (e.g. ``copro_scale.validate``)::
         sample_cov=None, n_obs=None)  -> CFAResult (.fit, .estimates, .converged, .warning)
     invariance(data, model, group, *, estimator=..., missing=..., ordered=...,
                group_partial=...)     -> InvarianceResult (.table with delta_cfi, delta_rmsea,
-                                         chisq_diff, df_diff, p_diff; .fits)
+                                         chisq_diff, df_diff, pvalue_diff; .fits)
 
 Examples
 --------

@@ -65,7 +65,7 @@ def invariance(data, model, group, *, estimator=None, missing="listwise", ordere
     InvarianceResult
         ``table`` (DataFrame indexed by step: chisq, df, cfi, rmsea, srmr, the scaled
         chisq and robust cfi / rmsea for MLR and WLSMV, delta_cfi, delta_rmsea,
-        chisq_diff, df_diff, p_diff, converged) and ``fits`` (the three :class:`CFAResult`).
+        chisq_diff, df_diff, pvalue_diff, converged) and ``fits`` (the three :class:`CFAResult`).
 
     Notes
     -----
@@ -115,12 +115,12 @@ def invariance(data, model, group, *, estimator=None, missing="listwise", ordere
             rec.update(chisq_scaled=f.fit.get("chisq_scaled", np.nan), cfi_scaled=f.fit.get("cfi_scaled", np.nan),
                        rmsea_scaled=f.fit.get("rmsea_scaled", np.nan), cfi_robust=f.fit.get("cfi_robust", np.nan),
                        rmsea_robust=f.fit.get("rmsea_robust", np.nan))
-        rec.update(delta_cfi=np.nan, delta_rmsea=np.nan, chisq_diff=np.nan, df_diff=np.nan, p_diff=np.nan,
+        rec.update(delta_cfi=np.nan, delta_rmsea=np.nan, chisq_diff=np.nan, df_diff=np.nan, pvalue_diff=np.nan,
                    converged=f.converged, index=index)
         if prev is not None:
             rec["delta_cfi"] = f.fit.get(cfi_key, np.nan) - prev.fit.get(cfi_key, np.nan)
             rec["delta_rmsea"] = f.fit.get(rmsea_key, np.nan) - prev.fit.get(rmsea_key, np.nan)
-            rec["chisq_diff"], rec["df_diff"], rec["p_diff"] = difference_test(f, prev)
+            rec["chisq_diff"], rec["df_diff"], rec["pvalue_diff"] = difference_test(f, prev)
         recs.append(rec)
         prev = f
     return InvarianceResult(table=pd.DataFrame(recs).set_index("step"), fits=fits)
