@@ -35,3 +35,30 @@ def mtcars():
 @pytest.fixture(scope="session")
 def lq():
     return pd.read_csv(REF / "lq2002.csv")
+
+
+@pytest.fixture(scope="session")
+def ref_cfa():
+    """lavaan's values, written by tests/reference/make_reference_cfa.R."""
+    return json.loads((REF / "reference_cfa.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def ref_efa():
+    """psych's values, written by tests/reference/make_reference_efa.R."""
+    return json.loads((REF / "reference_efa.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def hsm():
+    return pd.read_csv(REF / "hs_missing.csv")
+
+
+@pytest.fixture(scope="session")
+def poldem():
+    return pd.read_csv(REF / "poldem.csv")
+
+
+@pytest.fixture(scope="session")
+def bfi_ord():
+    return pd.read_csv(REF / "bfi_ordered.csv")

@@ -4,8 +4,6 @@ Values from tests/reference/make_reference_efa.R (psych::fa(cor = "poly"), psych
 psych::KMO, psych::cortest.bartlett, GPArotation) on psych's bfi and semTools' datCat.
 """
 
-import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,14 +14,7 @@ from copro_scale.psychometrics._common import correlation
 from copro_scale.psychometrics.extraction import fit_factors
 from copro_scale.psychometrics.rotation import rotate, sort_reflect
 
-REF = Path(__file__).resolve().parents[1] / "reference"
-
 TOL = 1e-3
-
-
-@pytest.fixture(scope="module")
-def ref_efa():
-    return json.loads((REF / "reference_efa.json").read_text())
 
 
 @pytest.fixture(scope="module")

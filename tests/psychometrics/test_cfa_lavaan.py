@@ -1,7 +1,5 @@
 """copro_scale.psychometrics.cfa against lavaan 0.6 (tests/reference/make_reference_cfa.R)."""
 
-import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,7 +8,6 @@ import pytest
 from copro_scale.errors import CoproError
 from copro_scale.psychometrics.cfa import cfa, invariance, parse_model
 
-REF = Path(__file__).resolve().parents[1] / "reference"
 TOL = 1e-3
 HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 PD = """ind60 =~ x1 + x2 + x3
@@ -31,21 +28,6 @@ SCALED = {"chisq.scaled": "chisq_scaled", "pvalue.scaled": "pvalue_scaled",
           "rmsea.ci.lower.scaled": "rmsea_ci_lower_scaled", "rmsea.ci.upper.scaled": "rmsea_ci_upper_scaled"}
 ROBUST = {"cfi.robust": "cfi_robust", "tli.robust": "tli_robust", "rmsea.robust": "rmsea_robust",
           "rmsea.ci.lower.robust": "rmsea_ci_lower_robust", "rmsea.ci.upper.robust": "rmsea_ci_upper_robust"}
-
-
-@pytest.fixture(scope="module")
-def ref():
-    return json.loads((REF / "reference_cfa.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def hsm():
-    return pd.read_csv(REF / "hs_missing.csv")
-
-
-@pytest.fixture(scope="module")
-def poldem():
-    return pd.read_csv(REF / "poldem.csv")
 
 
 def check_fit(res, r, keys):
@@ -71,27 +53,27 @@ def check_estimates(res, r, se=True):
 
 
 # ----------------------------------------------------------------- bugs of the first version
-def test_std_all_of_residual_covariance_is_a_residual_correlation(ref, poldem):
+def test_std_all_of_residual_covariance_is_a_residual_correlation(ref_cfa, poldem):
     res = cfa(poldem, PD)
     row = res.estimates.query("lhs == 'y1' and op == '~~' and rhs == 'y5'").iloc[0]
     assert row.std_all == pytest.approx(0.2958, abs=1e-4)
-    check_fit(res, ref["pd_ml"], FIT)
-    check_estimates(res, ref["pd_ml"])
+    check_fit(res, ref_cfa["pd_ml"], FIT)
+    check_estimates(res, ref_cfa["pd_ml"])
 
 
-def test_just_identified_model_fit_as_lavaan(ref, hs):
+def test_just_identified_model_fit_as_lavaan(ref_cfa, hs):
     res = cfa(hs, "visual =~ x1 + x2 + x3")
     assert res.fit["df"] == 0
     assert (res.fit["cfi"], res.fit["tli"], res.fit["rmsea"]) == (1.0, 1.0, 0.0)
     assert (res.fit["rmsea_ci_lower"], res.fit["rmsea_ci_upper"]) == (0.0, 0.0)
-    check_fit(res, ref["hs_just"], FIT)
+    check_fit(res, ref_cfa["hs_just"], FIT)
 
 
-def test_sample_cov_input_as_lavaan(ref, hs):
+def test_sample_cov_input_as_lavaan(ref_cfa, hs):
     cov = hs[[f"x{i}" for i in range(1, 10)]].cov()
     res = cfa(None, HS, sample_cov=cov, n_obs=len(hs))
-    check_fit(res, ref["hs_cov"], {k: v for k, v in FIT.items() if k != "unrestricted.logl"})
-    check_estimates(res, ref["hs_cov"])
+    check_fit(res, ref_cfa["hs_cov"], {k: v for k, v in FIT.items() if k != "unrestricted.logl"})
+    check_estimates(res, ref_cfa["hs_cov"])
 
 
 def test_correlation_matrix_passed_as_data_is_refused(hs):
@@ -138,40 +120,40 @@ def test_bad_options_are_named(hs):
 
 
 # ----------------------------------------------------------------- FIML and MLR
-def test_listwise_counts_the_rows_it_drops(ref, hsm):
+def test_listwise_counts_the_rows_it_drops(ref_cfa, hsm):
     res = cfa(hsm, HS)
-    check_fit(res, ref["hsm_listwise_ml"], FIT)
+    check_fit(res, ref_cfa["hsm_listwise_ml"], FIT)
     assert res.n_obs + res.excluded["incomplete rows (listwise)"] == len(hsm)
 
 
-def test_fiml_ml_matches_lavaan(ref, hsm):
+def test_fiml_ml_matches_lavaan(ref_cfa, hsm):
     res = cfa(hsm, HS, missing="ml")
     assert res.converged and res.n_obs == len(hsm)
-    check_fit(res, ref["hsm_fiml_ml"], FIT)
-    check_estimates(res, ref["hsm_fiml_ml"])
+    check_fit(res, ref_cfa["hsm_fiml_ml"], FIT)
+    check_estimates(res, ref_cfa["hsm_fiml_ml"])
 
 
-def test_fiml_mlr_matches_lavaan(ref, hsm):
+def test_fiml_mlr_matches_lavaan(ref_cfa, hsm):
     res = cfa(hsm, HS, missing="fiml", estimator="MLR")
-    check_fit(res, ref["hsm_fiml_mlr"], {**FIT, **SCALED})
-    check_estimates(res, ref["hsm_fiml_mlr"])
+    check_fit(res, ref_cfa["hsm_fiml_mlr"], {**FIT, **SCALED})
+    check_estimates(res, ref_cfa["hsm_fiml_mlr"])
 
 
 @pytest.mark.parametrize("key,data", [("hs_mlr", "hs"), ("pd_mlr", "poldem")])
-def test_mlr_complete_data_matches_lavaan(ref, key, data, request):
+def test_mlr_complete_data_matches_lavaan(ref_cfa, key, data, request):
     res = cfa(request.getfixturevalue(data), HS if data == "hs" else PD, estimator="MLR")
-    check_fit(res, ref[key], {**FIT, **SCALED, **ROBUST})
-    check_estimates(res, ref[key])
+    check_fit(res, ref_cfa[key], {**FIT, **SCALED, **ROBUST})
+    check_estimates(res, ref_cfa[key])
 
 
-def test_fiml_robust_indices_match_lavaan(ref, hsm):
+def test_fiml_robust_indices_match_lavaan(ref_cfa, hsm):
     # lavaan 0.6.13+ reports FIML-corrected robust CFI/TLI/RMSEA, for ML too
-    check_fit(cfa(hsm, HS, missing="fiml"), ref["hsm_fiml_ml"], ROBUST)
-    check_fit(cfa(hsm, HS, missing="fiml", estimator="MLR"), ref["hsm_fiml_mlr"], ROBUST)
+    check_fit(cfa(hsm, HS, missing="fiml"), ref_cfa["hsm_fiml_ml"], ROBUST)
+    check_fit(cfa(hsm, HS, missing="fiml", estimator="MLR"), ref_cfa["hsm_fiml_mlr"], ROBUST)
 
 
-def test_mlr_fiml_invariance_and_partial_invariance_match_lavaan(ref, hsm):
-    r = ref["hsm_mlr_school"]
+def test_mlr_fiml_invariance_and_partial_invariance_match_lavaan(ref_cfa, hsm):
+    r = ref_cfa["hsm_mlr_school"]
     inv = invariance(hsm, HS, "school", estimator="MLR", missing="fiml")
     for step, res in inv.fits.items():
         check_fit(res, r[step], {**FIT, **SCALED, **ROBUST})
@@ -199,19 +181,14 @@ SHIFTED = {k: v for k, v in SCALED.items() if k != "baseline.chisq.scaled"} | {
     "baseline.chisq.scaled": "baseline_chisq_scaled"}
 
 
-@pytest.fixture(scope="module")
-def bfi_ord():
-    return pd.read_csv(REF / "bfi_ordered.csv")
-
-
 @pytest.mark.parametrize("key,missing", [("bfi_wlsmv", "listwise"), ("bfi_wlsmv_pairwise", "pairwise")])
-def test_wlsmv_matches_lavaan(ref, bfi_ord, key, missing):
+def test_wlsmv_matches_lavaan(ref_cfa, bfi_ord, key, missing):
     data = bfi_ord.dropna() if missing == "listwise" else bfi_ord
     res = cfa(data, AC, ordered=ORD, missing=missing)  # estimator defaults to WLSMV, as lavaan
     assert res.estimator == "WLSMV" and res.converged
-    check_fit(res, ref[key], {k: v for k, v in FIT.items()
+    check_fit(res, ref_cfa[key], {k: v for k, v in FIT.items()
                               if k not in ("logl", "unrestricted.logl", "aic", "bic")} | SHIFTED | ROBUST)
-    check_estimates(res, ref[key])
+    check_estimates(res, ref_cfa[key])
 
 
 def test_wlsmv_errors_name_the_item(bfi_ord):
@@ -228,8 +205,8 @@ def test_wlsmv_errors_name_the_item(bfi_ord):
         cfa(one_sided, AC, ordered=ORD, group="gender")
 
 
-def test_wlsmv_invariance_matches_lavaan(ref, bfi_ord):
-    r = ref["bfi_wlsmv_gender"]
+def test_wlsmv_invariance_matches_lavaan(ref_cfa, bfi_ord):
+    r = ref_cfa["bfi_wlsmv_gender"]
     inv = invariance(bfi_ord.dropna(), AC, "gender", ordered=ORD)
     keys = {k: v for k, v in FIT.items() if k not in ("logl", "unrestricted.logl", "aic", "bic")} | SHIFTED | ROBUST
     for step, res in inv.fits.items():
