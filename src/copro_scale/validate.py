@@ -63,7 +63,7 @@ from .validate_cfa import (
 __all__ = ["validate", "ValidationSettings", "ValidationResult", "cfa_models", "write_validation"]
 
 # -- the battery -------------------------------------------------------------------------------
-#: Fewest answers an item needs on a form before the factor steps use it (as the battery's n).
+#: Fewest responses a form, and answers an item, need before the battery and its factor steps run.
 MIN_ANSWERS_PER_ITEM = 10
 
 
@@ -238,8 +238,9 @@ def validate(responses, settings: ValidationSettings = ValidationSettings(), *,
         if not plan.per_form_pools:
             section["skipped"] = ("withheld: " + plan.notes[-1])
             continue
-        if n < max(10, settings.min_responses):
-            section["skipped"] = f"only {n} responses on this form; the battery needs at least 10"
+        if n < max(MIN_ANSWERS_PER_ITEM, settings.min_responses):
+            section["skipped"] = (f"only {n} responses on this form; the battery needs at least "
+                                  f"{MIN_ANSWERS_PER_ITEM}")
             continue
         scales = []
         for c in CONSTRUCTS:
