@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .blocks import over_blocks
 from .instrument import CONSTRUCTS, FACES, Instrument
 from .responses.model import FLAG_COLUMNS, Responses
 
@@ -101,6 +102,36 @@ def _mean_with_rule(parts: list[tuple[np.ndarray, np.ndarray]], min_share: float
     out[count < need] = np.nan
 
 
+def _score_rows(items: dict[str, pd.Series], inst: Instrument, min_share: float,
+                col: dict[str, np.ndarray], n_answered: np.ndarray) -> None:
+    """Into ``col`` (score name -> the rows' slots) and ``n_answered``: the scores of a block."""
+    top = inst.scale_min + inst.scale_max
+    n = len(n_answered)
+    cells = {}  # cell -> (score, present), what face, construct and overall scores take
+    for c, f in ((c, f) for c in CONSTRUCTS for f in FACES):  # per item column, over the rows
+        its = inst.cell_items(c, f)
+        total = np.zeros(n, dtype=np.int16)
+        count = np.zeros(n, dtype=np.int16)
+        for it in its:
+            code = _codes(items[it.id])
+            answered = code > 0
+            total += np.where(answered, top - code, 0) if it.reverse else code
+            count += answered
+        n_answered += count
+        need = max(1, int(np.ceil(min_share * len(its) - 1e-9)))
+        cell = col[f"{c}.{f}"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.divide(total, count, out=cell)
+        present = count >= need
+        cell[~present] = np.nan
+        cells[f"{c}.{f}"] = (cell, present)
+    for f in FACES:
+        _mean_with_rule([cells[f"{c}.{f}"] for c in CONSTRUCTS], min_share, col[f])
+    for c in CONSTRUCTS:
+        _mean_with_rule([cells[f"{c}.{f}"] for f in FACES], min_share, col[c])
+    _mean_with_rule([cells[cell] for cell in inst.cells], min_share, col["overall"])
+
+
 def score_columns(inst: Instrument) -> list[str]:
     """Names of the score columns, in output order: 9 cells, 3 faces, 3 constructs, overall.
 
@@ -150,35 +181,17 @@ def score(responses, min_answered_share: float = 0.5, rescale: bool = False, *,
     if not 0 < min_answered_share <= 1:
         raise ValueError("min_answered_share must be a share in (0, 1]")
     data, flags, inst = _parts(responses, instrument)
-    top = inst.scale_min + inst.scale_max
     n = len(data)
     names = score_columns(inst)
     grid = np.empty((n, len(names)), order="F")  # one block: the DataFrame takes it uncopied
-    col = {name: grid[:, j] for j, name in enumerate(names)}
     n_answered = np.zeros(n, dtype=np.int16)
-    cells = {}  # cell -> (score, present), what face, construct and overall scores take
-    for c, f in ((c, f) for c in CONSTRUCTS for f in FACES):  # per item column, over all rows
-        its = inst.cell_items(c, f)
-        total = np.zeros(n, dtype=np.int16)
-        count = np.zeros(n, dtype=np.int16)
-        for it in its:
-            code = _codes(data[it.id])
-            answered = code > 0
-            total += np.where(answered, top - code, 0) if it.reverse else code
-            count += answered
-        n_answered += count
-        need = max(1, int(np.ceil(min_answered_share * len(its) - 1e-9)))
-        cell = col[f"{c}.{f}"]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            np.divide(total, count, out=cell)
-        present = count >= need
-        cell[~present] = np.nan
-        cells[f"{c}.{f}"] = (cell, present)
-    for f in FACES:
-        _mean_with_rule([cells[f"{c}.{f}"] for c in CONSTRUCTS], min_answered_share, col[f])
-    for c in CONSTRUCTS:
-        _mean_with_rule([cells[f"{c}.{f}"] for f in FACES], min_answered_share, col[c])
-    _mean_with_rule([cells[cell] for cell in inst.cells], min_answered_share, col["overall"])
+    items = {it.id: data[it.id] for it in inst.items}
+
+    def block(rows: slice) -> None:  # every score of a row depends on that row alone
+        _score_rows({i: c.iloc[rows] for i, c in items.items()}, inst, min_answered_share,
+                    {name: grid[rows, j] for j, name in enumerate(names)}, n_answered[rows])
+
+    over_blocks(block, n)
     if rescale:
         grid -= inst.scale_min
         grid *= 100 / (inst.scale_max - inst.scale_min)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..blocks import over_blocks
 from ..instrument import Instrument
 from .model import FLAG_COLUMNS
 
@@ -14,32 +15,9 @@ LONGSTRING_SHARE = 0.5
 SPEEDER_SHARE = 0.3
 
 
-def careless_flags(codes: np.ndarray, inst: Instrument, duration=None, *,
-                   keep: np.ndarray | None = None) -> pd.DataFrame:
-    """Careless-response flags on a respondent x item matrix of codes (0 or NaN = no answer).
-
-    - ``straightline``: at least :data:`MIN_STRAIGHTLINE_ITEMS` answers, all the same code,
-      across both forward- and reverse-keyed items (a contradiction unless the answers are
-      careless);
-    - ``longstring``: the longest run of one code in instrument order covers at least
-      :data:`LONGSTRING_SHARE` of the items (Johnson 2005);
-    - ``speeder``: ``duration`` below :data:`SPEEDER_SHARE` of the median duration of the rows
-      in ``keep`` (only where a duration exists).
-
-    Examples
-    --------
-    >>> from copro_scale import load_instrument
-    >>> inst = load_instrument()
-    >>> v = np.vstack([np.full(36, 4.0), np.tile([1.0, 2.0, 3.0, 4.0], 9)])
-    >>> careless_flags(v, inst)["straightline"].tolist()
-    [True, False]
-    """
-    codes = np.asarray(codes)
-    if codes.dtype.kind == "f":
-        codes = np.nan_to_num(codes, nan=0).astype(np.int8)
-    codes = np.asfortranarray(codes)  # one item = one contiguous column
+def _same_answers(codes: np.ndarray, is_rev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(straight-lined, long string) of each row of a block of the code matrix."""
     n, k = codes.shape
-    is_rev = [it.reverse for it in inst.items]
     count = np.zeros(n, dtype=np.int32)
     hi = np.zeros(n, dtype=codes.dtype) if k else np.zeros(n, dtype=np.int8)
     # lowest answered code; for int8 codes as the min of (code - 1) seen as uint8, where every
@@ -70,7 +48,42 @@ def careless_flags(codes: np.ndarray, inst: Instrument, duration=None, *,
         np.maximum(best, run, out=best)
     lowest = low.astype(np.int16) + 1 if as_int8 else low  # right wherever count >= 1
     straight = (count >= MIN_STRAIGHTLINE_ITEMS) & (lowest == hi) & fwd & rev
-    longstring = best >= int(np.ceil(LONGSTRING_SHARE * k))
+    return straight, best >= int(np.ceil(LONGSTRING_SHARE * k))
+
+
+def careless_flags(codes: np.ndarray, inst: Instrument, duration=None, *,
+                   keep: np.ndarray | None = None) -> pd.DataFrame:
+    """Careless-response flags on a respondent x item matrix of codes (0 or NaN = no answer).
+
+    - ``straightline``: at least :data:`MIN_STRAIGHTLINE_ITEMS` answers, all the same code,
+      across both forward- and reverse-keyed items (a contradiction unless the answers are
+      careless);
+    - ``longstring``: the longest run of one code in instrument order covers at least
+      :data:`LONGSTRING_SHARE` of the items (Johnson 2005);
+    - ``speeder``: ``duration`` below :data:`SPEEDER_SHARE` of the median duration of the rows
+      in ``keep`` (only where a duration exists).
+
+    Examples
+    --------
+    >>> from copro_scale import load_instrument
+    >>> inst = load_instrument()
+    >>> v = np.vstack([np.full(36, 4.0), np.tile([1.0, 2.0, 3.0, 4.0], 9)])
+    >>> careless_flags(v, inst)["straightline"].tolist()
+    [True, False]
+    """
+    codes = np.asarray(codes)
+    if codes.dtype.kind == "f":
+        codes = np.nan_to_num(codes, nan=0).astype(np.int8)
+    codes = np.asfortranarray(codes)  # one item = one contiguous column
+    n, k = codes.shape
+    is_rev = np.array([it.reverse for it in inst.items], dtype=bool)
+    straight = np.zeros(n, dtype=bool)
+    longstring = np.zeros(n, dtype=bool)
+
+    def block(rows: slice) -> None:
+        straight[rows], longstring[rows] = _same_answers(codes[rows], is_rev)
+
+    over_blocks(block, n)
     speeder = np.zeros(n, dtype=bool)
     if duration is not None:
         d = pd.Series(duration).to_numpy(dtype="float64", na_value=np.nan)

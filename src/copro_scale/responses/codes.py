@@ -12,8 +12,11 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
+from ..blocks import over_blocks
 from ..instrument import Instrument
+from .arrow import arrow_of, is_int8, values_and_missing
 from .text import BLANKS, PREFIXED, norm_text
 
 UNKNOWN_LABEL = -1000.0  # sentinel for text that is no known label
@@ -135,12 +138,34 @@ class ItemChecks:
         self.first_unknown = np.full(n, -1, dtype=np.int16)
         self.answered = np.zeros(n, dtype=np.int16)
 
+    def rows(self, rows: slice) -> "ItemChecks":
+        """The same results for a block of rows (views: writing them writes these)."""
+        part = object.__new__(ItemChecks)
+        for name, value in vars(self).items():
+            setattr(part, name, value[rows])
+        return part
+
 
 def _int8_column(column: pd.Series, j: int, res: ItemChecks, ok_code: np.ndarray,
                  dk: int, colleague: np.ndarray) -> None:
-    """The canonical fast path: an Int8 column, checked by table look-up."""
-    na = column.isna().to_numpy()
-    data = column.to_numpy(dtype="int8", na_value=0)
+    """The canonical fast path: an int8 column (pandas' or arrow's), checked by table look-up.
+
+    An arrow column whose every value lies in the scale (its minimum and maximum tell) is taken
+    as it is: nothing to look up.
+    """
+    arr = arrow_of(column)
+    if arr is not None:
+        low, high = pc.min_max(arr).values()
+        if low.is_valid and ok_code[np.arange(low.as_py(), high.as_py() + 1, dtype=np.int8)
+                                    .view(np.uint8)].all():
+            data = pc.fill_null(arr, 0).to_numpy(zero_copy_only=False)
+            res.codes[:, j] = data
+            res.answered += data != 0
+            return
+        data, na = values_and_missing(arr)
+    else:
+        na = column.isna().to_numpy()
+        data = column.to_numpy(dtype="int8", na_value=0)
     ok = np.take(ok_code, data.view(np.uint8))
     np.multiply(data, ok, out=res.codes[:, j], casting="unsafe")
     res.answered += ok
@@ -150,6 +175,17 @@ def _int8_column(column: pd.Series, j: int, res: ItemChecks, ok_code: np.ndarray
         new_bad = bad & (res.first_bad < 0)
         res.first_bad[new_bad] = j
         res.bad_value[new_bad] = data[new_bad]
+
+
+def _int8_columns(raw: pd.DataFrame, columns: list[tuple[int, str]], res: ItemChecks,
+                  ok_code: np.ndarray, dk: int, colleague: np.ndarray) -> None:
+    """The int8 columns, by row blocks in threads (:func:`~copro_scale.blocks.over_blocks`)."""
+    def block(rows: slice) -> None:
+        part = res.rows(rows)
+        for j, item in columns:
+            _int8_column(raw[item].iloc[rows], j, part, ok_code, dk, colleague[rows])
+
+    over_blocks(block, len(raw))
 
 
 def check_items(raw: pd.DataFrame, inst: Instrument, colleague: np.ndarray,
@@ -166,11 +202,12 @@ def check_items(raw: pd.DataFrame, inst: Instrument, colleague: np.ndarray,
     dk = inst.dont_know.code
     ok_code = np.zeros(256, dtype=bool)  # the codes as a table for int8 values, indexed as uint8
     ok_code[np.array(inst.codes, dtype=np.int8).view(np.uint8)] = True
+    fast = [(j, i) for j, i in enumerate(inst.item_ids) if raw[i].dtype == "Int8" or is_int8(raw[i])]
+    _int8_columns(raw, fast, res, ok_code, dk, colleague)
     for j, item in enumerate(inst.item_ids):
-        column = raw[item]
-        if column.dtype == "Int8":
-            _int8_column(column, j, res, ok_code, dk, colleague)
+        if (j, item) in fast:
             continue
+        column = raw[item]
         codes, missing, value = column_codes(column, lookup)
         unknown = codes == int(UNKNOWN_LABEL)
         ok = valid[np.clip(codes, -BAD_CODE, BAD_CODE) + BAD_CODE]

@@ -21,15 +21,18 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import CoproError
 from ..instrument import Instrument
+from .arrow import all_distinct, any_control, arrow_of, is_text
 from .careless import careless_flags
 from .codes import check_items, label_lookup
 from .ids import hash_ids, sequence_ids
 from .model import EXCLUSION_COLUMNS, FLAG_COLUMNS, META_COLUMNS, Responses
 from .teams import TeamList, read_team_list, resolve_teams
-from .text import (Distinct, choice_lookup, choice_of, clean_text, norm_text,
+from .text import (MAX_TEXT, Distinct, choice_lookup, choice_of, clean_text, norm_text,
                    number_column, text_per_row, text_problem)
 
 #: Status columns a reader may set, with the reason and detail of the rows they mark.
@@ -62,11 +65,13 @@ class Ledger:
             self.detail[mask] = text if isinstance(text, str) else np.asarray(text, object)[mask]
             self.free[mask] = False
 
-    def exclusions(self, response_ids: np.ndarray) -> pd.DataFrame:
-        """The exclusion log: source_row, response_id, reason, detail."""
+    def exclusions(self, response_ids) -> pd.DataFrame:
+        """The exclusion log: source_row, response_id (taken only for the rows left out),
+        reason, detail."""
         out = ~self.free
         return pd.DataFrame({
-            "source_row": self.rows[out], "response_id": response_ids[out],
+            "source_row": self.rows[out],
+            "response_id": np.asarray(response_ids[np.flatnonzero(out)], dtype=object),
             "reason": self.reason[out].astype(str) if out.any() else np.array([], dtype=object),
             "detail": self.detail[out] if out.any() else np.array([], dtype=object),
         }, columns=list(EXCLUSION_COLUMNS))
@@ -98,8 +103,12 @@ def mark_bad_text(raw: pd.DataFrame, fields: dict[str, Distinct], ledger: Ledger
             for code, text in _PROBLEM_TEXT.items():
                 ledger.mark(per_row == code, code, f"column {name!r} {text}")
     if "response_id" in raw and raw["response_id"].dtype != "int64":
+        arr = arrow_of(raw["response_id"]) if is_text(raw["response_id"]) else None
+        if arr is not None and not any_control(arr) and (
+                pc.max(pc.utf8_length(arr)).as_py() or 0) <= MAX_TEXT:
+            return  # the fast read's ids: one pass over their bytes, and all is well
         ids = raw["response_id"].astype("string")
-        too_long = ids.str.len().gt(10_000).fillna(False).to_numpy(dtype=bool)
+        too_long = ids.str.len().gt(MAX_TEXT).fillna(False).to_numpy(dtype=bool)
         ledger.mark(too_long, "text_too_long", f"column 'response_id' {_PROBLEM_TEXT['text_too_long']}")
         bad = ids.str.contains(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", regex=True)
         ledger.mark(bad.fillna(False).to_numpy(dtype=bool), "invalid_text",
@@ -189,6 +198,17 @@ def check_answers(raw: pd.DataFrame, inst: Instrument, form_idx: np.ndarray,
     return checks.codes
 
 
+def _all_distinct(ids: pd.Series | None, kept: np.ndarray) -> bool:
+    """Whether the fast read's ids of the kept rows are all given and distinct (arrow's hash
+    count, the common case); False sends the caller to find the repeats."""
+    arr = arrow_of(ids) if ids is not None else None
+    if arr is None:
+        return False
+    if not kept.all():
+        arr = arr.filter(pa.array(kept))
+    return all_distinct(arr)
+
+
 def resolve_ids(raw: pd.DataFrame, ledger: Ledger, ids: str, salt: str | None) -> pd.Series:
     """Response ids (kept, hashed or numbered); all but the last kept row of a repeated id are
     marked ``duplicate_id``. A blank id is ``row<N>``."""
@@ -201,11 +221,12 @@ def resolve_ids(raw: pd.DataFrame, ledger: Ledger, ids: str, salt: str | None) -
     if blank.any():
         rid = rid.copy()
         rid[blank] = "row" + pd.Series(rows[blank]).astype(str).to_numpy()
-    if ledger.free.any():
-        kept_ids = rid[ledger.free]
+    kept = ledger.free
+    if kept.any() and not _all_distinct(raw["response_id"] if "response_id" in raw else None, kept):
+        kept_ids = rid[kept]
         d = kept_ids.duplicated(keep="last")
         if d.any():
-            last_row = pd.Series(rows[ledger.free], index=kept_ids.index).groupby(kept_ids).transform("last")
+            last_row = pd.Series(rows[kept], index=kept_ids.index).groupby(kept_ids).transform("last")
             dup = np.zeros(n, dtype=bool)
             dup[d[d].index.to_numpy()] = True
             text = np.full(n, None, dtype=object)
@@ -308,7 +329,7 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
         for c in FLAG_COLUMNS:
             text = text + np.where(flags[c], " " + c, "")
         ledger.mark(flags.any(axis=1).to_numpy(), "flagged", text.to_numpy(dtype=object))
-    excl = ledger.exclusions(data["response_id"].to_numpy())
+    excl = ledger.exclusions(data["response_id"].array)
     if not ledger.free.all():
         data = data[ledger.free].reset_index(drop=True)
         flags = flags[ledger.free].reset_index(drop=True)

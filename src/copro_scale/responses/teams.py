@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import CoproError
 
@@ -58,6 +60,20 @@ def team_key(name: str) -> str:
         text = "".join(ch for ch in unicodedata.normalize("NFKD", text)
                        if not unicodedata.combining(ch))
     return _NOT_ALNUM.sub("", text.casefold())
+
+
+def team_keys(names: list[str]) -> list[str]:
+    """:func:`team_key` of many names: the ASCII ones by pyarrow's string kernels at once.
+
+    Examples
+    --------
+    >>> team_keys(["Ward_A ", "Équipe Sud"])
+    ['warda', 'equipesud']
+    """
+    arr = pa.array(names, type=pa.string())
+    ascii_ = pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)
+    keys = pc.replace_substring_regex(pc.ascii_lower(arr), r"[^a-z0-9]+", "").to_pylist()
+    return [k if a else team_key(n) for k, a, n in zip(keys, ascii_, names)]
 
 
 @dataclass(frozen=True)
@@ -223,8 +239,8 @@ def resolve_teams(names: list[str], counts: list[int], teams: TeamList | None = 
                                 + ": excluded as unknown_team (add it as an alias to keep it)")
         return TeamNames(out, warnings)
     groups: dict[str, list[tuple[int, int, str]]] = {}
-    for k, (n, c) in enumerate(zip(names, counts)):
-        groups.setdefault(team_key(n) or n, []).append((-c, k, n))
+    for k, (n, c, key) in enumerate(zip(names, counts, team_keys(names))):
+        groups.setdefault(key or n, []).append((-c, k, n))
     out = {}
     for members in groups.values():
         members.sort()

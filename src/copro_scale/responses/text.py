@@ -160,6 +160,12 @@ class Distinct:
     """
 
     def __init__(self, column: pd.Series):
+        from .arrow import arrow_of, factorize  # the fast read's columns: arrow's hash kernel
+
+        arr = arrow_of(column)
+        if arr is not None:
+            self.codes, self.uniques = factorize(arr)
+            return
         if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage != "pyarrow":
             column = column.to_numpy(dtype=object)  # Python strings hash faster as objects
         self.codes, uniques = pd.factorize(column, use_na_sentinel=True)

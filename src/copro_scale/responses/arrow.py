@@ -1,0 +1,105 @@
+"""Columns that pyarrow read, worked on where they are (the fast read of a canonical CSV).
+
+pandas shows such a column with an ``ArrowDtype``; these helpers reach the arrow array through
+the public ``__arrow_array__`` protocol and answer in NumPy, without a conversion per row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def arrow_of(column: pd.Series) -> pa.Array | None:
+    """The column's arrow array (chunks combined) when pyarrow holds it, else None.
+
+    Examples
+    --------
+    >>> s = pd.Series([1, None], dtype=pd.ArrowDtype(pa.int8()))
+    >>> arrow_of(s).to_pylist(), arrow_of(pd.Series([1, 2]))
+    ([1, None], None)
+    """
+    if not isinstance(column.dtype, pd.ArrowDtype):
+        return None
+    arr = pa.array(column)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def is_int8(column: pd.Series) -> bool:
+    """Whether pyarrow holds the column as int8 (the fast read's item columns)."""
+    return isinstance(column.dtype, pd.ArrowDtype) and pa.types.is_int8(column.dtype.pyarrow_dtype)
+
+
+def is_text(column: pd.Series) -> bool:
+    """Whether pyarrow holds the column as text."""
+    return isinstance(column.dtype, pd.ArrowDtype) and (
+        pa.types.is_string(column.dtype.pyarrow_dtype)
+        or pa.types.is_large_string(column.dtype.pyarrow_dtype))
+
+
+def values_and_missing(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(values with nulls as 0, null mask) of a numeric arrow array.
+
+    Examples
+    --------
+    >>> v, m = values_and_missing(pa.array([3, None], pa.int8()))
+    >>> v.tolist(), m.tolist()
+    ([3, 0], [False, True])
+    """
+    values = pc.fill_null(arr, 0).to_numpy(zero_copy_only=False)
+    return values, arr.is_null().to_numpy(zero_copy_only=False)
+
+
+def factorize(arr: pa.Array) -> tuple[np.ndarray, list]:
+    """(code per row, -1 for null; distinct values) by arrow's hash kernel.
+
+    Examples
+    --------
+    >>> codes, uniques = factorize(pa.array(["a", None, "a", "b"]))
+    >>> codes.tolist(), uniques
+    ([0, -1, 0, 1], ['a', 'b'])
+    """
+    enc = pc.dictionary_encode(arr)
+    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+    return codes, enc.dictionary.to_pylist()
+
+
+#: Bytes of a control character (NUL and C0 except tab, line feed and carriage return; DEL).
+_CONTROL_BYTES = np.zeros(256, dtype=bool)
+_CONTROL_BYTES[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True
+
+
+def any_control(arr: pa.Array) -> bool:
+    """Whether any text in the array holds a control byte: one look-up over its data buffer.
+
+    Examples
+    --------
+    >>> any_control(pa.array(["ok", None])), any_control(pa.array(["n\\x00"]))
+    (False, True)
+    """
+    data = arr.buffers()[2]
+    if data is None:
+        return False
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32 if pa.types.is_string(arr.type)
+                            else np.int64)[arr.offset:arr.offset + len(arr) + 1]
+    body = np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]]
+    return bool(_CONTROL_BYTES[body].any())
+
+
+def all_distinct(arr: pa.Array) -> bool:
+    """Whether every value is given and none repeats: a check that they ascend (ids are often
+    written in order), else one sort; both cheaper than hashing a million ids.
+
+    Examples
+    --------
+    >>> all_distinct(pa.array(["a", "b"])), all_distinct(pa.array(["b", "a", "b"]))
+    (True, False)
+    """
+    if arr.null_count:
+        return False
+    if len(arr) < 2 or pc.all(pc.greater(arr[1:], arr[:-1])).as_py():
+        return True
+    ordered = pc.take(arr, pc.sort_indices(arr))
+    return not pc.any(pc.equal(ordered[1:], ordered[:-1])).as_py()

@@ -1,0 +1,103 @@
+"""The fast intake path (pyarrow's reader, arrow columns worked on in place, row blocks in
+threads) gives exactly what the general path gives."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pytest
+
+from copro_scale import read_responses, score
+from copro_scale import blocks, csvsafe
+from copro_scale.responses import canonical
+from copro_scale.responses.tables import read_head
+from copro_scale.simulate import simulate
+
+
+def messy(inst) -> pd.DataFrame:
+    """A canonical table with a case of every reason the item and id checks give."""
+    df = simulate(6, 12, seed=3, straightline_rate=0.1).responses.copy()
+    df = df.sample(frac=1, random_state=1).reset_index(drop=True)  # ids out of order
+    items = inst.item_ids
+    df[items] = df[items].astype("Int8")
+    psw = df.index[df["form"] == "psw"]
+    col = df.index[df["form"] == "colleague"]
+    df.loc[psw[0], "vdm2"] = 7                      # out of range
+    df.loc[psw[1], "vnd1"] = -1                     # out of range
+    df.loc[psw[2], "eid3"] = inst.dont_know.code    # don't know where not offered
+    df.loc[col[0], "eid3"] = inst.dont_know.code    # don't know where offered: missing
+    df.loc[col[1], items] = pd.NA                   # no answers
+    df.loc[col[2], "team"] = None                   # missing team
+    df.loc[col[3], "role"] = "wizard"               # unknown role
+    df.loc[col[4], "response_id"] = df.loc[psw[5], "response_id"]  # a repeated id
+    df.loc[col[5], "response_id"] = None            # a blank id
+    df.loc[col[6], "response_id"] = "id\x01x"       # a control character
+    df.loc[col[7], "response_id"] = "x" * 10_001    # too long
+    return df
+
+
+def test_the_fast_read_shares_arrow_memory(tmp_path, inst):
+    p = tmp_path / "r.csv"
+    simulate(2, 5, seed=1).responses.to_csv(p, index=False)
+    raw = canonical.read(p, inst, read_head(p)).frame
+    assert all(isinstance(raw[i].dtype, pd.ArrowDtype) for i in inst.item_ids)
+
+
+def test_fast_and_general_paths_agree_on_a_messy_file(tmp_path, inst):
+    p = tmp_path / "r.csv"
+    messy(inst).to_csv(p, index=False)
+    fast = read_responses(p)
+    general = read_responses(pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""]))
+    assert isinstance(canonical.read(p, inst, read_head(p)).frame["vdm1"].dtype, pd.ArrowDtype)
+    assert set(fast.exclusions["reason"]) == {"out_of_range", "no_answers", "missing_team",
+                                              "unknown_role", "duplicate_id", "invalid_text",
+                                              "text_too_long"}
+    pd.testing.assert_frame_equal(fast.data, general.data)
+    pd.testing.assert_frame_equal(fast.exclusions, general.exclusions)
+    pd.testing.assert_frame_equal(fast.flags, general.flags)
+
+
+def test_values_on_several_lines_are_read_whole_by_the_fast_reader(tmp_path, inst):
+    """Rows split between threads at line ends: a quoted value spanning lines must not be cut."""
+    df = simulate(40, 50, seed=2).responses  # 2,000 rows; names on two lines, 2 MB of padding
+    df["team"] = df["team"] + "\n(" + "x" * 1000 + ")"
+    p = tmp_path / "r.csv"
+    df.to_csv(p, index=False)
+    assert p.stat().st_size > 2 * 2**20  # more than one of pyarrow's 1 MB blocks
+    r = read_responses(p)
+    assert r.n_read == len(r.data) == len(df)
+    assert r.data["team"].tolist() == df["team"].tolist()
+
+
+def test_row_blocks_in_threads_score_as_one_block(monkeypatch, inst):
+    r = read_responses(messy(inst).assign(_row=lambda d: range(2, len(d) + 2)))
+    whole = score(r)
+    monkeypatch.setattr(blocks, "MIN_BLOCK_ROWS", 7)
+    monkeypatch.setattr(blocks.os, "cpu_count", lambda: 3)
+    assert len(blocks.row_blocks(len(r.data))) == 3
+    again = read_responses(messy(inst).assign(_row=lambda d: range(2, len(d) + 2)))
+    pd.testing.assert_frame_equal(again.data, r.data)
+    pd.testing.assert_frame_equal(again.flags, r.flags)
+    pd.testing.assert_frame_equal(score(again), whole)
+
+
+def test_csv_pieces_written_in_threads_match_one_piece(monkeypatch):
+    table = pa.table({"team": [f"T{i % 7}" for i in range(100)], "x": np.arange(100) / 3})
+    one = io.BytesIO()
+    pa_csv.write_csv(table, one)
+    monkeypatch.setattr(csvsafe, "PIECE_ROWS", 7)
+    monkeypatch.setattr(csvsafe.os, "cpu_count", lambda: 3)
+    pieces = io.BytesIO()
+    csvsafe.write_rows(table, pieces)
+    assert pieces.getvalue() == one.getvalue()
+
+
+@pytest.mark.parametrize("n", [0, 1])
+def test_a_table_of_no_or_one_row_is_written_with_its_header(n):
+    buf = io.BytesIO()
+    csvsafe.write_rows(pa.table({"a": list(range(n))}), buf)
+    assert buf.getvalue().splitlines()[0] == b'"a"' and len(buf.getvalue().splitlines()) == 1 + n
