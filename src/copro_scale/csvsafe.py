@@ -42,6 +42,27 @@ def safe_text(text) -> str:
     return "'" + text if FORMULA.match(text) else text
 
 
+#: First bytes that make a cell a formula (:data:`FORMULA`), as a look-up table.
+_FORMULA_BYTES = np.zeros(256, dtype=bool)
+_FORMULA_BYTES[list(b"=+-@\t\r")] = True
+
+
+def _any_formula_start(arr) -> bool:
+    """Whether a text cell may start like a formula: one look-up of each cell's first byte in
+    the arrow buffers (a null's slot, empty by arrow's writers, can only add a false alarm)."""
+    for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
+        _, offsets, data = chunk.buffers()
+        if data is None or len(chunk) == 0:
+            continue
+        wide = pa.types.is_large_string(chunk.type)
+        ends = np.frombuffer(offsets, dtype=np.int64 if wide else np.int32)[
+            chunk.offset:chunk.offset + len(chunk) + 1]
+        starts = ends[:-1][ends[1:] > ends[:-1]]
+        if _FORMULA_BYTES[np.frombuffer(data, dtype=np.uint8)[starts]].any():
+            return True
+    return False
+
+
 def _text_array(column: pd.Series) -> pa.Array:
     """A text (or mixed object) column as an arrow string array, formula cells made safe."""
     try:
@@ -52,6 +73,8 @@ def _text_array(column: pd.Series) -> pa.Array:
                        type=pa.string(), from_pandas=True)
     if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
         arr = pc.cast(arr, pa.string())
+    if not _any_formula_start(arr):
+        return arr
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     risky = pc.fill_null(pc.match_substring_regex(arr, FORMULA.pattern), False)
