@@ -85,6 +85,8 @@ def any_control(arr: pa.Array) -> bool:
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32 if pa.types.is_string(arr.type)
                             else np.int64)[arr.offset:arr.offset + len(arr) + 1]
     body = np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]]
+    if not len(body) or (body.min() >= 0x20 and not (body == 0x7F).any()):
+        return False  # two quick passes settle the common case
     return bool(_CONTROL_BYTES[body].any())
 
 

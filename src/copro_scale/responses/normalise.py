@@ -104,8 +104,8 @@ def mark_bad_text(raw: pd.DataFrame, fields: dict[str, Distinct], ledger: Ledger
                 ledger.mark(per_row == code, code, f"column {name!r} {text}")
     if "response_id" in raw and raw["response_id"].dtype != "int64":
         arr = arrow_of(raw["response_id"]) if is_text(raw["response_id"]) else None
-        if arr is not None and not any_control(arr) and (
-                pc.max(pc.utf8_length(arr)).as_py() or 0) <= MAX_TEXT:
+        if arr is not None and not any_control(arr) and (  # bytes bound characters
+                pc.max(pc.binary_length(arr)).as_py() or 0) <= MAX_TEXT:
             return  # the fast read's ids: one pass over their bytes, and all is well
         ids = raw["response_id"].astype("string")
         too_long = ids.str.len().gt(MAX_TEXT).fillna(False).to_numpy(dtype=bool)
@@ -141,7 +141,7 @@ def resolve_team(d: Distinct, ledger: Ledger, teams: TeamList | None,
     if teams is not None:
         unknown = [t is not None and resolved.canonical.get(t, "") is None for t in text] + [False]
         ledger.mark(_per_row(d, unknown, bool), "unknown_team", "team is not in the team list")
-    return text_per_row(team, d.codes), resolved.warnings
+    return d.text_per_row(team[:-1]), resolved.warnings
 
 
 def resolve_role_form(raw: pd.DataFrame, inst: Instrument, roles: Mapping[str, str] | None,
@@ -171,7 +171,7 @@ def resolve_role_form(raw: pd.DataFrame, inst: Instrument, roles: Mapping[str, s
                     np.where(role_blank, "column 'role' is blank", "column 'role' is no known role"))
     ledger.mark(clash, "unknown_role", "column 'role' does not answer this form")
     ledger.mark(form_idx < 0, "unknown_form", "form unknown (no 'form' column and no role)")
-    return text_per_row(role_code + [None], role_d.codes), form_idx
+    return role_d.text_per_row(role_code), form_idx
 
 
 def check_answers(raw: pd.DataFrame, inst: Instrument, form_idx: np.ndarray,

@@ -236,9 +236,13 @@ def read_csv_fast(path: str | Path, head: Head, *, columns: list[str], types: di
             break
         except (pa.ArrowException, OSError, UnicodeDecodeError):  # headers are not checked as read
             continue
-    if table is None:
+    try:
+        frame = table.to_pandas(types_mapper=pd.ArrowDtype, split_blocks=True,
+                                self_destruct=True) if table is not None else None
+    except (pa.ArrowException, UnicodeDecodeError):  # a header that is not UTF-8
+        frame = None
+    if frame is None:
         return None
-    frame = table.to_pandas(types_mapper=pd.ArrowDtype, split_blocks=True, self_destruct=True)
     frame.attrs.update(duplicate_headers=[], source=str(path))
     _check_last_line(Path(path), enc, head.sep, len(head.header()), 1 + len(frame))
     return frame

@@ -238,9 +238,12 @@ def resolve_teams(names: list[str], counts: list[int], teams: TeamList | None = 
                                 + (f"; closest listed team: {hint!r}" if hint else "")
                                 + ": excluded as unknown_team (add it as an alias to keep it)")
         return TeamNames(out, warnings)
+    keys = [key or n for key, n in zip(team_keys(names), names)]
+    if len(set(keys)) == len(names):  # no two names are one team: nothing to merge
+        return TeamNames(dict(zip(names, names)), warnings + near_duplicates(sorted(names)))
     groups: dict[str, list[tuple[int, int, str]]] = {}
-    for k, (n, c, key) in enumerate(zip(names, counts, team_keys(names))):
-        groups.setdefault(key or n, []).append((-c, k, n))
+    for k, (n, c, key) in enumerate(zip(names, counts, keys)):
+        groups.setdefault(key, []).append((-c, k, n))
     out = {}
     for members in groups.values():
         members.sort()

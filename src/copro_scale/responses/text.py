@@ -162,6 +162,7 @@ class Distinct:
     def __init__(self, column: pd.Series):
         from .arrow import arrow_of, factorize  # the fast read's columns: arrow's hash kernel
 
+        self.column = column
         arr = arrow_of(column)
         if arr is not None:
             self.codes, self.uniques = factorize(arr)
@@ -174,6 +175,22 @@ class Distinct:
     def map(self, fn, missing=None, dtype=object) -> np.ndarray:
         """``fn`` of each distinct value, one entry per row (``missing`` where the row is NA)."""
         return np.array([fn(u) for u in self.uniques] + [missing], dtype=dtype)[self.codes]
+
+    def text_per_row(self, values: list):
+        """``values`` (one text per distinct value, None for none) per row, as a text array.
+
+        Where every value is its distinct value's own text, or None, the column itself is that
+        array: no row is copied (rows whose value is None are left out by then, with a reason).
+
+        Examples
+        --------
+        >>> d = Distinct(pd.Series(["a", None, "b"]))
+        >>> list(d.text_per_row(["a", "b"])), list(d.text_per_row(["A", None]))
+        (['a', nan, 'b'], ['A', nan, nan])
+        """
+        if all(v is None or (isinstance(u, str) and v == u) for v, u in zip(values, self.uniques)):
+            return self.column.astype(TEXT_DTYPE).array
+        return text_per_row(list(values) + [None], self.codes)
 
 
 #: The dtype of text columns: pandas' string dtype "str" where it is one (pandas 3), else object.
