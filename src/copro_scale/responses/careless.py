@@ -84,11 +84,22 @@ def careless_flags(codes: np.ndarray, inst: Instrument, duration=None, *,
         straight[rows], longstring[rows] = _same_answers(codes[rows], is_rev)
 
     over_blocks(block, n)
-    speeder = np.zeros(n, dtype=bool)
-    if duration is not None:
-        d = pd.Series(duration).to_numpy(dtype="float64", na_value=np.nan)
-        ref = d[keep] if keep is not None else d
-        if np.isfinite(ref).any():
-            speeder = np.isfinite(d) & (d < SPEEDER_SHARE * np.nanmedian(ref))
+    speeder = speeders(duration, keep) if duration is not None else np.zeros(n, dtype=bool)
     return pd.DataFrame({"straightline": straight, "longstring": longstring, "speeder": speeder},
                         columns=list(FLAG_COLUMNS))
+
+
+def speeders(duration, keep: np.ndarray | None = None) -> np.ndarray:
+    """Rows whose ``duration`` is below :data:`SPEEDER_SHARE` of the median duration of the
+    rows in ``keep`` (all rows by default); none where no duration is known.
+
+    Examples
+    --------
+    >>> speeders([600.0, 60.0, np.nan, 700.0]).tolist()
+    [False, True, False, False]
+    """
+    d = pd.Series(duration).to_numpy(dtype="float64", na_value=np.nan)
+    ref = d[keep] if keep is not None else d
+    if not np.isfinite(ref).any():
+        return np.zeros(len(d), dtype=bool)
+    return np.isfinite(d) & (d < SPEEDER_SHARE * np.nanmedian(ref))

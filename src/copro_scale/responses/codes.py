@@ -147,7 +147,7 @@ class ItemChecks:
 
 
 def _int8_column(column: pd.Series, j: int, res: ItemChecks, ok_code: np.ndarray,
-                 dk: int, colleague: np.ndarray) -> None:
+                 dk: int, colleague) -> None:
     """The canonical fast path: an int8 column (pandas' or arrow's), checked by table look-up.
 
     An arrow column whose every value lies in the scale (its minimum and maximum tell) is taken
@@ -171,30 +171,35 @@ def _int8_column(column: pd.Series, j: int, res: ItemChecks, ok_code: np.ndarray
     res.answered += ok
     n_ok = int(np.count_nonzero(ok))
     if n_ok + int(np.count_nonzero(na)) < len(data):  # some value is neither code nor blank
-        bad = ~(ok | na | ((data == dk) & colleague))
+        bad = ~(ok | na | ((data == dk) & colleague()))
         new_bad = bad & (res.first_bad < 0)
         res.first_bad[new_bad] = j
         res.bad_value[new_bad] = data[new_bad]
 
 
 def _int8_columns(raw: pd.DataFrame, columns: list[tuple[int, str]], res: ItemChecks,
-                  ok_code: np.ndarray, dk: int, colleague: np.ndarray) -> None:
+                  ok_code: np.ndarray, dk: int, colleague) -> None:
     """The int8 columns, by row blocks in threads (:func:`~copro_scale.blocks.over_blocks`)."""
     def block(rows: slice) -> None:
         part = res.rows(rows)
         for j, item in columns:
-            _int8_column(raw[item].iloc[rows], j, part, ok_code, dk, colleague[rows])
+            _int8_column(raw[item].iloc[rows], j, part, ok_code, dk, lambda: colleague()[rows])
 
     over_blocks(block, len(raw))
 
 
-def check_items(raw: pd.DataFrame, inst: Instrument, colleague: np.ndarray,
+def check_items(raw: pd.DataFrame, inst: Instrument, colleague,
                 lookup: Mapping[str, float]) -> ItemChecks:
     """Codes of every item column with the first out-of-range and unknown answer of each row.
 
     Don't-know (the instrument's code) is missing on a form that offers it and out of range
-    elsewhere; nothing is clipped or rounded.
+    elsewhere; nothing is clipped or rounded. ``colleague`` (which rows answer the colleague
+    form, the form that offers don't-know) is a mask, or a function giving it, asked only when
+    a column holds a value outside the scale or text.
     """
+    if not callable(colleague):
+        mask = colleague
+        colleague = lambda: mask  # noqa: E731
     n, k = len(raw), len(inst.item_ids)
     res = ItemChecks(n, k)
     valid = np.zeros(2 * BAD_CODE + 1, dtype=bool)
@@ -211,7 +216,7 @@ def check_items(raw: pd.DataFrame, inst: Instrument, colleague: np.ndarray,
         codes, missing, value = column_codes(column, lookup)
         unknown = codes == int(UNKNOWN_LABEL)
         ok = valid[np.clip(codes, -BAD_CODE, BAD_CODE) + BAD_CODE]
-        dont_know = (codes == dk) & colleague
+        dont_know = (codes == dk) & colleague()
         bad = ~(ok | missing | unknown | dont_know)
         keep = ok & ~missing
         res.codes[:, j] = np.where(keep, codes, 0)

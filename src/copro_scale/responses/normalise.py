@@ -17,6 +17,8 @@ Everything is vectorised over the table; the only Python loops run over columns 
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Mapping
 
 import numpy as np
@@ -27,8 +29,8 @@ import pyarrow.compute as pc
 from ..errors import CoproError
 from ..instrument import Instrument
 from .arrow import all_distinct, any_control, arrow_of, is_text
-from .careless import careless_flags
-from .codes import check_items, label_lookup
+from .careless import careless_flags, speeders
+from .codes import ItemChecks, check_items, label_lookup
 from .ids import hash_ids, sequence_ids
 from .model import EXCLUSION_COLUMNS, FLAG_COLUMNS, META_COLUMNS, Responses
 from .teams import TeamList, read_team_list, resolve_teams
@@ -174,11 +176,8 @@ def resolve_role_form(raw: pd.DataFrame, inst: Instrument, roles: Mapping[str, s
     return role_d.text_per_row(role_code), form_idx
 
 
-def check_answers(raw: pd.DataFrame, inst: Instrument, form_idx: np.ndarray,
-                  labels: Mapping[str, int] | None, ledger: Ledger) -> np.ndarray:
-    """The int8 code matrix (0 = no answer), marking out-of-range, unknown and empty answers."""
-    colleague = form_idx == list(inst.forms).index("colleague")
-    checks = check_items(raw, inst, colleague, label_lookup(inst, labels))
+def mark_answers(checks: ItemChecks, inst: Instrument, ledger: Ledger) -> None:
+    """Mark the rows :func:`~.codes.check_items` found out of range, unlabelled or empty."""
     names = np.array(inst.item_ids, dtype=object)
     bad_rows = checks.first_bad >= 0
     if bad_rows.any():
@@ -195,7 +194,33 @@ def check_answers(raw: pd.DataFrame, inst: Instrument, form_idx: np.ndarray,
                               + "': answer is no code or label of the scale")
         ledger.mark(unknown_rows, "unknown_label", text)
     ledger.mark(checks.answered == 0, "no_answers", "no item answered")
-    return checks.codes
+
+
+class _Later:
+    """A value one thread sets and another waits for (None if the setter gave up)."""
+
+    def __init__(self):
+        self._ready, self._value = threading.Event(), None
+
+    def set(self, value) -> None:
+        self._value = value
+        self._ready.set()
+
+    def release(self) -> None:
+        """Stop any wait: a value not set by now never will be."""
+        self._ready.set()
+
+    def get(self):
+        self._ready.wait()
+        if self._value is None:
+            raise RuntimeError("the value was never set")
+        return self._value
+
+
+def _answers_and_flags(raw, inst, colleague, lookup) -> tuple[ItemChecks, pd.DataFrame]:
+    """The item checks and the careless flags that rest on the answers alone."""
+    checks = check_items(raw, inst, colleague, lookup)
+    return checks, careless_flags(checks.codes, inst)
 
 
 def _all_distinct(ids: pd.Series | None, kept: np.ndarray) -> bool:
@@ -311,19 +336,34 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
     n = len(raw)
     ledger = Ledger(raw["_row"].to_numpy(dtype="int64") if "_row" in raw else np.arange(2, n + 2))
     mark_status(raw, ledger)
-    fields = {name: _field(raw, name) for name in ("team", "role")}
-    if "form" in raw:
-        fields["form"] = _field(raw, "form")
-    mark_bad_text(raw, fields, ledger)
-    team, warnings = resolve_team(fields["team"], ledger, team_list, team_code)
-    role, form_idx = resolve_role_form(raw, inst, roles, fields["role"], fields.get("form"), ledger)
-    codes = check_answers(raw, inst, form_idx, labels, ledger)
+    # The answers are checked in a second thread while this one works out the respondents'
+    # fields; the checks ask for the colleague rows (known after the role step) only if a
+    # column holds text or a value outside the scale.
+    colleague = _Later()
+    with ThreadPoolExecutor(1) as pool:
+        try:
+            answers = pool.submit(_answers_and_flags, raw, inst, colleague.get,
+                                  label_lookup(inst, labels))
+            fields = {name: _field(raw, name) for name in ("team", "role")}
+            if "form" in raw:
+                fields["form"] = _field(raw, "form")
+            mark_bad_text(raw, fields, ledger)
+            team, warnings = resolve_team(fields["team"], ledger, team_list, team_code)
+            role, form_idx = resolve_role_form(raw, inst, roles, fields["role"], fields.get("form"),
+                                               ledger)
+            colleague.set(form_idx == list(inst.forms).index("colleague"))
+        finally:
+            colleague.release()  # never leave the checks waiting
+        checks, flags = answers.result()
+    mark_answers(checks, inst, ledger)
+    codes = checks.codes
     rid = resolve_ids(raw, ledger, ids, salt)
     form = text_per_row(list(inst.forms) + [None], form_idx)  # -1 picks None
     data = canonical_table(raw, inst, {
         "response_id": rid.array if rid.dtype == "str" else rid.to_numpy(),
         "team": team, "role": role, "form": form}, codes)
-    flags = careless_flags(codes, inst, data.get("duration_s"), keep=ledger.free)
+    if "duration_s" in data:
+        flags["speeder"] = speeders(data["duration_s"], keep=ledger.free)
     if drop_flagged:
         text = pd.Series("careless:", index=flags.index)
         for c in FLAG_COLUMNS:
