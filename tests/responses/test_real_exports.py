@@ -14,20 +14,24 @@ from copro_scale import read_responses
 REAL = Path(__file__).parents[1] / "fixtures" / "real"
 
 
-def as_export(tmp_path, name, items, *, header_row=0, add=None):
+def as_export(tmp_path, name, items, *, header_row=0, add=None, heading=None):
     """The file with columns ``items`` (source -> item id) renamed, the instrument's other items
-    added unanswered after the last of them, and ``add`` (column -> value) after the first
-    column. ``header_row`` is the header row holding the names (Qualtrics legacy: 0)."""
+    added unanswered after the last of them (headed ``heading(item id)``, default the id), and
+    ``add`` (column -> value) after the first column. ``header_row`` is the header row holding
+    the names (Qualtrics legacy: 0)."""
     from copro_scale import load_instrument
 
-    ids = load_instrument().item_ids
-    rows = list(csv.reader(io.StringIO((REAL / name).read_text("utf-8"), newline="")))
+    ids = [(heading or str)(i) for i in load_instrument().item_ids]
+    rows = list(csv.reader(io.StringIO((REAL / name).read_text("utf-8-sig"), newline="")))
     n_header = 3 if name == "qualtrics_qualtRics_sample.csv" else 2 if "legacy" in name else 1
     head = rows[header_row]
     last = max(head.index(src) for src in items)
     others = [i for i in ids if i not in items.values()]
     out = []
     for k, row in enumerate(rows):
+        if not row:  # a blank line stays blank
+            out.append(row)
+            continue
         row = list(row) + [""] * (len(head) - len(row))
         if k == header_row:
             row = [items.get(c, c) for c in row]
@@ -79,3 +83,28 @@ def test_qualtrics_samples_read_with_identifying_columns_dropped(tmp_path, inst,
     assert r.data.loc[0, "vdm1"] == 2 and r.data.loc[0, "team"] == "Hello World!"
     text = r.data.astype(str).to_csv()
     assert "130.92.34.66" not in text and "47.115" not in text
+
+
+def test_limonaid_limesurvey_full_text_export(tmp_path, inst):
+    """LimeSurvey's "R (data file)" export with full question text as headings: an array
+    question's statements become items, "Date submitted" blank means unfinished, and the
+    respondents' street addresses never reach an output."""
+    traits = ["Openness", "Conscientiousness", "Extraversion", "Agreeableness",
+              "Emotional Stability"]
+    def heading(item_id):  # LimeSurvey's full-text heading of an array statement
+        return f"Describe yourselves [{inst.item(item_id).text('psw')}]"
+
+    items = {f"Describe yourselves [{t}]": heading(it.id) for t, it in zip(traits, inst.items)}
+    p = as_export(tmp_path, "limesurvey_limonaid_survey_998192_R_data_file.csv", items,
+                  add={"Which team do you work in?": "Plant Ward", "What is your role?":
+                       "Peer support worker"}, heading=heading)
+    r = read_responses(p, inst)
+    assert r.format == "limesurvey" and r.n_read == 7
+    assert dict(zip(r.exclusions["source_row"], r.exclusions["reason"])) == {
+        2: "no_answers", **{row: "unfinished" for row in range(3, 8)}}
+    kept = r.data.iloc[0]
+    assert kept["response_id"] == "9" and kept["team"] == "Plant Ward" and kept["role"] == "psw"
+    assert [kept[it.id] for it in inst.items[:5]] == [1, 2, 3, 3, 4]
+    assert r.data["duration_s"].tolist() == [58.95]
+    text = r.data.astype(str).to_csv() + r.exclusions.astype(str).to_csv()
+    assert "4774" not in text and "gdgd" not in text
