@@ -8,18 +8,13 @@ validation page and the paper form, then shoots the first screen of each page at
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 from pathlib import Path
 
-import pandas as pd
 from playwright.sync_api import sync_playwright
 
-from copro_scale import load_instrument, read_responses, score
-from copro_scale.administer import export_instrument
-from copro_scale.reports import render_reports
-from copro_scale.simulate import simulate
+from copro_scale.demo import showcase_site
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -28,35 +23,13 @@ OUT = Path(__file__).resolve().parent / "screenshots"
 
 
 def build_site(folder: Path) -> dict[str, Path]:
-    """A demo organisation whose teams cover every type, one team below the threshold, one team
-    with enough PSWs for their own view, and two earlier waves (as tests/reports/test_browser.py)."""
-    r = simulate(8, 6, seed=1, mixed_share=0.3).responses
-    small = simulate(1, 3, seed=4).responses.assign(team="Small Team")
-    small["response_id"] = "S" + small["response_id"]
-    psw = simulate(1, 12, seed=5, psw_share=0.5).responses.assign(team="Peer Team")
-    psw["response_id"] = "P" + psw["response_id"]
-    now = read_responses(pd.concat([r, small, psw], ignore_index=True))
-    earlier = [score(read_responses(simulate(8, 6, seed=s, mixed_share=0.3).responses))
-               for s in (2, 3)]
-    paths = render_reports(now, score(now), folder / "reports", previous_scores=earlier,
-                           previous_waves=["Spring 2025", "Autumn 2025"],
-                           organisation="Northshire NHS Foundation Trust", wave="Spring 2026",
-                           n_boot=200)
-    pages = {"overview": paths["index"], "team-suppressed": paths["teams"]["Small Team"],
-             "team-psw-view": paths["teams"]["Peer Team"]}
-    for rec in json.loads(paths["summary_json"].read_text())["teams"]:
-        if not rec["suppressed"]:
-            pages.setdefault(f"team-{rec['type']}", paths["teams"][rec["team"]])
-    from copro_scale.validate import ValidationSettings, validate, write_validation
-
-    study = read_responses(simulate(60, 10, seed=3, psw_share=0.5).responses)
-    pages["validation"] = write_validation(validate(study, ValidationSettings(n_iter=20)),
-                                           folder / "validation", instrument=study.instrument,
-                                           input_hash="0" * 64)["html"]
-    paper = folder / "paper_form.html"
-    paper.write_text(export_instrument(load_instrument(), "html"), encoding="utf-8")
-    pages["paper-form"] = paper
-    return pages
+    """The demonstration site of :func:`copro_scale.demo.showcase_site` (what the browser tests
+    open), with a larger validation study; team pages named ``team-<kind>``."""
+    pages = showcase_site(folder, organisation="Northshire NHS Foundation Trust", study=(60, 10),
+                          n_iter=20)
+    team = {"suppressed", "psw-view", "enhanced", "neutralized", "tokenistic", "mixed",
+            "indeterminate"}
+    return {(f"team-{k}" if k in team else k): v for k, v in pages.items()}
 
 
 def shoot(pages: dict[str, Path], out: Path = OUT, full: bool = False) -> list[Path]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .administer import write_exports
+from .administer import export_instrument, write_exports
 from .csvsafe import write_csv
 from .instrument import load_instrument
 from .outputs import write_folder
@@ -77,3 +77,44 @@ def _stages(out: Path, *, seed: int, n_teams: int, per_team: int) -> tuple[dict,
     written["validation"] = write_validation(result, out / "validation", instrument=inst,
                                              input_hash=file_sha256(study))["html"]
     return written, small, responses.accounting()
+
+
+def showcase_site(folder: Path, *, organisation: str = "Northshire NHS Trust",
+                  study: tuple[int, int] = (24, 8), n_iter: int = 5) -> dict[str, Path]:
+    """A small site that shows every kind of page, for the browser tests and the screenshots.
+
+    Eight simulated teams whose types cover all five outcomes, one team below the threshold,
+    one with enough PSWs for their own view, two earlier waves, a validation page (a study of
+    ``study`` = (teams, respondents per team), ``n_iter`` resamples) and the paper form.
+
+    Returns
+    -------
+    dict
+        Page name -> file: ``overview``, ``suppressed``, ``psw-view``, one per type reached
+        (``enhanced``, ...), ``validation``, ``paper-form``.
+    """
+    import pandas as pd
+
+    r = simulate(8, 6, seed=1, mixed_share=0.3).responses
+    small = simulate(1, 3, seed=4).responses.assign(team="Small Team")
+    small["response_id"] = "S" + small["response_id"]
+    psw = simulate(1, 12, seed=5, psw_share=0.5).responses.assign(team="Peer Team")
+    psw["response_id"] = "P" + psw["response_id"]
+    now = read_responses(pd.concat([r, small, psw], ignore_index=True))
+    earlier = [score(read_responses(simulate(8, 6, seed=s, mixed_share=0.3).responses))
+               for s in (2, 3)]
+    paths = render_reports(now, score(now), folder / "reports", previous_scores=earlier,
+                           previous_waves=["Spring 2025", "Autumn 2025"],
+                           organisation=organisation, wave="Spring 2026", n_boot=200)
+    pages = {"overview": paths["index"], "suppressed": paths["teams"]["Small Team"],
+             "psw-view": paths["teams"]["Peer Team"]}
+    for rec in json.loads(paths["summary_json"].read_text())["teams"]:
+        if not rec["suppressed"]:
+            pages.setdefault(rec["type"], paths["teams"][rec["team"]])
+    sample = read_responses(simulate(*study, seed=3, psw_share=0.5).responses)
+    pages["validation"] = write_validation(validate(sample, ValidationSettings(n_iter=n_iter)),
+                                           folder / "validation", instrument=sample.instrument,
+                                           input_hash="0" * 64)["html"]
+    pages["paper-form"] = folder / "paper_form.html"
+    pages["paper-form"].write_text(export_instrument(load_instrument(), "html"), encoding="utf-8")
+    return pages

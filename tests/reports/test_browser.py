@@ -6,17 +6,13 @@ axe/package-lock.json) and is injected from the local file; nothing is downloade
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
 
 import pytest
 
-from copro_scale import load_instrument, read_responses, score
-from copro_scale.administer import export_instrument
-from copro_scale.reports import render_reports
-from copro_scale.simulate import simulate
+from copro_scale.demo import showcase_site
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -35,36 +31,8 @@ TYPES = ("enhanced", "neutralized", "tokenistic", "mixed", "indeterminate")
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """Eight teams whose types cover all five outcomes, one team below the threshold, one team
-    with enough PSWs for their own view, and two earlier waves."""
-    r = simulate(8, 6, seed=1, mixed_share=0.3).responses
-    small = simulate(1, 3, seed=4).responses.assign(team="Small Team")
-    small["response_id"] = "S" + small["response_id"]
-    psw = simulate(1, 12, seed=5, psw_share=0.5).responses.assign(team="Peer Team")
-    psw["response_id"] = "P" + psw["response_id"]
-    import pandas as pd
-
-    now = read_responses(pd.concat([r, small, psw], ignore_index=True))
-    earlier = [score(read_responses(simulate(8, 6, seed=s, mixed_share=0.3).responses))
-               for s in (2, 3)]
-    out = tmp_path_factory.mktemp("site")
-    paths = render_reports(now, score(now), out / "reports", previous_scores=earlier,
-                           previous_waves=["Spring 2025", "Autumn 2025"],
-                           organisation="Northshire NHS Trust", wave="Spring 2026", n_boot=200)
-    recs = {t["team"]: t for t in json.loads(paths["summary_json"].read_text())["teams"]}
-    pages = {"overview": paths["index"], "suppressed": paths["teams"]["Small Team"],
-             "psw-view": paths["teams"]["Peer Team"]}
-    for team, rec in recs.items():
-        pages.setdefault(rec["type"], paths["teams"][team])
-    from copro_scale.validate import ValidationSettings, validate, write_validation
-
-    study = read_responses(simulate(24, 8, seed=3, psw_share=0.5).responses)
-    pages["validation"] = write_validation(validate(study, ValidationSettings(n_iter=5)),
-                                           out / "validation", instrument=study.instrument,
-                                           input_hash="0" * 64)["html"]
-    paper = out / "paper_form.html"
-    paper.write_text(export_instrument(load_instrument(), "html"), encoding="utf-8")
-    pages["paper-form"] = paper
-    return pages
+    with enough PSWs for their own view, and two earlier waves (copro_scale.demo)."""
+    return showcase_site(tmp_path_factory.mktemp("site"))
 
 
 @pytest.fixture(scope="module")
