@@ -101,3 +101,27 @@ def test_a_table_of_no_or_one_row_is_written_with_its_header(n):
     buf = io.BytesIO()
     csvsafe.write_rows(pa.table({"a": list(range(n))}), buf)
     assert buf.getvalue().splitlines()[0] == b'"a"' and len(buf.getvalue().splitlines()) == 1 + n
+
+
+def test_a_byte_that_is_not_utf8_in_a_number_column_is_a_one_line_error(tmp_path):
+    """pyarrow reads an untyped column with such a byte as binary; the read must not go on."""
+    from copro_scale import CoproError
+
+    df = simulate(2, 5, seed=1).responses
+    df["months_in_role"] = df["months_in_role"].astype(str)
+    df.loc[3, "months_in_role"] = "MARK"
+    p = tmp_path / "r.csv"
+    df.to_csv(p, index=False)
+    p.write_bytes(p.read_bytes().replace(b"MARK", b"\x8041"))
+    with pytest.raises(CoproError, match=r"row 5, column 'months_in_role': is not utf-8"):
+        read_responses(p)
+
+
+def test_text_in_a_number_column_is_read_by_the_general_path(tmp_path):
+    df = simulate(2, 5, seed=1).responses.astype({"months_in_role": object})
+    df.loc[0, "months_in_role"] = "12 months"
+    df.loc[1, "months_in_role"] = "7.0"
+    p = tmp_path / "r.csv"
+    df.to_csv(p, index=False)
+    r = read_responses(p)
+    assert r.data["months_in_role"].tolist()[:2] == [pd.NA, 7]

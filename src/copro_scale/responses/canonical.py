@@ -33,8 +33,8 @@ def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, **_) 
         frame = read_excel(path, sheet=0 if sheet is None else sheet)
     else:
         wanted = [c for c in head.header() if c in META or c in inst.item_ids]
-        types = {c: pa.int8() if c in inst.item_ids else pa.string() for c in wanted
-                 if c not in ("months_in_role", "duration_s")}
+        types = {c: pa.int8() if c in inst.item_ids else pa.float64()
+                 if c in ("months_in_role", "duration_s") else pa.string() for c in wanted}
         frame = read_csv_fast(path, head, columns=wanted, types=types, encoding=encoding)
         if frame is None:  # not UTF-8, or a cell that is no whole code: pandas reads it
             na = {c: ITEM_NA if c in inst.item_ids else [""] for c in wanted}

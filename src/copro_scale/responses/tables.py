@@ -236,6 +236,8 @@ def read_csv_fast(path: str | Path, head: Head, *, columns: list[str], types: di
             break
         except (pa.ArrowException, OSError, UnicodeDecodeError):  # headers are not checked as read
             continue
+    if table is not None and any(pa.types.is_binary(t) for t in table.schema.types):
+        table = None  # a column arrow could not read as text: not UTF-8
     try:
         frame = table.to_pandas(types_mapper=pd.ArrowDtype, split_blocks=True,
                                 self_destruct=True) if table is not None else None
