@@ -235,3 +235,21 @@ def test_wlsmv_robust_indices_need_a_positive_definite_polychoric_matrix():
     assert np.isnan(res.fit["cfi_robust"]) and np.isnan(res.fit["rmsea_robust"])
     assert "not positive definite" in res.warning
     assert np.isfinite(res.fit["cfi_scaled"])
+
+
+def test_ordinal_statistics_are_computed_once_per_data(bfi_ord):
+    """A validation fits eleven WLSMV models to two forms: the thresholds, polychorics and
+    their NACOV of one table are computed once, and no fit can change them."""
+    from copro_scale.psychometrics.cfa import ordinal
+
+    codes, levels = ordinal.codes_of(bfi_ord.dropna(), list(bfi_ord.columns[:5]))
+    ncat = [len(lv) for lv in levels]
+    first = ordinal.ordinal_stats(codes, ncat)
+    assert ordinal.ordinal_stats(codes.copy(), ncat) is first
+    fresh = ordinal._ordinal_stats(codes, ncat)
+    assert np.array_equal(first.nacov, fresh.nacov) and np.array_equal(first.rho, fresh.rho)
+    with pytest.raises(ValueError):
+        first.rho[0, 1] = 0.5
+    other = codes.copy()
+    other[0, 0] = (other[0, 0] + 1) % ncat[0]
+    assert ordinal.ordinal_stats(other, ncat) is not first

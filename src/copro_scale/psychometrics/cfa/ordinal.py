@@ -18,6 +18,8 @@ missing answer contributes a zero score.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,8 +127,35 @@ def _rho_scoring(tab, t1, t2, tol=1e-12, max_iter=100):
     return rho
 
 
+#: The last few results of :func:`ordinal_stats`: a validation fits up to eleven models to the
+#: same two forms (one-factor, nine-factor, invariance by form), whose sample statistics are
+#: the same each time; they are computed once (and made read-only).
+_RECENT: OrderedDict = OrderedDict()
+_RECENT_SIZE = 8
+
+
 def ordinal_stats(codes, ncat, names=None):
-    """Thresholds, polychoric correlations and their NACOV from integer codes (-1 = missing)."""
+    """Thresholds, polychoric correlations and their NACOV from integer codes (-1 = missing).
+
+    A pure function of ``codes`` and ``ncat``: the last :data:`_RECENT_SIZE` results are kept,
+    keyed by a digest of the codes.
+    """
+    codes = np.ascontiguousarray(codes)
+    key = (codes.shape, codes.dtype.str, tuple(int(k) for k in ncat),
+           hashlib.blake2b(codes.tobytes(), digest_size=20).digest())
+    hit = _RECENT.get(key)
+    if hit is None:
+        hit = _ordinal_stats(codes, ncat, names)
+        for arr in (hit.rho, hit.nacov, *hit.th):
+            arr.flags.writeable = False
+        _RECENT[key] = hit
+        while len(_RECENT) > _RECENT_SIZE:
+            _RECENT.popitem(last=False)
+    _RECENT.move_to_end(key)
+    return hit
+
+
+def _ordinal_stats(codes, ncat, names=None):
     n, p = codes.shape
     names = list(names) if names is not None else [str(j) for j in range(p)]
     th, sc_th, th_idx = [], [], []

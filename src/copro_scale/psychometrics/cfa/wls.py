@@ -132,23 +132,30 @@ def _robust_catml(spec, obj, theta, E_inv, df):
         a, b = s.pairs
         nth = len(s.s) - len(a)
         V.append(f * 0.5 * _pair_trace(inv, inv, a, b))
-        W.append(f * np.diag(w[nth:]))
+        W.append(f * w[nth:])
         G.append(s.nacov[nth:, nth:] / f)
         D.append(obj.delta(theta, g)[nth:])
-    V, W, G, D = _bdiag(V), _bdiag(W), _bdiag(G), np.vstack(D)
-    wiu = np.eye(len(W)) - D @ E_inv @ D.T @ W
-    c = np.trace(wiu.T @ V @ wiu @ G) / df
-    c0 = np.trace(G) / (len(W))
+    V, G, D = _bdiag(V), _bdiag(G), np.vstack(D)
+    # tr(P' V P G) with P = I - D K, K = E^-1 D' W of the parameters' rank, expanded so that
+    # no product of two full matrices of statistics is formed (V and G are symmetric)
+    K = E_inv @ (np.concatenate(W)[:, None] * D).T
+    DV, KG = D.T @ V, K @ G
+    c = (np.sum(V * G) - np.sum((DV @ G) * K) - np.sum(KG * DV)
+         + np.sum((DV @ D) * (KG @ K.T).T)) / df
+    c0 = np.trace(G) / len(G)
     return x3, c, x30, c0
 
 
 def _ugamma(obj, deltas, E_inv):
-    """tr(U Gamma) and tr((U Gamma)^2) over all groups."""
-    W = _bdiag([np.diag(f * w) for f, w in zip(obj.f, obj.W)])
+    """tr(U Gamma) and tr((U Gamma)^2) over all groups, U = W - W D E^-1 D' W.
+
+    W is diagonal and W D E^-1 D' W has the rank of the parameters, so U Gamma is formed as
+    w * Gamma - (w D) E^-1 ((w D)' Gamma): no product of two full matrices of statistics.
+    """
+    w = np.concatenate([f * w for f, w in zip(obj.f, obj.W)])
     G = _bdiag([s.nacov / f for f, s in zip(obj.f, obj.st)])
-    D = np.vstack(deltas)
-    U = W - W @ D @ E_inv @ D.T @ W
-    ug = U @ G
+    wd = w[:, None] * np.vstack(deltas)
+    ug = w[:, None] * G - wd @ (E_inv @ (wd.T @ G))
     return float(np.trace(ug)), float(np.sum(ug * ug.T))
 
 
