@@ -224,8 +224,9 @@ def _answers_and_flags(raw, inst, colleague, lookup) -> tuple[ItemChecks, pd.Dat
 
 
 def _all_distinct(ids: pd.Series | None, kept: np.ndarray) -> bool:
-    """Whether the fast read's ids of the kept rows are all given and distinct (arrow's hash
-    count, the common case); False sends the caller to find the repeats."""
+    """Whether the fast read's ids of the kept rows are all given and distinct
+    (:func:`~.arrow.all_distinct`, the common case); False sends the caller to find the
+    repeats."""
     arr = arrow_of(ids) if ids is not None else None
     if arr is None:
         return False
