@@ -125,3 +125,51 @@ def test_text_in_a_number_column_is_read_by_the_general_path(tmp_path):
     df.to_csv(p, index=False)
     r = read_responses(p)
     assert r.data["months_in_role"].tolist()[:2] == [pd.NA, 7]
+
+
+def _general(p):
+    return read_responses(pd.read_csv(p, dtype=str, keep_default_na=False, na_values=[""]))
+
+
+def _as_text():
+    return simulate(3, 6, seed=1).responses.astype(str).replace({"<NA>": ""})
+
+
+@pytest.mark.parametrize("case", ["hex", "pandas_na", "negative_zero", "text_ids"])
+def test_cells_that_pyarrow_and_pandas_read_differently_give_what_the_general_path_gives(
+        tmp_path, case):
+    """Found by a red-team pass: each case once gave another answer on the fast path."""
+    d = _as_text()
+    if case == "hex":  # pyarrow reads "0x4" as 4; no platform writes hex
+        d.loc[0, "vdm1"] = "0x4"
+    elif case == "pandas_na":  # pandas' own missing marker, on the pandas fallback and as text
+        d.loc[0, "vdm1"] = "<NA>"
+    elif case == "negative_zero":
+        d.loc[0, "vdm1"] = "-0"
+    else:  # ids and teams stay text when another cell sends the file to pandas
+        d["response_id"] = [f"{i:03d}" for i in range(len(d))]
+        d["team"] = ["010", "10.0", "true"] * 6
+        d.loc[5, "vdm2"] = "NA"
+    p = tmp_path / "r.csv"
+    d.to_csv(p, index=False)
+    fast, general = read_responses(p), _general(p)
+    pd.testing.assert_frame_equal(fast.data, general.data)
+    pd.testing.assert_frame_equal(fast.exclusions, general.exclusions)
+    if case == "hex":
+        assert fast.exclusions["reason"].tolist() == ["unknown_label"]
+    if case == "negative_zero":
+        assert fast.exclusions["detail"].tolist() == ["column 'vdm1': value outside 1-5 (0)"]
+    if case == "text_ids":
+        assert fast.data["response_id"].tolist()[:2] == ["000", "001"]
+        assert fast.data["team"].nunique() == 3
+
+
+def test_a_row_with_too_many_fields_is_a_one_line_error(tmp_path):
+    from copro_scale import CoproError
+
+    lines = _as_text().to_csv(index=False).splitlines()
+    lines[5] = "x,y," + lines[5]
+    p = tmp_path / "r.csv"
+    p.write_text("\n".join(lines) + "\n")
+    with pytest.raises(CoproError, match=r"row 6: is not a well-formed table.*Expected 41 fields"):
+        read_responses(p)

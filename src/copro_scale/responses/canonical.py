@@ -37,12 +37,17 @@ def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, **_) 
                  if c in ("months_in_role", "duration_s") else pa.string() for c in wanted}
         frame = read_csv_fast(path, head, columns=wanted, types=types, encoding=encoding)
         if frame is None:  # not UTF-8, or a cell that is no whole code: pandas reads it
+            # every column, so that a row with too many fields is an error; text as text
             na = {c: ITEM_NA if c in inst.item_ids else [""] for c in wanted}
+            text = {c: "str" for c in wanted if c in META[:4]}
             try:  # whole-number codes parse straight into Int8, the canonical item dtype
-                frame = read_csv(path, head, encoding=encoding, usecols=wanted, na_values=na,
-                                 dtype={i: "Int8" for i in inst.item_ids if i in wanted})
+                frame = read_csv(path, head, encoding=encoding, na_values=na, dtype={
+                    **text, **{i: "Int8" for i in inst.item_ids if i in wanted}})
             except TypeError:  # an item holds text: labels, junk or Excel-mangled numbers
-                frame = read_csv(path, head, usecols=wanted, dtype="str", encoding=encoding)
+                frame = read_csv(path, head, dtype="str", encoding=encoding)
+            attrs = dict(frame.attrs)
+            frame = frame[wanted]
+            frame.attrs.update(attrs)
     twice = [c for c in frame.attrs.get("duplicate_headers", ()) if c in META or c in inst.item_ids]
     if twice:
         raise CoproError(f"has two columns headed {twice[0]!r}; rename one so that it is clear "

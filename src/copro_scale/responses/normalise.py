@@ -183,7 +183,8 @@ def mark_answers(checks: ItemChecks, inst: Instrument, ledger: Ledger) -> None:
     if bad_rows.any():
         where = np.flatnonzero(bad_rows)
         text = np.full(len(bad_rows), None, dtype=object)
-        values = pd.Series(checks.bad_value[where]).map("{:g}".format).to_numpy(dtype=object)
+        values = pd.Series(checks.bad_value[where] + 0.0).map(  # + 0.0: "-0" is 0
+            "{:g}".format).to_numpy(dtype=object)
         text[where] = ("column '" + names[checks.first_bad[where]] + "': value outside "
                        f"{inst.scale_min}-{inst.scale_max} (" + values + ")")
         ledger.mark(bad_rows, "out_of_range", text)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import mmap
+import os
 import re
 import warnings
 import zipfile
@@ -226,6 +228,8 @@ def read_csv_fast(path: str | Path, head: Head, *, columns: list[str], types: di
         return None
     if not utf8 or head.suffix == ".xlsx" or duplicate_headers(head.header()):
         return None
+    if any(pa.types.is_integer(t) for t in types.values()) and _has_hex(path):
+        return None
     convert = pa_csv.ConvertOptions(include_columns=columns, column_types=types,
                                     null_values=[""], strings_can_be_null=True)
     table = None
@@ -248,6 +252,28 @@ def read_csv_fast(path: str | Path, head: Head, *, columns: list[str], types: di
     frame.attrs.update(duplicate_headers=[], source=str(path))
     _check_last_line(Path(path), enc, head.sep, len(head.header()), 1 + len(frame))
     return frame
+
+
+def _has_hex(path: str | Path) -> bool:
+    """Whether the rows hold ``0x`` or ``0X``: pyarrow reads "0x4" as the integer 4, but no
+    platform writes hex, and the general path gives such a cell its reason. A search for the
+    letter alone (memchr) settles most files at once.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "x.csv")
+    >>> _ = open(p, "w").write("vdm1,team\\n0x4,Box\\n")
+    >>> _has_hex(p)
+    True
+    """
+    with open(path, "rb") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            return False
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            start = data.find(b"\n") + 1  # headers are checked by name
+            return any(data.find(letter, start) != -1 and data.find(b"0" + letter, start) != -1
+                       for letter in (b"x", b"X"))
 
 
 def _check_last_line(path: Path, enc: str, sep: str, n_fields: int | None, last_row: int) -> None:

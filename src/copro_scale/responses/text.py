@@ -23,7 +23,7 @@ IDENTIFYING = re.compile(
 )
 #: Raw text that means "no answer" in an answer, role or form cell. A team cell is blank only
 #: when empty: "NA", "None" and "-" can be real team names (see :func:`clean_text`).
-BLANKS = frozenset({"", "nan", "na", "n/a", "#n/a", "null", "none", "-", "."})
+BLANKS = frozenset({"", "nan", "na", "<na>", "n/a", "#n/a", "null", "none", "-", "."})
 #: Longest text a cell may hold (characters); a longer one is excluded as ``text_too_long``.
 MAX_TEXT = 10_000
 #: Control characters (NUL and the C0 set except tab, line feed and carriage return).
