@@ -24,6 +24,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from .arrow import text_bytes
+
 
 #: A text cell that a spreadsheet would read as a formula (the pattern is valid for Python's
 #: ``re`` and for RE2, which pyarrow's compute functions use).
@@ -51,14 +53,9 @@ def _any_formula_start(arr) -> bool:
     """Whether a text cell may start like a formula: one look-up of each cell's first byte in
     the arrow buffers (a null's slot, empty by arrow's writers, can only add a false alarm)."""
     for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
-        _, offsets, data = chunk.buffers()
-        if data is None or len(chunk) == 0:
-            continue
-        wide = pa.types.is_large_string(chunk.type)
-        ends = np.frombuffer(offsets, dtype=np.int64 if wide else np.int32)[
-            chunk.offset:chunk.offset + len(chunk) + 1]
+        data, ends = text_bytes(chunk)
         starts = ends[:-1][ends[1:] > ends[:-1]]
-        if _FORMULA_BYTES[np.frombuffer(data, dtype=np.uint8)[starts]].any():
+        if _FORMULA_BYTES[data[starts]].any():
             return True
     return False
 

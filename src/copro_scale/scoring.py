@@ -240,8 +240,10 @@ def favourable(responses, by="team", *, instrument: Instrument | None = None,
     -------
     DataFrame
         Indexed by group; column ``n`` (responses), one column per item id and per cell
-        (``voice.decision_making``, ...) holding the percent of its answered items scored 4-5,
-        NaN where none was answered.
+        (``voice.decision_making``, ...) holding the percent of its answered items scored 4-5.
+        An item's percentage is NaN below ``min_answered`` answers (at least one); a cell's is
+        NaN unless every one of its items has at least ``min_answered`` answers and one is
+        answered.
 
     Examples
     --------
@@ -264,8 +266,8 @@ def favourable(responses, by="team", *, instrument: Instrument | None = None,
     if keys:
         for k in keys:
             frame[k] = data[k].to_numpy()
-        sums = frame.groupby(keys, sort=True).sum()
-        n = frame.groupby(keys, sort=True).size()
+        groups = frame.groupby(keys, sort=True)
+        sums, n = groups.sum(), groups.size()
     else:
         sums = frame.sum().to_frame("all").T
         n = pd.Series([len(frame)], index=["all"])

@@ -8,13 +8,8 @@ completion of the form that holds the items decides whether a response is finish
 
 from __future__ import annotations
 
-import re
-
 from .qualtrics import team_position, team_recodes  # noqa: F401 (REDCap codes choices 1..n too)
 
-#: REDCap's rule for variable, form and matrix group names: lower-case letters, digits and
-#: underscores, starting with a letter; REDCap advises at most 26 characters.
-FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,25}$")
 RECORD_ID = "record_id"
 COMPLETE_SUFFIX = "_complete"
 TIMESTAMP_SUFFIX = "_timestamp"

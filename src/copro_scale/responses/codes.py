@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from ..blocks import over_blocks
 from ..instrument import Instrument
-from .arrow import arrow_of, is_int8, values_and_missing
+from ..arrow import arrow_of, is_int8, values_and_missing
 from .text import BLANKS, PREFIXED, norm_text
 
 UNKNOWN_LABEL = -1000.0  # sentinel for text that is no known label

@@ -17,8 +17,7 @@ Everything is vectorised over the table; the only Python loops run over columns 
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Mapping
 
 import numpy as np
@@ -28,13 +27,13 @@ import pyarrow.compute as pc
 
 from ..errors import CoproError
 from ..instrument import Instrument
-from .arrow import all_distinct, any_control, arrow_of, is_text
+from ..arrow import all_distinct, any_control, arrow_of, is_text
 from .careless import careless_flags, speeders
 from .codes import ItemChecks, check_items, label_lookup
 from .ids import hash_ids, sequence_ids
 from .model import EXCLUSION_COLUMNS, FLAG_COLUMNS, META_COLUMNS, Responses
 from .teams import TeamList, read_team_list, resolve_teams
-from .text import (MAX_TEXT, Distinct, choice_lookup, choice_of, clean_text, norm_text,
+from .text import (CONTROL, MAX_TEXT, Distinct, choice_lookup, choice_of, clean_text, norm_text,
                    number_column, text_per_row, text_problem)
 
 #: Status columns a reader may set, with the reason and detail of the rows they mark.
@@ -45,7 +44,7 @@ STATUS_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("_unfinished", "unfinished", "response not finished"),
 )
 _PROBLEM_TEXT = {"invalid_text": "holds a control character (such as NUL) or a value that is not text",
-                 "text_too_long": "holds more than 10,000 characters"}
+                 "text_too_long": f"holds more than {MAX_TEXT:,} characters"}
 
 
 class Ledger:
@@ -112,7 +111,7 @@ def mark_bad_text(raw: pd.DataFrame, fields: dict[str, Distinct], ledger: Ledger
         ids = raw["response_id"].astype("string")
         too_long = ids.str.len().gt(MAX_TEXT).fillna(False).to_numpy(dtype=bool)
         ledger.mark(too_long, "text_too_long", f"column 'response_id' {_PROBLEM_TEXT['text_too_long']}")
-        bad = ids.str.contains(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", regex=True)
+        bad = ids.str.contains(CONTROL.pattern, regex=True)
         ledger.mark(bad.fillna(False).to_numpy(dtype=bool), "invalid_text",
                     f"column 'response_id' {_PROBLEM_TEXT['invalid_text']}")
 
@@ -146,7 +145,7 @@ def resolve_team(d: Distinct, ledger: Ledger, teams: TeamList | None,
     return d.text_per_row(team[:-1]), resolved.warnings
 
 
-def resolve_role_form(raw: pd.DataFrame, inst: Instrument, roles: Mapping[str, str] | None,
+def resolve_role_form(inst: Instrument, roles: Mapping[str, str] | None,
                       role_d: Distinct, form_d: Distinct | None, ledger: Ledger):
     """Role code and form index per row (-1: unknown), marking unknown roles and forms."""
     form_ids = list(inst.forms)
@@ -195,27 +194,6 @@ def mark_answers(checks: ItemChecks, inst: Instrument, ledger: Ledger) -> None:
                               + "': answer is no code or label of the scale")
         ledger.mark(unknown_rows, "unknown_label", text)
     ledger.mark(checks.answered == 0, "no_answers", "no item answered")
-
-
-class _Later:
-    """A value one thread sets and another waits for (None if the setter gave up)."""
-
-    def __init__(self):
-        self._ready, self._value = threading.Event(), None
-
-    def set(self, value) -> None:
-        self._value = value
-        self._ready.set()
-
-    def release(self) -> None:
-        """Stop any wait: a value not set by now never will be."""
-        self._ready.set()
-
-    def get(self):
-        self._ready.wait()
-        if self._value is None:
-            raise RuntimeError("the value was never set")
-        return self._value
 
 
 def _answers_and_flags(raw, inst, colleague, lookup) -> tuple[ItemChecks, pd.DataFrame]:
@@ -341,21 +319,21 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
     # The answers are checked in a second thread while this one works out the respondents'
     # fields; the checks ask for the colleague rows (known after the role step) only if a
     # column holds text or a value outside the scale.
-    colleague = _Later()
+    colleague = Future()
     with ThreadPoolExecutor(1) as pool:
         try:
-            answers = pool.submit(_answers_and_flags, raw, inst, colleague.get,
+            answers = pool.submit(_answers_and_flags, raw, inst, colleague.result,
                                   label_lookup(inst, labels))
             fields = {name: _field(raw, name) for name in ("team", "role")}
             if "form" in raw:
                 fields["form"] = _field(raw, "form")
             mark_bad_text(raw, fields, ledger)
             team, warnings = resolve_team(fields["team"], ledger, team_list, team_code)
-            role, form_idx = resolve_role_form(raw, inst, roles, fields["role"], fields.get("form"),
-                                               ledger)
-            colleague.set(form_idx == list(inst.forms).index("colleague"))
+            role, form_idx = resolve_role_form(inst, roles, fields["role"], fields.get("form"), ledger)
+            colleague.set_result(form_idx == list(inst.forms).index("colleague"))
         finally:
-            colleague.release()  # never leave the checks waiting
+            if not colleague.done():  # never leave the checks waiting
+                colleague.set_exception(RuntimeError("the respondents' forms were not worked out"))
         checks, flags = answers.result()
     mark_answers(checks, inst, ledger)
     codes = checks.codes

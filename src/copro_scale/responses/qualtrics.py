@@ -19,13 +19,12 @@ from __future__ import annotations
 import pandas as pd
 
 from ..instrument import Instrument
-from ..platforms.qualtrics import (STATUS, UNFINISHED, response_columns, role_recodes, status_of,
-                                   team_position)
+from ..platforms.qualtrics import (META_COLUMNS as META, STATUS, UNFINISHED, response_columns,
+                                   role_recodes, status_of, team_position)
 from .text import drop_identifying, norm_header, norm_text
 from .tables import Head, Raw, item_texts, meta_names, pick, read_any
 
 NAME = "qualtrics"
-META = {"responseid": "response_id", "duration (in seconds)": "duration_s"}
 
 
 def sniff(head: Head, inst: Instrument) -> bool:

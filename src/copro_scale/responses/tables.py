@@ -238,8 +238,9 @@ def read_csv_fast(path: str | Path, head: Head, *, columns: list[str], types: di
             table = pa_csv.read_csv(path, convert_options=convert, parse_options=pa_csv.ParseOptions(
                 delimiter=head.sep, newlines_in_values=newlines))
             break
-        except (pa.ArrowException, OSError, UnicodeDecodeError):  # headers are not checked as read
-            continue
+        except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:  # headers: not checked
+            if "out of sync" not in str(exc):  # only a value spanning lines is worth a re-read
+                break
     if table is not None and any(pa.types.is_binary(t) for t in table.schema.types):
         table = None  # a column arrow could not read as text: not UTF-8
     try:

@@ -272,11 +272,12 @@ def near_duplicates(teams: list[str]) -> list[str]:
         return [f"{len(teams)} distinct team names: too many to look for near-duplicates; "
                 "pass a team list (--teams) to match names"]
     keys = [team_key(t) for t in teams]
+    digitless = [re.sub(r"[0-9]", "", k) for k in keys]  # once per name, not per pair
     out = []
     for i in range(len(teams)):
         m = difflib.SequenceMatcher(None, "", keys[i])  # b is cached: one per name
         for j in range(i + 1, len(teams)):
-            if re.sub(r"[0-9]", "", keys[i]) == re.sub(r"[0-9]", "", keys[j]):
+            if digitless[i] == digitless[j]:
                 continue
             m.set_seq1(keys[j])
             if m.real_quick_ratio() >= NEAR_RATIO and m.quick_ratio() >= NEAR_RATIO \

@@ -14,6 +14,8 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from ..arrow import arrow_of, factorize
+
 #: Header names (normalised: lower case, letters and digits only) that identify a person.
 IDENTIFYING = re.compile(
     r"^(name|fullname|firstname|lastname|surname|email|emailaddress|e?mailaddress|"
@@ -27,7 +29,7 @@ BLANKS = frozenset({"", "nan", "na", "<na>", "n/a", "#n/a", "null", "none", "-",
 #: Longest text a cell may hold (characters); a longer one is excluded as ``text_too_long``.
 MAX_TEXT = 10_000
 #: Control characters (NUL and the C0 set except tab, line feed and carriage return).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
                          "\u2032": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
                          "\u00a0": " ", "\u2013": "-", "\u2014": "-"})
@@ -91,7 +93,7 @@ def text_problem(value) -> str | None:
         return None
     if len(value) > MAX_TEXT:
         return "text_too_long"
-    if _CONTROL.search(value):
+    if CONTROL.search(value):
         return "invalid_text"
     return None
 
@@ -160,11 +162,9 @@ class Distinct:
     """
 
     def __init__(self, column: pd.Series):
-        from .arrow import arrow_of, factorize  # the fast read's columns: arrow's hash kernel
-
         self.column = column
         arr = arrow_of(column)
-        if arr is not None:
+        if arr is not None:  # the fast read's columns: arrow's hash kernel
             self.codes, self.uniques = factorize(arr)
             return
         if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage != "pyarrow":

@@ -1,4 +1,5 @@
-"""Columns that pyarrow read, worked on where they are (the fast read of a canonical CSV).
+"""Arrow columns worked on where they are: the fast read of a canonical CSV, and the text
+columns the CSV writer checks.
 
 pandas shows such a column with an ``ArrowDtype``; these helpers reach the arrow array through
 the public ``__arrow_array__`` protocol and answer in NumPy, without a conversion per row.
@@ -71,6 +72,24 @@ _CONTROL_BYTES = np.zeros(256, dtype=bool)
 _CONTROL_BYTES[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True
 
 
+def text_bytes(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(the text's bytes, each cell's start and end in them) of a string or large_string array:
+    views of arrow's buffers, nothing copied.
+
+    Examples
+    --------
+    >>> data, ends = text_bytes(pa.array(["ab", None, "c"]).slice(1))
+    >>> bytes(data[ends[0]:ends[-1]]), ends.tolist()
+    (b'c', [2, 2, 3])
+    """
+    _, offsets, data = chunk.buffers()
+    wide = pa.types.is_large_string(chunk.type)
+    ends = np.frombuffer(offsets, dtype=np.int64 if wide else np.int32)[
+        chunk.offset:chunk.offset + len(chunk) + 1]
+    return (np.frombuffer(data, dtype=np.uint8) if data is not None
+            else np.zeros(0, dtype=np.uint8)), ends
+
+
 def any_control(arr: pa.Array) -> bool:
     """Whether any text in the array holds a control byte: one look-up over its data buffer.
 
@@ -79,12 +98,8 @@ def any_control(arr: pa.Array) -> bool:
     >>> any_control(pa.array(["ok", None])), any_control(pa.array(["n\\x00"]))
     (False, True)
     """
-    data = arr.buffers()[2]
-    if data is None:
-        return False
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32 if pa.types.is_string(arr.type)
-                            else np.int64)[arr.offset:arr.offset + len(arr) + 1]
-    body = np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]]
+    data, ends = text_bytes(arr)
+    body = data[ends[0]:ends[-1]]
     if not len(body) or (body.min() >= 0x20 and not (body == 0x7F).any()):
         return False  # two quick passes settle the common case
     return bool(_CONTROL_BYTES[body].any())
