@@ -253,3 +253,16 @@ def test_ordinal_statistics_are_computed_once_per_data(bfi_ord):
     other = codes.copy()
     other[0, 0] = (other[0, 0] + 1) % ncat[0]
     assert ordinal.ordinal_stats(other, ncat) is not first
+
+
+def test_wlsmv_rmsea_counts_n_minus_groups_as_lavaan(ref_cfa, bfi_ord):
+    """lavaan's RMSEA for WLSMV rests on N - G (lav_utils_get_ntotal), not N: a shortfall of
+    sqrt((N - G) / N) that the 1e-3 tolerance hid (found by re-running lavaan on 120 rows)."""
+    rmseas = [k for k in {**FIT, **SHIFTED, **ROBUST} if k.startswith("rmsea")]
+    fits = [(cfa(bfi_ord.dropna(), AC, ordered=ORD), ref_cfa["bfi_wlsmv"])]
+    inv = invariance(bfi_ord.dropna(), AC, "gender", ordered=ORD)
+    fits += [(inv.fits["configural"], ref_cfa["bfi_wlsmv_gender"]["configural"])]
+    for res, ref in fits:
+        for k in rmseas:
+            want = ref["fit"][k] if "fit" in ref else ref[k]
+            assert res.fit[{**FIT, **SHIFTED, **ROBUST}[k]] == pytest.approx(want, abs=2e-6), k

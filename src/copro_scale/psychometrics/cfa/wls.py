@@ -198,7 +198,8 @@ def fit_wlsmv(data, rows, ov, group, group_equal, group_partial, ordered, miss, 
     vcov = E_inv @ meat @ E_inv / n
     se = np.sqrt(np.where(np.diag(vcov) > 0, np.diag(vcov), np.nan))
     names = [str(lab) if lab is not None else "data" for lab in labels]
-    fit = fm.standard_measures(chisq, df, base, base_df, n, G)
+    n_fit = n - G  # lavaan's lav_utils_get_ntotal: N - G for every estimator but ML (RMSEA)
+    fit = fm.standard_measures(chisq, df, base, base_df, n_fit, G)
     fit.update(npar=int(spec.q), srmr=_srmr(spec, theta, st))
     if df > 0:
         c, shift = _scaled_shifted(*_ugamma(obj, deltas, E_inv), df)
@@ -210,7 +211,7 @@ def fit_wlsmv(data, rows, ov, group, group_equal, group_partial, ordered, miss, 
             d0.append(blk)
         E0 = sum(f * d.T @ (w[:, None] * d) for f, w, d in zip(obj.f, obj.W, d0))
         c0, shift0 = _scaled_shifted(*_ugamma(obj, d0, np.linalg.inv(E0)), base_df)
-        fit.update(fm.scaled_measures(chisq, df, base, base_df, n, G, c, c0, shift, shift0))
+        fit.update(fm.scaled_measures(chisq, df, base, base_df, n_fit, G, c, c0, shift, shift0))
         robust_keys = ("cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_lower_robust", "rmsea_ci_upper_robust")
         not_pd = [names[g] for g, s in enumerate(st) if np.linalg.eigvalsh(s.rho)[0] < np.sqrt(np.finfo(float).eps)]
         if not_pd:
@@ -226,8 +227,8 @@ def fit_wlsmv(data, rows, ov, group, group_equal, group_partial, ordered, miss, 
         else:
             x3, c3, x30, c30 = _robust_catml(spec, obj, theta, E_inv, df)
             fit["cfi_robust"], fit["tli_robust"] = fm.cfi_tli(x3, df, x30, base_df, c3, c30)
-            est, _, _ = fm.rmsea(x3, df, n, G, c3)
-            _, lo, hi = fm.rmsea(x3 / c3, df, n, G, c3)
+            est, _, _ = fm.rmsea(x3, df, n_fit, G, c3)
+            _, lo, hi = fm.rmsea(x3 / c3, df, n_fit, G, c3)
             fit.update(zip(robust_keys, (fit["cfi_robust"], fit["tli_robust"], est, lo, hi)))
     table, std_load, more = estimates_table(spec, theta, se, names)
     notes += more
