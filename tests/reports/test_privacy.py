@@ -284,3 +284,28 @@ def test_without_rename_exchange_a_kill_between_the_renames_is_repaired(tmp_path
     with pytest.raises(RuntimeError):
         outputs.write_folder(out, "report", lambda d: (_ for _ in ()).throw(RuntimeError("x")))
     assert (out / "a.txt").read_text() == "second"
+
+
+def test_withheld_organisation_figures_are_not_rebuilt_from_the_two_forms():
+    """A red-team find: at a raised threshold the organisation's faces were withheld (the
+    organisation minus the shown teams was one team of 5), yet its PSW and colleague means were
+    published, and n_psw * PSW + n_colleague * colleague is the organisation's sum."""
+    from copro_scale import read_responses, score
+    from copro_scale.reports.data import build_report_data
+    from copro_scale.reports.writers import organisation_record
+
+    pool = simulate(10, 20, seed=7).responses
+    psw, col = pool[pool["form"] == "psw"], pool[pool["form"] == "colleague"]
+    parts, used = [], {"psw": 0, "colleague": 0}
+    for team, n_psw, n_col in [("Tiny", 1, 2), ("Split", 4, 6), ("Exact", 1, 4), ("Big1", 6, 10),
+                               ("Big2", 6, 10), ("Big3", 5, 9)]:
+        for rows, form, n in ((psw, "psw", n_psw), (col, "colleague", n_col)):
+            parts.append(rows.iloc[used[form]:used[form] + n].assign(team=team))
+            used[form] += n
+    r = read_responses(pd.concat(parts, ignore_index=True))
+    rec = organisation_record(build_report_data(r.data, score(r), min_responses=K + 1, n_boot=50))
+    withheld = [f for f in FACES if rec["faces"][f] is None]
+    assert withheld  # the organisation minus the shown teams is Exact, 5 people, below 6
+    gap = rec["psw_vs_colleague"] or {"psw": {}, "colleague": {}}
+    assert not set(withheld) & (set(gap["psw"]) | set(gap["colleague"]))
+

@@ -274,10 +274,14 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     items_psw = item_distribution(psw_rows, inst)
     for frame in (items, items_psw):
         frame.loc[frame["n"] < plan.min_responses, ["disagree", "neutral", "agree"]] = np.nan
+    org = _withhold_org_remainders(organisation_scores(org_rows, cols, weights=org_weights),
+                                   org_rows, team, plan)
+    if len(pooled):  # the two forms' figures together are the organisation's: withheld with it
+        withheld = set(org.loc[org["mean"].isna(), "score"])
+        pooled = pooled[~pooled["score"].isin(withheld)].reset_index(drop=True)
     return ReportData(
         instrument=inst, plan=plan, types=types, team=team,
-        org=_withhold_org_remainders(organisation_scores(org_rows, cols, weights=org_weights),
-                                     org_rows, team, plan),
+        org=org,
         gaps=plan.only_split_visible(form_gaps(visible_scores, [*FACES, *CONSTRUCTS]))
         if len(visible_scores) else pd.DataFrame(columns=["team"]),
         pooled_gap=pooled, change=chg,
