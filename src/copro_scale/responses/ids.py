@@ -26,8 +26,14 @@ def hash_ids(ids: pd.Series, salt: str) -> pd.Series:
                                    hash_key=key).to_numpy(dtype=np.uint64)
     nibbles = (h[:, None] >> np.arange(60, -1, -4, dtype=np.uint64)) & np.uint64(15)
     digits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)[nibbles.astype(np.intp)]
-    hexed = np.ascontiguousarray(digits).view("S16").ravel().astype(str)
-    return pd.Series(hexed, index=ids.index, dtype="string").where(ids.notna())
+    # the 16 hex digits of each row are its text: an arrow string array over those bytes,
+    # with fixed offsets and the source's missing ids as nulls (no string object per row)
+    n = len(h)
+    hexed = pa.StringArray.from_buffers(
+        n, pa.py_buffer(np.arange(0, 16 * n + 1, 16, dtype=np.int32)),
+        pa.py_buffer(np.ascontiguousarray(digits)), pa.array(~ids.isna().to_numpy()).buffers()[1])
+    return pd.Series(pd.array(hexed if TEXT_DTYPE is not object else hexed.to_pylist(),
+                              dtype=TEXT_DTYPE), index=ids.index)
 
 
 def sequence_ids(n: int) -> pd.Series:
