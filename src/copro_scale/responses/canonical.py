@@ -11,11 +11,12 @@ import pyarrow as pa
 
 from ..errors import CoproError
 from ..instrument import Instrument
-from .text import drop_identifying
+from .text import BLANKS, drop_identifying
 from .tables import Head, Raw, read_csv, read_csv_fast, read_excel, source_rows
 
-#: Text read as a missing answer in an item column of the fast (Int8) read.
-ITEM_NA = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "#N/A", "<NA>", "-", "."]
+#: Text read as a missing answer in an item column by pandas' Int8 read: the blanks of every
+#: answer (:data:`~.text.BLANKS`) as platforms write them: lower, upper or title case, and NaN.
+ITEM_NA = sorted({v for b in BLANKS for v in (b, b.upper(), b.title())} | {"NaN"})
 
 NAME = "canonical"
 META = ("response_id", "team", "role", "form", "months_in_role", "duration_s")
