@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from copro_scale.psychometrics.cfa.data import masked_inverse
+from copro_scale.psychometrics.cfa.linalg import masked_inverse
 
 __all__ = ["Discrepancy", "fisher_scoring", "start_values"]
 
@@ -31,7 +31,7 @@ class Discrepancy:
         self.groups = groups
         self.N = float(sum(g.n for g in groups))
 
-    def _pattern_loop(self, sigma, mu, grp, grad=True):
+    def pattern_terms(self, sigma, mu, grp, grad=True):
         """(n F contribution, dF/dSigma, dF/dmu) of one group, all patterns at once."""
         st = grp.stack
         inv, logdet = masked_inverse(sigma, st.mask)
@@ -50,7 +50,7 @@ class Discrepancy:
         for g, grp in enumerate(self.groups):
             sigma, mu, _ = self.spec.implied(theta, g)
             try:
-                v, _, _ = self._pattern_loop(sigma, mu, grp, grad=False)
+                v, _, _ = self.pattern_terms(sigma, mu, grp, grad=False)
             except np.linalg.LinAlgError:
                 return np.inf
             total += v
@@ -63,7 +63,7 @@ class Discrepancy:
         hess = np.zeros((q, q)) if info else None
         for g, grp in enumerate(self.groups):
             sigma, mu, _ = self.spec.implied(theta, g)
-            _, gS, gM = self._pattern_loop(sigma, mu, grp)
+            _, gS, gM = self.pattern_terms(sigma, mu, grp)
             dS, dM, _ = self.spec.jacobian(theta, g)
             grad += (np.einsum("kij,ij->k", dS, gS) + dM @ gM) / self.N
             if info:
@@ -89,7 +89,7 @@ class Discrepancy:
         out = np.zeros((q, q))
         for g, grp in enumerate(self.groups):
             sigma, mu, _ = self.spec.implied(theta, g)
-            _, gS, gM = self._pattern_loop(sigma, mu, grp)
+            _, gS, gM = self.pattern_terms(sigma, mu, grp)
             dS, dM, _ = self.spec.jacobian(theta, g)
             D = delta_matrix(dS, dM, self.spec.meanstructure)
             out += 2 * D.T @ h1_hessian(grp.stack, sigma, mu, self.spec.meanstructure) @ D
@@ -101,7 +101,7 @@ class Discrepancy:
         """F at the saturated (h1) moments."""
         total = 0.0
         for grp in self.groups:
-            v, _, _ = self._pattern_loop(grp.cov, grp.mean, grp, grad=False)
+            v, _, _ = self.pattern_terms(grp.cov, grp.mean, grp, grad=False)
             total += v
         return total / self.N
 

@@ -16,8 +16,8 @@ from copro_scale.errors import CoproError
 from copro_scale.psychometrics._common import is_positive_definite, small_matrix_blas
 from copro_scale.psychometrics.cfa import fit as fm
 from copro_scale.psychometrics.cfa import robust
-from copro_scale.psychometrics.cfa.data import (GroupData, Pattern, check_columns, em_moments, split_patterns,
-                                                stack)
+from copro_scale.psychometrics.cfa.data import (GroupData, Pattern, check_columns, em_moments, select_rows,
+                                                split_patterns, stack)
 from copro_scale.psychometrics.cfa.estimation import Discrepancy, fisher_scoring, start_values
 from copro_scale.psychometrics.cfa.results import CFAResult, estimates_table
 from copro_scale.psychometrics.cfa.specification import GROUP_EQUAL, ParTable
@@ -51,30 +51,12 @@ def _options(estimator, missing, ordered, group_equal):
     return est, miss, ordered, tuple(group_equal)
 
 
-def _groups_from_data(data, ov, group, miss, excluded):
-    cols = ov + ([group] if group is not None else [])
-    d = data[cols]
-    if group is not None:
-        nog = d[group].isna()
-        if nog.any():
-            excluded["missing group"] = int(nog.sum())
-            d = d[~nog]
-    if miss == "listwise":
-        keep = d[ov].notna().all(axis=1)
-        reason = "incomplete rows (listwise)"
-    else:
-        keep = d[ov].notna().any(axis=1)
-        reason = "rows with no answer to any item"
-    if (~keep).any():
-        excluded[reason] = int((~keep).sum())
-    d = d[keep]
+def _groups_from_data(data, ov, group, miss, excluded, notes):
+    d, labels = select_rows(data, ov, group, miss, excluded, notes)
     flat = [v for v in ov if d[v].nunique() < 2]
     if flat:
         raise CoproError(f"item(s) {flat} have no variance (one value in every answered row); "
                          "drop them from the model")
-    labels = [None] if group is None else list(pd.unique(d[group]))
-    if group is not None and len(labels) < 2:
-        raise CoproError(f"group column {group!r} has fewer than 2 groups with data")
     out = []
     for lab in labels:
         x = (d if lab is None else d[d[group] == lab])[ov].to_numpy(float)
@@ -113,6 +95,8 @@ def _groups_from_cov(sample_cov, n_obs, ov, sample_mean=None):
 def _fit_ml(spec, groups, est, miss, max_iter, notes):
     obj = Discrepancy(spec, groups)
     theta0 = start_values(spec, [(g.cov, g.mean) for g in groups])
+    spec.check_identified(np.vstack([robust.delta_matrix(*spec.jacobian(theta0, g)[:2], spec.meanstructure)
+                                     for g in range(spec.G)]))
     theta, fmin, converged, iters, msg = fisher_scoring(obj, theta0, max_iter)
     if msg:
         notes.append(msg)
@@ -131,7 +115,7 @@ def _fit_ml(spec, groups, est, miss, max_iter, notes):
             mean[j] = vals.mean() if vals is not None else grp.mean[j]
             var[j] = vals.var() if vals is not None else grp.cov[j, j]
         base_theta_moments.append((np.diag(var), mean))
-    f0 = sum(obj._pattern_loop(s, m, grp, grad=False)[0] for (s, m), grp in zip(base_theta_moments, groups)) / n
+    f0 = sum(obj.pattern_terms(s, m, grp, grad=False)[0] for (s, m), grp in zip(base_theta_moments, groups)) / n
     base = n * (f0 - f1)
     moments = p * (p + 1) // 2 + (p if spec.meanstructure else 0)
     df = spec.G * moments - spec.q
@@ -319,7 +303,7 @@ def _cfa(data, model, group, group_equal, estimator, missing, ordered, group_par
                 raise CoproError("estimator='WLSMV' (ordered items) is not available in this version") from None
 
             return fit_wlsmv(data, rows, probe.ov, group, group_equal, group_partial, ordered, miss, max_iter)
-        labels, groups = _groups_from_data(data, probe.ov, group, miss, excluded)
+        labels, groups = _groups_from_data(data, probe.ov, group, miss, excluded, notes)
         spec = ParTable(rows, len(groups), group_equal, group_partial,
                         meanstructure=group is not None or miss == "fiml", columns=cols)
     n_total = int(sum(g.n for g in groups))
@@ -343,8 +327,9 @@ def _cfa(data, model, group, group_equal, estimator, missing, ordered, group_par
     theta, se, fit, converged, iters = _fit_ml(spec, groups, est, miss, max_iter, notes)
     table, std_load, more = estimates_table(spec, theta, se, [g.name for g in groups])
     notes += more
-    if not converged and not any("converge" in x for x in notes):
-        notes.append("the optimiser did not converge")
+    if not converged:
+        fit = fm.not_converged(fit)
+        notes.append("the optimiser did not converge: no fit measures (lavaan reports none either)")
     return CFAResult(fit=fit, std_loadings=std_load, estimates=table, converged=bool(converged),
                      warning="; ".join(dict.fromkeys(notes)) or None, n_obs=n_total, groups=glabels,
                      iterations=int(iters), estimator=est, missing=miss, excluded=excluded)

@@ -28,6 +28,7 @@ def model_variables(rows, columns=None):
     A latent named like a data column is an error (lavaan: names collide); a latent used as an
     indicator of another latent (a higher-order factor) is not supported.
     """
+    rows = [r for r in rows if r["op"] != "=="]
     lv = list(dict.fromkeys(r["lhs"] for r in rows if r["op"] == "=~"))
     if columns is not None:
         clash = [f for f in lv if f in set(columns)]
@@ -87,6 +88,8 @@ class ParTable:
     def __init__(self, rows, n_groups=1, group_equal=(), group_partial=(), meanstructure=False,
                  ordered=None, columns=None):
         self.lv, self.ov = model_variables(rows, columns)
+        self.constraints = [(r["lhs"], r["rhs"]) for r in rows if r["op"] == "=="]
+        rows = [r for r in rows if r["op"] != "=="]
         self.p, self.m, self.G = len(self.ov), len(self.lv), n_groups
         self.meanstructure = meanstructure
         self.ordered = {v: int(k) for v, k in (ordered or {}).items()}
@@ -114,7 +117,8 @@ class ParTable:
         for r in rows:
             if r["op"] == "=~":
                 i, j = ov.index(r["rhs"]), lv.index(r["lhs"])
-                marker = r["lhs"] not in first and r["label"] is None and not r["free"]
+                # lavaan: the first loading is fixed to 1 unless NA* frees it (a label keeps it fixed)
+                marker = r["lhs"] not in first and r["fixed"] is None and not r["free"]
                 first.add(r["lhs"])
                 free = r["fixed"] is None and not marker
                 val = r["fixed"] if r["fixed"] is not None else (1.0 if marker else None)
@@ -177,17 +181,43 @@ class ParTable:
                     out.append(_row(v, "~*~", v, g, "D", i, 0, free, None if free else 1.0))
         return out
 
+    def _label_classes(self, table):
+        """Label -> its class under ``==`` (union-find); a class holding a fixed row is fixed."""
+        labels = {r["label"] for r in table if r["label"]}
+        parent = {lab: lab for lab in labels}
+
+        def root(x):
+            while parent[x] != x:
+                x = parent[x]
+            return x
+
+        for a, b in self.constraints:
+            unknown = [x for x in (a, b) if x not in labels]
+            if unknown:
+                raise CoproError(f"'{a} == {b}': {unknown[0]!r} is not a label of any parameter in the model")
+            parent[root(a)] = root(b)
+        fixed = {}
+        for r in table:
+            if r["label"] and not r["free"] and not np.isnan(r["value"]):
+                fixed.setdefault(root(r["label"]), r["value"])
+        return root, fixed
+
     def _assign_ids(self, table):
+        """Parameter ids: equal labels (and labels joined by ``==``) share one; a label that a
+        fixed parameter carries fixes every parameter with it to that value (lavaan)."""
+        root, fixed = self._label_classes(table)
         ids, n = {}, 0
         for row in table:
             name = f"{row['lhs']}{row['op']}{row['rhs']}"
             if row["eq"] is not None and (name in self.partial or
                                           (row["op"] == "~1" and f"{row['lhs']}~1" in self.partial)):
                 row["eq"] = None
+            if row["label"] and root(row["label"]) in fixed:
+                row["free"], row["value"] = False, fixed[root(row["label"])]
             if not row["free"]:
                 row["id"] = -1
                 continue
-            key = ("label", row["label"]) if row["label"] else row["eq"]
+            key = ("label", root(row["label"])) if row["label"] else row["eq"]
             if key is not None and key in ids:
                 row["id"] = ids[key]
             else:
@@ -196,6 +226,33 @@ class ParTable:
                     ids[key] = n
                 n += 1
         self.q = n
+
+    def parameter_names(self):
+        """lavaan-style names of the free parameters (``F=~x``, ``x~~x``, ``x|t1``), one per id."""
+        names = {}
+        for r in self.table:
+            if r["free"]:
+                g = f" (group {r['group'] + 1})" if self.G > 1 else ""
+                names.setdefault(r["id"], f"{r['lhs']}{r['op']}{r['rhs']}{g}")
+        return [names[k] for k in range(self.q)]
+
+    def check_identified(self, delta, rtol=1e-8):
+        """Error naming the parameters when the moments' Jacobian ``delta`` (moments x q) is rank deficient.
+
+        A null vector of Delta is a direction in which those parameters change together without
+        changing any implied moment, so the model is not (locally) identified there.
+        """
+        if self.q == 0:
+            return
+        _, sv, vt = np.linalg.svd(delta, full_matrices=False)
+        if sv[-1] > rtol * sv[0]:
+            return
+        v = np.abs(vt[-1])
+        names = self.parameter_names()
+        which = [names[k] for k in np.flatnonzero(v > 0.1 * v.max())]
+        raise CoproError("the model is not identified: the parameters " + ", ".join(which)
+                         + " can change together without changing the implied moments; fix one of them "
+                         "(e.g. a marker loading to 1 or a factor variance to 1)")
 
     def _index(self):
         self.fill = []
