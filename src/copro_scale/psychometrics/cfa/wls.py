@@ -207,7 +207,6 @@ def _robust_measures(spec, obj, theta, deltas, E_inv, df, base_df, names, fit, n
     """Scaled-shifted test and indices; robust CFI/TLI/RMSEA (catML) where lavaan has them."""
     n_fit, G, st = obj.N - spec.G, spec.G, obj.st
     pstar = spec.p * (spec.p - 1) // 2
-    c, shift = _scaled_shifted(*_ugamma(obj, deltas, E_inv), df)
     nth = [len(s.s) - pstar for s in st]
     d0 = []
     for g, s in enumerate(st):
@@ -215,6 +214,14 @@ def _robust_measures(spec, obj, theta, deltas, E_inv, df, base_df, names, fit, n
         blk[np.arange(nth[g]), sum(nth[:g]) + np.arange(nth[g])] = 1.0
         d0.append(blk)
     c0, shift0 = _scaled_shifted(*_ugamma(obj, d0, np.linalg.inv(obj.information(d0))), base_df)
+    if df == 0:  # as lavaan: the statistic itself, perfect indices, no scaling factor
+        fit.update(fm.scaled_measures(fit["chisq"], 1, fit["baseline_chisq"], base_df, n_fit, G, 1.0, c0, 0.0,
+                                      shift0))
+        fit.update(chisq_scaled=fit["chisq"], pvalue_scaled=np.nan, chisq_scaling_factor=np.nan, chisq_shift=np.nan)
+        fit.update({k: 1.0 for k in ("cfi_scaled", "tli_scaled", "cfi_robust", "tli_robust")})
+        fit.update({k: 0.0 for k in fit if k.startswith("rmsea") and k.endswith(("_scaled", "_robust"))})
+        return
+    c, shift = _scaled_shifted(*_ugamma(obj, deltas, E_inv), df)
     fit.update(fm.scaled_measures(fit["chisq"], df, fit["baseline_chisq"], base_df, n_fit, G, c, c0, shift, shift0))
     robust_keys = ("cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_lower_robust", "rmsea_ci_upper_robust")
     not_pd = [names[g] for g, s in enumerate(st) if np.linalg.eigvalsh(s.rho)[0] < np.sqrt(np.finfo(float).eps)]
@@ -272,8 +279,7 @@ def fit_wlsmv(data, rows, ov, group, group_equal, group_partial, ordered, miss, 
     chisq, base = _test_statistics(spec, obj, theta, st)
     fit = fm.standard_measures(chisq, df, base, spec.G * pstar, obj.N - spec.G, spec.G)
     fit.update(npar=int(spec.q), srmr=_srmr(spec, theta, st))
-    if df > 0:
-        _robust_measures(spec, obj, theta, deltas, E_inv, df, spec.G * pstar, names, fit, notes)
+    _robust_measures(spec, obj, theta, deltas, E_inv, df, spec.G * pstar, names, fit, notes)
     if not converged:
         fit = fm.not_converged(fit)
         notes.append("the optimiser did not converge: no fit measures (lavaan reports none either)")
