@@ -174,3 +174,32 @@ def test_rows_without_a_group_are_dropped_with_a_note(bfi_mar):
     res = cfa(bfi_mar, NE, group="gender", group_equal=("loadings",))
     assert res.excluded["missing group"] == 3
     assert "3 row(s) without a value in group column 'gender' were left out" in res.warning
+
+
+# ----------------------------------------------------------------- lavTestLRT methods
+@pytest.mark.parametrize("case,kw", [
+    ("scaled_shifted", {}),
+    ("mean_adjusted", {"scaled_shifted": False}),
+    ("exact", {"a_method": "exact"}),
+])
+def test_wlsmv_difference_test_methods_as_lavaan(ref2, msq, case, kw):
+    """lavTestLRT(configural, metric, ...): scaled-shifted, scaled.shifted = FALSE (mean and
+    variance adjusted, fractional df) and A.method = "exact"."""
+    from copro_scale.psychometrics.cfa.invariance import difference_test
+
+    big = cfa(msq, TWO, ordered=MI, group="grp")
+    small = cfa(msq, TWO, ordered=MI, group="grp", group_equal=("loadings",))
+    t, df, p = difference_test(small, big, **kw)
+    want = ref2["msq_grp"]["lrt"][case]
+    assert (t, df, p) == pytest.approx((want["chisq_diff"], want["df_diff"], want["p"]), abs=1e-6)
+
+
+def test_mlr_difference_methods_not_built_are_refused_by_name(ref2, bfi_mar):
+    from copro_scale.psychometrics.cfa.invariance import difference_test
+
+    big = cfa(bfi_mar, NE, group="gender", group_equal=("loadings",), estimator="MLR")
+    small = cfa(bfi_mar, NE, group="gender", group_equal=("loadings", "intercepts"), estimator="MLR")
+    t, df, _ = difference_test(small, big, method="satorra.bentler.2001")
+    assert (t, df) == pytest.approx((ref2["bfi_gender_mlr"]["lrt"]["scalar_sb2001"]["chisq_diff"], 8), abs=1e-4)
+    with pytest.raises(CoproError, match="'satorra.bentler.2010' is not available for MLR"):
+        difference_test(small, big, method="satorra.bentler.2010")
