@@ -78,7 +78,7 @@ def _loglik(rho, tab, rc, cc, floor):
     return (tab * np.log(np.maximum(P, floor))).sum(axis=(1, 2))
 
 
-def fit_rho(tab, rc, cc, bound=0.999, tol=1e-10, max_iter=100, floor=1e-300, grid=0):
+def fit_rho(tab, rc, cc, bound=0.999, tol=1e-10, max_iter=100, floor=0.0):
     r"""Polychoric rho of many tables at once by safeguarded Newton (thresholds fixed).
 
     Parameters
@@ -94,10 +94,10 @@ def fit_rho(tab, rc, cc, bound=0.999, tol=1e-10, max_iter=100, floor=1e-300, gri
     floor : float
         Cell probabilities below ``floor`` count as ``floor`` (lavaan's ``lav_bvord_noexo_pi``
         uses sqrt(machine epsilon), which caps what one answer in an improbable cell costs).
-    grid : int
-        With ``grid`` > 0 the search starts from the best of ``grid`` equally spaced values
-        in [-bound, bound], within the two neighbouring grid values: a floored likelihood
-        can have two maxima, and this finds the higher one.
+        Such a likelihood can have a second maximum at high |rho| where an answered cell's
+        probability falls below the floor: with ``floor`` > 0, every rho above 0.8 in absolute
+        value is checked against a grid of step 0.005 up to the bound, and the higher maximum
+        kept.
 
     Returns
     -------
@@ -117,15 +117,8 @@ def fit_rho(tab, rc, cc, bound=0.999, tol=1e-10, max_iter=100, floor=1e-300, gri
     """
     tab = np.asarray(tab, float)
     m = tab.shape[0]
-    if not grid:
-        return _newton(tab, rc, cc, np.zeros(m), np.full(m, -bound), np.full(m, bound), bound, tol, max_iter,
-                       floor)
-    points = np.linspace(-bound, bound, grid)
-    rho, lo, hi = _best_on_grid(tab, rc, cc, points, floor)
-    fit = _newton(tab, rc, cc, rho, lo, hi, bound, tol, max_iter, floor)
-    # a floored likelihood can hide a second maximum between grid points at high |rho|:
-    # look again on a fine grid there, and keep the higher maximum
-    high = np.flatnonzero(np.abs(fit[0]) > 0.8)
+    fit = _newton(tab, rc, cc, np.zeros(m), np.full(m, -bound), np.full(m, bound), bound, tol, max_iter, floor)
+    high = np.flatnonzero(np.abs(fit[0]) > 0.8) if floor > 0 else []
     if len(high):
         sub = (tab[high], rc[high], cc[high])
         here = _loglik(fit[0][high], *sub, floor)
@@ -146,13 +139,6 @@ def fit_rho(tab, rc, cc, bound=0.999, tol=1e-10, max_iter=100, floor=1e-300, gri
     return fit
 
 
-def _best_on_grid(tab, rc, cc, points, floor):
-    m = tab.shape[0]
-    ll = np.stack([_loglik(np.full(m, r), tab, rc, cc, floor) for r in points])
-    best = np.argmax(ll, axis=0)
-    return points[best], points[np.maximum(best - 1, 0)], points[np.minimum(best + 1, len(points) - 1)]
-
-
 def _newton(tab, rc, cc, rho, lo, hi, bound, tol, max_iter, floor):
     """Safeguarded Newton (scoring step, else bisection) from ``rho`` inside [lo, hi]."""
     m = tab.shape[0]
@@ -166,7 +152,7 @@ def _newton(tab, rc, cc, rho, lo, hi, bound, tol, max_iter, floor):
         f2 = phi2(T1, T2, rho[:, None, None])
         dP = f2[:, 1:, 1:] - f2[:, :-1, 1:] - f2[:, 1:, :-1] + f2[:, :-1, :-1]
         dP = np.where(P > floor, dP, 0.0)  # a floored cell does not change with rho
-        P = np.maximum(P, floor)
+        P = np.maximum(P, max(floor, 1e-300))
         score = (tab * dP / P).sum(axis=(1, 2))
         info = tot * (dP * dP / P).sum(axis=(1, 2))
         lo = np.where(score > 0, np.maximum(rho, lo), lo)

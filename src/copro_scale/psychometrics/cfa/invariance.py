@@ -7,6 +7,7 @@ import pandas as pd
 from scipy import stats
 
 from copro_scale.errors import CoproError
+from copro_scale.psychometrics._common import small_matrix_blas
 from copro_scale.psychometrics.cfa.model import cfa
 from copro_scale.psychometrics.cfa.results import InvarianceResult
 
@@ -113,6 +114,12 @@ def invariance(data, model, group, *, estimator=None, missing="listwise", ordere
     fits = {k: cfa(data, model, group=group, group_equal=v, estimator=estimator, missing=missing,
                    ordered=ordered, group_partial=group_partial if v else (), max_iter=max_iter)
             for k, v in steps.items()}
+    with small_matrix_blas():  # the difference tests' small SVDs and products
+        return _table(fits)
+
+
+def _table(fits):
+    """The invariance table: each step's fit and its differences from the step before."""
     est = next(iter(fits.values())).estimator
     # which CFI/RMSEA the deltas use: robust for MLR; scaled for WLSMV (lavaan has no robust
     # indices once thresholds are equal and scaling factors free; Mplus-style practice)

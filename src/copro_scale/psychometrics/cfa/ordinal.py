@@ -199,7 +199,7 @@ def _correlations(tabs, th, a_idx, b_idx, names):
     once, on lavaan's likelihood: cell probabilities floored at sqrt(machine epsilon), whose
     maximum can differ from the unfloored one when an improbable cell holds an answer (0.971
     against 0.927 for sleepy-drowsy in msq400's "film" group, where one person answered 3
-    and 0), and the higher of two maxima taken (a 25-point grid, then Newton). A pair that does not converge is an error naming it (lavaan warns and keeps its
+    and 0), and the higher of two maxima taken. A pair that does not converge is an error naming it (lavaan warns and keeps its
     start value; no fit is reported on a value nobody estimated); one above 0.99 in absolute
     value is a note, as lavaan's warning.
     """
@@ -212,7 +212,7 @@ def _correlations(tabs, th, a_idx, b_idx, names):
         tb = np.stack([tabs[r] / tabs[r].sum() for r in rs])
         est[rs], ok[rs], _ = fit_rho(tb, np.stack([th[a_idx[r]] for r in rs]),
                                      np.stack([th[b_idx[r]] for r in rs]), bound=0.999,
-                                     floor=_FLOOR, grid=25)
+                                     floor=_FLOOR)
     pair = [f"{names[b_idx[r]]}-{names[a_idx[r]]}" for r in range(len(tabs))]
     if not ok.all():
         raise CoproError("the polychoric correlation did not converge for "
