@@ -18,7 +18,6 @@ estimates, with scaling factor tr(WiU' V WiU Gamma) / df, V the ML weight of the
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy import stats
 
 from copro_scale.errors import CoproError
