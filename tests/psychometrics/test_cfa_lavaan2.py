@@ -203,3 +203,20 @@ def test_mlr_difference_methods_not_built_are_refused_by_name(ref2, bfi_mar):
     assert (t, df) == pytest.approx((ref2["bfi_gender_mlr"]["lrt"]["scalar_sb2001"]["chisq_diff"], 8), abs=1e-4)
     with pytest.raises(CoproError, match="'satorra.bentler.2010' is not available for MLR"):
         difference_test(small, big, method="satorra.bentler.2010")
+
+
+# ----------------------------------------------------------------- second-order factors
+SOH = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\ng =~ visual + textual + speed"
+
+
+@pytest.mark.parametrize("case,data,kw,tol", [
+    ("hs_second_order_ml", "holzinger.csv", {}, 1e-5),
+    ("hs_second_order_mlr", "holzinger.csv", {"estimator": "MLR"}, 1e-4),
+    ("hsm_second_order_fiml_mlr", "hs_missing.csv", {"estimator": "MLR", "missing": "fiml"}, 1e-4),
+    ("hs_second_order_school", "holzinger.csv", {"group": "school", "group_equal": ("loadings",)}, 1e-5),
+    ("hs4_second_order_wlsmv", "hs_quartiles.csv", {"ordered": [f"x{i}" for i in range(1, 10)]}, 1e-5),
+])
+def test_second_order_factor_as_lavaan(ref2, case, data, kw, tol):
+    """g =~ visual + textual + speed: loadings of factors on a factor, disturbance variances."""
+    res = cfa(pd.read_csv(REF / data), SOH, **kw)
+    check(res, ref2[case], tol_fit=tol, tol_est=ML_EST)

@@ -102,10 +102,20 @@ ref$bfi_not_identified <- list(warnings = unique(warned), npar = lavInspect(noid
 short <- keep(cfa(NE, data = b, control = list(iter.max = 3)))
 ref$bfi_not_converged <- list(converged = lavInspect(short, "converged"),
                               fit = tryCatch(fm(short), error = function(e) conditionMessage(e)))
-# second-order, ML and MLR
-SOB <- "neur =~ N1 + N2 + N3 + N4 + N5\nextra =~ E1 + E2 + E3 + E4 + E5\nopen =~ O1 + O2 + O3 + O4 + O5\ngen =~ neur + extra + open"
-ref$bfi_second_order_ml <- one(cfa(SOB, data = b))
-ref$bfi_second_order_mlr <- one(cfa(SOB, data = b, estimator = "MLR"))
+# second-order factors: the classic Holzinger-Swineford model (a proper solution; on the
+# bfi and msq data here lavaan finds negative disturbance variances or does not converge)
+hs <- HolzingerSwineford1939
+hsm <- read.csv(file.path(out, "hs_missing.csv"))
+SOH <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\ng =~ visual + textual + speed"
+ref$hs_second_order_ml <- one(cfa(SOH, data = hs))
+ref$hs_second_order_mlr <- one(cfa(SOH, data = hs, estimator = "MLR"))
+ref$hsm_second_order_fiml_mlr <- one(cfa(SOH, data = hsm, estimator = "MLR", missing = "ml"))
+ref$hs_second_order_school <- one(cfa(SOH, data = hs, group = "school", group.equal = "loadings"))
+# ... and its items cut at their quartiles (4 ordered categories), WLSMV
+hs4 <- as.data.frame(lapply(hs[, paste0("x", 1:9)], function(v)
+  cut(v, unique(quantile(v, c(0, .25, .5, .75, 1))), include.lowest = TRUE, labels = FALSE)))
+write.csv(hs4, file.path(out, "hs_quartiles.csv"), row.names = FALSE)
+ref$hs4_second_order_wlsmv <- one(cfa(SOH, data = hs4, ordered = paste0("x", 1:9)))
 
 # ---------------- group order, missing group, invariance and lavTestLRT (MLR) ----------------
 steps <- list(configural = "", metric = "loadings", scalar = c("loadings", "intercepts"))

@@ -63,12 +63,13 @@ def estimates_table(spec, theta, se_free, groups):
         scale = mt["D"][:, 0]
         # model-implied SD of each item on the scale of its parameters (before delta scaling)
         sd_ov = np.sqrt(np.diag(sigma)) / scale
-        phi_d = np.diag(mt["P"])
+        cov_lv = spec.latent(mt)[1]  # total latent covariance (with second-order factors)
+        phi_d = np.diag(cov_lv)
         sd_lv = np.sqrt(np.where(phi_d > 0, phi_d, np.nan))
         sd_res = np.sqrt(np.where(resid > 0, resid, np.nan))
         if not is_positive_definite(sigma):
             notes.append(f"the model-implied covariance matrix is not positive definite (group {groups[g]})")
-        if spec.m > 1 and not is_positive_definite(mt["P"]):
+        if spec.m > 1 and not is_positive_definite(cov_lv):
             notes.append(f"the latent covariance matrix is not positive definite (group {groups[g]})")
         for r in spec.table:
             if r["group"] != g:
@@ -84,6 +85,8 @@ def estimates_table(spec, theta, se_free, groups):
                 std = est * sd_lv[j] / sd_ov[i]
                 if g == 0:
                     std_load[i, j] = std
+            elif mat == "B":
+                std = est * sd_lv[j] / sd_lv[i]
             elif mat == "P":
                 std = est / (sd_lv[i] * sd_lv[j])
                 if i == j and est < 0:
