@@ -185,7 +185,7 @@ def test_rows_without_a_group_are_dropped_with_a_note(bfi_mar):
 def test_wlsmv_difference_test_methods_as_lavaan(ref2, msq, case, kw):
     """lavTestLRT(configural, metric, ...): scaled-shifted, scaled.shifted = FALSE (mean and
     variance adjusted, fractional df) and A.method = "exact"."""
-    from copro_scale.psychometrics.cfa.invariance import difference_test
+    from copro_scale.psychometrics.cfa.lrt import difference_test
 
     big = cfa(msq, TWO, ordered=MI, group="grp")
     small = cfa(msq, TWO, ordered=MI, group="grp", group_equal=("loadings",))
@@ -194,15 +194,33 @@ def test_wlsmv_difference_test_methods_as_lavaan(ref2, msq, case, kw):
     assert (t, df, p) == pytest.approx((want["chisq_diff"], want["df_diff"], want["p"]), abs=1e-6)
 
 
-def test_mlr_difference_methods_not_built_are_refused_by_name(ref2, bfi_mar):
-    from copro_scale.psychometrics.cfa.invariance import difference_test
+@pytest.mark.parametrize("case,method", [
+    ("scalar_sb2001", "satorra.bentler.2001"),
+    ("scalar_sb2010", "satorra.bentler.2010"),
+    ("scalar_satorra2000", "satorra.2000"),
+    ("sb2010", "satorra.bentler.2010"),
+])
+def test_mlr_difference_test_methods_as_lavaan(ref2, bfi_mar, case, method):
+    """lavTestLRT(..., method = ...) for MLR fits; "sb2010" is configural against metric, where
+    lavaan's SB2010 statistic is negative (and warns that the M10 information is not PD)."""
+    from copro_scale.psychometrics.cfa.lrt import difference_test
+
+    steps = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts")}
+    small, big = ("scalar", "metric") if case.startswith("scalar") else ("metric", "configural")
+    fits = {k: cfa(bfi_mar, NE, group="gender", group_equal=steps[k], estimator="MLR") for k in (small, big)}
+    t, df, p = difference_test(fits[small], fits[big], method=method)
+    want = ref2["bfi_gender_mlr"]["lrt"][case]
+    tol = 1e-4 if case.startswith("scalar") else 2e-3  # configural: a Heywood case, lavaan stops 1e-4 off
+    assert (t, df, p) == pytest.approx((want["chisq_diff"], want["df_diff"], want["p"]), abs=tol)
+
+
+def test_unknown_difference_method_is_refused_by_name(bfi_mar):
+    from copro_scale.psychometrics.cfa.lrt import difference_test
 
     big = cfa(bfi_mar, NE, group="gender", group_equal=("loadings",), estimator="MLR")
     small = cfa(bfi_mar, NE, group="gender", group_equal=("loadings", "intercepts"), estimator="MLR")
-    t, df, _ = difference_test(small, big, method="satorra.bentler.2001")
-    assert (t, df) == pytest.approx((ref2["bfi_gender_mlr"]["lrt"]["scalar_sb2001"]["chisq_diff"], 8), abs=1e-4)
-    with pytest.raises(CoproError, match="'satorra.bentler.2010' is not available for MLR"):
-        difference_test(small, big, method="satorra.bentler.2010")
+    with pytest.raises(CoproError, match="'mean.var.adjusted' is not available for MLR"):
+        difference_test(small, big, method="mean.var.adjusted")
 
 
 # ----------------------------------------------------------------- second-order factors

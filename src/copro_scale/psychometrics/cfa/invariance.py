@@ -4,50 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from copro_scale.errors import CoproError
 from copro_scale.psychometrics._common import small_matrix_blas
+from copro_scale.psychometrics.cfa.lrt import difference_test
 from copro_scale.psychometrics.cfa.model import cfa
 from copro_scale.psychometrics.cfa.results import InvarianceResult
 
 __all__ = ["invariance", "difference_test"]
-
-
-def difference_test(small, big, method="default", a_method="delta", scaled_shifted=True):
-    """Chi-square difference of nested fits ``small`` (more constrained) vs ``big`` (lavTestLRT).
-
-    ML: the plain difference. MLR: Satorra-Bentler (2001) scaled difference, lavaan's default
-    for MLR: cd = (df0 c0 - df1 c1)/(df0 - df1), T = (T0 - T1)/cd. WLSMV: lavaan's
-    ``satorra.2000``, scaled and shifted (default) or, with ``scaled_shifted=False``, mean and
-    variance adjusted (fractional df); ``a_method`` ``"delta"`` (default) or ``"exact"`` as
-    lavTestLRT's ``A.method`` (:func:`.wls.scaled_difference`).
-    ``method``: ``"default"``; ``"satorra.bentler.2001"`` (MLR) or ``"satorra.2000"``
-    (WLSMV) name the defaults. lavaan's ``satorra.bentler.2010`` and MLR ``satorra.2000``
-    are not available here and are refused by name.
-
-    Returns (statistic, df, p-value).
-    """
-    known = {"MLR": ("default", "satorra.bentler.2001"), "WLSMV": ("default", "satorra.2000")}
-    if small.estimator in known and method not in known[small.estimator]:
-        raise CoproError(f"difference test method {method!r} is not available for {small.estimator} "
-                         f"(available: {', '.join(known[small.estimator])})")
-    f0, f1 = small.fit, big.fit
-    ddf = f0["df"] - f1["df"]
-    if ddf <= 0:
-        return np.nan, ddf, np.nan
-    if "chisq_scaling_factor" in f0 and "chisq_scaling_factor" in f1 and small.estimator == "MLR":
-        cd = (f0["df"] * f0["chisq_scaling_factor"] - f1["df"] * f1["chisq_scaling_factor"]) / ddf
-        t = (f0["chisq"] - f1["chisq"]) / cd
-        if t < 0:
-            t = 0.0
-    elif small.estimator == "WLSMV":
-        from copro_scale.psychometrics.cfa.wls import scaled_difference
-
-        return scaled_difference(small, big, "scaled.shifted" if scaled_shifted else "mean.var.adjusted", a_method)
-    else:
-        t = f0["chisq"] - f1["chisq"]
-    return float(t), int(ddf), float(stats.chi2.sf(t, ddf))
 
 
 def invariance(data, model, group, *, estimator=None, missing="listwise", ordered=None,

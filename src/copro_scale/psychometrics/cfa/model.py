@@ -23,7 +23,7 @@ from copro_scale.psychometrics.cfa.results import CFAResult, estimates_table
 from copro_scale.psychometrics.cfa.specification import GROUP_EQUAL, ParTable
 from copro_scale.psychometrics.cfa.syntax import parse_model
 
-__all__ = ["cfa", "ESTIMATORS", "MISSING"]
+__all__ = ["cfa", "ESTIMATORS", "MISSING", "scaling_factor_at"]
 
 ESTIMATORS = ("ML", "MLR", "WLSMV")
 MISSING = {"listwise": "listwise", "fiml": "fiml", "ml": "fiml", "pairwise": "pairwise"}
@@ -144,6 +144,39 @@ def _fit_ml(spec, groups, est, miss, max_iter, notes):
         notes.append("the information matrix is singular: no standard errors (model not identified?)")
         converged = False
     return theta, se, fit, converged, iters
+
+
+def scaling_factor_at(spec, groups, theta, df):
+    """The Yuan-Bentler scaling factor of ``spec`` at any ``theta`` (lavaan's test of an
+    unoptimised model, used by the Satorra-Bentler 2010 difference test)."""
+    n = sum(g.n for g in groups)
+    h1 = [robust.h1_blocks(grp, grp.cov, grp.mean, spec.meanstructure) for grp in groups]
+    B0 = 0.0
+    for g, grp in enumerate(groups):
+        sigma, mu, _ = spec.implied(theta, g)
+        _, B1s = robust.h1_blocks(grp, sigma, mu, spec.meanstructure)
+        delta = robust.delta_matrix(*spec.jacobian(theta, g)[:2], spec.meanstructure)
+        B0 = B0 + grp.n / n * delta.T @ B1s @ delta
+    A = Discrepancy(spec, groups).observed_hessian(theta) / 2
+    return robust.scaling_factor(h1, A, B0, df)
+
+
+def satorra_parts(spec, groups, theta):
+    """What the Satorra (2000) difference test needs of an ML fit (see :mod:`.lrt`): per group
+    the Jacobian, the expected h1 information at the model-implied moments (lavaan's WLS.V,
+    ``h1.information = "structured"``) and the asymptotic covariance of the sample moments
+    A1^-1 B1 A1^-1 at the saturated moments; the inverse observed information of the model."""
+    n = sum(g.n for g in groups)
+    deltas, V, Gam = [], [], []
+    for g, grp in enumerate(groups):
+        sigma, mu, _ = spec.implied(theta, g)
+        deltas.append(robust.delta_matrix(*spec.jacobian(theta, g)[:2], spec.meanstructure))
+        V.append(robust.h1_expected(grp.stack, sigma, spec.meanstructure) / grp.n)
+        A1, B1 = robust.h1_blocks(grp, grp.cov, grp.mean, spec.meanstructure)
+        A1_inv = np.linalg.inv(A1)
+        Gam.append(A1_inv @ B1 @ A1_inv)
+    P_inv = np.linalg.inv(Discrepancy(spec, groups).observed_hessian(theta) / 2)
+    return dict(deltas=deltas, P_inv=P_inv, f=[g.n / n for g in groups], V=V, Gamma=Gam)
 
 
 def _robust(spec, groups, theta, A, df, base_moments, fit, est, miss):
@@ -330,6 +363,11 @@ def _cfa(data, model, group, group_equal, estimator, missing, ordered, group_par
     if not converged:
         fit = fm.not_converged(fit)
         notes.append("the optimiser did not converge: no fit measures (lavaan reports none either)")
-    return CFAResult(fit=fit, std_loadings=std_load, estimates=table, converged=bool(converged),
-                     warning="; ".join(dict.fromkeys(notes)) or None, n_obs=n_total, groups=glabels,
-                     iterations=int(iters), estimator=est, missing=miss, excluded=excluded)
+    res = CFAResult(fit=fit, std_loadings=std_load, estimates=table, converged=bool(converged),
+                    warning="; ".join(dict.fromkeys(notes)) or None, n_obs=n_total, groups=glabels,
+                    iterations=int(iters), estimator=est, missing=miss, excluded=excluded)
+    # for difference tests (not in to_dict)
+    res._internals = dict(spec=spec, groups=groups, theta=theta, satorra=lambda: satorra_parts(spec, groups, theta),
+                          deltas=lambda: [robust.delta_matrix(*spec.jacobian(theta, g)[:2], spec.meanstructure)
+                                          for g in range(spec.G)])
+    return res

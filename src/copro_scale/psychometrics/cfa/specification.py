@@ -241,6 +241,17 @@ class ParTable:
                 n += 1
         self.q = n
 
+    def values_from(self, other, theta):
+        """This table's free parameters set to the values of the same parameters (by name and
+        group) in table ``other`` at ``theta`` (lavaan's ``lav_test_diff_m10``: M1 at M0's estimates)."""
+        key = lambda r: (r["lhs"], r["op"], r["rhs"], r["group"])  # noqa: E731
+        vals = {key(r): (theta[r["id"]] if r["free"] else r["value"]) for r in other.table}
+        out = np.zeros(self.q)
+        for r in self.table:
+            if r["free"]:
+                out[r["id"]] = vals[key(r)]
+        return out
+
     def parameter_names(self):
         """lavaan-style names of the free parameters (``F=~x``, ``x~~x``, ``x|t1``), one per id."""
         names = {}

@@ -18,7 +18,6 @@ estimates, with scaling factor tr(WiU' V WiU Gamma) / df, V the ML weight of the
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from copro_scale.errors import CoproError
 from copro_scale.psychometrics.cfa import fit as fm
@@ -29,7 +28,7 @@ from copro_scale.psychometrics.cfa.results import CFAResult, estimates_table
 from copro_scale.psychometrics.cfa.linalg import bdiag, pair_trace
 from copro_scale.psychometrics.cfa.specification import ParTable
 
-__all__ = ["fit_wlsmv", "scaled_difference"]
+__all__ = ["fit_wlsmv"]
 
 
 class _DWLS:
@@ -289,7 +288,8 @@ def fit_wlsmv(data, rows, ov, group, group_equal, group_partial, ordered, miss, 
                     groups=[str(g) for g in labels] if group is not None else [], iterations=int(iters),
                     estimator="WLSMV", missing=miss, excluded=excluded)
     # kept for difference tests between nested fits (not part of to_dict)
-    res._internals = dict(deltas=deltas, E_inv=E_inv, f=obj.f, W=obj.W, Gamma=[s.nacov for s in st], spec=spec)
+    parts = dict(deltas=deltas, P_inv=E_inv, f=obj.f, V=[np.diag(w) for w in obj.W], Gamma=[s.nacov for s in st])
+    res._internals = dict(spec=spec, satorra=lambda: parts, deltas=lambda: deltas)
     return res
 
 
@@ -302,95 +302,3 @@ def _srmr(spec, theta, st):
         vals.append(np.sqrt(np.sum((s.rho[a, b] - sig[a, b]) ** 2) / (spec.p * (spec.p + 1) / 2)))
     ns = np.array([s.n for s in st], float)
     return float(np.sum(np.array(vals) * ns) / ns.sum())
-
-
-def _exact_constraints(small_spec, big_spec):
-    """lavaan's ``A.method = "exact"``: the equalities and fixings that turn ``big`` into ``small``.
-
-    Each parameter of ``big`` is matched by name and group to ``small``; parameters of
-    ``big`` that share one id in ``small`` give rows e_i - e_j, those fixed in ``small``
-    give rows e_i. A parameter free in ``small`` but fixed in ``big`` means the fits are not
-    nested this way, and is an error.
-    """
-    def key(r):
-        return (r["lhs"], r["op"], r["rhs"], r["group"])
-
-    small_rows = {key(r): r for r in small_spec.table}
-    classes, rows = {}, []
-    for r in big_spec.table:
-        if not r["free"]:
-            if small_rows[key(r)]["free"]:
-                raise CoproError(f"A.method='exact' needs nested fits: {r['lhs']}{r['op']}{r['rhs']} is free only "
-                                 "in the more constrained fit; use a_method='delta'")
-            continue
-        other = small_rows[key(r)]
-        if not other["free"]:
-            e = np.zeros(big_spec.q)
-            e[r["id"]] = 1.0
-            rows.append(e)
-        else:
-            classes.setdefault(other["id"], set()).add(r["id"])
-    for ids in classes.values():
-        ids = sorted(ids)
-        for j in ids[1:]:
-            e = np.zeros(big_spec.q)
-            e[ids[0]], e[j] = 1.0, -1.0
-            rows.append(e)
-    return np.array(rows).reshape(-1, big_spec.q)
-
-
-def _delta_constraints(small, big):
-    """lavaan's ``A.method = "delta"``: the orthogonal complement of ginv(Delta_big) Delta_small."""
-    d1, d0 = np.vstack(big._internals["deltas"]), np.vstack(small._internals["deltas"])
-    H = np.linalg.pinv(d1) @ d0
-    q, _ = np.linalg.qr(H, mode="complete")
-    return q[:, np.linalg.matrix_rank(H):].T
-
-
-#: lavTestLRT's choices for WLSMV fits (``method = "satorra.2000"``)
-WLSMV_TESTS = ("scaled.shifted", "mean.var.adjusted")
-
-
-def scaled_difference(small, big, test="scaled.shifted", a_method="delta"):
-    """Difference test of nested WLSMV fits (lavTestLRT's ``satorra.2000``).
-
-    With Pi, P = E, W, Gamma of the less constrained fit ``big``, A the constraints that
-    turn it into ``small`` (``a_method="delta"``: the orthogonal complement of
-    ginv(Delta_big) Delta_small; ``"exact"``: the equalities and fixings themselves),
-    M = P^-1 A' (A P^-1 A')^+ A P^-1 and U = W Pi M Pi' W:
-    tr1 = sum_g f_g tr(W_g Gamma_g W_g Pi_g M Pi_g'), tr2 = tr((U Gamma_f)^2) with
-    Gamma_f = bdiag(f_g Gamma_g) and m = df_small - df_big.
-    ``test="scaled.shifted"`` (lavaan's default): a = sqrt(m / tr2), b = m - a tr1,
-    T = a (X2_small - X2_big) + b on m degrees of freedom. ``"mean.var.adjusted"``
-    (lavaan's ``scaled.shifted = FALSE``, Satterthwaite): T = (X2_small - X2_big) tr1 / tr2 on
-    tr1^2 / tr2 degrees of freedom.
-    """
-    if test not in WLSMV_TESTS:
-        raise CoproError(f"unknown WLSMV difference test {test!r}; use one of {WLSMV_TESTS}")
-    if a_method not in ("delta", "exact"):
-        raise CoproError(f"unknown a_method {a_method!r}; use 'delta' or 'exact'")
-    m = small.fit["df"] - big.fit["df"]
-    if m <= 0:
-        return np.nan, m, np.nan
-    i1 = big._internals
-    A = _delta_constraints(small, big) if a_method == "delta" else _exact_constraints(
-        small._internals["spec"], i1["spec"])
-    P_inv = i1["E_inv"]
-    apa = A @ P_inv @ A.T
-    keep = ~((np.abs(apa.sum(axis=0)) < 1.5e-8) & (np.abs(apa.sum(axis=1)) < 1.5e-8))
-    A = A[keep]
-    M = P_inv @ A.T @ np.linalg.pinv(A @ P_inv @ A.T) @ A @ P_inv
-    f, W, Gam, Pi = i1["f"], i1["W"], i1["Gamma"], i1["deltas"]
-    tr1 = sum(fg * np.trace((w[:, None] * g * w[None, :]) @ pi @ M @ pi.T) for fg, w, g, pi in zip(f, W, Gam, Pi))
-    w_all = np.concatenate(W)
-    Pa = np.vstack(Pi)
-    ug = (w_all[:, None] * (Pa @ M @ Pa.T) * w_all[None, :]) @ bdiag([fg * g for fg, g in zip(f, Gam)])
-    tr2 = float(np.sum(ug * ug.T))
-    diff = small.fit["chisq"] - big.fit["chisq"]
-    if test == "mean.var.adjusted":
-        df = tr1 ** 2 / tr2
-        t = diff * tr1 / tr2
-        return float(t), float(df), float(stats.chi2.sf(t, df))
-    a = np.sqrt(m / tr2)
-    t = diff * a + (m - a * tr1)
-    return float(t), int(m), float(stats.chi2.sf(t, m))
