@@ -32,19 +32,16 @@ def ref2():
     return json.loads((REF / "reference_cfa2.json").read_text())
 
 
-@pytest.fixture(scope="module")
-def msq():
-    return pd.read_csv(REF / "msq400.csv")
+def _csv_fixture(name):
+    @pytest.fixture(scope="module")
+    def load():
+        return pd.read_csv(REF / name)
+    return load
 
 
-@pytest.fixture(scope="module")
-def msq_mar():
-    return pd.read_csv(REF / "msq400_mar.csv")
-
-
-@pytest.fixture(scope="module")
-def bfi_mar():
-    return pd.read_csv(REF / "bfi_mar.csv")
+msq = _csv_fixture("msq400.csv")
+msq_mar = _csv_fixture("msq400_mar.csv")
+bfi_mar = _csv_fixture("bfi_mar.csv")
 
 
 def check(res, r, tol_fit=1e-5, tol_est=1e-5, se=True):
@@ -56,16 +53,13 @@ def check(res, r, tol_fit=1e-5, tol_est=1e-5, se=True):
             continue
         got = res.fit[k.replace(".", "_")]
         assert got == pytest.approx(want, abs=tol_fit, rel=tol_fit), k
-    p = r["par"]
-    look = {(a, o, b, g): (e, s, st) for a, o, b, g, e, s, st in
-            zip(p["lhs"], p["op"], p["rhs"], p["group"], p["est"], p["se"], p["std_all"])}
-    assert len(res.estimates) == len(p["lhs"])
-    for row in res.estimates.itertuples():
-        e, s, st = look[(row.lhs, row.op, row.rhs, row.group)]
-        assert row.est == pytest.approx(e, abs=tol_est), (row.lhs, row.op, row.rhs, row.group)
-        assert row.std_all == pytest.approx(st, abs=tol_est), (row.lhs, row.op, row.rhs, row.group)
-        if se and row.free:
-            assert row.se == pytest.approx(s, abs=tol_est), (row.lhs, row.op, row.rhs, row.group)
+    want = pd.DataFrame(r["par"]).astype({"se": float})
+    both = res.estimates.merge(want, on=["lhs", "op", "rhs", "group"], suffixes=("", "_r"), validate="1:1")
+    assert len(both) == len(want) == len(res.estimates)
+    for col in ("est", "std_all") + (("se",) if se else ()):
+        rows = both[both["free"]] if col == "se" else both
+        off = (rows[col] - rows[col + "_r"]).abs()
+        assert off.max() <= tol_est, rows.loc[off.idxmax(), ["lhs", "op", "rhs", "group", col, col + "_r"]].tolist()
 
 
 # ----------------------------------------------------------------- WLSMV polychorics
