@@ -171,19 +171,29 @@ def test_rows_without_a_group_are_dropped_with_a_note(bfi_mar):
 
 
 # ----------------------------------------------------------------- lavTestLRT methods
+@pytest.fixture(scope="module")
+def msq_steps(msq):
+    return {k: cfa(msq, TWO, ordered=MI, group="grp", group_equal=v)
+            for k, v in {"configural": (), "metric": ("loadings",)}.items()}
+
+
+@pytest.fixture(scope="module")
+def mlr_steps(bfi_mar):
+    steps = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts")}
+    return {k: cfa(bfi_mar, NE, group="gender", group_equal=v, estimator="MLR") for k, v in steps.items()}
+
+
 @pytest.mark.parametrize("case,kw", [
     ("scaled_shifted", {}),
     ("mean_adjusted", {"scaled_shifted": False}),
     ("exact", {"a_method": "exact"}),
 ])
-def test_wlsmv_difference_test_methods_as_lavaan(ref2, msq, case, kw):
+def test_wlsmv_difference_test_methods_as_lavaan(ref2, msq_steps, case, kw):
     """lavTestLRT(configural, metric, ...): scaled-shifted, scaled.shifted = FALSE (mean and
     variance adjusted, fractional df) and A.method = "exact"."""
     from copro_scale.psychometrics.cfa.lrt import difference_test
 
-    big = cfa(msq, TWO, ordered=MI, group="grp")
-    small = cfa(msq, TWO, ordered=MI, group="grp", group_equal=("loadings",))
-    t, df, p = difference_test(small, big, **kw)
+    t, df, p = difference_test(msq_steps["metric"], msq_steps["configural"], **kw)
     want = ref2["msq_grp"]["lrt"][case]
     assert (t, df, p) == pytest.approx((want["chisq_diff"], want["df_diff"], want["p"]), abs=1e-6)
 
@@ -194,27 +204,23 @@ def test_wlsmv_difference_test_methods_as_lavaan(ref2, msq, case, kw):
     ("scalar_satorra2000", "satorra.2000"),
     ("sb2010", "satorra.bentler.2010"),
 ])
-def test_mlr_difference_test_methods_as_lavaan(ref2, bfi_mar, case, method):
+def test_mlr_difference_test_methods_as_lavaan(ref2, mlr_steps, case, method):
     """lavTestLRT(..., method = ...) for MLR fits; "sb2010" is configural against metric, where
     lavaan's SB2010 statistic is negative (and warns that the M10 information is not PD)."""
     from copro_scale.psychometrics.cfa.lrt import difference_test
 
-    steps = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts")}
     small, big = ("scalar", "metric") if case.startswith("scalar") else ("metric", "configural")
-    fits = {k: cfa(bfi_mar, NE, group="gender", group_equal=steps[k], estimator="MLR") for k in (small, big)}
-    t, df, p = difference_test(fits[small], fits[big], method=method)
+    t, df, p = difference_test(mlr_steps[small], mlr_steps[big], method=method)
     want = ref2["bfi_gender_mlr"]["lrt"][case]
     tol = 1e-4 if case.startswith("scalar") else 2e-3  # configural: a Heywood case, lavaan stops 1e-4 off
     assert (t, df, p) == pytest.approx((want["chisq_diff"], want["df_diff"], want["p"]), abs=tol)
 
 
-def test_unknown_difference_method_is_refused_by_name(bfi_mar):
+def test_unknown_difference_method_is_refused_by_name(mlr_steps):
     from copro_scale.psychometrics.cfa.lrt import difference_test
 
-    big = cfa(bfi_mar, NE, group="gender", group_equal=("loadings",), estimator="MLR")
-    small = cfa(bfi_mar, NE, group="gender", group_equal=("loadings", "intercepts"), estimator="MLR")
     with pytest.raises(CoproError, match="'mean.var.adjusted' is not available for MLR"):
-        difference_test(small, big, method="mean.var.adjusted")
+        difference_test(mlr_steps["scalar"], mlr_steps["metric"], method="mean.var.adjusted")
 
 
 # ----------------------------------------------------------------- second-order factors
