@@ -89,6 +89,15 @@ def test_validate_default_path_with_mar_missingness_as_lavaan(ref2, msq_mar):
     res = cfa(msq_mar, TWO, **_options(DEFAULT_ESTIMATOR, MI))
     assert (res.estimator, res.missing) == ("WLSMV", "pairwise")
     check(res, ref2["msq_mar_pairwise"])
+    # the validation battery's comparison table reports lavaan's robust indices and no warning
+    from copro_scale.validate_cfa import cfa_table
+
+    row, = cfa_table(msq_mar[MI], {"two factors": TWO}, DEFAULT_ESTIMATOR)
+    want = ref2["msq_mar_pairwise"]["fit"]
+    assert row["converged"] and row["warning"] is None
+    for k, lav in (("chisq", "chisq.scaled"), ("cfi", "cfi.robust"), ("tli", "tli.robust"),
+                   ("rmsea", "rmsea.robust"), ("srmr", "srmr")):
+        assert row[k] == pytest.approx(want[lav], rel=1e-6), k
 
 
 def test_wlsmv_just_identified_model_fits(ref2, msq):
