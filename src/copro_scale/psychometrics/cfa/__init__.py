@@ -11,7 +11,9 @@ parameters for AIC/BIC. Modules:
 * :mod:`.robust` - MLR sandwich SEs and the Yuan-Bentler scaled test;
 * :mod:`.wls` - WLSMV for ordered items (polychoric statistics, DWLS, scaled-shifted test);
 * :mod:`.fit` - fit measures; :mod:`.results` - estimates and std.all;
-* :mod:`.model` - :func:`cfa`; :mod:`.invariance` - :func:`invariance`.
+* :mod:`.model` - :func:`cfa`; :mod:`.invariance` - :func:`invariance`;
+* :mod:`.lrt` - :func:`difference_test`, lavTestLRT's difference tests;
+* :mod:`.linalg` - block diagonals, vech bases and masked inverses the others share.
 
 API for callers (e.g. ``copro_scale.validate``)::
 
@@ -21,6 +23,8 @@ API for callers (e.g. ``copro_scale.validate``)::
     invariance(data, model, group, *, estimator=..., missing=..., ordered=...,
                group_partial=...)     -> InvarianceResult (.table with delta_cfi, delta_rmsea,
                                          chisq_diff, df_diff, pvalue_diff; .fits)
+    difference_test(small, big, method="default", a_method="delta", scaled_shifted=True)
+                                      -> (statistic, df, p-value)
 
 Examples
 --------
@@ -33,9 +37,10 @@ Examples
 """
 
 from copro_scale.psychometrics.cfa.invariance import invariance
+from copro_scale.psychometrics.cfa.lrt import difference_test
 from copro_scale.psychometrics.cfa.model import cfa
 from copro_scale.psychometrics.cfa.results import CFAResult, InvarianceResult
 from copro_scale.psychometrics.cfa.specification import GROUP_EQUAL
 from copro_scale.psychometrics.cfa.syntax import parse_model
 
-__all__ = ["cfa", "invariance", "parse_model", "CFAResult", "InvarianceResult", "GROUP_EQUAL"]
+__all__ = ["cfa", "invariance", "difference_test", "parse_model", "CFAResult", "InvarianceResult", "GROUP_EQUAL"]

@@ -142,9 +142,15 @@ def _delta_constraints(d_small, d_big):
     return q[:, np.linalg.matrix_rank(H):].T
 
 
+def _internal(res, key):
+    """A fit's kept matrices: WLSMV keeps them, ML computes them when asked."""
+    x = res._internals[key]
+    return x() if callable(x) else x
+
+
 def _satorra2000(small, big, diff, m, a_method, scaled_shifted):
-    parts = big._internals["satorra"]()
-    A = (_delta_constraints(np.vstack(small._internals["deltas"]()), np.vstack(parts["deltas"]))
+    parts = _internal(big, "satorra")
+    A = (_delta_constraints(np.vstack(_internal(small, "deltas")), np.vstack(parts["deltas"]))
          if a_method == "delta" else _exact_constraints(small._internals["spec"], big._internals["spec"]))
     P_inv = parts["P_inv"]
     apa = A @ P_inv @ A.T

@@ -9,6 +9,8 @@ is ``"listwise"`` (lavaan's default), ``"fiml"`` (alias ``"ml"``; ML and MLR) or
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -161,22 +163,25 @@ def scaling_factor_at(spec, groups, theta, df):
     return robust.scaling_factor(h1, A, B0, df)
 
 
+def _deltas(spec, theta):
+    return [robust.delta_matrix(*spec.jacobian(theta, g)[:2], spec.meanstructure) for g in range(spec.G)]
+
+
 def satorra_parts(spec, groups, theta):
     """What the Satorra (2000) difference test needs of an ML fit (see :mod:`.lrt`): per group
     the Jacobian, the expected h1 information at the model-implied moments (lavaan's WLS.V,
     ``h1.information = "structured"``) and the asymptotic covariance of the sample moments
     A1^-1 B1 A1^-1 at the saturated moments; the inverse observed information of the model."""
     n = sum(g.n for g in groups)
-    deltas, V, Gam = [], [], []
+    V, Gam = [], []
     for g, grp in enumerate(groups):
         sigma, mu, _ = spec.implied(theta, g)
-        deltas.append(robust.delta_matrix(*spec.jacobian(theta, g)[:2], spec.meanstructure))
         V.append(robust.h1_expected(grp.stack, sigma, spec.meanstructure) / grp.n)
         A1, B1 = robust.h1_blocks(grp, grp.cov, grp.mean, spec.meanstructure)
         A1_inv = np.linalg.inv(A1)
         Gam.append(A1_inv @ B1 @ A1_inv)
     P_inv = np.linalg.inv(Discrepancy(spec, groups).observed_hessian(theta) / 2)
-    return dict(deltas=deltas, P_inv=P_inv, f=[g.n / n for g in groups], V=V, Gamma=Gam)
+    return dict(deltas=_deltas(spec, theta), P_inv=P_inv, f=[g.n / n for g in groups], V=V, Gamma=Gam)
 
 
 def _robust(spec, groups, theta, A, df, base_moments, fit, est, miss):
@@ -367,7 +372,6 @@ def _cfa(data, model, group, group_equal, estimator, missing, ordered, group_par
                     warning="; ".join(dict.fromkeys(notes)) or None, n_obs=n_total, groups=glabels,
                     iterations=int(iters), estimator=est, missing=miss, excluded=excluded)
     # for difference tests (not in to_dict)
-    res._internals = dict(spec=spec, groups=groups, theta=theta, satorra=lambda: satorra_parts(spec, groups, theta),
-                          deltas=lambda: [robust.delta_matrix(*spec.jacobian(theta, g)[:2], spec.meanstructure)
-                                          for g in range(spec.G)])
+    res._internals = dict(spec=spec, groups=groups, theta=theta, satorra=partial(satorra_parts, spec, groups, theta),
+                          deltas=partial(_deltas, spec, theta))
     return res

@@ -289,7 +289,7 @@ def fit_wlsmv(data, rows, ov, group, group_equal, group_partial, ordered, miss, 
                     estimator="WLSMV", missing=miss, excluded=excluded)
     # kept for difference tests between nested fits (not part of to_dict)
     parts = dict(deltas=deltas, P_inv=E_inv, f=obj.f, V=[np.diag(w) for w in obj.W], Gamma=[s.nacov for s in st])
-    res._internals = dict(spec=spec, satorra=lambda: parts, deltas=lambda: deltas)
+    res._internals = dict(spec=spec, satorra=parts, deltas=deltas)
     return res
 
 
