@@ -4,8 +4,9 @@ Per group, s = (thresholds, polychoric correlations) and Gamma their NACOV
 (:mod:`.ordinal`); W = diag(Gamma)^-1. The model (delta parameterization) implies
 sigma(theta) = (delta (tau - Lambda alpha), off-diagonal of Delta Lambda Phi Lambda' Delta).
 
-    F = sum_g f_g (s_g - sigma_g)' W_g (s_g - sigma_g),   chisq = N F   (f_g = N_g / N),
-    E = sum_g f_g Delta_g' W_g Delta_g,   vcov = E^-1 [sum_g f_g Delta_g' W_g Gamma_g W_g Delta_g] E^-1 / N,
+    F = sum_g (N_g - 1)/N (s_g - sigma_g)' W_g (s_g - sigma_g),   chisq = N F,
+    E = sum_g f_g Delta_g' W_g Delta_g  (f_g = N_g / N),
+    vcov = E^-1 [sum_g f_g Delta_g' W_g Gamma_g W_g Delta_g] E^-1 / (N - G),
     U = W - W Delta E^-1 Delta' W (W = bdiag f_g W_g, Gamma = bdiag Gamma_g / f_g),
     a = sqrt(df / tr((U Gamma)^2)), b = df - a tr(U Gamma),  chisq_scaled = a chisq + b
 
