@@ -247,3 +247,14 @@ def test_second_order_factor_as_lavaan(ref2, case, data, kw, tol):
     """g =~ visual + textual + speed: loadings of factors on a factor, disturbance variances."""
     res = cfa(pd.read_csv(REF / data), SOH, **kw)
     check(res, ref2[case], tol_fit=tol, tol_est=ML_EST)
+
+
+@pytest.mark.parametrize("model,message", [
+    ("neur =~ N1 + N2 + N3\na == 2", "'==' here sets two labels equal"),
+    ("neur =~ N1 + a*N2 + N3\na == b", "'b' is not a label of any parameter"),
+    ("neur =~ N1 + NA*N2 + 1*N2 + N3", "indicator 'N2' of factor 'neur' is given twice"),
+    ("neur =~ N1 + a*N2 + b*N2 + N3", "indicator 'N2' of factor 'neur' is given twice"),
+])
+def test_labels_and_constraints_that_cannot_hold_are_named(bfi_mar, model, message):
+    with pytest.raises(CoproError, match=message):
+        cfa(bfi_mar, model)
