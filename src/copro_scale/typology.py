@@ -21,7 +21,7 @@ So a team more enhanced than the enhanced prototype, in the prototype's own dire
 enhanced (its distance is 0); a profile whose pattern contradicts every type - far off the plane,
 for example high decision-making power with the lowest ideological score, or high
 non-decision-making power with middling decision-making and ideological scores - is mixed.
-Inside the triangle the rule is the nearest prototype, as before.
+Inside the triangle the rule is the nearest prototype.
 """
 
 from __future__ import annotations
