@@ -35,9 +35,8 @@ def schema() -> dict:
 
 @cache
 def _validator():
-    from jsonschema import (
-        Draft202012Validator,  # imported on first check, not at start-up
-    )
+    # imported on first check, not at start-up
+    from jsonschema import Draft202012Validator
 
     return Draft202012Validator(schema())
 
