@@ -10,8 +10,12 @@ import argparse
 import sys
 
 from ..instrument import load_instrument
-from ..privacy import check_threshold
-from ..responses import READERS, read_responses
+
+#: The ``--format`` values: ``auto``, each reader's name (``copro_scale.responses.READERS``, in
+#: detection order) and ``sav``. Written out so that building the parser imports no reader
+#: (and no pandas); tests/test_cli.py checks it against the readers.
+FORMATS = ("auto", "spss", "surveyjs", "limesurvey", "qualtrics", "redcap", "forms", "canonical",
+           "mapped", "sav")
 
 
 def add_input_options(p: argparse.ArgumentParser) -> None:
@@ -19,7 +23,7 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     ``--teams`` to ``p``."""
     p.add_argument("input", help="the export file (CSV, xlsx, .sav or SurveyJS JSON)")
     g = p.add_argument_group("input options (the same for score, validate and report)")
-    g.add_argument("--format", default="auto", choices=["auto", *READERS, "sav"],
+    g.add_argument("--format", default="auto", choices=FORMATS,
                    help="the export's platform (default: detected from the file)")
     g.add_argument("--mapping", help="YAML column map for any CSV or xlsx (implies --format mapped)")
     g.add_argument("--encoding", help="text encoding of a CSV (default UTF-8, or UTF-16 with BOM)")
@@ -38,12 +42,16 @@ def add_threshold_option(p: argparse.ArgumentParser) -> None:
 
 def threshold(args) -> int:
     """``--min-responses`` checked against the instrument's promise, before any input is read."""
+    from ..privacy import check_threshold
+
     return check_threshold(load_instrument(args.instrument), args.min_responses,
                            field="--min-responses")
 
 
 def read_input(args, path=None, **kwargs):
     """Read ``path`` (default ``args.input``) with the shared input options of ``args``."""
+    from ..responses import read_responses
+
     if args.teams is not None:
         kwargs["teams"] = args.teams
     instrument = kwargs.pop("instrument", None) or load_instrument(args.instrument)

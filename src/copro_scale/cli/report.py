@@ -6,14 +6,14 @@ import sys
 from pathlib import Path
 
 from ..errors import CoproError
-from ..privacy import plan_for
-from ..scoring import score
 from .options import add_input_options, add_threshold_option, read_input, threshold
 
 
 def run(args) -> int:
     """Read and score this wave (and any earlier one) once, then classify and write."""
+    from ..privacy import plan_for
     from ..reports import render_reports
+    from ..scoring import score
 
     if args.n_boot < 1:
         raise CoproError("must be at least 1", field="--n-boot")

@@ -5,16 +5,17 @@ from __future__ import annotations
 import os
 import sys
 
-from ..csvsafe import write_csv
 from ..errors import CoproError
-from ..responses.ids import new_salt
-from ..scoring import favourable, score, scores_long
-from ..privacy import plan_for
 from .options import add_input_options, add_threshold_option, read_input, threshold
 
 
 def run(args) -> int:
     """Read, score and write; the accounting line goes to stderr."""
+    from ..csvsafe import write_csv
+    from ..privacy import plan_for
+    from ..responses.ids import new_salt
+    from ..scoring import favourable, score, scores_long
+
     ids, salt = "sequence", None
     if args.keep_ids:
         ids = "hash"
