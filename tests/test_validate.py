@@ -177,7 +177,7 @@ def test_default_wlsmv_fits_the_nine_cells_from_incomplete_rows():
 
 @pytest.mark.slow
 def test_cfa_and_invariance_run_on_480_responses_with_missing_answers():
-    # issue 11: 480 responses, ~3% missing per item, a third of the rows complete. Listwise ML
+    # 480 responses, ~3% missing per item, a third of the rows complete. Listwise ML
     # estimated no CFA on either form; WLSMV with pairwise deletion estimates every model.
     # (No straight-liners: the privacy plan may keep a few careless responses in, and three
     # straight-liners among 240 take the robust CFI of the true model from .99 to .94.)

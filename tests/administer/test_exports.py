@@ -15,15 +15,15 @@ from copro_scale.administer import FORMATS, export_instrument
 from copro_scale.cli import main
 from copro_scale.instrument import default_instrument_path
 
-ISSUE_FORMATS = {"redcap", "qualtrics", "qsf", "limesurvey", "surveyjs", "forms-sheet", "html",
+OFFERED_FORMATS = {"redcap", "qualtrics", "qsf", "limesurvey", "surveyjs", "forms-sheet", "html",
                  "markdown", "json"}
 
 
-def test_every_format_of_the_issue_is_offered():
-    assert set(FORMATS) == ISSUE_FORMATS
+def test_every_platform_format_is_offered():
+    assert set(FORMATS) == OFFERED_FORMATS
 
 
-@pytest.mark.parametrize("fmt", sorted(ISSUE_FORMATS))
+@pytest.mark.parametrize("fmt", sorted(OFFERED_FORMATS))
 def test_every_format_exports_every_form_and_repeats_itself(inst, fmt, form):
     a = export_instrument(inst, fmt, form=form)
     assert isinstance(a, str) and len(a) > 500
@@ -85,10 +85,10 @@ def test_cli_reruns_are_byte_identical_across_processes(tmp_path):
         d = tmp_path / seed
         d.mkdir()
         env = dict(os.environ, PYTHONHASHSEED=seed)
-        subprocess.run([sys.executable, "-c", code, str(d), *sorted(ISSUE_FORMATS)], env=env,
+        subprocess.run([sys.executable, "-c", code, str(d), *sorted(OFFERED_FORMATS)], env=env,
                        check=True, capture_output=True)
         outs.append({p.name: p.read_bytes() for p in sorted(d.iterdir())})
-    assert len(outs[0]) == 2 * len(ISSUE_FORMATS)
+    assert len(outs[0]) == 2 * len(OFFERED_FORMATS)
     assert outs[0] == outs[1]
     assert outs[0]["limesurvey-psw"].startswith(b"\xef\xbb\xbf")  # UTF-8 BOM
 

@@ -117,7 +117,7 @@ def export_instrument(inst: Instrument, format: str, form: str | None = None, *,
     if fmt is None:
         raise CoproError(f"unknown export format {format!r}; expected one of {list(FORMATS)}",
                          field="--format")
-    if fmt.name == "json":  # the instrument issue's export, unchanged; --form filters items
+    if fmt.name == "json":  # the instrument as data (Instrument.to_dict); --form filters items
         forms_for(inst, form, both=True)
         return export_json(inst, form)
     return fmt.write(inst, forms_for(inst, form, both=fmt.both_forms), team_names(teams))
