@@ -7,7 +7,7 @@ SUM    := $(shell cksum pyproject.toml | cut -d' ' -f1)
 RUNTIME := $(VENV)/.runtime-$(SUM)
 TESTENV := $(VENV)/.test-$(SUM)
 
-.PHONY: demo test test-all venv browser axe bench clean
+.PHONY: demo test test-all venv browser axe bench mutation clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,8 +48,19 @@ test: $(TESTENV) browser axe
 test-all: $(TESTENV) browser axe
 	$(PY) -m pytest -q
 
+# Mutation testing of the modules that decide keying, scores, types and what may be shown
+# (the modules and the tests that run against them: [tool.mutmut] in pyproject.toml). Prints
+# the count of mutants by outcome and the names of the survivors; docs/testing.md lists them.
+# Resumes where a stopped run left off; `rm -rf mutants` starts afresh.
+MUTMUT := $(VENV)/bin/mutmut
+mutation: $(TESTENV)
+	$(PY) -m pip install --quiet 'mutmut==3.8.1'
+	$(MUTMUT) run --max-children 2 >/dev/null
+	$(MUTMUT) results --all true | awk -F': ' '{print $$2}' | sort | uniq -c
+	$(MUTMUT) results
+
 bench: $(RUNTIME)
 	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) copro-demo build dist src/*.egg-info axe/node_modules
+	rm -rf $(VENV) copro-demo build dist src/*.egg-info axe/node_modules mutants
