@@ -9,7 +9,8 @@ need.
 """
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version as _version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
 
 try:
     __version__ = _version("copro-scale")
@@ -23,9 +24,19 @@ _LAZY = {"Instrument": "instrument", "Item": "instrument", "load_instrument": "i
          "read_responses": "responses", "Responses": "responses", "score": "scoring",
          "favourable": "scoring", "classify_teams": "classify", "render_reports": "reports"}
 
-__all__ = ["__version__", "CoproError", "Instrument", "Item", "load_instrument",
-           "read_responses", "Responses", "score", "favourable",
-           "classify_teams", "render_reports"]
+__all__ = [
+    "CoproError",
+    "Instrument",
+    "Item",
+    "Responses",
+    "__version__",
+    "classify_teams",
+    "favourable",
+    "load_instrument",
+    "read_responses",
+    "render_reports",
+    "score",
+]
 
 
 def __getattr__(name: str):

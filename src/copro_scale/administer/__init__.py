@@ -9,9 +9,9 @@ deterministic: no dates, no random ids, so a rerun is byte-identical.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..errors import CoproError
 from ..instrument import Instrument
@@ -159,4 +159,4 @@ def _write_exports(inst: Instrument, out: Path) -> dict[str, Path]:
     return written
 
 
-__all__ = ["ExportFormat", "FORMATS", "export_instrument", "write_exports"]
+__all__ = ["FORMATS", "ExportFormat", "export_instrument", "write_exports"]

@@ -10,9 +10,17 @@ from typing import Any
 import yaml
 
 from ..errors import CoproError
-from .model import (DEFAULT_INSTRUMENT, FACES, THRESHOLD_PLACEHOLDER, Form, Instrument, Item,
-                    ScalePoint)
+from .model import (
+    DEFAULT_INSTRUMENT,
+    FACES,
+    THRESHOLD_PLACEHOLDER,
+    Form,
+    Instrument,
+    Item,
+    ScalePoint,
+)
 from .schema import problems
+
 
 # -- loading -----------------------------------------------------------------------------------
 def default_instrument_path() -> Path:
