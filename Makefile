@@ -7,7 +7,7 @@ SUM    := $(shell cksum pyproject.toml | cut -d' ' -f1)
 RUNTIME := $(VENV)/.runtime-$(SUM)
 TESTENV := $(VENV)/.test-$(SUM)
 
-.PHONY: demo test test-all venv browser axe bench mutation clean
+.PHONY: demo test test-all venv browser axe bench mutation lint clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ mutation: $(TESTENV)
 	$(MUTMUT) run --max-children 2 >/dev/null
 	$(MUTMUT) results --all true | awk -F': ' '{print $$2}' | sort | uniq -c
 	$(MUTMUT) results
+
+# ruff's default rules (ruff pinned, so "default" means the same set everywhere) over src/.
+lint: $(TESTENV)
+	$(PY) -m pip install --quiet 'ruff==0.17.6'
+	$(VENV)/bin/ruff check --isolated src
 
 bench: $(RUNTIME)
 	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
