@@ -287,7 +287,7 @@ def _team_posteriors(rows: pd.DataFrame, shown: np.ndarray, spread: _Spread, wei
         cells = ", ".join(CELL_COLS[j] for j in np.flatnonzero(empty[t]))
         reason[t] = f"no respondent has a score for {cells}"
     if spread.cov is None:
-        reason[:] = ("the within-team spread cannot be estimated: no team has two respondents "
+        reason[reason == ""] = ("the within-team spread cannot be estimated: no team has two respondents "
                      "on one form with all nine cell scores")
         return _Posterior(plain, m, np.full((T, K, K), np.nan), reason)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -306,10 +306,12 @@ def _outcome_probabilities(post: _Posterior, typology: Typology, nu: float, n_dr
                            seed: int):
     """Posterior probability of each outcome and of each construct being lowest (steps 4-6)."""
     T, K = post.m.shape
-    z = standard_t_draws(nu, n_draws, K, seed)
     tally = np.full((T, len(OUTCOMES)), np.nan)
     lever = np.full((T, len(CONSTRUCTS)), np.nan)
     valid = np.flatnonzero(post.reason == "")
+    if len(valid) == 0:
+        return tally, lever
+    z = standard_t_draws(nu, n_draws, K, seed)
     chunk = max(1, _CHUNK // (n_draws * K))
     for start in range(0, len(valid), chunk):
         idx = valid[start:start + chunk]
