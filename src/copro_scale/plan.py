@@ -68,9 +68,11 @@ def classification_records(types: pd.DataFrame, truth: pd.DataFrame) -> pd.DataF
     """One row per team with its true type: ``team, truth, type, probability, best, correct,
     wrong``.
 
-    ``best`` is the outcome with the largest probability (reported or not; None for a suppressed
-    team); ``correct`` says the reported type is the truth; ``wrong`` that a type or ``mixed``
-    other than the truth was reported.
+    ``best`` is the outcome with the largest probability (reported or not; None for a team
+    without probabilities); ``correct`` says the reported type is the truth, or, for a team whose
+    truth is ``between`` two types, that it was left ``indeterminate`` or called ``mixed``;
+    ``wrong`` that a type or ``mixed`` other than the truth was reported (for a ``between``
+    team: any of the three types).
     """
     m = types.merge(truth[["team", "type"]].rename(columns={"type": "truth"}), on="team")
     p = m[[f"p_{o}" for o in OUTCOMES]].to_numpy("float64")
@@ -79,7 +81,9 @@ def classification_records(types: pd.DataFrame, truth: pd.DataFrame) -> pd.DataF
     out = pd.DataFrame({"team": m["team"].to_numpy(), "truth": m["truth"].to_numpy(),
                         "type": m["type"].to_numpy(), "probability": m["probability"].to_numpy(),
                         "best": best})
-    out["correct"] = out["type"] == out["truth"]
+    between = out["truth"] == "between"
+    out["correct"] = (out["type"] == out["truth"]) | (between & out["type"].isin(
+        ["indeterminate", "mixed"]))
     out["wrong"] = ~out["type"].isin(["indeterminate", "suppressed"]) & ~out["correct"]
     return out
 
@@ -137,10 +141,13 @@ def recovery_summary(records: pd.DataFrame) -> dict:
 def reliability_table(records: pd.DataFrame, edges=BIN_EDGES) -> pd.DataFrame:
     """Teams binned by their largest probability: how often that outcome was the truth.
 
+    Teams whose truth is not an outcome (``between`` two types) have no right outcome and are
+    left out.
+
     Returns ``lo, hi, n, mean_probability, accuracy`` per bin (the last bin includes 1).
     A calibrated classifier has ``accuracy`` close to ``mean_probability`` in every bin.
     """
-    records = records[records["probability"].notna()]
+    records = records[records["probability"].notna() & records["truth"].isin(OUTCOMES)]
     p = records["probability"].to_numpy("float64")
     hit = (records["best"] == records["truth"]).to_numpy()
     e = np.asarray(edges, dtype=float)
