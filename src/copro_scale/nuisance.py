@@ -86,8 +86,8 @@ PROFILES: dict[str, Nuisance] = {
     "realistic": Nuisance(
         colleague_optimism=(0.1, 0.6), acquiescence_mean=0.10, acquiescence_sd=0.25,
         extreme_share=0.10, careless_share=0.05, straightline_share=0.02, skip_low=0.10,
-        dont_know=0.10, missing=0.03, loadings=(0.5, 0.85), threshold_shift=0.20,
-        threshold_jitter=0.10, face_sd=0.15, between_share=0.10, size_cv=0.40,
+        dont_know=0.10, missing=0.03, loadings=(0.4, 0.8), threshold_shift=0.20,
+        threshold_jitter=0.10, face_sd=0.20, between_share=0.10, size_cv=0.40,
         no_psw_share=0.10),
     "harsh": Nuisance(
         colleague_optimism=(0.0, 1.0), acquiescence_mean=0.25, acquiescence_sd=0.40,
