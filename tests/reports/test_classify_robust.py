@@ -118,3 +118,18 @@ def test_result_does_not_depend_on_row_order():
     a = classify_teams(s, n_draws=300, seed=4)
     b = classify_teams(s.sample(frac=1, random_state=9).reset_index(drop=True), n_draws=300, seed=4)
     pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def test_n_boot_is_a_deprecated_name_of_n_draws(tmp_path, capsys):
+    from copro_scale.cli import main
+    from copro_scale.simulate import simulate
+    s = _scores(np.random.default_rng(4), [(2, 4)] * 6, [], [], 0.0, 0.0)
+    with pytest.warns(DeprecationWarning, match="n_draws"):
+        a = classify_teams(s, n_boot=120, seed=2)
+    pd.testing.assert_frame_equal(a, classify_teams(s, n_draws=120, seed=2))
+    path = tmp_path / "r.csv"
+    simulate(3, 6, seed=1).responses.to_csv(path, index=False)
+    assert main(["report", str(path), "-o", str(tmp_path / "a"), "--n-boot", "40"]) == 0
+    assert "--n-boot is deprecated; use --n-draws" in capsys.readouterr().err
+    assert main(["report", str(path), "-o", str(tmp_path / "b"), "--n-draws", "40"]) == 0
+    assert "--n-boot" not in capsys.readouterr().err
