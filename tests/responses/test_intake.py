@@ -36,3 +36,33 @@ def test_spss_unlabelled_codes_with_no_rule_are_refused(tmp_path, inst):
     labels = {1.0: "Strongly disagree", 2.0: "Strongly agree"}  # no shift or reversal fits
     with pytest.raises(CoproError, match=r"codes 3 have no value label.*VALUE LABELS"):
         read_responses(_sav(tmp_path, inst, [1, 2, 3], labels), inst)
+
+
+def _redcap(tmp_path, sim, teams, name="r.csv"):
+    src = sim.copy().rename(columns={"response_id": "record_id"}).drop(columns="form")
+    src["team"] = [teams[k % len(teams)] for k in range(len(src))]
+    src["psw_form_complete"] = 2
+    p = tmp_path / name
+    src.to_csv(p, index=False)
+    return p
+
+
+def test_numeric_team_names_are_matched_by_name_not_position(tmp_path, sim):
+    tl = tmp_path / "teams.csv"
+    tl.write_text("team\n3\n1\n2\n")
+    r = read_responses(_redcap(tmp_path, sim, ["1", "2", "3"]), teams=tl)
+    expected = [["1", "2", "3"][k % 3] for k in range(len(sim))]
+    assert r.exclusions.empty and r.data["team"].tolist() == expected
+    with pytest.raises(CoproError, match="one number, two meanings"):
+        read_responses(_redcap(tmp_path, sim, ["1", "2", "3"]), teams=tl, team_codes=True)
+
+
+def test_a_typed_number_is_not_a_list_position(tmp_path, sim):
+    tl = tmp_path / "teams.csv"
+    tl.write_text("team\nWard 1\nWard 10\nWard 2\n")
+    r = read_responses(_redcap(tmp_path, sim, ["Ward 1", "2"]), teams=tl)
+    assert set(r.data["team"]) == {"Ward 1"}  # never Ward 10
+    assert set(r.exclusions["reason"]) == {"unknown_team"}
+    assert any("--team-codes" in w for w in r.warnings)
+    coded = read_responses(_redcap(tmp_path, sim, ["1", "2"]), teams=tl, team_codes=True)
+    assert sorted(set(coded.data["team"])) == ["Ward 1", "Ward 10"]

@@ -27,6 +27,10 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--instrument", help="instrument YAML (default: the packaged one)")
     g.add_argument("--teams", help="team list CSV (team, aliases, optional headcounts): maps "
                    "spelling variants to one team and excludes unknown teams")
+    g.add_argument("--team-codes", action="store_true",
+                   help="the team cells are the answer codes 1..n of a team question that "
+                   "`copro instrument export --teams` offered as a choice (with --teams, the same "
+                   "list); without it a number is matched as a team name only")
 
 
 def add_threshold_option(p: argparse.ArgumentParser) -> None:
@@ -46,6 +50,7 @@ def read_input(args, path=None, **kwargs):
     """Read ``path`` (default ``args.input``) with the shared input options of ``args``."""
     if args.teams is not None:
         kwargs["teams"] = args.teams
+        kwargs["team_codes"] = args.team_codes
     instrument = kwargs.pop("instrument", None) or load_instrument(args.instrument)
     responses = read_responses(args.input if path is None else path, instrument,
                                format=args.format, mapping=args.mapping, encoding=args.encoding,

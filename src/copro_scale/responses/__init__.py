@@ -26,7 +26,8 @@ __all__ = ["read_responses", "read_team_list", "Responses", "TeamList", "READERS
 
 def read_responses(path, instrument: Instrument | str | Path | None = None, format: str = "auto",
                    mapping=None, *, encoding: str | None = None, sheet=None, ids: str = "keep",
-                   salt: str | None = None, drop_flagged: bool = False, teams=None) -> Responses:
+                   salt: str | None = None, drop_flagged: bool = False, teams=None,
+                   team_codes: bool = False) -> Responses:
     """Read a response export, validate it and account for every row.
 
     Parameters
@@ -53,6 +54,12 @@ def read_responses(path, instrument: Instrument | str | Path | None = None, form
         A team list (:func:`read_team_list`): names are matched to it (aliases, case, spacing,
         punctuation) and names it does not hold are excluded as ``unknown_team``. Without one,
         spelling variants are merged and near-duplicates listed in ``warnings``.
+    team_codes : bool
+        The team cells are the answer codes of a team question offered as a choice of the team
+        list (``copro instrument export --teams``): REDCap's and Qualtrics' ``1..n`` are read as
+        positions in the list. Without it, a number is matched as a team name only (a number
+        typed into a free-text question is not a position). LimeSurvey's ``T1..Tn`` codes are
+        read either way.
 
     Returns
     -------
@@ -77,7 +84,8 @@ def read_responses(path, instrument: Instrument | str | Path | None = None, form
     ('canonical', 24, 24)
     """
     inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
-    options = dict(ids=ids, salt=salt, drop_flagged=drop_flagged, teams=teams)
+    options = dict(ids=ids, salt=salt, drop_flagged=drop_flagged, teams=teams,
+                   team_codes=team_codes)
     if isinstance(path, pd.DataFrame):
         raw = path.copy()
         if "_row" not in raw:

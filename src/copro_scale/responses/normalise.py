@@ -116,23 +116,57 @@ def mark_bad_text(raw: pd.DataFrame, fields: dict[str, Distinct], ledger: Ledger
                     f"column 'response_id' {_PROBLEM_TEXT['invalid_text']}")
 
 
-def team_codes_to_names(text: list, teams: TeamList | None, team_code) -> list:
-    """Team names for a column of the platform's team answer codes (an export made with a team
-    list), when every non-blank value is the code of a listed team; else ``text`` unchanged."""
+def team_codes_to_names(text: list, teams: TeamList | None, team_code, team_codes: bool = False
+                        ) -> tuple[list, list[str]]:
+    """Team names for the distinct team cells ``text``, matched by name first and only then by
+    the platform's answer code of a listed team (an export made with ``--teams``).
+
+    A code that is a bare number (REDCap's and Qualtrics' ``1..n``) is read as a list position
+    only when ``team_codes`` says the export offered the list as choices: a number typed into a
+    free-text team question is not a position. Returns the names and the warnings.
+
+    Examples
+    --------
+    >>> tl = TeamList.from_records([{"team": "Ward 1"}, {"team": "Ward 10"}, {"team": "Ward 2"}])
+    >>> team_codes_to_names(["2", "Ward 2"], tl, int)[0]
+    ['2', 'Ward 2']
+    >>> team_codes_to_names(["2", "Ward 2"], tl, int, team_codes=True)[0]
+    ['Ward 10', 'Ward 2']
+    """
     if teams is None or team_code is None:
-        return text
-    given = [t for t in text if t is not None]
-    positions = [team_code(t) for t in given]
-    if not given or any(p is None or not 1 <= p <= len(teams.teams) for p in positions):
-        return text
-    return [None if t is None else teams.teams[team_code(t) - 1] for t in text]
+        return text, []
+    out, numbers, warnings = list(text), [], []
+    for k, t in enumerate(text):
+        if t is None or teams.match(t) is not None:
+            continue
+        p = team_code(t)
+        if p is None or not 1 <= p <= len(teams.teams):
+            continue
+        if t.strip().isdigit() and not team_codes:
+            numbers.append(t)
+            continue
+        out[k] = teams.teams[p - 1]
+    if team_codes:
+        named = [t for t in teams.teams if t.strip().isdigit()]
+        if named:
+            raise CoproError(f"the team list names teams by numbers ({', '.join(named[:3])}) and "
+                             "--team-codes reads numbers as positions in the list: one number, "
+                             "two meanings; rename those teams or drop --team-codes",
+                             file=teams.source)
+    if numbers:
+        warnings.append(f"{len(numbers)} team cell value(s) are numbers that name no listed team "
+                        f"({', '.join(sorted(numbers)[:3])}); if the export offered the team list "
+                        "as choices (copro instrument export --teams), pass --team-codes to read "
+                        "them as the list's answer codes")
+    return out, warnings
 
 
 def resolve_team(d: Distinct, ledger: Ledger, teams: TeamList | None,
-                 team_code=None) -> tuple[np.ndarray, list]:
+                 team_code=None, team_codes: bool = False) -> tuple[np.ndarray, list]:
     """Team name per row: blanks marked ``missing_team``; spelling variants merged, or matched
     to the team list (unmatched: ``unknown_team``). Returns the names and the warnings."""
-    text = team_codes_to_names([clean_text(u, blanks={""}) for u in d.uniques], teams, team_code)
+    text, code_warnings = team_codes_to_names([clean_text(u, blanks={""}) for u in d.uniques],
+                                              teams, team_code, team_codes)
     ledger.mark(_per_row(d, [t is None for t in text] + [True], bool), "missing_team",
                 "column 'team' is blank")
     counts = np.bincount(d.codes[d.codes >= 0], minlength=len(text))
@@ -142,7 +176,7 @@ def resolve_team(d: Distinct, ledger: Ledger, teams: TeamList | None,
     if teams is not None:
         unknown = [t is not None and resolved.canonical.get(t, "") is None for t in text] + [False]
         ledger.mark(_per_row(d, unknown, bool), "unknown_team", "team is not in the team list")
-    return d.text_per_row(team[:-1]), resolved.warnings
+    return d.text_per_row(team[:-1]), code_warnings + resolved.warnings
 
 
 def resolve_role_form(inst: Instrument, roles: Mapping[str, str] | None,
@@ -263,7 +297,7 @@ def canonical_table(raw: pd.DataFrame, inst: Instrument, meta: dict, codes: np.n
 def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
            labels: Mapping[str, int] | None = None, roles: Mapping[str, str] | None = None,
            ids: str = "keep", salt: str | None = None, drop_flagged: bool = False,
-           teams=None, team_code=None) -> Responses:
+           teams=None, team_code=None, team_codes: bool = False) -> Responses:
     """Validate a raw table and account for every row.
 
     Parameters
@@ -288,6 +322,9 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
         The team list names are matched to (see :mod:`.teams`).
     team_code : callable, optional
         The reader's reading of a team answer code as a position in the team list.
+    team_codes : bool
+        Read team cells that are bare numbers as positions in the team list (the export offered
+        the list as choices); without it a number is matched as a name only.
 
     Returns
     -------
@@ -328,7 +365,8 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
             if "form" in raw:
                 fields["form"] = _field(raw, "form")
             mark_bad_text(raw, fields, ledger)
-            team, warnings = resolve_team(fields["team"], ledger, team_list, team_code)
+            team, warnings = resolve_team(fields["team"], ledger, team_list, team_code,
+                                          team_codes)
             role, form_idx = resolve_role_form(inst, roles, fields["role"], fields.get("form"), ledger)
             colleague.set_result(form_idx == list(inst.forms).index("colleague"))
         finally:
