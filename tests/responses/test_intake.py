@@ -66,3 +66,36 @@ def test_a_typed_number_is_not_a_list_position(tmp_path, sim):
     assert any("--team-codes" in w for w in r.warnings)
     coded = read_responses(_redcap(tmp_path, sim, ["1", "2"]), teams=tl, team_codes=True)
     assert sorted(set(coded.data["team"])) == ["Ward 1", "Ward 10"]
+
+
+def _xlsx(tmp_path, frame, name="r.xlsx", formulas=None, sheet_before=False):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    if sheet_before:
+        ws.title = "Notes"
+        ws.append(["Exported from the survey tool"])
+        ws = wb.create_sheet("Responses")
+    ws.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        ws.append([None if pd.isna(v) else v for v in row])
+    for ref, formula in (formulas or {}).items():
+        ws[ref] = formula
+    p = tmp_path / name
+    wb.save(p)
+    return p
+
+
+def test_xlsx_formula_cells_without_stored_results_are_refused(tmp_path, sim, inst):
+    # openpyxl writes a formula without its result, as any program but Excel does
+    p = _xlsx(tmp_path, sim, formulas={"F2": "=1+3", "G3": "=2*2"})
+    with pytest.raises(CoproError, match=r"2 formula cell\(s\) have no stored result \(first: F2, G3\)"):
+        read_responses(p, inst)
+
+
+def test_xlsx_data_on_a_later_sheet_names_the_sheets(tmp_path, sim, inst):
+    p = _xlsx(tmp_path, sim, sheet_before=True)
+    with pytest.raises(CoproError, match=r"--sheet.*Notes, Responses|Notes, Responses.*--sheet"):
+        read_responses(p, inst)
+    assert read_responses(p, inst, sheet="Responses").n_scored == len(sim)
