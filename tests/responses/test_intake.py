@@ -99,3 +99,68 @@ def test_xlsx_data_on_a_later_sheet_names_the_sheets(tmp_path, sim, inst):
     with pytest.raises(CoproError, match=r"--sheet.*Notes, Responses|Notes, Responses.*--sheet"):
         read_responses(p, inst)
     assert read_responses(p, inst, sheet="Responses").n_scored == len(sim)
+
+
+def _qualtrics(tmp_path, sim, inst, *, values=None, only=None, status=None, import_row='{"ImportId":"QID%d"}',
+               name="q.csv"):
+    """A Qualtrics CSV export written from ``sim``: tags, question text, ImportId row."""
+    import csv
+
+    meta = ["StartDate", "Status", "Finished", "ResponseId", "team", "role"]
+    header = meta + list(inst.item_ids)
+    texts = ["Start Date", "Response Type", "Finished", "Response ID", "Team", "Role"] + [
+        "Items - " + inst.item(i).text("psw") for i in inst.item_ids]
+    rows = [header, texts, [import_row % k for k in range(len(header))]]
+    for k, rec in enumerate(sim.itertuples(index=False)):
+        rec = rec._asdict()
+        answers = [values(rec[i], k) if values and i in (only or [i]) else rec[i]
+                   for i in inst.item_ids]
+        rows.append(["2026-01-01", (status or {}).get(k, "0"), "1", rec["response_id"],
+                     rec["team"], rec["role"]] + ["" if pd.isna(a) else a for a in answers])
+    p = tmp_path / name
+    with open(p, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    return p
+
+
+def test_a_mapping_label_turns_a_not_applicable_code_into_no_answer(tmp_path, sim, inst):
+    first = inst.item_ids[0]
+    p = _qualtrics(tmp_path, sim, inst, values=lambda v, k: -1 if k % 3 == 0 else v, only=[first])
+    before = read_responses(p, inst)
+    assert set(before.exclusions["reason"]) == {"out_of_range"}
+    m = tmp_path / "m.yaml"
+    m.write_text("labels:\n  -1: null\n")
+    r = read_responses(p, inst, mapping=m)
+    assert r.format == "qualtrics" and r.exclusions.empty
+    assert r.data[first].isna().tolist() == [k % 3 == 0 for k in range(len(sim))]
+
+
+def test_qualtrics_default_agreement_labels_are_the_scale(tmp_path, sim, inst):
+    names = {1: "Strongly disagree", 2: "Somewhat disagree", 3: "Neither agree nor disagree",
+             4: "Somewhat agree", 5: "Strongly agree"}
+    p = _qualtrics(tmp_path, sim, inst, values=lambda v, k: names.get(v, ""))
+    r = read_responses(p, inst)
+    assert r.exclusions.empty
+    assert r.data[inst.item_ids].astype("float").equals(
+        sim[inst.item_ids].where(sim[inst.item_ids].isin(list(names))).astype("float"))
+
+
+def test_a_column_mapping_keeps_the_qualtrics_preview_status(tmp_path, sim, inst):
+    p = _qualtrics(tmp_path, sim, inst, status={0: "1", 1: "8"})
+    m = tmp_path / "m.yaml"
+    m.write_text("columns:\n  role: role\n")
+    r = read_responses(p, inst, mapping=m)
+    assert dict(zip(r.exclusions["source_row"], r.exclusions["reason"])) == {4: "preview", 5: "spam"}
+
+
+def test_an_insights_era_import_id_row_is_a_header_row(tmp_path, sim, inst):
+    p = _qualtrics(tmp_path, sim, inst, import_row="{'ImportId': 'QID%d'}")
+    r = read_responses(p, inst)
+    assert r.n_read == len(sim) and r.exclusions.empty
+
+
+def test_two_mapping_columns_for_the_team_are_refused(tmp_path, inst):
+    from copro_scale.responses.mapped import load_mapping
+
+    with pytest.raises(CoproError, match="both map to 'team'"):
+        load_mapping({"columns": {"Team": "team", "Unit": "team"}}, inst)

@@ -15,6 +15,7 @@ import pandas as pd
 from ..errors import CoproError
 from ..instrument import Instrument, load_instrument
 from .model import EXCLUSION_COLUMNS, FLAG_COLUMNS, META_COLUMNS, REASONS, Responses
+from .mapped import load_mapping
 from .normalise import finish
 from .registry import READERS, detect
 from .tables import read_head
@@ -40,6 +41,7 @@ def read_responses(path, instrument: Instrument | str | Path | None = None, form
         The reader; ``auto`` detects it from the file. ``sav`` is accepted for ``spss``.
     mapping : dict or path, optional
         A column map (YAML file or dict) for the ``mapped`` reader; implies ``format="mapped"``.
+        Without ``columns``, its ``labels`` and ``roles`` are added to the detected reader's.
     encoding : str, optional
         Text encoding of a CSV (default UTF-8, with or without BOM; UTF-16 with BOM).
     sheet : str or int, optional
@@ -92,13 +94,22 @@ def read_responses(path, instrument: Instrument | str | Path | None = None, form
             raw["_row"] = range(2, len(raw) + 2)
         return finish(raw, inst, source="<DataFrame>", format="canonical", **options)
     fmt = {"sav": "spss"}.get(format, format)
-    if mapping is not None:
+    if mapping is not None and fmt == "auto":
         fmt = "mapped"
     if fmt != "auto" and fmt not in READERS:
         raise CoproError(f"unknown format {format!r}; expected auto or one of {', '.join(READERS)}",
                          file=path)
+    overlay = None
+    if mapping is not None:
+        mapping = load_mapping(mapping, inst)
+        if "columns" not in mapping:  # labels / roles only: the platform's reader reads
+            overlay, mapping, fmt = mapping, None, "auto" if fmt == "mapped" else fmt
     head = read_head(path, encoding, sheet=sheet)
     reader = detect(head, inst, mapping) if fmt == "auto" else READERS[fmt]
     raw = reader.read(path, inst, head, mapping=mapping, encoding=encoding, sheet=sheet)
-    return finish(raw.frame, inst, source=str(path), format=reader.NAME, labels=raw.labels,
-                  roles=raw.roles, team_code=raw.team_code, **options)
+    labels, roles = raw.labels, raw.roles
+    if overlay is not None:
+        labels = {**(labels or {}), **(overlay.get("labels") or {})}
+        roles = {**(roles or {}), **(overlay.get("roles") or {})}
+    return finish(raw.frame, inst, source=str(path), format=reader.NAME, labels=labels,
+                  roles=roles, team_code=raw.team_code, **options)
