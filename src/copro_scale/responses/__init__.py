@@ -28,7 +28,8 @@ __all__ = ["read_responses", "read_team_list", "Responses", "TeamList", "READERS
 def read_responses(path, instrument: Instrument | str | Path | None = None, format: str = "auto",
                    mapping=None, *, encoding: str | None = None, sheet=None, ids: str = "keep",
                    salt: str | None = None, drop_flagged: bool = False, teams=None,
-                   team_codes: bool = False) -> Responses:
+                   team_codes: bool = False, wave: str | None = None,
+                   wave_column: str | None = None) -> Responses:
     """Read a response export, validate it and account for every row.
 
     Parameters
@@ -62,6 +63,11 @@ def read_responses(path, instrument: Instrument | str | Path | None = None, form
         positions in the list. Without it, a number is matched as a team name only (a number
         typed into a free-text question is not a position). LimeSurvey's ``T1..Tn`` codes are
         read either way.
+    wave : str, optional
+        Read only the rows of this wave (the others are excluded as ``other_wave``). A file
+        whose rows answer the form in more than one wave needs it.
+    wave_column : str, optional
+        The column naming each row's wave (default: ``redcap_event_name`` in a REDCap export).
 
     Returns
     -------
@@ -106,10 +112,15 @@ def read_responses(path, instrument: Instrument | str | Path | None = None, form
             overlay, mapping, fmt = mapping, None, "auto" if fmt == "mapped" else fmt
     head = read_head(path, encoding, sheet=sheet)
     reader = detect(head, inst, mapping) if fmt == "auto" else READERS[fmt]
-    raw = reader.read(path, inst, head, mapping=mapping, encoding=encoding, sheet=sheet)
+    raw = reader.read(path, inst, head, mapping=mapping, encoding=encoding, sheet=sheet,
+                      wave_column=wave_column)
+    if wave_column is not None and "_wave" not in raw.frame:
+        raise CoproError(f"--wave-column is not read for {reader.NAME} files; export one wave "
+                         "per file", file=path)
     labels, roles = raw.labels, raw.roles
     if overlay is not None:
         labels = {**(labels or {}), **(overlay.get("labels") or {})}
         roles = {**(roles or {}), **(overlay.get("roles") or {})}
     return finish(raw.frame, inst, source=str(path), format=reader.NAME, labels=labels,
-                  roles=roles, team_code=raw.team_code, **options)
+                  roles=roles, team_code=raw.team_code, wave=wave,
+                  reader_warnings=raw.warnings, **options)

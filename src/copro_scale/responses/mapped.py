@@ -149,7 +149,8 @@ def _check_unfinished(mapping: dict, inst: Instrument, where: str) -> None:
                          file=where, field="unfinished")
 
 
-def read(path, inst: Instrument, head: Head, *, mapping=None, encoding=None, sheet=None, **_) -> Raw:
+def read(path, inst: Instrument, head: Head, *, mapping=None, encoding=None, sheet=None, wave_column=None,
+         **_) -> Raw:
     """Read a table through a mapping (see the module docstring)."""
     if mapping is None:
         raise CoproError("the mapped format needs --mapping", file=path)
@@ -177,7 +178,7 @@ def read(path, inst: Instrument, head: Head, *, mapping=None, encoding=None, she
             unfinished |= text.fillna("").eq("")
     status = qualtrics.status_flags(frame) if qualtrics.sniff(head, inst) else {}
     frame = drop_identifying(frame, keep=tuple(cols))
-    raw = pick(frame, cols, n)
+    raw = pick(frame, cols, n, wave_column=wave_column)
     for column, values in status.items():  # a Qualtrics export keeps its status handling
         raw[column] = values
     if unfinished is not None:

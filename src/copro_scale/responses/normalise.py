@@ -4,7 +4,9 @@ A reader only finds its columns. It hands :func:`finish` a *raw table*: a DataFr
 
 - ``_row``: the 1-based row as a spreadsheet shows it (header = row 1);
 - optional booleans for the platform's status (:data:`STATUS_COLUMNS`: ``_preview``,
-  ``_spam``, ``_unknown_status``, ``_unfinished``);
+  ``_spam``, ``_unknown_status``, ``_unfinished``), and ``_other_form`` for rows that hold
+  another instrument (a REDCap event or repeat row);
+- optional ``_wave``: the wave of each row (:func:`mark_waves`);
 - any of ``response_id``, ``team``, ``role``, ``form``, ``months_in_role``, ``duration_s``;
 - one column per item id, holding codes (numbers or numeric text) or label text.
 
@@ -88,6 +90,41 @@ def _field(raw: pd.DataFrame, name: str) -> Distinct:
 
 
 # -- the steps -----------------------------------------------------------------------------------
+def mark_waves(raw: pd.DataFrame, ledger: Ledger, wave: str | None, source: str) -> None:
+    """Rows that hold no answer to this form (``not_this_form``: a REDCap event or repeat row of
+    another instrument), and rows of another wave than ``wave`` (``other_wave``).
+
+    Without ``wave``, a file whose rows answer the form in more than one wave is refused: the
+    waves are separate surveys, and pooled a person would count once per wave.
+    """
+    if "_other_form" in raw:
+        ledger.mark(raw["_other_form"].to_numpy(dtype=bool), "not_this_form",
+                    "this row (an event or repeat of another instrument) holds no answer to the form")
+    if "_wave" not in raw:
+        if wave is not None:
+            raise CoproError("--wave selects a wave, but the file has no wave column; name it "
+                             "with --wave-column", file=source)
+        return
+    column = raw.attrs.get("wave_column", "wave")
+    waves = pd.Series(raw["_wave"].to_numpy(dtype=object)).fillna("").astype(str).str.strip()
+    counts = waves[ledger.free].value_counts(sort=False)
+    shown = ", ".join(f"{w or '(blank)'}: {n}" for w, n in counts.items())
+    if wave is None:
+        if len(counts) > 1:
+            raise CoproError(f"holds answers from {len(counts)} waves in column {column!r} "
+                             f"({shown[:200]}); pass --wave NAME to read one wave (waves are "
+                             "separate surveys: pooled, a person would count once per wave)",
+                             file=source, column=column)
+        return
+    if wave not in set(waves):
+        raise CoproError(f"no row of wave {wave!r} in column {column!r}; the waves are "
+                         f"{shown[:200]}", file=source, column=column)
+    other = waves.ne(wave).to_numpy()
+    ledger.mark(other, "other_wave", np.where(
+        other, "wave '" + waves.to_numpy(dtype=object) + f"' in column {column!r}, not {wave!r}",
+        None))
+
+
 def mark_status(raw: pd.DataFrame, ledger: Ledger) -> None:
     """Previews, spam, undocumented statuses and unfinished responses, as the reader marked them."""
     for column, code, text in STATUS_COLUMNS:
@@ -297,7 +334,8 @@ def canonical_table(raw: pd.DataFrame, inst: Instrument, meta: dict, codes: np.n
 def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
            labels: Mapping[str, int] | None = None, roles: Mapping[str, str] | None = None,
            ids: str = "keep", salt: str | None = None, drop_flagged: bool = False,
-           teams=None, team_code=None, team_codes: bool = False) -> Responses:
+           teams=None, team_code=None, team_codes: bool = False, wave: str | None = None,
+           reader_warnings=()) -> Responses:
     """Validate a raw table and account for every row.
 
     Parameters
@@ -325,6 +363,10 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
     team_codes : bool
         Read team cells that are bare numbers as positions in the team list (the export offered
         the list as choices); without it a number is matched as a name only.
+    wave : str, optional
+        The wave to keep, of the raw table's ``_wave`` column (see :func:`mark_waves`).
+    reader_warnings : tuple of str
+        The reader's warnings, put before the normalisation's.
 
     Returns
     -------
@@ -352,6 +394,7 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
     raw = raw.reset_index(drop=True)
     n = len(raw)
     ledger = Ledger(raw["_row"].to_numpy(dtype="int64") if "_row" in raw else np.arange(2, n + 2))
+    mark_waves(raw, ledger, wave, source)
     mark_status(raw, ledger)
     # The answers are checked in a second thread while this one works out the respondents'
     # fields; the checks ask for the colleague rows (known after the role step) only if a
@@ -392,5 +435,5 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
         data = data[ledger.free].reset_index(drop=True)
         flags = flags[ledger.free].reset_index(drop=True)
     return Responses(data=data, exclusions=excl, flags=flags, source=str(source), format=format,
-                     n_read=n, instrument=inst, warnings=tuple(warnings),
+                     n_read=n, instrument=inst, warnings=tuple(reader_warnings) + tuple(warnings),
                      team_list=team_list.headcounts.copy() if team_list is not None else None)

@@ -88,7 +88,8 @@ def columns(head: Head, inst: Instrument, n_header: int) -> dict[str, str]:
     return out
 
 
-def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, **_) -> Raw:
+def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, wave_column=None,
+         **_) -> Raw:
     """Read a Qualtrics export (numeric or choice-text values)."""
     n = header_rows(head)
     frame = read_any(path, head, header_rows=n, encoding=encoding, sheet=sheet)
@@ -96,7 +97,7 @@ def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, **_) 
     texts = head.rows[1] if n >= 2 and len(head.rows) > 1 else []
     flags = status_flags(frame, texts)
     frame = drop_identifying(frame, keep=tuple(mapping))
-    raw = pick(frame, mapping, n)
+    raw = pick(frame, mapping, n, wave_column=wave_column)
     for column, values in flags.items():
         raw[column] = values
     return Raw(raw, labels=default_labels(inst),

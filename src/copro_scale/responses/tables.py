@@ -55,13 +55,15 @@ class Raw:
     """What a reader returns: the raw table and any extra label or role text it knows.
 
     ``team_code`` reads the platform's answer code of a team offered as a choice (the export's
-    ``--teams``) as its 1-based position in the team list, or None for a name.
+    ``--teams``) as its 1-based position in the team list, or None for a name. ``warnings``
+    are what the reader found for a person to look at (repeat instances, damaged ids).
     """
 
     frame: pd.DataFrame
     labels: Mapping[str, int] | None = None
     roles: Mapping[str, str] | None = None
     team_code: Callable[[str], int | None] | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def encoding_of(data: bytes, encoding: str | None) -> str:
@@ -524,8 +526,10 @@ def source_rows(frame: pd.DataFrame, header_rows: int = 1) -> pd.Series:
     return pd.Series(range(header_rows + 1, header_rows + 1 + len(frame)), index=frame.index)
 
 
-def pick(frame: pd.DataFrame, mapping: Mapping[str, str], header_rows: int = 1) -> pd.DataFrame:
-    """The raw table of a reader: mapped columns renamed, plus ``_row``.
+def pick(frame: pd.DataFrame, mapping: Mapping[str, str], header_rows: int = 1, *,
+         wave_column: str | None = None) -> pd.DataFrame:
+    """The raw table of a reader: mapped columns renamed, plus ``_row`` (and ``_wave``, the
+    ``wave_column``'s text, when one is named).
 
     Two source columns mapped to one name (an item asked on both forms' pages) are merged,
     the first non-blank value winning.
@@ -549,6 +553,12 @@ def pick(frame: pd.DataFrame, mapping: Mapping[str, str], header_rows: int = 1) 
             col = raw[dst].where(raw[dst].notna() & raw[dst].astype("string").str.strip().ne(""), col)
         raw[dst] = col
     raw["_row"] = source_rows(frame, header_rows)
+    if wave_column is not None:
+        if wave_column not in frame.columns:
+            raise CoproError("the wave column (--wave-column) is not in the file",
+                             file=frame.attrs.get("source"), row=header_rows, column=wave_column)
+        raw["_wave"] = frame[wave_column].astype("string").to_numpy(dtype=object)
+        raw.attrs["wave_column"] = wave_column
     return raw
 
 
