@@ -97,3 +97,20 @@ def test_score_output_defuses_team_names(tmp_path, capsys):
     df.to_csv(p, index=False)
     run(["score", p, "-o", tmp_path / "s.csv"], capsys)
     assert pd.read_csv(tmp_path / "s.csv")["team"].str.startswith("'=").all()
+
+
+def test_score_reads_one_redcap_event_with_wave(tmp_path, sim):
+    import subprocess
+    import sys
+
+    src = sim.rename(columns={"response_id": "record_id"}).drop(columns="form")
+    src.insert(1, "redcap_event_name", ["baseline_arm_1", "followup_arm_1"] * (len(src) // 2))
+    src["psw_form_complete"] = 2
+    p = tmp_path / "events.csv"
+    src.to_csv(p, index=False)
+    run = [sys.executable, "-m", "copro_scale.cli", "score", str(p), "-o", str(tmp_path / "s.csv")]
+    refused = subprocess.run(run, capture_output=True, text=True)
+    assert refused.returncode == 2 and "--wave NAME" in refused.stderr
+    done = subprocess.run(run + ["--wave", "followup_arm_1"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"scored {len(src) // 2} + excluded {len(src) // 2} (other_wave: {len(src) // 2})" in done.stderr

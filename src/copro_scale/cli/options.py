@@ -27,6 +27,9 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--instrument", help="instrument YAML (default: the packaged one)")
     g.add_argument("--teams", help="team list CSV (team, aliases, optional headcounts): maps "
                    "spelling variants to one team and excludes unknown teams")
+    g.add_argument("--wave-column", metavar="COLUMN",
+                   help="the column naming each row's wave (default: redcap_event_name in a "
+                   "REDCap export); a file with answers in several waves needs --wave")
     g.add_argument("--team-codes", action="store_true",
                    help="the team cells are the answer codes 1..n of a team question that "
                    "`copro instrument export --teams` offered as a choice (with --teams, the same "
@@ -52,6 +55,9 @@ def read_input(args, path=None, **kwargs):
         kwargs["teams"] = args.teams
         kwargs["team_codes"] = args.team_codes
     instrument = kwargs.pop("instrument", None) or load_instrument(args.instrument)
+    if path is None:  # the wave this run reads (report's --wave also labels the pages)
+        kwargs.setdefault("wave", getattr(args, "wave", None))
+    kwargs["wave_column"] = args.wave_column
     responses = read_responses(args.input if path is None else path, instrument,
                                format=args.format, mapping=args.mapping, encoding=args.encoding,
                                sheet=args.sheet, **kwargs)

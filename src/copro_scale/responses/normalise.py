@@ -101,9 +101,6 @@ def mark_waves(raw: pd.DataFrame, ledger: Ledger, wave: str | None, source: str)
         ledger.mark(raw["_other_form"].to_numpy(dtype=bool), "not_this_form",
                     "this row (an event or repeat of another instrument) holds no answer to the form")
     if "_wave" not in raw:
-        if wave is not None:
-            raise CoproError("--wave selects a wave, but the file has no wave column; name it "
-                             "with --wave-column", file=source)
         return
     column = raw.attrs.get("wave_column", "wave")
     waves = pd.Series(raw["_wave"].to_numpy(dtype=object)).fillna("").astype(str).str.strip()
@@ -395,6 +392,10 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
     n = len(raw)
     ledger = Ledger(raw["_row"].to_numpy(dtype="int64") if "_row" in raw else np.arange(2, n + 2))
     mark_waves(raw, ledger, wave, source)
+    if wave is not None and "_wave" not in raw:
+        warnings_in = (f"wave {wave!r}: the file has no wave column (--wave-column), so every "
+                       "row is read as that wave",)
+        reader_warnings = tuple(reader_warnings) + warnings_in
     mark_status(raw, ledger)
     # The answers are checked in a second thread while this one works out the respondents'
     # fields; the checks ask for the colleague rows (known after the role step) only if a
