@@ -164,3 +164,62 @@ def test_two_mapping_columns_for_the_team_are_refused(tmp_path, inst):
 
     with pytest.raises(CoproError, match="both map to 'team'"):
         load_mapping({"columns": {"Team": "team", "Unit": "team"}}, inst)
+
+
+@pytest.mark.parametrize("damaged", [
+    lambda k: "1.23457E+15",                       # a 16-digit id shown in scientific notation
+    lambda k: f"1234567890123{k // 4}0000",       # 17 digits, the last ones lost to zeros
+    lambda k: f"{k % 3 + 1}-Jan",                  # ids 1-1, 2-1, ... read as dates
+])
+def test_ids_damaged_by_excel_become_row_ids_with_a_warning(tmp_path, sim, inst, damaged):
+    src = sim.copy()
+    src["response_id"] = [damaged(k) for k in range(len(src))]
+    p = tmp_path / "r.csv"
+    src.to_csv(p, index=False)
+    r = read_responses(p, inst)
+    assert r.exclusions.empty
+    assert r.data["response_id"].tolist() == [f"row{k}" for k in range(2, len(src) + 2)]
+    assert any("column 'response_id' holds ids damaged by a spreadsheet" in w for w in r.warnings)
+
+
+def test_true_repeats_stay_duplicate_ids(tmp_path, sim, inst):
+    src = sim.copy()
+    src["response_id"] = [f"R_{k // 2}" for k in range(len(src))]
+    p = tmp_path / "r.csv"
+    src.to_csv(p, index=False)
+    r = read_responses(p, inst)
+    assert set(r.exclusions["reason"]) == {"duplicate_id"}
+
+
+def _lines(sim):
+    return sim.to_csv(index=False).splitlines()
+
+
+def test_a_separator_after_every_data_row_loses_nothing(tmp_path, sim, inst):
+    lines = _lines(sim)
+    p = tmp_path / "r.csv"
+    p.write_text("\n".join([lines[0]] + [ln + "," for ln in lines[1:]]) + "\n")
+    r = read_responses(p, inst)
+    assert r.exclusions.empty and r.n_scored == len(sim)
+    assert r.data[inst.item_ids].equals(read_responses(sim, inst).data[inst.item_ids])
+
+
+@pytest.mark.parametrize("change, kind", [(lambda ln: ln.rsplit(",", 3)[0], "a short row: 38"),
+                                          (lambda ln: ln + ",5", "a long row: 42")])
+def test_a_short_or_long_row_is_named(tmp_path, sim, inst, change, kind):
+    lines = _lines(sim)
+    lines[4] = change(lines[4])
+    p = tmp_path / "r.csv"
+    p.write_text("\n".join(lines) + "\n")
+    with pytest.raises(CoproError, match=f"row 5: {kind} fields where the header has 41"):
+        read_responses(p, inst)
+
+
+def test_blank_lines_do_not_shift_source_rows(tmp_path, sim, inst):
+    lines = _lines(sim)
+    lines[5] = lines[5].replace(",psw,", ",nobody,").replace(",clinical,", ",nobody,")
+    p = tmp_path / "r.csv"
+    p.write_text("\n".join(lines[:3] + ["", ""] + lines[3:]) + "\n")
+    r = read_responses(p, inst)
+    assert r.n_read == len(sim)
+    assert r.exclusions["source_row"].tolist() == [8]  # line 6 of the file + the 2 blank lines

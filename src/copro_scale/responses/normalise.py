@@ -32,7 +32,7 @@ from ..instrument import Instrument
 from ..arrow import all_distinct, any_control, arrow_of, is_text
 from .careless import careless_flags, speeders
 from .codes import ItemChecks, check_items, label_lookup
-from .ids import hash_ids, sequence_ids
+from .ids import excel_damage, hash_ids, sequence_ids
 from .model import EXCLUSION_COLUMNS, FLAG_COLUMNS, META_COLUMNS, Responses
 from .teams import TeamList, read_team_list, resolve_teams
 from .text import (CONTROL, MAX_TEXT, Distinct, choice_lookup, choice_of, clean_text, norm_text,
@@ -282,9 +282,12 @@ def _all_distinct(ids: pd.Series | None, kept: np.ndarray) -> bool:
     return all_distinct(arr)
 
 
-def resolve_ids(raw: pd.DataFrame, ledger: Ledger, ids: str, salt: str | None) -> pd.Series:
+def resolve_ids(raw: pd.DataFrame, ledger: Ledger, ids: str, salt: str | None,
+                warnings: list | None = None) -> pd.Series:
     """Response ids (kept, hashed or numbered); all but the last kept row of a repeated id are
-    marked ``duplicate_id``. A blank id is ``row<N>``."""
+    marked ``duplicate_id``. A blank id is ``row<N>``. Ids that repeat because a spreadsheet
+    damaged them (:func:`~.ids.excel_damage`) are all replaced by ``row<N>``, with a warning
+    added to ``warnings`` naming the column."""
     rows, n = ledger.rows, len(ledger.rows)
     if "response_id" in raw:
         rid = raw["response_id"].astype("str")
@@ -298,6 +301,16 @@ def resolve_ids(raw: pd.DataFrame, ledger: Ledger, ids: str, salt: str | None) -
     if kept.any() and not _all_distinct(raw["response_id"] if "response_id" in raw else None, kept):
         kept_ids = rid[kept]
         d = kept_ids.duplicated(keep="last")
+        damage = excel_damage(kept_ids[kept_ids.duplicated(keep=False)].unique()) if d.any() else None
+        if damage is not None:
+            column = raw.attrs.get("columns", {}).get("response_id", "response_id")
+            (warnings if warnings is not None else []).append(
+                f"column {column!r} holds ids damaged by a spreadsheet ({damage}), so "
+                f"{int(d.sum())} rows share an id with another: every response id is its row "
+                "number (row<N>) instead; export the file again and save it as CSV without "
+                "opening it in Excel to keep the platform's ids")
+            rid = "row" + pd.Series(rows, index=raw.index).astype(str)
+            d = d & False
         if d.any():
             last_row = pd.Series(rows[kept], index=kept_ids.index).groupby(kept_ids).transform("last")
             dup = np.zeros(n, dtype=bool)
@@ -419,7 +432,7 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
         checks, flags = answers.result()
     mark_answers(checks, inst, ledger)
     codes = checks.codes
-    rid = resolve_ids(raw, ledger, ids, salt)
+    rid = resolve_ids(raw, ledger, ids, salt, warnings)
     form = text_per_row(list(inst.forms) + [None], form_idx)  # -1 picks None
     data = canonical_table(raw, inst, {
         "response_id": rid.array if rid.dtype == "str" else rid.to_numpy(),

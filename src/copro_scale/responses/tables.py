@@ -192,13 +192,14 @@ def read_csv(path: str | Path, head: Head, *, header_rows: int = 1, dtype=None,
     skip = list(range(1, header_rows)) or None  # an empty list still slows the C parser
     if isinstance(na_values, dict):
         na_values = {c: v for c, v in na_values.items() if c in head.header()}
+    check_row_widths(path, head, enc, header_rows)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             frame = pd.read_csv(path, sep=head.sep, encoding=enc, skiprows=skip, dtype=dtype,
-                                usecols=usecols, keep_default_na=False,
+                                usecols=usecols, keep_default_na=False, index_col=False,
                                 na_values=[""] if na_values is None else na_values,
-                                skip_blank_lines=True)
+                                skip_blank_lines=False)
     except UnicodeDecodeError:
         raise _decode_error(path, enc) from None
     except LookupError:
@@ -207,13 +208,65 @@ def read_csv(path: str | Path, head: Head, *, header_rows: int = 1, dtype=None,
         raise CoproError("is empty: no header row and no responses", file=path, row=1) from None
     except pd.errors.ParserError as exc:
         m = _LINE.search(str(exc))
+        fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if fields:
+            raise CoproError(_width_message(int(fields.group(3)), int(fields.group(1))), file=path,
+                             row=int(fields.group(2))) from None
         raise CoproError("is not a well-formed table: " + str(exc).split(". ", 1)[-1],
                          file=path, row=int(m.group(1)) if m else None) from None
     except (ValueError, OverflowError) as exc:  # a dtype that does not fit: the caller reads text
         raise TypeError(str(exc)) from None
     frame.attrs.update(duplicate_headers=dups, source=str(path))
     _check_last_line(path, enc, head.sep, len(head.header()), header_rows + len(frame))
-    return frame
+    return drop_blank_rows(frame, header_rows + 1)
+
+
+def _width_message(actual: int, expected: int) -> str:
+    if actual > expected:
+        return (f"a long row: {actual} fields where the header has {expected} (an extra "
+                "separator, or a separator inside an unquoted value); fix or delete the row")
+    return (f"a short row: {actual} fields where the header has {expected} (a line cut off or "
+            "broken in two, or a missing separator); fix or delete the row")
+
+
+def check_row_widths(path, head: Head, enc: str, header_rows: int = 1) -> None:
+    """Refuse a row with more or fewer fields than the header, naming the first (pandas fills a
+    short row with blanks, and reads a long row on every line as an index column, shifting
+    every value one column). Rows that end in empty extra fields only (a separator after the
+    last value of each data row) are accepted: nothing is lost. UTF-8 files only (pyarrow's
+    parser reports each row's width); others are judged by pandas.
+    """
+    try:
+        if codecs.lookup(enc).name not in ("utf-8", "utf-8-sig") or not head.header():
+            return
+    except LookupError:
+        return
+    bad: list = []
+
+    def note(row) -> str:
+        if row.text.strip(" \r\n" + head.sep):  # a blank line is a row of no data, not an error
+            extra = row.actual_columns - row.expected_columns
+            if extra <= 0 or not row.text.rstrip("\r\n").endswith(head.sep * extra):
+                bad.append(row)
+        return "skip"
+
+    first = head.header()[0]
+    try:
+        reader = pa_csv.open_csv(path, read_options=pa_csv.ReadOptions(
+            use_threads=False, skip_rows_after_names=header_rows - 1, block_size=1 << 24),
+            parse_options=pa_csv.ParseOptions(delimiter=head.sep, newlines_in_values=True,
+                                              ignore_empty_lines=False, invalid_row_handler=note),
+            convert_options=pa_csv.ConvertOptions(include_columns=[first],
+                                                  column_types={first: pa.string()}))
+        for _ in reader:
+            if bad:
+                break
+    except (pa.ArrowException, OSError, UnicodeDecodeError):
+        return  # pandas judges what arrow cannot read
+    if bad:
+        row = bad[0]
+        raise CoproError(_width_message(row.actual_columns, row.expected_columns), file=path,
+                         row=row.number)
 
 
 def read_csv_fast(path: str | Path, head: Head, *, columns: list[str], types: dict,
@@ -243,7 +296,8 @@ def read_csv_fast(path: str | Path, head: Head, *, columns: list[str], types: di
     for newlines in (False, True):
         try:
             table = pa_csv.read_csv(path, convert_options=convert, parse_options=pa_csv.ParseOptions(
-                delimiter=head.sep, newlines_in_values=newlines))
+                delimiter=head.sep, newlines_in_values=newlines,
+                ignore_empty_lines=False))  # a blank line is a row: later rows keep numbers
             break
         except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:  # headers: not checked
             if "out of sync" not in str(exc):  # only a value spanning lines is worth a re-read
@@ -259,7 +313,7 @@ def read_csv_fast(path: str | Path, head: Head, *, columns: list[str], types: di
         return None
     frame.attrs.update(duplicate_headers=[], source=str(path))
     _check_last_line(Path(path), enc, head.sep, len(head.header()), 1 + len(frame))
-    return frame
+    return drop_blank_rows(frame, 2)
 
 
 def _has_hex(path: str | Path) -> bool:
@@ -476,7 +530,7 @@ def read_excel(path: str | Path, *, nrows=None, header=0, sheet=0) -> pd.DataFra
     frame = frame.iloc[1:].reset_index(drop=True)
     frame.columns = columns
     frame.attrs.update(duplicate_headers=duplicate_headers(names), source=str(path))
-    return frame
+    return drop_blank_rows(frame, 2)
 
 
 # -- finding the instrument's columns ------------------------------------------------------------
@@ -522,7 +576,11 @@ def by_header(frame: pd.DataFrame, names: Mapping[str, str]) -> dict[str, str]:
 
 
 def source_rows(frame: pd.DataFrame, header_rows: int = 1) -> pd.Series:
-    """1-based spreadsheet rows of a table read with ``header_rows`` header rows."""
+    """1-based spreadsheet rows of a table read with ``header_rows`` header rows (as
+    :func:`drop_blank_rows` recorded them, when it did)."""
+    rows = frame.attrs.get("source_rows")
+    if rows is not None and len(rows) == len(frame):
+        return pd.Series(rows, index=frame.index)
     return pd.Series(range(header_rows + 1, header_rows + 1 + len(frame)), index=frame.index)
 
 
@@ -553,6 +611,7 @@ def pick(frame: pd.DataFrame, mapping: Mapping[str, str], header_rows: int = 1, 
             col = raw[dst].where(raw[dst].notna() & raw[dst].astype("string").str.strip().ne(""), col)
         raw[dst] = col
     raw["_row"] = source_rows(frame, header_rows)
+    raw.attrs["columns"] = {dst: str(src) for src, dst in mapping.items()}  # for messages
     if wave_column is not None:
         if wave_column not in frame.columns:
             raise CoproError("the wave column (--wave-column) is not in the file",
@@ -562,13 +621,37 @@ def pick(frame: pd.DataFrame, mapping: Mapping[str, str], header_rows: int = 1, 
     return raw
 
 
+def drop_blank_rows(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
+    """``frame`` (read from spreadsheet row ``first_row`` on) without its blank rows; the rows
+    kept keep their spreadsheet numbers in ``attrs["source_rows"]`` (:func:`source_rows`): a
+    blank line holds no response, and the rows after it are not renumbered.
+
+    Examples
+    --------
+    >>> f = drop_blank_rows(pd.DataFrame({"a": ["1", None, "2"]}), 2)
+    >>> f["a"].tolist(), f.attrs["source_rows"].tolist()
+    (['1', '2'], [2, 4])
+    """
+    rows = np.arange(first_row, first_row + len(frame))
+    attrs = dict(frame.attrs)
+    blank = None
+    if frame.shape[1] and frame.iloc[:, 0].isna().any():  # no blank in column 1: no blank row
+        blank = frame.isna().all(axis=1).to_numpy()
+    if blank is not None and blank.any():
+        frame = frame[~blank].reset_index(drop=True)
+        rows = rows[~blank]
+    frame.attrs.update(attrs, source_rows=rows)
+    return frame
+
+
 def read_any(path, head: Head, *, header_rows: int = 1, encoding=None, sheet=None) -> pd.DataFrame:
     """A whole table as text: a CSV (``header_rows`` header rows) or an xlsx sheet."""
     if head.suffix == ".xlsx":
         frame = read_excel(path, sheet=0 if sheet is None else sheet)
         if header_rows > 1:
             attrs = dict(frame.attrs)
+            rows = attrs.get("source_rows")
             frame = frame.iloc[header_rows - 1:].reset_index(drop=True)
-            frame.attrs.update(attrs)
+            frame.attrs.update(attrs, source_rows=None if rows is None else rows[header_rows - 1:])
         return frame
     return read_csv(path, head, header_rows=header_rows, dtype="str", encoding=encoding)
