@@ -223,3 +223,14 @@ def test_blank_lines_do_not_shift_source_rows(tmp_path, sim, inst):
     r = read_responses(p, inst)
     assert r.n_read == len(sim)
     assert r.exclusions["source_row"].tolist() == [8]  # line 6 of the file + the 2 blank lines
+
+
+def test_months_written_with_a_unit_are_read_and_unreadable_ones_warned(tmp_path, sim, inst):
+    src = sim.copy()
+    src["months_in_role"] = ["6 months", "2 years", "12,5", "18"] * (len(src) // 4) + \
+        ["3"] * (len(src) % 4)
+    p = tmp_path / "r.csv"
+    src.to_csv(p, index=False)
+    r = read_responses(p, inst)
+    assert r.data["months_in_role"].tolist()[:4] == [6, 24, pd.NA, 18]
+    assert any("no whole number of months (first: '12,5')" in w for w in r.warnings)

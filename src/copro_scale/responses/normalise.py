@@ -35,8 +35,8 @@ from .codes import ItemChecks, check_items, label_lookup
 from .ids import excel_damage, hash_ids, sequence_ids
 from .model import EXCLUSION_COLUMNS, FLAG_COLUMNS, META_COLUMNS, Responses
 from .teams import TeamList, read_team_list, resolve_teams
-from .text import (CONTROL, MAX_TEXT, Distinct, choice_lookup, choice_of, clean_text, norm_text,
-                   number_column, text_per_row, text_problem)
+from .text import (CONTROL, MAX_TEXT, Distinct, choice_lookup, choice_of, clean_text, months_column,
+                   norm_text, number_column, text_per_row, text_problem)
 
 #: Status columns a reader may set, with the reason and detail of the rows they mark.
 STATUS_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -326,9 +326,14 @@ def resolve_ids(raw: pd.DataFrame, ledger: Ledger, ids: str, salt: str | None,
     return rid
 
 
-def canonical_table(raw: pd.DataFrame, inst: Instrument, meta: dict, codes: np.ndarray) -> pd.DataFrame:
-    """The canonical responses table from the resolved metadata and the code matrix."""
-    meta = dict(meta, months_in_role=number_column(raw, "months_in_role", "Int64").array)
+def canonical_table(raw: pd.DataFrame, inst: Instrument, meta: dict, codes: np.ndarray,
+                    warnings: list | None = None) -> pd.DataFrame:
+    """The canonical responses table from the resolved metadata and the code matrix (a
+    months value that is no whole number of months adds a warning to ``warnings``)."""
+    months, problem = months_column(raw)
+    if problem and warnings is not None:
+        warnings.append(problem)
+    meta = dict(meta, months_in_role=months.array)
     if "duration_s" in raw:
         meta["duration_s"] = number_column(raw, "duration_s", "Float64").to_numpy(
             dtype="float64", na_value=np.nan)
@@ -436,7 +441,7 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
     form = text_per_row(list(inst.forms) + [None], form_idx)  # -1 picks None
     data = canonical_table(raw, inst, {
         "response_id": rid.array if rid.dtype == "str" else rid.to_numpy(),
-        "team": team, "role": role, "form": form}, codes)
+        "team": team, "role": role, "form": form}, codes, warnings)
     if "duration_s" in data:
         flags["speeder"] = speeders(data["duration_s"], keep=ledger.free)
     if drop_flagged:
