@@ -234,3 +234,49 @@ def test_months_written_with_a_unit_are_read_and_unreadable_ones_warned(tmp_path
     r = read_responses(p, inst)
     assert r.data["months_in_role"].tolist()[:4] == [6, 24, pd.NA, 18]
     assert any("no whole number of months (first: '12,5')" in w for w in r.warnings)
+
+
+def _copro(*args, stdin=None):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "copro_scale.cli", *map(str, args)],
+                          capture_output=True, text=True, stdin=stdin)
+
+
+def test_an_output_that_is_the_input_is_refused_and_the_input_kept(tmp_path, sim):
+    import os
+
+    p = tmp_path / "export.csv"
+    sim.to_csv(p, index=False)
+    before = p.read_bytes()
+    os.symlink(p, tmp_path / "link.csv")
+    for args in (["-o", p], ["--exclusions", tmp_path / "link.csv"],
+                 ["-o", tmp_path / "s.csv", "--favourable", f"{tmp_path}/../{tmp_path.name}/export.csv"]):
+        done = _copro("score", p, *args)
+        assert done.returncode == 2 and "is the input file" in done.stderr, done.stderr
+        assert p.read_bytes() == before
+
+
+def test_a_fifo_and_stdin_are_read_once(tmp_path, sim, inst):
+    import os
+    import threading
+
+    p = tmp_path / "export.csv"
+    sim.to_csv(p, index=False)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(p.read_bytes()), daemon=True)
+    writer.start()
+    out = {}
+    reader = threading.Thread(target=lambda: out.update(r=read_responses(fifo, inst)), daemon=True)
+    reader.start()
+    reader.join(timeout=20)
+    if reader.is_alive():  # a reader opening the pipe a second time waits for a writer: free it
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(timeout=5)
+    assert "r" in out and out["r"].n_scored == len(sim)
+    with open(p) as fh:
+        done = _copro("score", "-", stdin=fh)
+    assert done.returncode == 0, done.stderr
+    assert f"scored {len(sim)} + excluded 0" in done.stderr

@@ -7,8 +7,11 @@ options, so a file that one command reads, the others read too.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
+from ..errors import CoproError
 from ..instrument import load_instrument
 from ..privacy import check_threshold
 from ..responses import READERS, read_responses
@@ -49,8 +52,46 @@ def threshold(args) -> int:
                            field="--min-responses")
 
 
+#: Arguments that name a file or folder a command writes.
+OUTPUTS = ("output", "exclusions", "favourable")
+
+
+def check_outputs(args) -> None:
+    """Refuse an output path that is one of the inputs (the export, team list, mapping,
+    instrument, an earlier wave): writing it would destroy the data it was read from.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> check_outputs(argparse.Namespace(input="a.csv", output="-"))
+    """
+    inputs = [getattr(args, name, None) for name in ("input", "teams", "mapping", "instrument")]
+    inputs += list(getattr(args, "previous", None) or [])
+    inputs = [Path(p) for p in inputs if p and str(p) != "-"]
+    for name in OUTPUTS:
+        out = getattr(args, name, None)
+        if not out or str(out) == "-":
+            continue
+        for source in inputs:
+            if _same_file(Path(out), source):
+                flag = "-o/--output" if name == "output" else f"--{name}"
+                raise CoproError(f"{flag} is the input file {str(source)!r}; writing it would "
+                                 "destroy the data; choose another file name", file=out)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return a.resolve() == b.resolve()
+
+
 def read_input(args, path=None, **kwargs):
-    """Read ``path`` (default ``args.input``) with the shared input options of ``args``."""
+    """Read ``path`` (default ``args.input``) with the shared input options of ``args``, once
+    no output of ``args`` would overwrite an input (:func:`check_outputs`)."""
+    check_outputs(args)
     if args.teams is not None:
         kwargs["teams"] = args.teams
         kwargs["team_codes"] = args.team_codes

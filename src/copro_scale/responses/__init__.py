@@ -18,6 +18,7 @@ from .model import EXCLUSION_COLUMNS, FLAG_COLUMNS, META_COLUMNS, REASONS, Respo
 from .mapped import load_mapping
 from .normalise import finish
 from .registry import READERS, detect
+from .streams import is_stream, spooled
 from .tables import read_head
 from .teams import TeamList, read_team_list
 
@@ -35,7 +36,8 @@ def read_responses(path, instrument: Instrument | str | Path | None = None, form
     Parameters
     ----------
     path : str, Path or DataFrame
-        The export file (CSV, xlsx or .sav), or a DataFrame already in canonical form.
+        The export file (CSV, xlsx or .sav), or a DataFrame already in canonical form. ``-``
+        (standard input) and a named pipe are read once, into a temporary copy.
     instrument : Instrument or path, optional
         The instrument the responses answer (default: the packaged one).
     format : {"auto", "canonical", "qualtrics", "redcap", "limesurvey", "surveyjs", "forms", "spss", "mapped"}
@@ -91,6 +93,16 @@ def read_responses(path, instrument: Instrument | str | Path | None = None, form
     >>> r.format, r.n_read, len(r.data)
     ('canonical', 24, 24)
     """
+    if not isinstance(path, pd.DataFrame) and is_stream(path):
+        with spooled(path) as copy:  # a FIFO or stdin can be read once: copied, then read
+            try:
+                return read_responses(copy, instrument, format, mapping, encoding=encoding,
+                                      sheet=sheet, ids=ids, salt=salt, drop_flagged=drop_flagged,
+                                      teams=teams, team_codes=team_codes, wave=wave,
+                                      wave_column=wave_column)
+            except CoproError as exc:
+                raise CoproError(exc.message, file=path, row=exc.row, column=exc.column,
+                                 item=exc.item, field=exc.field) from None
     inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     options = dict(ids=ids, salt=salt, drop_flagged=drop_flagged, teams=teams,
                    team_codes=team_codes)
