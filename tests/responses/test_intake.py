@@ -280,3 +280,35 @@ def test_a_fifo_and_stdin_are_read_once(tmp_path, sim, inst):
         done = _copro("score", "-", stdin=fh)
     assert done.returncode == 0, done.stderr
     assert f"scored {len(sim)} + excluded 0" in done.stderr
+
+
+@pytest.mark.parametrize("ending", ["\r", "mixed"])
+def test_cr_only_and_mixed_line_endings_are_read(tmp_path, sim, inst, ending):
+    lines = _lines(sim)
+    text = ("\r".join(lines) if ending == "\r" else
+            "".join(ln + ("\r\n" if k % 2 else "\n") for k, ln in enumerate(lines)))
+    p = tmp_path / "r.csv"
+    p.write_bytes(text.encode())
+    r = read_responses(p, inst)
+    assert r.n_scored == len(sim) and r.data[inst.item_ids].equals(read_responses(sim, inst).data[inst.item_ids])
+
+
+def test_a_header_only_file_is_an_error(tmp_path, sim, inst):
+    p = tmp_path / "r.csv"
+    p.write_text(_lines(sim)[0] + "\n")
+    with pytest.raises(CoproError, match="has a header but no responses"):
+        read_responses(p, inst)
+
+
+@pytest.mark.parametrize("name, data, advice", [
+    ("r.csv.gz", b"\x1f\x8b\x08\x00rest", "gunzip"),
+    ("r.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "save it as .xlsx"),
+    ("r.dta", b"<stata_dta><header>", "export it from Stata as CSV"),
+    ("r.por", b"ASCII SPSS PORT FILE", "export it from SPSS as CSV"),
+])
+def test_binary_files_get_one_line_saying_what_to_do(tmp_path, inst, name, data, advice):
+    p = tmp_path / name
+    p.write_bytes(data)
+    with pytest.raises(CoproError, match=advice) as err:
+        read_responses(p, inst)
+    assert "\x00" not in str(err.value) and "\n" not in str(err.value)

@@ -129,6 +129,9 @@ def read_responses(path, instrument: Instrument | str | Path | None = None, form
     if wave_column is not None and "_wave" not in raw.frame:
         raise CoproError(f"--wave-column is not read for {reader.NAME} files; export one wave "
                          "per file", file=path)
+    if raw.frame.empty:
+        raise CoproError("has a header but no responses: nothing to score; export the responses "
+                         "again (with the responses recorded so far)", file=path, row=2)
     labels, roles = raw.labels, raw.roles
     if overlay is not None:
         labels = {**(labels or {}), **(overlay.get("labels") or {})}

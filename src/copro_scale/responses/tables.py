@@ -137,7 +137,7 @@ def read_head(path: str | Path, encoding: str | None = None, n_rows: int = 5, *,
     sep = max((",", ";", "\t"), key=first.count)
     rows = []
     try:
-        for i, r in enumerate(csv.reader(io.StringIO(text), delimiter=sep)):
+        for i, r in enumerate(csv.reader(io.StringIO(text, newline=None), delimiter=sep)):
             if i >= n_rows:
                 break
             rows.append(r)
