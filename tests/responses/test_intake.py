@@ -312,3 +312,47 @@ def test_binary_files_get_one_line_saying_what_to_do(tmp_path, inst, name, data,
     with pytest.raises(CoproError, match=advice) as err:
         read_responses(p, inst)
     assert "\x00" not in str(err.value) and "\n" not in str(err.value)
+
+
+def _teams_of(sim):
+    return sorted(set(sim["team"]))
+
+
+@pytest.mark.parametrize("kind", ["cp1252", "semicolon", "xlsx", "3.0"])
+def test_team_lists_in_other_encodings_separators_and_xlsx(tmp_path, sim, inst, kind):
+    teams = _teams_of(sim)
+    p = tmp_path / "export.csv"
+    src = sim.copy()
+    src["team"] = src["team"].replace({teams[0]: "Équipe Sud"})
+    names = ["Équipe Sud", *teams[1:]]
+    if kind == "cp1252":
+        src.to_csv(p, index=False, encoding="cp1252")
+        tl = tmp_path / "teams.csv"
+        tl.write_bytes(("team,psw\n" + "".join(f"{t},9\n" for t in names)).encode("cp1252"))
+        r = read_responses(p, inst, teams=tl, encoding="cp1252")
+    else:
+        src.to_csv(p, index=False)
+        if kind == "xlsx":
+            tl = _xlsx(tmp_path, pd.DataFrame({"team": names, "psw": [9] * len(names)}), "teams.xlsx")
+        else:
+            tl = tmp_path / "teams.csv"
+            sep, n = (";", "9") if kind == "semicolon" else (",", "9.0")
+            tl.write_text(f"team{sep}psw\n" + "".join(f"{t}{sep}{n}\n" for t in names), "utf-8")
+        r = read_responses(p, inst, teams=tl)
+    assert r.exclusions.empty and sorted(set(r.data["team"])) == sorted(names)
+    assert r.team_list["n_psw_expected"].tolist() == [9] * len(names)
+
+
+def test_a_rate_above_100_percent_is_withdrawn_and_a_silent_team_named(tmp_path, sim, inst):
+    teams = _teams_of(sim)
+    psw = sim[sim["form"] == "psw"].groupby("team").size()
+    tl = tmp_path / "teams.csv"
+    tl.write_text("team,psw\n" + f"{teams[0]},{psw[teams[0]] - 1}\n"
+                  + "".join(f"{t},{psw[t]}\n" for t in teams[1:]) + "Night Team,4\n")
+    p = tmp_path / "export.csv"
+    sim.to_csv(p, index=False)
+    r = read_responses(p, inst, teams=tl)
+    heads = r.team_list.set_index("team")["n_psw_expected"]
+    assert heads.isna().tolist() == [True] + [False] * (len(teams) - 1) + [False]
+    assert any("above 100 %" in w and teams[0] in w for w in r.warnings)
+    assert any("no responses: 'Night Team'" in w for w in r.warnings)

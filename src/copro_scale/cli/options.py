@@ -28,7 +28,8 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--encoding", help="text encoding of a CSV (default UTF-8, or UTF-16 with BOM)")
     g.add_argument("--sheet", help="worksheet of an xlsx file (default: the first)")
     g.add_argument("--instrument", help="instrument YAML (default: the packaged one)")
-    g.add_argument("--teams", help="team list CSV (team, aliases, optional headcounts): maps "
+    g.add_argument("--teams", help="team list CSV or xlsx (team, aliases, optional headcounts; "
+                   "read with --encoding): maps "
                    "spelling variants to one team and excludes unknown teams")
     g.add_argument("--wave-column", metavar="COLUMN",
                    help="the column naming each row's wave (default: redcap_event_name in a "

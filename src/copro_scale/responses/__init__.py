@@ -138,4 +138,4 @@ def read_responses(path, instrument: Instrument | str | Path | None = None, form
         roles = {**(roles or {}), **(overlay.get("roles") or {})}
     return finish(raw.frame, inst, source=str(path), format=reader.NAME, labels=labels,
                   roles=roles, team_code=raw.team_code, wave=wave,
-                  reader_warnings=raw.warnings, **options)
+                  reader_warnings=raw.warnings, teams_encoding=encoding, **options)

@@ -34,7 +34,7 @@ from .careless import careless_flags, speeders
 from .codes import ItemChecks, check_items, label_lookup
 from .ids import excel_damage, hash_ids, sequence_ids
 from .model import EXCLUSION_COLUMNS, FLAG_COLUMNS, META_COLUMNS, Responses
-from .teams import TeamList, read_team_list, resolve_teams
+from .teams import TeamList, headcount_checks, read_team_list, resolve_teams
 from .text import (CONTROL, MAX_TEXT, Distinct, choice_lookup, choice_of, clean_text, months_column,
                    norm_text, number_column, text_per_row, text_problem)
 
@@ -350,7 +350,7 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
            labels: Mapping[str, int] | None = None, roles: Mapping[str, str] | None = None,
            ids: str = "keep", salt: str | None = None, drop_flagged: bool = False,
            teams=None, team_code=None, team_codes: bool = False, wave: str | None = None,
-           reader_warnings=()) -> Responses:
+           reader_warnings=(), teams_encoding: str | None = None) -> Responses:
     """Validate a raw table and account for every row.
 
     Parameters
@@ -382,6 +382,8 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
         The wave to keep, of the raw table's ``_wave`` column (see :func:`mark_waves`).
     reader_warnings : tuple of str
         The reader's warnings, put before the normalisation's.
+    teams_encoding : str, optional
+        Text encoding of a team list given as a path (the responses' ``encoding``).
 
     Returns
     -------
@@ -405,7 +407,7 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
     if absent:
         raise CoproError(f"wrong instrument? {len(absent)} of {len(inst.item_ids)} items have no "
                          f"column (first: {absent[0]})", file=source, column=absent[0])
-    team_list = read_team_list(teams) if teams is not None else None
+    team_list = read_team_list(teams, encoding=teams_encoding) if teams is not None else None
     raw = raw.reset_index(drop=True)
     n = len(raw)
     ledger = Ledger(raw["_row"].to_numpy(dtype="int64") if "_row" in raw else np.arange(2, n + 2))
@@ -453,6 +455,10 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
     if not ledger.free.all():
         data = data[ledger.free].reset_index(drop=True)
         flags = flags[ledger.free].reset_index(drop=True)
+    heads = None
+    if team_list is not None:
+        heads, notes = headcount_checks(team_list.headcounts, data)
+        warnings = list(warnings) + notes
     return Responses(data=data, exclusions=excl, flags=flags, source=str(source), format=format,
                      n_read=n, instrument=inst, warnings=tuple(reader_warnings) + tuple(warnings),
-                     team_list=team_list.headcounts.copy() if team_list is not None else None)
+                     team_list=heads)

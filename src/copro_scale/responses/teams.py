@@ -9,12 +9,17 @@ ignored) are one team.
   one of its aliases; a name that matches none is excluded as ``unknown_team``.
 - Without one, names with the same key are merged under their most frequent spelling, with a
   warning, and near-duplicates ("Psychosis Svc") are listed for a person to decide.
+
+A team list is a CSV (comma, semicolon or tab; ``encoding`` as for the responses) or an xlsx
+sheet; its columns beyond the known ones are read and left alone. Headcounts are whole numbers
+(``3``, or ``3.0`` as a spreadsheet writes it).
 """
 
 from __future__ import annotations
 
 import csv
 import difflib
+import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -147,16 +152,87 @@ class TeamList:
 
 
 def _headcount(value, source, row, column):
-    if value is None or str(value).strip() == "":
+    """A headcount cell as a whole number: ``3``, ``3.0`` (a spreadsheet's number) or ``3,0``."""
+    if value is None or str(value).strip() == "" or value != value:
         return None
     text = str(value).strip()
-    if not text.isascii() or not text.isdigit():
+    whole = re.fullmatch(r"([0-9]+)(?:[.,]0*)?", text) if text.isascii() else None
+    if whole is None:
         raise CoproError(f"headcount {text[:20]!r} is not a whole number", file=source, row=row,
                          column=column)
-    return int(text)
+    return int(whole.group(1))
 
 
-def read_team_list(path) -> TeamList:
+def _read_rows(path: Path, encoding: str | None = None, sheet=None) -> list[list[str]]:
+    """The cells of a team list as text: an xlsx sheet, or delimited text (comma, semicolon or
+    tab, the one the header uses most) in ``encoding`` (default UTF-8, or UTF-16 by its BOM)."""
+    from .tables import binary_kind, encoding_of, read_excel
+
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise CoproError("team list not found", file=path) from None
+    except OSError as exc:
+        raise CoproError(f"cannot read the team list ({type(exc).__name__})", file=path) from None
+    if path.suffix.lower() in (".xlsx", ".xlsm") or data.startswith(b"PK\x03\x04"):
+        frame = read_excel(path, header=None, sheet=0 if sheet is None else sheet)
+        return [["" if v != v else str(int(v) if isinstance(v, float) and v.is_integer() else v)
+                 for v in r] for r in frame.itertuples(index=False)]
+    problem = binary_kind(path, data[:65536])
+    if problem:
+        raise CoproError(problem, file=path)
+    enc = encoding_of(data, encoding)
+    try:
+        text = data.decode(enc)
+    except UnicodeDecodeError as exc:
+        raise CoproError(f"team list is not {enc.replace('-sig', '')} text (byte "
+                         f"0x{data[exc.start]:02x}); save it as UTF-8 or pass --encoding (e.g. "
+                         "cp1252)", file=path, row=data.count(b"\n", 0, exc.start) + 1) from None
+    except LookupError:
+        raise CoproError(f"unknown encoding {enc!r}", file=path) from None
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    sep = max((",", ";", "\t"), key=first.count)
+    try:
+        return list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=None), delimiter=sep))
+    except csv.Error as exc:
+        raise CoproError(f"cannot read the team list ({exc})", file=path) from None
+
+
+def headcount_checks(team_list: pd.DataFrame, data: pd.DataFrame) -> tuple[pd.DataFrame, list]:
+    """The team list's headcounts checked against the responses kept: a headcount below the
+    responses of its form (a rate above 100 %) is withdrawn (<NA>: no rate is shown) with a
+    warning, and a listed team with no response is named.
+
+    Examples
+    --------
+    >>> tl = pd.DataFrame({"team": ["A", "B"], "n_psw_expected": pd.array([2, 3], "Int64"),
+    ...                    "n_colleague_expected": pd.array([None, None], "Int64")})
+    >>> heads, notes = headcount_checks(tl, pd.DataFrame({"team": ["A"] * 3, "form": ["psw"] * 3}))
+    >>> heads["n_psw_expected"].tolist(), len(notes)
+    ([<NA>, 3], 2)
+    """
+    heads = team_list.copy()
+    warnings = []
+    counts = data.groupby([data["team"].astype(str), data["form"].astype(str)]).size()
+    for form, col in HEADCOUNT_COLUMNS.items():
+        for k, (team, expected) in enumerate(zip(heads["team"], heads[col])):
+            got = int(counts.get((str(team), form), 0))
+            if expected is not pd.NA and expected == expected and got > expected:
+                warnings.append(f"team {team!r} has {got} {form} responses but the team list "
+                                f"says {col} = {expected}: its response rate would be above "
+                                "100 % and is not shown; correct the headcount")
+                heads.loc[heads.index[k], col] = pd.NA
+    answered = set(data["team"].astype(str))
+    silent = [t for t in heads["team"].astype(str) if t not in answered]
+    if silent:
+        warnings.append(f"{len(silent)} listed team(s) have no responses: "
+                        f"{', '.join(repr(t) for t in silent[:5])}"
+                        + (" ..." if len(silent) > 5 else ""))
+    return heads, warnings
+
+
+def read_team_list(path, encoding: str | None = None, sheet=None) -> TeamList:
     """Read a team list: a CSV with columns ``team``, optional ``aliases`` (separated by ``;``
     or ``|``) and optional headcounts ``n_psw_expected`` and ``n_colleague_expected`` (also
     accepted as ``psw`` / ``colleagues``).
@@ -179,13 +255,7 @@ def read_team_list(path) -> TeamList:
     if isinstance(path, TeamList):
         return path
     path = Path(path)
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
-    except FileNotFoundError:
-        raise CoproError("team list not found", file=path) from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise CoproError(f"cannot read the team list ({type(exc).__name__})", file=path) from None
+    rows = _read_rows(path, encoding, sheet)
     if not rows:
         raise CoproError("team list is empty", file=path, row=1)
     header = [h.strip().lower().replace(" ", "_") for h in rows[0]]
