@@ -18,7 +18,6 @@ sheet; its columns beyond the known ones are read and left alone. Headcounts are
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import re
 import unicodedata
@@ -33,10 +32,12 @@ from ..errors import CoproError
 
 #: Alias separators in the team list's ``aliases`` column.
 ALIAS_SEPARATOR = re.compile(r"\s*[;|]\s*")
-#: Two keys this similar (difflib ratio) are listed as near-duplicates.
+#: Two keys this similar (Indel ratio, as difflib's) are listed as near-duplicates.
 NEAR_RATIO = 0.8
 #: Above this many distinct names the near-duplicate search (quadratic) is skipped.
-MAX_NEAR_NAMES = 1000
+MAX_NEAR_NAMES = 5000
+#: Names not in the team list warned about one by one; the rest are counted in one line.
+MAX_NAMED = 10
 HEADCOUNT_COLUMNS = {"psw": "n_psw_expected", "colleague": "n_colleague_expected"}
 _HEADCOUNT_NAMES = {
     "n_psw_expected": "psw", "n_psw": "psw", "psw": "psw", "psws": "psw",
@@ -146,8 +147,18 @@ class TeamList:
         return self.keys.get(team_key(name))
 
     def closest(self, name) -> str | None:
-        """The listed team whose key is most like ``name``'s (for a hint), or None."""
-        hit = difflib.get_close_matches(team_key(name), list(self.keys), n=1, cutoff=0.6)
+        """The listed team whose key is most like ``name``'s (for a hint), or None: the Indel
+        similarity difflib's ratio measures, by rapidfuzz (C++, against every key at once).
+
+        Examples
+        --------
+        >>> TeamList.from_records([{"team": "Psychosis Service"}, {"team": "Ward A"}]).closest("Psychosis Svc")
+        'Psychosis Service'
+        """
+        from rapidfuzz import fuzz, process
+
+        hit = process.extractOne(team_key(name), list(self.keys), scorer=fuzz.ratio,
+                                 score_cutoff=60)
         return self.keys[hit[0]] if hit else None
 
 
@@ -301,12 +312,17 @@ def resolve_teams(names: list[str], counts: list[int], teams: TeamList | None = 
                 "team name" for n, c in zip(names, counts) if n.strip().lower() in SUSPECT_NAMES]
     if teams is not None:
         out = {n: teams.match(n) for n in names}
-        for n, c in zip(names, counts):
-            if out[n] is None:
-                hint = teams.closest(n)
-                warnings.append(f"team {n[:60]!r} ({c} rows) is not in the team list"
-                                + (f"; closest listed team: {hint!r}" if hint else "")
-                                + ": excluded as unknown_team (add it as an alias to keep it)")
+        unknown = sorted(((c, n) for n, c in zip(names, counts) if out[n] is None), reverse=True)
+        for c, n in unknown[:MAX_NAMED]:  # the most frequent first; the rest summarised
+            hint = teams.closest(n)
+            warnings.append(f"team {n[:60]!r} ({c} rows) is not in the team list"
+                            + (f"; closest listed team: {hint!r}" if hint else "")
+                            + ": excluded as unknown_team (add it as an alias to keep it)")
+        if len(unknown) > MAX_NAMED:
+            rest = unknown[MAX_NAMED:]
+            warnings.append(f"... and {len(rest):,} more names ({sum(c for c, _ in rest):,} rows) "
+                            "not in the team list, excluded as unknown_team: the exclusion log "
+                            "(--exclusions) lists every row")
         return TeamNames(out, warnings)
     keys = [key or n for key, n in zip(team_keys(names), names)]
     if len(set(keys)) == len(names):  # no two names are one team: nothing to merge
@@ -341,17 +357,16 @@ def near_duplicates(teams: list[str]) -> list[str]:
     if len(teams) > MAX_NEAR_NAMES:
         return [f"{len(teams)} distinct team names: too many to look for near-duplicates; "
                 "pass a team list (--teams) to match names"]
+    from rapidfuzz import fuzz, process
+
     keys = [team_key(t) for t in teams]
-    digitless = [re.sub(r"[0-9]", "", k) for k in keys]  # once per name, not per pair
+    digitless = [re.sub(r"[0-9]", "", k) for k in keys]
+    # one C++ pass over every pair (the Indel ratio difflib's SequenceMatcher.ratio measures)
+    alike = process.cdist(keys, keys, scorer=fuzz.ratio, score_cutoff=NEAR_RATIO * 100,
+                          dtype="uint8", workers=-1)
     out = []
-    for i in range(len(teams)):
-        m = difflib.SequenceMatcher(None, "", keys[i])  # b is cached: one per name
-        for j in range(i + 1, len(teams)):
-            if digitless[i] == digitless[j]:
-                continue
-            m.set_seq1(keys[j])
-            if m.real_quick_ratio() >= NEAR_RATIO and m.quick_ratio() >= NEAR_RATIO \
-                    and m.ratio() >= NEAR_RATIO:
-                out.append(f"team names {teams[i]!r} and {teams[j]!r} look alike: one team? If so, "
-                           "list one as an alias of the other (--teams)")
+    for i, j in zip(*alike.nonzero()):
+        if i < j and digitless[i] != digitless[j]:
+            out.append(f"team names {teams[i]!r} and {teams[j]!r} look alike: one team? If so, "
+                       "list one as an alias of the other (--teams)")
     return out
