@@ -33,16 +33,17 @@ def test_score_writes_scores_exclusions_and_prints_the_account(tmp_path, capsys)
     assert "vdm1" in pd.read_csv(fav).columns
 
 
-def test_keep_ids_hashes_with_the_salt(tmp_path, capsys, monkeypatch):
+def test_hash_ids_hashes_with_the_salt(tmp_path, capsys, monkeypatch):
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    run(["score", FIX / "canonical.csv", "-o", a, "--keep-ids", "--salt", "x"], capsys)
+    run(["score", FIX / "canonical.csv", "-o", a, "--hash-ids", "--salt", "x"], capsys)
     monkeypatch.setenv("COPRO_SALT", "x")
-    run(["score", FIX / "canonical.csv", "-o", b, "--keep-ids"], capsys)
+    _, _, err = run(["score", FIX / "canonical.csv", "-o", b, "--keep-ids"], capsys)
+    assert "--keep-ids is deprecated: use --hash-ids" in err  # the old spelling still works
     ia, ib = pd.read_csv(a, dtype=str)["response_id"], pd.read_csv(b, dtype=str)["response_id"]
     assert ia.tolist() == ib.tolist()
     assert not ia.isin(pd.read_csv(FIX / "canonical.csv")["response_id"]).any()
     monkeypatch.delenv("COPRO_SALT")
-    _, _, err = run(["score", FIX / "canonical.csv", "-o", a, "--keep-ids"], capsys)
+    _, _, err = run(["score", FIX / "canonical.csv", "-o", a, "--hash-ids"], capsys)
     assert "random salt" in err
 
 

@@ -494,7 +494,7 @@ def read_excel(path: str | Path, *, nrows=None, header=0, sheet=0) -> pd.DataFra
     try:
         ws = book.get_sheet_by_index(sheet) if isinstance(sheet, int) else book.get_sheet_by_name(sheet)
         rows = ws.to_python(skip_empty_area=False, nrows=None if nrows is None else nrows + 1)
-    except (IndexError, KeyError, ValueError) as exc:
+    except (IndexError, KeyError, ValueError):
         raise CoproError(f"has no sheet {sheet!r} (sheets: {', '.join(names)}); pass --sheet NAME",
                          file=path) from None
     except Exception as exc:  # calamine's own error types
@@ -561,18 +561,6 @@ def item_texts(inst: Instrument) -> dict[str, tuple[str, str]]:
     ('vdm1', 'psw')
     """
     return {norm_header(it.text(f)): (it.id, f) for f in inst.forms for it in inst.items}
-
-
-def by_header(frame: pd.DataFrame, names: Mapping[str, str]) -> dict[str, str]:
-    """Source column -> canonical name, for headers found (normalised) in ``names``."""
-    out = {}
-    taken = set()
-    for c in frame.columns:
-        key = names.get(norm_header(c))
-        if key is not None and key not in taken:
-            out[c] = key
-            taken.add(key)
-    return out
 
 
 def source_rows(frame: pd.DataFrame, header_rows: int = 1) -> pd.Series:
