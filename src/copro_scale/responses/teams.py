@@ -24,6 +24,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -225,16 +226,17 @@ def headcount_checks(team_list: pd.DataFrame, data: pd.DataFrame) -> tuple[pd.Da
     """
     heads = team_list.copy()
     warnings = []
-    counts = data.groupby([data["team"].astype(str), data["form"].astype(str)]).size()
+    counts = pd.crosstab(data["team"].astype(str), data["form"].astype(str))
+    counts = counts.reindex(index=heads["team"].astype(str), fill_value=0)
     for form, col in HEADCOUNT_COLUMNS.items():
-        for k, (team, expected) in enumerate(zip(heads["team"], heads[col])):
-            got = int(counts.get((str(team), form), 0))
-            if expected is not pd.NA and expected == expected and got > expected:
-                warnings.append(f"team {team!r} has {got} {form} responses but the team list "
-                                f"says {col} = {expected}: its response rate would be above "
-                                "100 % and is not shown; correct the headcount")
-                heads.loc[heads.index[k], col] = pd.NA
-    answered = set(data["team"].astype(str))
+        got = counts[form].to_numpy() if form in counts else np.zeros(len(heads), dtype=int)
+        over = (heads[col] < got).fillna(False).to_numpy(dtype=bool)
+        for k in np.flatnonzero(over):
+            warnings.append(f"team {heads['team'].iloc[k]!r} has {got[k]} {form} responses but "
+                            f"the team list says {col} = {heads[col].iloc[k]}: its response rate "
+                            "would be above 100 % and is not shown; correct the headcount")
+        heads.loc[over, col] = pd.NA
+    answered = set(counts.index[counts.sum(axis=1).to_numpy() > 0])
     silent = [t for t in heads["team"].astype(str) if t not in answered]
     if silent:
         warnings.append(f"{len(silent)} listed team(s) have no responses: "
