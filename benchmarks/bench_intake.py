@@ -83,13 +83,14 @@ print(len(unknown), t_old, t_new, same)
 MAKE_XLSX = r"""
 import sys
 import openpyxl
+import pandas as pd
 from copro_scale.simulate import simulate
 sim = simulate(2500, 40, seed=4).responses
 wb = openpyxl.Workbook(write_only=True)
 ws = wb.create_sheet("Responses")
 ws.append(list(sim.columns))
 for row in sim.itertuples(index=False):
-    ws.append([None if v != v or v is None else (int(v) if isinstance(v, float) else v) for v in row])
+    ws.append([None if pd.isna(v) else (int(v) if isinstance(v, float) else v) for v in row])
 wb.save(sys.argv[1])
 """
 
@@ -155,13 +156,15 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--keep", help="folder to keep the generated files in")
     ap.add_argument("--skip-xlsx", action="store_true")
+    ap.add_argument("--skip-teams", action="store_true")
     ap.add_argument("--openpyxl-rows", type=int, default=20_000)
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.keep or tmp)
         folder.mkdir(parents=True, exist_ok=True)
         print(f"python {sys.version.split()[0]}")
-        teams(folder)
+        if not args.skip_teams:
+            teams(folder)
         if not args.skip_xlsx:
             xlsx(folder, args.openpyxl_rows)
     return 0
