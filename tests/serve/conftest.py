@@ -83,6 +83,7 @@ def postgresql_server():
         postgres_options="-c fsync=off -c max_connections=300",
     )
     executor.start()
+    _wait_ready(executor)
     try:
         yield executor
     finally:
@@ -90,6 +91,24 @@ def postgresql_server():
         shutil.rmtree(base, ignore_errors=True)
         if executable != pg_ctl:
             shutil.rmtree(Path(executable).parent, ignore_errors=True)
+
+
+def _wait_ready(server, timeout: float = 30.0) -> None:
+    """Until the server takes connections (it accepts TCP while still starting up)."""
+    import time
+
+    import psycopg
+
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            psycopg.connect(host=server.host, port=server.port, user=server.user,
+                            dbname="postgres", connect_timeout=2).close()
+            return
+        except psycopg.OperationalError:
+            if time.monotonic() > end:
+                raise
+            time.sleep(0.1)
 
 
 def _pg_url(server, dbname: str) -> str:
@@ -178,3 +197,19 @@ def opened_wave(db_url, tmp_path) -> OpenedWave:
         else:
             out.open_tokens[(i.team, i.form)] = i.token
     return out
+
+
+@pytest.fixture
+def db_restart(db_url, request):
+    """A callable that restarts the database server under ``db_url`` (stop, then start; the
+    data stays); None on SQLite, which has no server."""
+    if db_url.startswith("sqlite"):
+        return None
+    server = request.getfixturevalue("postgresql_server")
+
+    def restart() -> None:
+        server.stop()
+        server.start()
+        _wait_ready(server)
+
+    return restart

@@ -27,7 +27,9 @@ from sqlalchemy import (
     func, select, update,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase, Mapped, Session, contains_eager, mapped_column, relationship, sessionmaker,
+)
 from sqlalchemy.types import TypeDecorator
 
 from ..errors import CoproError
@@ -222,6 +224,9 @@ def engine_for(url: str | None = None, **kwargs) -> Engine:
     and connections checked before use (a restarted server is reconnected to, not failed on).
     """
     parsed = database_url(url)
+    # A failed statement's message would otherwise carry its parameters (answers, team, role,
+    # token hashes) into the server's log, with the time of the failure.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.drivername.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         engine = create_engine(parsed, **kwargs)
@@ -246,7 +251,8 @@ def invitation_by_token(session: Session, token: str) -> Invitation | None:
     one hash and one indexed look-up (with the wave)."""
     h = hash_token(token)
     return session.execute(
-        select(Invitation).join(Invitation.wave).where(Invitation.token_hash == h)
+        select(Invitation).join(Invitation.wave).options(contains_eager(Invitation.wave))
+        .where(Invitation.token_hash == h)
     ).scalar_one_or_none()
 
 
