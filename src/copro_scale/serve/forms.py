@@ -11,7 +11,7 @@ to one statement) fails validation with a message that names the statement.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField
+from wtforms import Field, StringField
 from wtforms.validators import ValidationError
 
 from ..administer._layout import choices, role_choices
@@ -22,12 +22,12 @@ from ..platforms.sections import sections
 ACTIONS = ("next", "back", "save", "submit")
 
 
-class AnswerField(RadioField):
-    """One statement: its answer codes as values; no answer is a skip, never an error."""
+class AnswerField(Field):
+    """One statement (a radio group the template draws): its answer codes as values; no answer
+    is a skip, never an error."""
 
     def __init__(self, label: str, position: int, codes: list[tuple[int, str]], **kw):
-        super().__init__(label, choices=[(str(c), lab) for c, lab in codes],
-                         validate_choice=False, **kw)
+        super().__init__(label, **kw)
         self.position = position
         self.codes = {str(c) for c, _ in codes}
         self.codes_text = ", ".join(str(c) for c, _ in codes)
@@ -69,11 +69,12 @@ class MonthsField(StringField):
         return int(text) if text else None
 
 
-class RoleField(RadioField):
-    """The respondent's role, from the roles that answer this form."""
+class RoleField(Field):
+    """The respondent's role (a radio group the template draws), from the roles that answer
+    this form."""
 
     def __init__(self, label: str, roles: list[tuple[str, str]], **kw):
-        super().__init__(label, choices=roles, validate_choice=False, **kw)
+        super().__init__(label, **kw)
         self.roles = {c for c, _ in roles}
 
     def pre_validate(self, form) -> None:

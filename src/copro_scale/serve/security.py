@@ -2,7 +2,7 @@
 the admin password.
 
 - **Headers.** A strict Content-Security-Policy (nothing but this server's stylesheet; no script
-  at all, no frames, forms post only here), no referrer, no sniffing, no framing, and no caching
+  at all, no frames, forms post only here), no referrer to other sites, no sniffing, no framing, and no caching
   of any page (answers on a shared computer stay off the disk).
 - **Cookies.** The session cookie is signed, ``Secure``, ``HttpOnly``, ``SameSite=Lax`` and named
   with the ``__Host-`` prefix (no other host or path can set or read it).
@@ -22,7 +22,9 @@ CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'
 
 HEADERS = {
     "Content-Security-Policy": CSP,
-    "Referrer-Policy": "no-referrer",
+    # Same origin only: Flask-WTF's CSRF check over HTTPS needs the Referer of our own pages,
+    # and no page carries a token in its address (the link redirects before anything renders).
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",

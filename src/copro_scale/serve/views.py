@@ -1,6 +1,6 @@
 """The survey's pages: a link, "About you", one page per section, submit once.
 
-Flow. ``GET /s/<token>`` looks the token up (:func:`.store.invitation_by_token`: one hash, one
+Flow. ``GET /s/<token>`` (:data:`.invitations.LINK_PATH`) looks the token up (:func:`.store.invitation_by_token`: one hash, one
 indexed look-up, whatever the token). An unknown token, a used one and one whose wave has closed
 all get the same page, status and work. A usable one is kept in the signed session cookie and
 the browser is sent on to ``/survey``, so the token leaves the address bar and is never in a
@@ -21,6 +21,7 @@ from flask import (Blueprint, current_app, g, make_response, redirect, render_te
 
 from ..administer.paper import paper_context
 from . import store
+from .invitations import LINK_PATH
 from .forms import ACTIONS, n_pages
 
 #: The page shown for an unknown token, a used one and one whose wave has closed: one page, so
@@ -32,16 +33,6 @@ REFUSED = ("This link cannot be used", (
     "If you think this is wrong, ask your survey lead for a new link. Nobody can see who asked.",
 ))
 REFUSED_STATUS = 404
-
-
-def link_path(token: str) -> str:
-    """The path of an invitation link: what ``invitations.csv`` and the mails carry after the
-    base URL.
-
-    >>> link_path("abc")
-    '/s/abc'
-    """
-    return f"/s/{token}"
 
 
 @dataclass
@@ -164,12 +155,14 @@ def _save(r: Respondent, draft, answers: dict, role, months, page: int) -> None:
 def survey_blueprint(limiter, config) -> Blueprint:
     """The respondents' pages, with their rate limits from ``config`` (the app's)."""
     bp = Blueprint("survey", __name__)
-    per_invitation = limiter.limit(config["COPRO_INVITATION_LIMIT"], key_func=invitation_key)
+    # One budget per invitation across all its pages (a shared scope, not one per page).
+    per_invitation = limiter.shared_limit(config["COPRO_INVITATION_LIMIT"], "invitation",
+                                          key_func=invitation_key)
     # Failed look-ups only: a client guessing tokens is stopped; a respondent is never counted.
     failed_links = limiter.limit(config["COPRO_FAILED_LINK_LIMIT"], key_func=client_key,
                                  deduct_when=lambda response: response.status_code == REFUSED_STATUS)
 
-    @bp.get("/s/<token>")
+    @bp.get(LINK_PATH.format(token="<token>"))  # the links invitations.py writes
     @failed_links
     @per_invitation
     def link(token: str):
