@@ -4,3 +4,6 @@ Needs the ``serve`` extra (``pip install 'copro-scale[serve]'``). :mod:`.store` 
 and the one-transaction submit, :mod:`.waves` opens, reminds and closes a wave,
 :mod:`.invitations` issues the links, :mod:`.mail` sends them, and the Flask app serves the form.
 """
+
+#: Where the survey lives when no ``--db`` is given: ./copro.db.
+DEFAULT_URL = "sqlite:///copro.db"

@@ -34,8 +34,7 @@ from sqlalchemy.types import TypeDecorator
 
 from ..errors import CoproError
 
-#: Where the survey lives when no ``--db`` is given: ./copro.db.
-DEFAULT_URL = "sqlite:///copro.db"
+from . import DEFAULT_URL
 
 FORMS = ("psw", "colleague")
 KINDS = ("single", "open")
