@@ -171,8 +171,12 @@ def write_invitations(path, issued: list[Issued], base_url: str) -> Path:
     """Write ``invitations.csv`` (team, form, kind, email, link) whole or not at all, readable
     by its owner only (it holds every link); cells safe against spreadsheet formulas."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".invitations-", suffix=".csv", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".invitations-", suffix=".csv", dir=path.parent)
+    except OSError as exc:
+        raise CoproError(f"cannot write the links file here ({exc.strerror or exc})",
+                         file=path) from None
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
