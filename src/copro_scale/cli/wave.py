@@ -20,23 +20,38 @@ def _sessions(url, *, create: bool = False):
     return engine, session_factory(engine)
 
 
-def _mail(args, pairs, template, inst) -> None:
-    """Send (email, link) pairs; a CoproError if any address was refused."""
-    from ..serve import mail
+class _Mailer:
+    """``--smtp`` settings checked, and the server connected to, before anything is opened."""
 
-    if not args.mail_from:
-        raise CoproError("--smtp needs --mail-from ADDRESS (the sender of the invitations)",
-                         field="--mail-from")
-    server = mail.SMTPServer.from_url(args.smtp)
-    text = mail.read_message(args.message) if args.message else template
-    messages = [mail.message(args.mail_from, to, args.subject or f"Invitation: {inst.title}",
-                             mail.fill(text, link=link, title=inst.title)) for to, link in pairs]
-    sent, refused = mail.send_all(server, messages)
-    print(f"sent {sent} mail(s) through {server.host}:{server.port}", file=sys.stderr)
-    if refused:
-        raise CoproError(f"the mail server refused {len(refused)} address(es), first "
-                         f"{refused[0]!r}; correct them and run `copro wave remind` to send "
-                         "to everyone who has not answered", field="--smtp")
+    def __init__(self, args, template, inst):
+        from ..serve import mail
+
+        if not args.mail_from:
+            raise CoproError("--smtp needs --mail-from ADDRESS (the sender of the invitations)",
+                             field="--mail-from")
+        self.args, self.inst, self.mail = args, inst, mail
+        self.server = mail.SMTPServer.from_url(args.smtp)
+        self.text = mail.read_message(args.message) if args.message else template
+        self.smtp = mail.connect(self.server)
+
+    def send(self, pairs) -> None:
+        """Send (email, link) pairs; a CoproError if any address was refused."""
+        mail, args, title = self.mail, self.args, self.inst.title
+        messages = [mail.message(args.mail_from, to, args.subject or f"Invitation: {title}",
+                                 mail.fill(self.text, link=link, title=title))
+                    for to, link in pairs]
+        sent, refused = mail.send_all(self.smtp, messages)
+        print(f"sent {sent} mail(s) through {self.server.host}:{self.server.port}", file=sys.stderr)
+        if refused:
+            raise CoproError(f"the mail server refused {len(refused)} address(es), first "
+                             f"{refused[0]!r}; correct them and run `copro wave remind` to send "
+                             "to everyone who has not answered", field="--smtp")
+
+    def close(self) -> None:
+        try:
+            self.smtp.close()
+        except OSError:
+            pass
 
 
 def run_open(args) -> int:
@@ -51,6 +66,11 @@ def run_open(args) -> int:
                          field="--smtp")
     how = "emails" if args.emails else "open" if args.open else "headcounts"
     inst = load_instrument(args.instrument)
+    mailer = None
+    if args.smtp:
+        from ..serve.mail import DEFAULT_MESSAGE
+
+        mailer = _Mailer(args, DEFAULT_MESSAGE, inst)
     engine, sessions = _sessions(args.db, create=True)
     try:
         with sessions() as session:
@@ -62,12 +82,12 @@ def run_open(args) -> int:
         print(f"opened wave {wave.label!r}: {len(issued)} {kinds} for {n_teams} team(s), "
               f"threshold {wave.threshold}; links in {args.output} (keep it private: each link "
               "is a way in)", file=sys.stderr)
-        if args.smtp:
-            from ..serve import mail
-
-            _mail(args, [(i.email, _link(args, i)) for i in issued], mail.DEFAULT_MESSAGE, inst)
+        if mailer is not None:
+            mailer.send([(i.email, _link(args, i)) for i in issued])
     finally:
         engine.dispose()
+        if mailer is not None:
+            mailer.close()
     return 0
 
 
@@ -101,7 +121,11 @@ def run_remind(args) -> int:
         if args.dry_run:
             print(f"would send {len(pairs)} reminder(s)", file=sys.stderr)
             return 0
-        _mail(args, pairs, mail.DEFAULT_REMINDER, inst)
+        if not args.smtp:
+            raise CoproError("give --smtp URL to send the reminders (or --dry-run to count "
+                             "them)", field="--smtp")
+        mailer = _Mailer(args, mail.DEFAULT_REMINDER, inst)
+        mailer.send(pairs)
     finally:
         engine.dispose()
     return 0

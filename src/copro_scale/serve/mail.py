@@ -98,12 +98,9 @@ def message(sender: str, to: str, subject: str, body: str) -> EmailMessage:
     return msg
 
 
-def send_all(server: SMTPServer, messages, *, timeout: float = 30.0) -> tuple[int, list[str]]:
-    """Send ``messages`` over one connection; returns (sent, addresses refused).
-
-    A recipient the server refuses is listed and the rest are still sent; a server that cannot
-    be reached, or refuses the login, is a :class:`CoproError` before anything is sent.
-    """
+def connect(server: SMTPServer, *, timeout: float = 30.0) -> smtplib.SMTP:
+    """A connection, with TLS and login done: a :class:`CoproError` if the server cannot be
+    reached or refuses the login (check this before anything is opened or written)."""
     where = f"{server.host}:{server.port}"
     try:
         if server.mode == "tls":
@@ -114,30 +111,37 @@ def send_all(server: SMTPServer, messages, *, timeout: float = 30.0) -> tuple[in
     except (OSError, smtplib.SMTPException) as exc:
         raise CoproError(f"cannot reach the mail server {where} ({type(exc).__name__}: {exc})",
                          field="--smtp") from None
+    try:
+        smtp.ehlo()
+        if server.mode == "starttls" or (server.mode == "plain" and smtp.has_extn("starttls")):
+            smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo()
+        if server.user:
+            smtp.login(server.user, server.password or "")
+    except smtplib.SMTPAuthenticationError:
+        smtp.close()
+        raise CoproError(f"the mail server {where} refused the login of {server.user!r}",
+                         field="--smtp") from None
+    except (OSError, smtplib.SMTPException) as exc:
+        smtp.close()
+        raise CoproError(f"the mail server {where} failed before sending "
+                         f"({type(exc).__name__}: {exc})", field="--smtp") from None
+    return smtp
+
+
+def send_all(smtp: smtplib.SMTP, messages) -> tuple[int, list[str]]:
+    """Send ``messages`` over a :func:`connect` connection and close it; returns (sent,
+    addresses refused). A refused recipient is listed and the rest are still sent."""
     sent, refused = 0, []
     with smtp:
-        try:
-            smtp.ehlo()
-            if server.mode == "starttls" or (server.mode == "plain" and smtp.has_extn("starttls")):
-                smtp.starttls(context=ssl.create_default_context())
-                smtp.ehlo()
-            if server.user:
-                smtp.login(server.user, server.password or "")
-        except smtplib.SMTPAuthenticationError:
-            raise CoproError(f"the mail server {where} refused the login of {server.user!r}",
-                             field="--smtp") from None
-        except (OSError, smtplib.SMTPException) as exc:
-            raise CoproError(f"the mail server {where} failed before sending "
-                             f"({type(exc).__name__}: {exc})", field="--smtp") from None
         for msg in messages:
             try:
                 smtp.send_message(msg)
                 sent += 1
-            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError,
-                    smtplib.SMTPSenderRefused) as exc:
-                if isinstance(exc, smtplib.SMTPSenderRefused):
-                    raise CoproError(f"the mail server {where} refused the sender {msg['From']!r}",
-                                     field="--mail-from") from None
+            except smtplib.SMTPSenderRefused:
+                raise CoproError(f"the mail server refused the sender {msg['From']!r}",
+                                 field="--mail-from") from None
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError):
                 refused.append(msg["To"])
     return sent, refused
 
