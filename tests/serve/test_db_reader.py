@@ -12,11 +12,11 @@ import pytest
 
 from copro_scale import load_instrument, read_responses
 from copro_scale.cli import main
+from copro_scale.responses.database import earlier_waves, read_wave
 from copro_scale.scoring import score
 from copro_scale.serve import store, waves
 from copro_scale.serve.store import engine_for, hash_token, session_factory
 from copro_scale.simulate import simulate
-from copro_scale.responses.database import earlier_waves, read_wave
 
 INST = load_instrument()
 META = ["team", "role", "form", "months_in_role"]

@@ -8,8 +8,17 @@ import pytest
 from sqlalchemy import inspect, select, text
 
 from copro_scale.serve import migrations, store, waves
-from copro_scale.serve.store import (AlreadyUsed, Draft, Invitation, Response, UnknownInvitation,
-                                     WaveClosed, engine_for, hash_token, session_factory)
+from copro_scale.serve.store import (
+    AlreadyUsed,
+    Draft,
+    Invitation,
+    Response,
+    UnknownInvitation,
+    WaveClosed,
+    engine_for,
+    hash_token,
+    session_factory,
+)
 
 ANSWERS = {"vdm1": 4, "vdm2": 9}
 

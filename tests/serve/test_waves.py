@@ -12,7 +12,13 @@ from sqlalchemy import select, text
 from copro_scale.cli import main
 from copro_scale.responses.teams import read_team_list
 from copro_scale.serve import store, waves
-from copro_scale.serve.store import Invitation, Wave, engine_for, hash_token, session_factory
+from copro_scale.serve.store import (
+    Invitation,
+    Wave,
+    engine_for,
+    hash_token,
+    session_factory,
+)
 
 TEAMS = ("team,aliases,n_psw_expected,n_colleague_expected\n"
          "Ward A,A ward;WA,2,5\n"

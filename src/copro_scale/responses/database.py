@@ -100,7 +100,7 @@ def _raw_table(rows, inst: Instrument) -> pd.DataFrame:
         codes.append(line)
     n = len(codes)
     if extra:
-        item = sorted(extra)[0]
+        item = min(extra)
         raise CoproError(f"the database holds answers to {len(extra)} item(s) that instrument "
                          f"{inst.name} v{inst.version} does not have (first: {item})", item=item)
     frame = pd.DataFrame({

@@ -122,13 +122,7 @@ def read_staff(path, teams: TeamList) -> list[tuple[str, str, str]]:
         file, row and column.
     """
     path = Path(path)
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
-    except FileNotFoundError:
-        raise CoproError("staff list not found", file=path) from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise CoproError(f"cannot read the staff list ({type(exc).__name__})", file=path) from None
+    rows = _rows(path, "staff list")
     if not rows:
         raise CoproError("staff list is empty", file=path, row=1)
     header = [h.strip().lower() for h in rows[0]]
@@ -196,16 +190,19 @@ def write_invitations(path, issued: list[Issued], base_url: str) -> Path:
 
 def read_invitations(path) -> list[dict]:
     """The rows of an ``invitations.csv`` written by :func:`write_invitations`."""
-    path = Path(path)
-    try:
-        with open(path, encoding="utf-8", newline="") as fh:
-            rows = list(csv.DictReader(fh))
-    except FileNotFoundError:
-        raise CoproError("invitations file not found (the file `copro wave open` wrote)",
-                         file=path) from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise CoproError(f"cannot read the invitations file ({type(exc).__name__})", file=path) from None
-    if rows and "link" not in rows[0]:
+    rows = _rows(Path(path), "invitations file (the file `copro wave open` wrote)")
+    if not rows or "link" not in rows[0]:
         raise CoproError("has no 'link' column: give the invitations.csv that `copro wave open` "
                          "wrote", file=path, row=1)
-    return rows
+    return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+def _rows(path: Path, what: str) -> list[list[str]]:
+    """A small CSV's rows; a one-line error naming the file if it cannot be read."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            return list(csv.reader(fh))
+    except FileNotFoundError:
+        raise CoproError(f"{what} not found", file=path) from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise CoproError(f"cannot read the {what} ({type(exc).__name__})", file=path) from None

@@ -61,7 +61,7 @@ class SMTPServer:
     password: str | None = None
 
     @classmethod
-    def from_url(cls, url: str) -> "SMTPServer":
+    def from_url(cls, url: str) -> SMTPServer:
         """Parse ``--smtp URL``.
 
         >>> SMTPServer.from_url("smtp+starttls://me%40x.org:pw@mail.x.org")

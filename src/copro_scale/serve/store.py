@@ -23,17 +23,34 @@ import uuid
 from datetime import date
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Date, ForeignKey, Integer, MetaData, String, Text, create_engine, delete, event,
-    func, select, update,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+    update,
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import (
-    DeclarativeBase, Mapped, Session, contains_eager, mapped_column, relationship, sessionmaker,
+    DeclarativeBase,
+    Mapped,
+    Session,
+    contains_eager,
+    mapped_column,
+    relationship,
+    sessionmaker,
 )
 from sqlalchemy.types import TypeDecorator
 
 from ..errors import CoproError
-
 from . import DEFAULT_URL
 
 FORMS = ("psw", "colleague")
