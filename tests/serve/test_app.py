@@ -60,8 +60,8 @@ def test_pages_carry_the_instruments_content_and_codes(client, opened_wave):
     """About you: the participant information and the support box; then one page per section
     whose radio groups are the item ids of that section (in the YAML's order) with the scoring
     codes as values, and the don't-know code on the colleague form only."""
-    from copro_scale.administer._layout import SUPPORT_TEXT, participant_information
     from copro_scale import load_instrument
+    from copro_scale.administer._layout import SUPPORT_TEXT, participant_information
 
     req = flask_transport(client)
     sections = {}

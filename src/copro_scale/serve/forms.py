@@ -91,7 +91,7 @@ class SurveyPage(FlaskForm):
     def unknown_fields(self, formdata) -> list[str]:
         """Names sent that this page does not have (the button aside)."""
         allowed = set(self._fields) | {"action"}
-        return sorted(k for k in formdata.keys() if k not in allowed)
+        return sorted(k for k in formdata if k not in allowed)
 
 
 def page_form(inst: Instrument, form: str, number: int) -> type[SurveyPage]:

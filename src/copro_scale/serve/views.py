@@ -16,13 +16,22 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from flask import (Blueprint, current_app, g, make_response, redirect, render_template, request,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from ..administer.paper import paper_context
 from . import store
-from .invitations import LINK_PATH
 from .forms import ACTIONS, n_pages
+from .invitations import LINK_PATH
 
 #: The page shown for an unknown token, a used one and one whose wave has closed: one page, so
 #: that nobody can tell them apart.
