@@ -234,6 +234,8 @@ def test_headers_cookies_and_no_script(opened_wave):
     assert "script-src" not in CSP and "default-src 'none'" in CSP and "'unsafe" not in CSP
     assert h["X-Frame-Options"] == "DENY" and h["Cache-Control"] == "no-store"
     assert h["Referrer-Policy"] == "same-origin" and h["X-Content-Type-Options"] == "nosniff"
+    assert h["Strict-Transport-Security"] == "max-age=31536000"  # over HTTPS only
+    assert "Strict-Transport-Security" not in client.get("/healthz").headers
     css = client.get("/static/survey.css", base_url="https://localhost")
     assert css.status_code == 200 and css.headers["Content-Security-Policy"] == CSP
 
@@ -333,3 +335,15 @@ def test_logs_never_contain_tokens(opened_wave, caplog, monkeypatch):
     assert "/s/" not in redacted
     # the app's own lines name endpoints, never paths
     assert all("/s/" not in r.getMessage() for r in caplog.records if r.name == app.logger.name)
+
+
+def test_copro_serve_refuses_what_it_cannot_serve(tmp_path, capsys):
+    from copro_scale.cli import main
+
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    assert main(["serve", "--db", empty]) == 2
+    assert "no survey tables; run `copro db upgrade" in capsys.readouterr().err
+    bad = tmp_path / "admin.hash"
+    bad.write_text("plain-text-password\n")
+    assert main(["serve", "--db", empty, "--admin-password-file", str(bad)]) == 2
+    assert "'--admin-password-file': must hold an argon2 hash" in capsys.readouterr().err

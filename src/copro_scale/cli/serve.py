@@ -55,6 +55,7 @@ def run(args) -> int:
         raise CoproError("the database has no survey tables; run `copro db upgrade --db URL` "
                          "first", field="--db")
     app = create_app(args.db, args.instrument, **config)
+    _warn_other_instruments(app)
     proxy = {}
     if args.trusted_proxy:
         proxy = dict(trusted_proxy=args.trusted_proxy, trusted_proxy_count=1,
@@ -65,6 +66,23 @@ def run(args) -> int:
                    max_request_body_size=MAX_BODY, max_request_header_size=16 * 1024,
                    channel_timeout=60, **proxy)
     return 0
+
+
+def _warn_other_instruments(app) -> None:
+    """One line per open wave this server cannot serve (opened with another instrument): its
+    links would all get the refusal page."""
+    from sqlalchemy import select
+
+    from ..serve.store import Wave
+
+    state = app.extensions["copro_serve"]
+    with state.sessions() as session:
+        for wave in session.execute(select(Wave).where(Wave.status == "open")).scalars():
+            if not state.serves(wave):
+                print(f"copro: warning: wave {wave.label!r} was opened with instrument "
+                      f"{wave.instrument_id} v{wave.instrument_version}; its links are refused "
+                      "until the server runs with that instrument (--instrument FILE)",
+                      file=sys.stderr)
 
 
 def _hash_password() -> int:

@@ -67,9 +67,13 @@ def configure_logging(level: int = logging.INFO) -> None:
 
 
 def set_headers(response):
-    """``after_request``: the security headers on every response."""
+    """``after_request``: the security headers on every response (and HSTS over HTTPS)."""
+    from flask import request
+
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
 
 
