@@ -173,7 +173,9 @@ def test_closing_drops_drafts_and_addresses_and_the_arrival_order(opened_wave, s
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT xmin::text, ctid::text, id FROM responses")).all()
+            used = conn.execute(text("SELECT xmin::text FROM invitations WHERE used")).scalars().all()
         assert len({x for x, _, _ in rows}) == 1  # one writing transaction for every row
+        assert set(used) == {rows[0][0]}  # nor do the used links say when, or pair with a row
         by_place = [i for _, _, i in sorted(rows, key=lambda r: tuple(map(int, r[1][1:-1].split(","))))]
         assert by_place == sorted(by_place)  # stored in the order of the random ids
 

@@ -177,14 +177,19 @@ def forget_arrival_order(engine, wave_id: int) -> None:
     """Rewrite the stored responses so that nothing in the database file shows their order.
 
     PostgreSQL keeps rows in the heap in arrival order and stamps each with the id of the
-    transaction that wrote it (``xmin``): one UPDATE gives all of the wave's rows the same
-    transaction, and CLUSTER rewrites the table in the order of the random ids. SQLite keeps
+    transaction that wrote it (``xmin``), which a response shares with the invitation whose used
+    flag it set: one UPDATE gives all of the wave's responses and invitations the same
+    transaction, and CLUSTER rewrites the responses in the order of their random ids. SQLite keeps
     the responses ordered by id already (WITHOUT ROWID); VACUUM rebuilds the file, so that free
     pages and the write-ahead log hold no earlier state.
     """
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             conn.execute(text("UPDATE responses SET id = id WHERE wave_id = :w"), {"w": wave_id})
+            # the used flags were set by the transactions that stored the responses: the same
+            # rewrite leaves no trace of when each link was used
+            conn.execute(text("UPDATE invitations SET used = used WHERE wave_id = :w"),
+                         {"w": wave_id})
             conn.execute(text("CLUSTER responses USING pk_responses"))
     else:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
