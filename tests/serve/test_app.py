@@ -342,7 +342,7 @@ def test_copro_serve_refuses_what_it_cannot_serve(tmp_path, capsys):
 
     empty = f"sqlite:///{tmp_path / 'empty.db'}"
     assert main(["serve", "--db", empty]) == 2
-    assert "no survey tables; run `copro db upgrade" in capsys.readouterr().err
+    assert "has no survey tables; run `copro db upgrade --db" in capsys.readouterr().err
     bad = tmp_path / "admin.hash"
     bad.write_text("plain-text-password\n")
     assert main(["serve", "--db", empty, "--admin-password-file", str(bad)]) == 2

@@ -20,9 +20,9 @@ def run(args) -> int:
     if args.hash_password:
         return _hash_password()
     import waitress
-    from sqlalchemy import inspect
 
     from ..serve import security, store
+    from ..serve.migrations import check_current
     from ..serve.app import create_app
 
     security.configure_logging()
@@ -46,14 +46,13 @@ def run(args) -> int:
               "through each link)", file=sys.stderr)
     engine = store.engine_for(args.db)
     try:
-        migrated = inspect(engine).has_table("responses")
+        check_current(engine)
+    except CoproError:
+        raise
     except Exception as exc:  # the database cannot be reached at all
         raise CoproError(f"cannot open the database: {type(exc).__name__}", field="--db") from None
     finally:
         engine.dispose()
-    if not migrated:
-        raise CoproError("the database has no survey tables; run `copro db upgrade --db URL` "
-                         "first", field="--db")
     app = create_app(args.db, args.instrument, **config)
     _warn_other_instruments(app)
     proxy = {}
