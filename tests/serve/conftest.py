@@ -131,13 +131,23 @@ def postgresql_template(postgresql_server):
     janitor.drop()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated SQLite file that each test's database is copied from."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "copro.db"
+    engine = engine_for(f"sqlite:///{path}")
+    migrations.upgrade(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
     """The URL of an empty, migrated database: a SQLite file, or a PostgreSQL database."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'copro.db'}"
-        migrations.upgrade(url)
-        yield url
+        path = tmp_path / "copro.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
         return
     from pytest_postgresql.janitor import DatabaseJanitor
 
