@@ -192,3 +192,21 @@ def test_close_ends_the_wave_once(opened_wave, capsys):
     assert main(["wave", "status", opened_wave.label, "--db", opened_wave.url]) == 0
     out = capsys.readouterr().out
     assert "(closed, opened" in out and "fewer than 5" in out
+
+
+def test_a_raised_threshold_does_not_let_the_total_give_a_hidden_team_away(db_url, tmp_path):
+    # k = 7 above the promise of 5: Ward B's 6 respondents are pooled (>= 5) but hidden (< 7);
+    # the exact total (14) minus Ward A (8) would say Ward B has 6.
+    (tmp_path / "t.csv").write_text("team,n_psw_expected,n_colleague_expected\n"
+                                    "Ward A,4,4\nWard B,3,3\n", encoding="utf-8")
+    engine = engine_for(db_url)
+    with session_factory(engine)() as s:
+        wave, issued = waves.open_wave(s, "w", teams=tmp_path / "t.csv", min_responses=7)
+        s.commit()
+        for i in issued:
+            store.submit(s, draft_key_hash=None, invitation_token_hash=hash_token(i.token),
+                         answers={}, role=None, months=None)
+        counts = waves.visible_counts(s, store.wave_by_label(s, "w"))
+    engine.dispose()
+    assert [r["total"] for r in counts.teams] == ["8", "fewer than 7"]
+    assert counts.organisation == "at least 8"

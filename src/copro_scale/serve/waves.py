@@ -208,7 +208,8 @@ class Counts:
         ``team``, ``total`` (text), ``psw`` and ``colleague`` (text, or None where a per-form
         count would single someone out: both forms must reach k).
     organisation : str
-        Responses the organisation figures will pool (text).
+        Responses the organisation figures will pool (text): exact, or "at least" the visible
+        teams' count when the hidden teams it includes hold 1 to k-1 (a raised threshold).
     notes : tuple of str
         What is withheld and why (the disclosure plan's notes).
     """
@@ -242,6 +243,11 @@ def visible_counts(session, wave: Wave, instrument: Instrument | None = None) ->
             "psw": str(int(r.n_psw)) if r.split_visible else None,
             "colleague": str(int(r.n_colleague)) if r.split_visible else None,
         })
-    pooled = plan.teams[plan.teams["team"].isin(plan.organisation_teams)]["n"].sum()
-    organisation = str(int(pooled)) if pooled >= plan.min_responses else few
+    org = plan.teams[plan.teams["team"].isin(plan.organisation_teams)]
+    hidden = int(org.loc[~org["visible"], "n"].sum())
+    shown = int(org.loc[org["visible"], "n"].sum())
+    if 0 < hidden < plan.min_responses:  # the exact total minus the visible teams is their count
+        organisation = f"at least {shown}"
+    else:
+        organisation = str(shown + hidden) if shown + hidden >= plan.min_responses else few
     return Counts(rows, organisation, plan.notes)
