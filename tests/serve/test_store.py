@@ -189,3 +189,62 @@ def test_a_database_restart_loses_nothing(opened_wave, sessions, db_restart):
     with sessions() as s:  # the pool's old connections are checked and replaced
         _submit(s, tokens[1])
         assert len(s.execute(select(Response)).scalars().all()) == 2
+
+
+def test_two_saves_of_a_new_draft_at_once_both_succeed(opened_wave, sessions):
+    token = opened_wave.tokens[("Ward A", "colleague")][2]
+    n = 6
+    barrier, errors = threading.Barrier(n), []
+
+    def save(k):
+        with sessions() as s:
+            inv = store.invitation_by_token(s, token)
+            barrier.wait()
+            try:
+                store.save_draft(s, invitation=inv, draft_key_hash=inv.token_hash,
+                                 answers={"vdm1": 1 + k % 5}, page=k)
+            except Exception as exc:  # noqa: BLE001 - any failure is the finding
+                errors.append(exc)
+
+    threads = [threading.Thread(target=save, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with sessions() as s:
+        assert len(s.execute(select(Draft)).scalars().all()) == 1
+
+
+def test_a_submit_under_way_when_the_wave_closes_lands_before_the_rewrite(opened_wave, sessions):
+    from sqlalchemy import event
+
+    engine = sessions.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's single writer already orders close after every submit")
+    # an open link: its submit changes no invitation row that close would have to wait for
+    token = opened_wave.open_tokens[("Ward A", "psw")]
+    reached, go = threading.Event(), threading.Event()
+    submitting = sessions()
+
+    @event.listens_for(submitting, "before_commit")
+    def pause(session):  # the submit has flipped the link and read the wave; hold it there
+        reached.set()
+        go.wait(30)
+
+    submitter = threading.Thread(target=lambda: _submit(submitting, token))
+    submitter.start()
+    assert reached.wait(30)
+    closer = threading.Thread(target=lambda: waves.close_wave(sessions(), opened_wave.label))
+    closer.start()
+    closer.join(timeout=1.5)
+    assert closer.is_alive()  # close waits for the submit under way
+    go.set()
+    submitter.join(30)
+    closer.join(30)
+    assert not closer.is_alive()
+    with engine.connect() as conn:
+        responses = conn.execute(text("SELECT xmin::text FROM responses")).scalars().all()
+        wave = conn.execute(text("SELECT xmin::text FROM waves")).scalar_one()
+    # the response was rewritten by the close (a later transaction than the one closing the wave)
+    assert len(responses) == 1 and int(responses[0]) > int(wave)

@@ -39,6 +39,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -281,21 +282,30 @@ def load_draft(session: Session, draft_key_hash: str) -> Draft | None:
 
 def save_draft(session: Session, *, invitation: Invitation, draft_key_hash: str, answers: dict,
                role: str | None = None, months: int | None = None, page: int = 0) -> Draft:
-    """Create or update the draft under ``draft_key_hash`` and commit."""
-    try:
-        draft = load_draft(session, draft_key_hash)
-        if draft is None:
-            draft = Draft(invitation_id=invitation.id, draft_key_hash=draft_key_hash)
-            session.add(draft)
-        draft.answers = dict(answers)
-        draft.role = role
-        draft.months_in_role = months
-        draft.page = page
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    return draft
+    """Create or update the draft under ``draft_key_hash`` and commit.
+
+    Two saves of a new draft at once (a double click) both succeed: the one that finds the
+    draft made by the other updates it.
+    """
+    for attempt in (1, 2):
+        try:
+            draft = load_draft(session, draft_key_hash)
+            if draft is None:
+                draft = Draft(invitation_id=invitation.id, draft_key_hash=draft_key_hash)
+                session.add(draft)
+            draft.answers = dict(answers)
+            draft.role = role
+            draft.months_in_role = months
+            draft.page = page
+            session.commit()
+            return draft
+        except IntegrityError:
+            session.rollback()
+            if attempt == 2:
+                raise
+        except BaseException:
+            session.rollback()
+            raise
 
 
 def submit(session: Session, *, draft_key_hash: str | None, invitation_token_hash: str,
@@ -328,7 +338,10 @@ def submit(session: Session, *, draft_key_hash: str | None, invitation_token_has
         if invitation is None:
             raise UnknownInvitation("this link is not an invitation to the survey")
         session.refresh(invitation)
-        wave = session.get(Wave, invitation.wave_id)
+        # FOR SHARE (PostgreSQL): closing the wave waits for submits under way, and a submit
+        # after it sees the wave closed, so no response lands after close rewrote the table.
+        wave = session.execute(select(Wave).where(Wave.id == invitation.wave_id)
+                               .with_for_update(read=True)).scalar_one()
         if wave.status != "open":
             raise WaveClosed(f"wave {wave.label!r} is closed")
         if invitation.kind == "single" and flipped != 1:
