@@ -210,3 +210,25 @@ def test_a_raised_threshold_does_not_let_the_total_give_a_hidden_team_away(db_ur
     engine.dispose()
     assert [r["total"] for r in counts.teams] == ["8", "fewer than 7"]
     assert counts.organisation == "at least 8"
+
+
+def test_invite_adds_people_to_an_open_wave_once(db_url, tmp_path, teams_csv, capsys):
+    (tmp_path / "staff.csv").write_text("email,team,form\nann@x.org,WA,psw\n", encoding="utf-8")
+    assert _open(db_url, tmp_path, teams_csv, "--emails", str(tmp_path / "staff.csv")) == 0
+    (tmp_path / "more.csv").write_text("email,team,form\neve@x.org,Ward C,colleague\n"
+                                       "fay@x.org,ward b,psw\n", encoding="utf-8")
+    invite = ["wave", "invite", "2026-spring", "--db", db_url, "--emails",
+              str(tmp_path / "more.csv"), "--base-url", "https://survey.example.org"]
+    assert main([*invite, "-o", str(tmp_path / "more-links.csv")]) == 0
+    rows = _rows(tmp_path / "more-links.csv")
+    assert [(r["email"], r["team"], r["form"]) for r in rows] == [
+        ("eve@x.org", "Ward C", "colleague"), ("fay@x.org", "Ward B", "psw")]
+    assert main([*invite, "-o", str(tmp_path / "again.csv")]) == 2
+    assert "'eve@x.org' (2 address(es) in all) already has a link" in capsys.readouterr().err
+    assert not (tmp_path / "again.csv").exists()
+    assert main(["wave", "list", "--db", db_url]) == 0
+    out = capsys.readouterr().out
+    assert "2026-spring" in out and out.split()[-1] == "3"  # 1 + 2 links
+    assert main(["wave", "close", "2026-spring", "--db", db_url]) == 0
+    assert main([*invite, "-o", str(tmp_path / "late.csv")]) == 2
+    assert "is closed; open a new wave" in capsys.readouterr().err

@@ -91,6 +91,52 @@ def run_open(args) -> int:
     return 0
 
 
+def run_invite(args) -> int:
+    from ..serve import waves
+    from ..serve.store import wave_by_label
+
+    mailer = None
+    engine, sessions = _sessions(args.db)
+    try:
+        with sessions() as session:
+            inst = waves.instrument_for(wave_by_label(session, args.label), args.instrument)
+            if args.smtp:
+                from ..serve.mail import DEFAULT_MESSAGE
+
+                mailer = _Mailer(args, DEFAULT_MESSAGE, inst)
+            wave, issued = waves.invite_to_file(session, args.label, args.output, args.base_url,
+                                                staff=args.emails)
+        print(f"wave {wave.label!r}: {len(issued)} more single-use link(s); links in "
+              f"{args.output}", file=sys.stderr)
+        if mailer is not None:
+            mailer.send([(i.email, _link(args, i)) for i in issued])
+    finally:
+        engine.dispose()
+        if mailer is not None:
+            mailer.close()
+    return 0
+
+
+def run_list(args) -> int:
+    from ..serve import waves
+
+    engine, sessions = _sessions(args.db)
+    try:
+        with sessions() as session:
+            rows = waves.wave_list(session)
+    finally:
+        engine.dispose()
+    if not rows:
+        print("no waves yet; open one with `copro wave open`", file=sys.stderr)
+        return 0
+    print(f"{'wave':<24} {'status':<7} {'opened':<10} {'closed':<10} {'k':>3} {'links':>7}")
+    for r in rows:
+        closed = f"{r['closed_on']:%Y-%m-%d}" if r["closed_on"] else "-"
+        print(f"{r['label'][:24]:<24} {r['status']:<7} {r['opened_on']:%Y-%m-%d} {closed:<10} "
+              f"{r['threshold']:>3} {r['links']:>7}")
+    return 0
+
+
 def _link(args, issued) -> str:
     from ..serve.invitations import link_for
 
@@ -182,7 +228,7 @@ def _mail_options(p) -> None:
 
 
 def register(sub) -> None:
-    """Add ``wave`` with ``open``, ``remind``, ``close`` and ``status``."""
+    """Add ``wave`` with ``open``, ``invite``, ``remind``, ``close``, ``list`` and ``status``."""
     p = sub.add_parser("wave", help="open a survey wave with its invitations, remind, close")
     wsub = p.add_subparsers(dest="wave_command", required=True)
 
@@ -211,6 +257,19 @@ def register(sub) -> None:
     _mail_options(o)
     o.set_defaults(func=run_open)
 
+    i = wsub.add_parser("invite", help="add single-use links for more people to an open wave")
+    i.add_argument("label", metavar="LABEL")
+    add_db_option(i)
+    i.add_argument("--emails", metavar="STAFF_CSV", required=True,
+                   help="the people to add: a CSV with email, team and form")
+    i.add_argument("--base-url", required=True, metavar="URL",
+                   help="the address respondents open, as for `copro wave open`")
+    i.add_argument("-o", "--output", required=True,
+                   help="where to write the new links (a new file; never overwritten)")
+    i.add_argument("--instrument", help="instrument YAML (default: the packaged one)")
+    _mail_options(i)
+    i.set_defaults(func=run_invite)
+
     r = wsub.add_parser("remind", help="mail the invitations not used yet (with --emails only)")
     r.add_argument("label", metavar="LABEL")
     add_db_option(r)
@@ -225,6 +284,10 @@ def register(sub) -> None:
     c.add_argument("label", metavar="LABEL")
     add_db_option(c)
     c.set_defaults(func=run_close)
+
+    ls = wsub.add_parser("list", help="the waves in the database")
+    add_db_option(ls)
+    ls.set_defaults(func=run_list)
 
     s = wsub.add_parser("status", help="responses so far, per team, as the reports would show them")
     s.add_argument("label", metavar="LABEL")

@@ -113,13 +113,22 @@ def open_wave(session, label: str, *, teams, how: str = "headcounts", staff=None
 
 def open_wave_to_file(session, label: str, out, base_url: str, **kwargs) -> tuple[Wave, list[inv.Issued]]:
     """:func:`open_wave`, then write ``out`` (invitations.csv) and commit: both or neither."""
+    return _issue_to_file(session, out, base_url, lambda: open_wave(session, label, **kwargs))
+
+
+def invite_to_file(session, label: str, out, base_url: str, **kwargs) -> tuple[Wave, list[inv.Issued]]:
+    """:func:`invite`, then write ``out`` and commit: both or neither."""
+    return _issue_to_file(session, out, base_url, lambda: invite(session, label, **kwargs))
+
+
+def _issue_to_file(session, out, base_url: str, issue):
     out = Path(out)
     inv.check_base_url(base_url)
     if out.exists():
         raise CoproError("already exists; links of another wave would be lost: give another "
                          "path with -o, or move that file away", file=out)
     try:
-        wave, issued = open_wave(session, label, **kwargs)
+        wave, issued = issue()
         inv.write_invitations(out, issued, base_url)
         try:
             session.commit()
@@ -130,6 +139,38 @@ def open_wave_to_file(session, label: str, out, base_url: str, **kwargs) -> tupl
         session.rollback()
         raise
     return wave, issued
+
+
+def invite(session, label: str, *, staff) -> tuple[Wave, list[inv.Issued]]:
+    """Add single-use links for the people of ``staff`` (email, team, form) to an open wave;
+    the caller commits. An address the wave has already invited is refused."""
+    wave = wave_by_label(session, label)
+    if wave.status != "open":
+        raise CoproError(f"wave {label!r} is closed; open a new wave to invite more people",
+                         field="LABEL")
+    rows = inv.read_staff(staff, team_list_of(wave))
+    known = {e.lower() for e in session.execute(
+        select(Invitation.email).where(Invitation.wave_id == wave.id,
+                                       Invitation.email.is_not(None))).scalars()}
+    again = [email for email, _, _ in rows if email.lower() in known]
+    if again:
+        raise CoproError(f"{again[0]!r} ({len(again)} address(es) in all) already has a link in "
+                         f"wave {label!r}; `copro wave remind` sends it again", file=staff,
+                         column="email")
+    issued = inv.from_staff(session, wave, team_list_of(wave), rows)
+    session.flush()
+    return wave, issued
+
+
+def wave_list(session) -> list[dict]:
+    """Every wave, oldest first: label, status, dates, threshold and its links by kind."""
+    from sqlalchemy import func
+
+    links = dict(session.execute(
+        select(Invitation.wave_id, func.count()).group_by(Invitation.wave_id)).all())
+    return [{"label": w.label, "status": w.status, "opened_on": w.opened_on,
+             "closed_on": w.closed_on, "threshold": w.threshold, "links": links.get(w.id, 0)}
+            for w in session.execute(select(Wave).order_by(Wave.opened_on, Wave.id)).scalars()]
 
 
 def unused_with_email(session, wave: Wave, rows: list[dict]) -> tuple[list[tuple[str, str]], int]:
