@@ -201,7 +201,7 @@ def test_a_raised_threshold_does_not_let_the_total_give_a_hidden_team_away(db_ur
                                     "Ward A,4,4\nWard B,3,3\n", encoding="utf-8")
     engine = engine_for(db_url)
     with session_factory(engine)() as s:
-        wave, issued = waves.open_wave(s, "w", teams=tmp_path / "t.csv", min_responses=7)
+        _, issued = waves.open_wave(s, "w", teams=tmp_path / "t.csv", min_responses=7)
         s.commit()
         for i in issued:
             store.submit(s, draft_key_hash=None, invitation_token_hash=hash_token(i.token),
