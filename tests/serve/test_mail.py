@@ -182,3 +182,20 @@ def test_starttls_and_login(db_url, files, smtp_server, tls_files, monkeypatch, 
     monkeypatch.setenv("COPRO_SMTP_PASSWORD", "s3cret")
     assert _open(db_url, files, f"smtp+starttls://survey@127.0.0.1:{port}") == 0
     assert inbox.links() == _csv_links(files / "inv.csv")
+
+
+def test_reminders_reach_people_invited_later_from_every_links_file(db_url, files, smtp_server):
+    inbox, port = smtp_server()
+    smtp = ["--smtp", f"smtp://127.0.0.1:{port}", "--mail-from", "survey@example.org"]
+    assert _open(db_url, files, smtp[1]) == 0
+    (files / "more.csv").write_text("email,team,form\neve@example.org,Ward B,colleague\n")
+    assert main(["wave", "invite", "w1", "--db", db_url, "--emails", str(files / "more.csv"),
+                 "--base-url", "https://survey.example.org", "-o", str(files / "more-inv.csv"),
+                 *smtp]) == 0
+    assert set(inbox.links()) == {"ann@example.org", "bob@example.org", "cat@example.org",
+                                  "dan@example.org", "eve@example.org"}
+    inbox.messages.clear()
+    assert main(["wave", "remind", "w1", "--db", db_url, "--invitations", str(files / "inv.csv"),
+                 "--invitations", str(files / "more-inv.csv"), *smtp]) == 0
+    links = {**_csv_links(files / "inv.csv"), **_csv_links(files / "more-inv.csv")}
+    assert inbox.links() == links

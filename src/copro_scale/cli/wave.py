@@ -148,7 +148,8 @@ def run_remind(args) -> int:
     from ..serve.invitations import read_invitations
     from ..serve.store import wave_by_label
 
-    rows = read_invitations(args.invitations)
+    files = args.invitations or ["invitations.csv"]
+    rows = [row for path in files for row in read_invitations(path)]
     engine, sessions = _sessions(args.db)
     try:
         with sessions() as session:
@@ -160,7 +161,7 @@ def run_remind(args) -> int:
             pairs, without = waves.unused_with_email(session, wave, rows)
         if without:
             print(f"copro: warning: {without} unused invitation(s) with an address have no link "
-                  f"in {args.invitations}", file=sys.stderr)
+                  f"in {', '.join(files)}", file=sys.stderr)
         if not pairs:
             print("no unused invitation with an address: nothing to send", file=sys.stderr)
             return 0
@@ -273,8 +274,9 @@ def register(sub) -> None:
     r = wsub.add_parser("remind", help="mail the invitations not used yet (with --emails only)")
     r.add_argument("label", metavar="LABEL")
     add_db_option(r)
-    r.add_argument("--invitations", default="invitations.csv", metavar="CSV",
-                   help="the links file `copro wave open` wrote (default invitations.csv)")
+    r.add_argument("--invitations", action="append", metavar="CSV",
+                   help="a links file `copro wave open` or `invite` wrote (default "
+                        "invitations.csv); give it once per file")
     r.add_argument("--instrument", help="instrument YAML (default: the packaged one)")
     r.add_argument("--dry-run", action="store_true", help="count the reminders, send nothing")
     _mail_options(r)
