@@ -177,3 +177,27 @@ def _rounded(value):
     if isinstance(value, list):
         return [_rounded(v) for v in value]
     return value
+
+
+def test_rows_the_database_should_not_hold_are_logged_not_lost(opened_wave):
+    """A tampered or hand-edited database: every row is kept or excluded with its reason."""
+    engine = engine_for(opened_wave.url)
+    good = {i: 3 for i in INST.item_ids}
+    with session_factory(engine)() as s:
+        wave = store.wave_by_label(s, opened_wave.label)
+        s.add_all([
+            store.Response(wave_id=wave.id, team="Ward A", form="colleague", role="clinical",
+                           answers=good),
+            store.Response(wave_id=wave.id, team="Ward A", form="colleague", role="clinical",
+                           answers={**good, "vdm1": 7}),
+            store.Response(wave_id=wave.id, team="Ward A", form="colleague", role="astronaut",
+                           answers=good),
+            store.Response(wave_id=wave.id, team="Ward Z", form="psw", role="psw", answers=good),
+            store.Response(wave_id=wave.id, team="Ward B", form="psw", role="psw", answers={}),
+        ])
+        s.commit()
+    engine.dispose()
+    r = read_wave(opened_wave.url, opened_wave.label)
+    assert r.n_read == 5 and len(r.data) == 1
+    assert r.reason_counts() == {"unknown_team": 1, "unknown_role": 1, "out_of_range": 1,
+                                 "no_answers": 1}
