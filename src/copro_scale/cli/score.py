@@ -57,8 +57,6 @@ def register(sub) -> None:
                        "with --mapping), validate every row and write one row of scores per kept "
                        "response.")
     add_input_options(p)
-    p.add_argument("--wave", metavar="NAME", help="read only this wave of a file with a wave "
-                   "column (a REDCap event such as baseline_arm_1, or --wave-column's values)")
     p.add_argument("-o", "--output", default="-", help="scores CSV (default: standard output)")
     p.add_argument("--exclusions", help="write the exclusion log (row, id, reason, detail) here")
     p.add_argument("--favourable", help="write percent favourable per team, item and cell here "
