@@ -16,7 +16,7 @@ def run(args) -> int:
     from ..reports import render_reports
 
     if args.n_boot < 1:
-        raise CoproError("must be at least 1", field="--n-boot")
+        raise CoproError("must be at least 1", field="--n-draws")
     k = threshold(args)
     previous = args.previous or []
     labels = args.previous_wave or []
@@ -52,5 +52,7 @@ def register(sub) -> None:
     rp.add_argument("--wave", help="label of this wave or survey period shown on every page "
                                    "(default: 'Survey of <this month>')")
     rp.add_argument("--seed", type=int, default=0, help="seed of the classification's posterior draws")
-    rp.add_argument("--n-boot", type=int, default=2000, help="posterior draws for the type probabilities (default 2000)")
+    rp.add_argument("--n-draws", "--n-boot", dest="n_boot", type=int, default=2000,
+                    help="posterior draws for the type probabilities (default 2000; --n-boot is "
+                         "a deprecated alias)")
     rp.set_defaults(func=run)

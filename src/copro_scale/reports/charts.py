@@ -136,31 +136,42 @@ def share_bar(unfavourable: float, neutral: float, favourable: float) -> list[di
             if np.nan_to_num(v) > 0]
 
 
-def trend_chart(values: list, *, width: int = 160, height: int = 56, pad: int = 6) -> dict:
-    """A small line of one score across waves (oldest first) on the 1-5 scale, without text.
+def trend_chart(values: list, los: list | None = None, his: list | None = None, *,
+                width: int = 160, height: int = 64, pad: int = 6) -> dict:
+    """A small line of one score across waves (oldest first) on the 1-5 scale, without text,
+    with each wave's 95% interval as a vertical bar.
 
     Missing waves (team not reported then) break the line. Returns the SVG size, the points
-    and the path.
+    (each with ``y_lo``, ``y_hi`` of its interval, or None) and the path.
 
     Examples
     --------
-    >>> c = trend_chart([2.0, None, 4.0])
+    >>> c = trend_chart([2.0, None, 4.0], [1.5, None, 3.5], [2.5, None, 4.5])
     >>> [p["x"] for p in c["points"]], c["path"]
-    ([6.0, 154.0], 'M6.0,39.0 M154.0,17.0')
+    ([6.0, 154.0], 'M6.0,45.0 M154.0,19.0')
+    >>> c["points"][0]["y_lo"], c["points"][0]["y_hi"]
+    (51.5, 38.5)
     """
     n = len(values)
+    los = los or [None] * n
+    his = his or [None] * n
     xs = [pad + (width - 2 * pad) * (i / (n - 1) if n > 1 else 0.5) for i in range(n)]
+
+    def y(v):
+        return round(pad + (height - 2 * pad) * (5 - float(np.clip(v, 1, 5))) / 4, 1)
+
     points, path, pen = [], [], "M"
-    for x, v in zip(xs, values):
+    for x, v, lo, hi in zip(xs, values, los, his):
         if v is None or not np.isfinite(v):
             pen = "M"
             continue
-        y = pad + (height - 2 * pad) * (5 - float(np.clip(v, 1, 5))) / 4
-        points.append(dict(x=round(x, 1), y=round(y, 1)))
-        path.append(f"{pen}{x:.1f},{y:.1f}")
+        ok = lo is not None and hi is not None and np.isfinite(lo) and np.isfinite(hi)
+        points.append(dict(x=round(x, 1), y=y(v), y_lo=y(lo) if ok else None,
+                           y_hi=y(hi) if ok else None))
+        path.append(f"{pen}{x:.1f},{y(v):.1f}")
         pen = "L"
     return dict(width=width, height=height, points=points, path=" ".join(path),
-                grid=[dict(y=round(pad + (height - 2 * pad) * (5 - g) / 4, 1)) for g in (1, 3, 5)])
+                grid=[dict(y=y(g)) for g in (1, 3, 5)])
 
 
 #: A mark per outcome, so that a type is told by its shape and name, never by colour alone.

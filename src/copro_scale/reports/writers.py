@@ -169,7 +169,9 @@ def render_reports(responses: Responses, scores: pd.DataFrame, out: str | Path, 
     Returns
     -------
     dict
-        ``index``, ``summary_csv``, ``summary_json`` and ``teams`` (a dict team -> path).
+        ``index``, ``summary_csv``, ``summary_json``, ``teams`` (a dict team -> path),
+        ``kits`` (team -> its conversation kit, visible teams) and ``parents`` (parent path ->
+        page, with a team list's ``parent`` column).
 
     Examples
     --------
@@ -179,7 +181,7 @@ def render_reports(responses: Responses, scores: pd.DataFrame, out: str | Path, 
     >>> r = read_responses(simulate(3, 8, seed=1).responses)
     >>> paths = render_reports(r, score(r), tempfile.mkdtemp(), n_boot=100)
     >>> sorted(paths)
-    ['index', 'summary_csv', 'summary_json', 'teams']
+    ['index', 'kits', 'parents', 'summary_csv', 'summary_json', 'teams']
     """
     if not isinstance(responses, Responses):
         raise TypeError("render_reports takes the Responses that read_responses returned")
@@ -200,17 +202,41 @@ def render_reports(responses: Responses, scores: pd.DataFrame, out: str | Path, 
 
 
 def _write(rd: ReportData, meta: dict, out: Path) -> dict:
+    from .content import CONSTRUCT_LABELS
+    from .kit_page import kit_context
+    from .parent_page import parent_context
+
     (out / "teams").mkdir()
     slugs = team_slugs(rd.plan.teams["team"].tolist())
-    written: dict = {"teams": {}}
+    parent_slugs = team_slugs(rd.parents["parent"].tolist()) if len(rd.parents) else {}
+    written: dict = {"teams": {}, "kits": {}, "parents": {}}
+    if parent_slugs:
+        (out / "parents").mkdir()
+    if rd.plan.visible_teams:
+        (out / "kits").mkdir()
+    up = {p: f"../parents/{s}.html" for p, s in parent_slugs.items()}
+    levers = {v: k for k, v in CONSTRUCT_LABELS.items()}
     for team, slug in slugs.items():
-        ctx = team_context(rd, team, slug, meta)
+        links = dict(up, kit=f"../kits/{slug}.html" if rd.plan.is_visible(team) else None)
+        ctx = team_context(rd, team, slug, meta, links)
         p = out / "teams" / f"{slug}.html"
         p.write_text(render_template("report_team.html", **ctx), encoding="utf-8")
         written["teams"][team] = p
+        if not ctx["suppressed"]:
+            k = out / "kits" / f"{slug}.html"
+            k.write_text(render_template("report_kit.html", **kit_context(ctx, levers)),
+                         encoding="utf-8")
+            written["kits"][team] = k
+    for parent, slug in parent_slugs.items():
+        ctx = parent_context(rd, parent, meta, {p: f"{s}.html" for p, s in parent_slugs.items()},
+                             {t: f"../teams/{s}.html" for t, s in slugs.items()}, "../index.html")
+        p = out / "parents" / f"{slug}.html"
+        p.write_text(render_template("report_parent.html", **ctx), encoding="utf-8")
+        written["parents"][parent] = p
     written["index"] = out / "index.html"
     written["index"].write_text(
-        render_template("report_index.html", **overview_context(rd, slugs, meta)),
+        render_template("report_index.html", **overview_context(
+            rd, slugs, meta, {p: f"parents/{s}.html" for p, s in parent_slugs.items()})),
         encoding="utf-8")
     records = summary_records(rd)
     written["summary_json"] = out / "summary.json"
