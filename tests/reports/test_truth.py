@@ -228,8 +228,9 @@ def test_organisation_label_says_how_forms_are_weighted(sim12, tmp_path):
 # -- 7. trends with noise, flags, organisation trend ---------------------------------------------
 @pytest.fixture(scope="module")
 def three_waves(tmp_path_factory):
-    waves = [score(read_responses(simulate(6, 10, seed=s).responses)) for s in (71, 72)]
-    now = read_responses(simulate(6, 10, seed=73).responses)
+    # seeds where ranking by raw change and by flag, then |change| / se, disagree
+    waves = [score(read_responses(simulate(6, 10, seed=s).responses)) for s in (127, 128)]
+    now = read_responses(simulate(6, 10, seed=129).responses)
     from copro_scale.reports import build_report_data
 
     data = build_report_data(now.data, score(now), previous=waves, n_boot=50,
@@ -259,6 +260,7 @@ def test_movers_put_clear_changes_first(three_waves):
 
 def test_flags_need_an_interval_excluding_zero_and_the_mid(three_waves):
     data, paths = three_waves
+    seen = {True: 0, False: 0}
     for team, page in paths["teams"].items():
         html = page.read_text()
         if 'id="change-table"' not in html:
@@ -271,10 +273,12 @@ def test_flags_need_an_interval_excluding_zero_and_the_mid(three_waves):
             lo, hi = (float(x.replace("−", "-")) for x in
                       re.search(r'data-label="95% interval">([−\d.]+) to ([−\d.]+)<', row).groups())
             flagged = 'class="flag' in row
+            seen[flagged] += 1
             if abs(delta) < 0.3 - 0.005 or (lo < 0 < hi):
                 assert not flagged, row
             if abs(delta) > 0.3 + 0.005 and (lo > 0.005 or hi < -0.005):
                 assert flagged, row
+    assert seen[True] and seen[False]  # both kinds were on the pages
 
 
 def test_trends_carry_intervals_and_the_organisation_has_one(three_waves):
