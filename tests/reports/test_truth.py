@@ -371,6 +371,9 @@ def test_a_service_that_would_reveal_a_small_team_is_withheld(tmp_path):
     index = paths["index"].read_text()
     rows = index[index.index('id="parent-table"'):index.index("</table>", index.index('id="parent-table"'))]
     assert 'class="heat"' not in rows
+    recs = {r["parent"]: r for r in json.loads(paths["summary_json"].read_text())["parents"]}
+    assert recs["Hospital"] == {"parent": "Hospital", "teams": ["Small C", "Crisis Resolution"],
+                                "withheld": True}
 
 
 def test_kit_has_type_strength_concern_questions_actions_and_support(services):

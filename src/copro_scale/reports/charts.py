@@ -18,6 +18,12 @@ _ANCHORS = np.array([[179, 88, 6], [241, 163, 64], [247, 247, 247], [153, 142, 1
 #: Unfavourable, neutral and favourable shares in the item chart: each at least 3:1 against white
 #: (WCAG 1.4.11 for graphics), with a white rule between adjacent segments.
 UNFAVOURABLE, NEUTRAL, FAVOURABLE = "#b35806", "#767676", "#542788"
+#: Ink, the team's mark and trend line, and the neutralized type's grey.
+INK, TEAM, GREY = "#1a1a1a", "#1f4e9c", "#595959"
+#: The one palette of the pages: the stylesheet's custom properties and the SVG marks read it.
+PALETTE = {"ink": INK, "muted": "#4d4d4d", "line": "#8c8c8c", "soft": "#f2f2f2", "grid": "#c8c8c8",
+           "link": TEAM, "team": TEAM, "unfav": UNFAVOURABLE, "neutral": NEUTRAL,
+           "fav": FAVOURABLE, "grey": GREY}
 
 
 # -- colour ------------------------------------------------------------------------------------
@@ -177,9 +183,9 @@ def trend_chart(values: list, los: list | None = None, his: list | None = None, 
 #: A mark per outcome, so that a type is told by its shape and name, never by colour alone.
 #: Paths on a 24 x 24 box; ``fill`` "none" draws an outline.
 TYPE_MARKS = {
-    "enhanced": dict(path="M12,2 L22,21 H2 Z", fill="#542788"),
-    "neutralized": dict(path="M3,3 H21 V21 H3 Z", fill="#595959"),
-    "tokenistic": dict(path="M2,3 H22 L12,22 Z", fill="#b35806"),
+    "enhanced": dict(path="M12,2 L22,21 H2 Z", fill=FAVOURABLE),
+    "neutralized": dict(path="M3,3 H21 V21 H3 Z", fill=GREY),
+    "tokenistic": dict(path="M2,3 H22 L12,22 Z", fill=UNFAVOURABLE),
     "mixed": dict(path="M12,1 L23,12 L12,23 L1,12 Z", fill="none"),
     "indeterminate": dict(path="M12,3 A9,9 0 1,0 12.01,3 Z", fill="none"),
     "suppressed": dict(path="M3,3 H21 V21 H3 Z", fill="none", dash=True),

@@ -68,7 +68,8 @@ def type_block(row: dict, settings: dict, texts: dict, previous: tuple = (None, 
         nearest=texts[nearest]["title"] if nearest else "none",
         lever=CONSTRUCT_LABELS.get(row.get("lever"), "not available"),
         lever_text=LEVER_TEXT.get(row.get("lever"), ""), p_lever=pct(p_lever),
-        lever_likelihood=likelihood(p_lever), lever_clear=lever_clear, was=was)
+        lever_likelihood=likelihood(p_lever), lever_clear=lever_clear, was=was,
+        reason=str(row["reason"]) if isinstance(row.get("reason"), str) and row["reason"] else "")
 
 
 def score_rows(team_long: pd.DataFrame, org_long: pd.DataFrame, names, mid: float) -> list[dict]:

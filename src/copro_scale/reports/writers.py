@@ -90,6 +90,22 @@ def organisation_record(data: ReportData) -> dict:
     return rec
 
 
+def parent_records(data: ReportData) -> list[dict]:
+    """One record per service or directorate for summary.json; a withheld one carries its name
+    and teams only (its count would give its below-threshold teams' total away)."""
+    out = []
+    for r in data.parents.to_dict("records"):
+        rec = dict(parent=r["parent"], teams=list(r["teams"]), withheld=not r["visible"])
+        if r["visible"]:
+            shown = dict(zip(data.slice("parent_scores", r["parent"])["score"],
+                             data.slice("parent_scores", r["parent"])["mean"]))
+            rec.update(n=int(r["n"]), weights="respondents",
+                       faces={f: _num(shown.get(f)) for f in FACES},
+                       constructs={c: _num(shown.get(c)) for c in CONSTRUCTS})
+        out.append(rec)
+    return out
+
+
 def summary_frame(records: list[dict]) -> pd.DataFrame:
     """summary.csv: the records flattened; empty (NaN) where a team is below threshold.
 
@@ -243,7 +259,7 @@ def _write(rd: ReportData, meta: dict, out: Path) -> dict:
     written["summary_json"].write_text(json.dumps(dict(
         meta={**meta, **{k: v for k, v in rd.settings.items() if k != "previous"},
               "notes": list(rd.plan.notes)},
-        organisation=organisation_record(rd), teams=records),
+        organisation=organisation_record(rd), parents=parent_records(rd), teams=records),
         indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     written["summary_csv"] = out / "summary.csv"
     write_csv(summary_frame(records), written["summary_csv"])  # formula-safe
