@@ -45,6 +45,8 @@ _HEADCOUNT_NAMES = {
     "n_colleague_expected": "colleague", "n_colleague": "colleague", "n_colleagues": "colleague",
     "colleague": "colleague", "colleagues": "colleague",
 }
+#: Levels of a team list's ``parent`` path, outermost first ("Acute > Psychosis Service").
+PARENT_SEPARATOR = re.compile(r"\s*>\s*")
 #: Team names that may be a missing value written as text by another program.
 SUSPECT_NAMES = frozenset({"na", "n/a", "none", "null", "nan", "-", "."})
 
@@ -94,7 +96,9 @@ class TeamList:
     keys : dict
         :func:`team_key` of each name and alias -> team name.
     headcounts : DataFrame
-        ``team, n_psw_expected, n_colleague_expected`` (Int64, <NA> where not given).
+        ``team, n_psw_expected, n_colleague_expected`` (Int64, <NA> where not given) and
+        ``parent``: the team's service line or directorate path, levels joined by ``" > "``
+        outermost first (<NA> where not given).
     source : str
     """
 
@@ -106,15 +110,20 @@ class TeamList:
     @classmethod
     def from_records(cls, records, source: str = "<teams>") -> "TeamList":
         """Build from dicts with ``team`` and optional ``aliases`` (list or ``;``-joined text),
-        ``n_psw_expected``, ``n_colleague_expected``.
+        ``n_psw_expected``, ``n_colleague_expected`` and ``parent`` (a service line or
+        directorate; nested levels outermost first, separated by ``>``).
 
         Examples
         --------
-        >>> tl = TeamList.from_records([{"team": "Ward A", "aliases": "A; Ward 1"}])
+        >>> tl = TeamList.from_records([{"team": "Ward A", "aliases": "A; Ward 1",
+        ...                              "parent": "Acute > Inpatient"}])
         >>> tl.match("ward-a"), tl.match("ward 1"), tl.match("Ward B")
         ('Ward A', 'Ward A', None)
+        >>> tl.headcounts["parent"].tolist()
+        ['Acute > Inpatient']
         """
         teams, keys, counts = [], {}, []
+        above: dict[str, tuple] = {}  # parent key -> (its name, the path above it, row)
         for k, rec in enumerate(records, start=2):
             name = str(rec.get("team") or "").strip()
             if not name:
@@ -135,12 +144,18 @@ class TeamList:
             row = {"team": name}
             for form, col in HEADCOUNT_COLUMNS.items():
                 row[col] = _headcount(rec.get(col), source, k, col)
+            row["parent"] = _parent_path(rec.get("parent"), above, source, k)
             counts.append(row)
         if not teams:
             raise CoproError("lists no teams", file=source)
-        frame = pd.DataFrame(counts, columns=["team", *HEADCOUNT_COLUMNS.values()])
+        for key, (parent, _, k) in above.items():
+            if key in keys:
+                raise CoproError(f"parent {parent!r} is also a team name or alias", file=source,
+                                 row=k, column="parent")
+        frame = pd.DataFrame(counts, columns=["team", *HEADCOUNT_COLUMNS.values(), "parent"])
         for col in HEADCOUNT_COLUMNS.values():
             frame[col] = frame[col].astype("Int64")
+        frame["parent"] = frame["parent"].astype("string")
         return cls(tuple(teams), keys, frame, source)
 
     def match(self, name) -> str | None:
@@ -245,16 +260,38 @@ def headcount_checks(team_list: pd.DataFrame, data: pd.DataFrame) -> tuple[pd.Da
     return heads, warnings
 
 
+def _parent_path(value, above: dict, source, row) -> str | None:
+    """A team's parent path as ``"Outer > Inner"``, checked against the paths already read: one
+    parent name (by key) has one path above it throughout the list."""
+    if value is None or str(value).strip() == "":
+        return None
+    levels = PARENT_SEPARATOR.split(str(value).strip())
+    if any(not team_key(level) for level in levels):
+        raise CoproError(f"parent {str(value)[:60]!r} has a level with no letters or digits",
+                         file=source, row=row, column="parent")
+    for depth, level in enumerate(levels):
+        path = tuple(team_key(x) for x in levels[:depth])
+        name, seen, first = above.setdefault(team_key(level), (level, path, row))
+        if seen != path:
+            raise CoproError(f"parent {level!r} sits under {' > '.join(levels[:depth]) or 'nothing'}"
+                             f" here but elsewhere under another parent (row {first})",
+                             file=source, row=row, column="parent")
+    return " > ".join(above[team_key(level)][0] for level in levels)
+
+
 def read_team_list(path, encoding: str | None = None, sheet=None) -> TeamList:
     """Read a team list: a CSV with columns ``team``, optional ``aliases`` (separated by ``;``
-    or ``|``) and optional headcounts ``n_psw_expected`` and ``n_colleague_expected`` (also
-    accepted as ``psw`` / ``colleagues``).
+    or ``|``), optional headcounts ``n_psw_expected`` and ``n_colleague_expected`` (also
+    accepted as ``psw`` / ``colleagues``) and an optional ``parent``: the service line or
+    directorate the team belongs to, nested levels outermost first and separated by ``>``
+    (``Acute > Psychosis Service``).
 
     Raises
     ------
     CoproError
         For a missing file or ``team`` column, a blank or repeated team, an alias naming two
-        teams, or a headcount that is not a whole number; naming file, row and column.
+        teams, a headcount that is not a whole number, or a parent that is also a team or sits
+        under two different parents; naming file, row and column.
 
     Examples
     --------
@@ -274,7 +311,7 @@ def read_team_list(path, encoding: str | None = None, sheet=None) -> TeamList:
     header = [h.strip().lower().replace(" ", "_") for h in rows[0]]
     if "team" not in header:
         raise CoproError("team list needs a 'team' column", file=path, row=1)
-    names = {"team": "team", "aliases": "aliases", "alias": "aliases"}
+    names = {"team": "team", "aliases": "aliases", "alias": "aliases", "parent": "parent"}
     names.update({k: HEADCOUNT_COLUMNS[v] for k, v in _HEADCOUNT_NAMES.items()})
     records = []
     for r in rows[1:]:
