@@ -8,7 +8,7 @@ from scipy import optimize, special, stats
 from copro_scale.psychometrics.bivariate import cell_probs, fit_rho
 
 
-def _naive_loglik(rho, tab, rc, cc, floor):
+def _naive_loglik(rho, tab, rc, cc, floor, sign=1.0):
     mvn = stats.multivariate_normal([0, 0], [[1, rho], [rho, 1]])
     r = np.concatenate([[-np.inf], rc, [np.inf]])
     c = np.concatenate([[-np.inf], cc, [np.inf]])
@@ -29,7 +29,7 @@ def _naive_loglik(rho, tab, rc, cc, floor):
         for b in range(len(c) - 1):
             p = F(r[a + 1], c[b + 1]) - F(r[a], c[b + 1]) - F(r[a + 1], c[b]) + F(r[a], c[b])
             ll += tab[a, b] * np.log(max(p, floor, 1e-300))
-    return ll
+    return sign * ll
 
 
 def _tables(seed, n_tab=3):
@@ -54,8 +54,8 @@ def _tables(seed, n_tab=3):
 def test_fit_rho_matches_a_naive_maximiser(seed, floor):
     for tab, rc, cc in _tables(seed):
         rho, ok, _ = fit_rho(tab[None] / tab.sum(), rc[None], cc[None], floor=floor)
-        best = optimize.minimize_scalar(lambda r: -_naive_loglik(r, tab, rc, cc, floor), bounds=(-0.999, 0.999),
-                                        method="bounded", options={"xatol": 1e-9})
+        best = optimize.minimize_scalar(_naive_loglik, bounds=(-0.999, 0.999), method="bounded",
+                                        args=(tab, rc, cc, floor, -1.0), options={"xatol": 1e-9})
         assert ok[0]
         assert rho[0] == pytest.approx(best.x, abs=2e-6)
 

@@ -11,7 +11,8 @@ each pair's table after dropping empty rows/columns and empty cells are set to 0
 All pairs are optimised at once (vectorised safeguarded Newton,
 :func:`copro_scale.psychometrics.bivariate.fit_rho`, the routine WLSMV uses too); the
 bivariate normal CDF uses the Genz integral over asin(rho) with Gauss-Legendre nodes. If the
-matrix is not positive definite it is smoothed as psych's ``cor.smooth`` does, and the result says so in ``warning`` (never silently).
+matrix is not positive definite it is smoothed as psych's ``cor.smooth`` does, and the result
+says so in ``warning`` (never silently).
 """
 
 from __future__ import annotations
@@ -23,11 +24,15 @@ import pandas as pd
 from scipy import special
 
 from copro_scale.errors import CoproError
-from copro_scale.psychometrics._common import check_items, cov_to_cor, is_positive_definite
+from copro_scale.psychometrics._common import (
+    check_items,
+    cov_to_cor,
+    is_positive_definite,
+)
 from copro_scale.psychometrics._result import Result
 from copro_scale.psychometrics.bivariate import fit_rho
 
-__all__ = ["polychoric", "PolychoricResult", "cor_smooth"]
+__all__ = ["PolychoricResult", "cor_smooth", "polychoric"]
 
 #: psych's optimize searches (-1, 1); the bivariate normal CDF needs |rho| < 1
 _BOUND = 1 - 1e-6

@@ -28,7 +28,7 @@ from scipy import special
 from copro_scale.errors import CoproError
 from copro_scale.psychometrics.bivariate import bvn_lower, fit_rho, phi2
 
-__all__ = ["OrdinalStats", "ordinal_stats", "codes_of"]
+__all__ = ["OrdinalStats", "codes_of", "ordinal_stats"]
 
 _BIG = 1e10
 
@@ -199,9 +199,9 @@ def _correlations(tabs, th, a_idx, b_idx, names):
     once, on lavaan's likelihood: cell probabilities floored at sqrt(machine epsilon), whose
     maximum can differ from the unfloored one when an improbable cell holds an answer (0.971
     against 0.927 for sleepy-drowsy in msq400's "film" group, where one person answered 3
-    and 0), and the higher of two maxima taken. A pair that does not converge is an error naming it (lavaan warns and keeps its
-    start value; no fit is reported on a value nobody estimated); one above 0.99 in absolute
-    value is a note, as lavaan's warning.
+    and 0), and the higher of two maxima taken. A pair that does not converge is an error
+    naming it (lavaan warns and keeps its start value; no fit is reported on a value nobody
+    estimated); one above 0.99 in absolute value is a note, as lavaan's warning.
     """
     est = np.empty(len(tabs))
     ok = np.ones(len(tabs), bool)
