@@ -258,3 +258,10 @@ def test_second_order_factor_as_lavaan(ref2, case, data, kw, tol):
 def test_labels_and_constraints_that_cannot_hold_are_named(bfi_mar, model, message):
     with pytest.raises(CoproError, match=message):
         cfa(bfi_mar, model)
+
+
+def test_second_order_scalar_step_frees_only_the_top_level_mean(ref2):
+    """lavaan frees all four factor means in group 2 (not identified: it warns); the first-order
+    factors' intercepts stay 0 here, as lavaan gives with 'visual ~ 0*1' written out."""
+    res = cfa(pd.read_csv(REF / "holzinger.csv"), SOH, group="school", group_equal=("loadings", "intercepts"))
+    check(res, ref2["hs_second_order_scalar"], tol_est=ML_EST)

@@ -111,6 +111,10 @@ ref$hs_second_order_ml <- one(cfa(SOH, data = hs))
 ref$hs_second_order_mlr <- one(cfa(SOH, data = hs, estimator = "MLR"))
 ref$hsm_second_order_fiml_mlr <- one(cfa(SOH, data = hsm, estimator = "MLR", missing = "ml"))
 ref$hs_second_order_school <- one(cfa(SOH, data = hs, group = "school", group.equal = "loadings"))
+# scalar step: lavaan frees every factor mean in group 2, which is not identified here (it warns
+# that vcov is not positive definite); copro_scale frees only g's, as this syntax does
+ref$hs_second_order_scalar <- one(cfa(paste0(SOH, "\nvisual ~ 0*1\ntextual ~ 0*1\nspeed ~ 0*1"), data = hs,
+                                      group = "school", group.equal = c("loadings", "intercepts")))
 # ... and its items cut at their quartiles (4 ordered categories), WLSMV
 hs4 <- as.data.frame(lapply(hs[, paste0("x", 1:9)], function(v)
   cut(v, unique(quantile(v, c(0, .25, .5, .75, 1))), include.lowest = TRUE, labels = FALSE)))

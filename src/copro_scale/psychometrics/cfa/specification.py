@@ -185,7 +185,8 @@ class ParTable:
         equal_location = "intercepts" in ge or ("thresholds" in ge and self.is_ord.all())
         if self.meanstructure or self.n_th:
             for i, f in enumerate(self.lv):
-                free = g > 0 and equal_location and "means" not in ge
+                # factors that load on a factor keep intercept 0: only the top-level means are free
+                free = g > 0 and equal_location and "means" not in ge and not self.endogenous[i]
                 out.append(_row(f, "~1", "", g, "A", i, 0, free, None if free else 0.0))
         if self.n_th:
             # scaling factors: fixed to 1, free after the first group once thresholds are equal
