@@ -140,30 +140,35 @@ def fit_rho(tab, rc, cc, bound=0.999, tol=1e-10, max_iter=100, floor=0.0):
 
 
 def _newton(tab, rc, cc, rho, lo, hi, bound, tol, max_iter, floor):
-    """Safeguarded Newton (scoring step, else bisection) from ``rho`` inside [lo, hi]."""
-    m = tab.shape[0]
+    """Safeguarded Newton (scoring step, else bisection) from ``rho`` inside [lo, hi].
+
+    Each step works on the tables not yet converged only.
+    """
     T1 = _cuts(rc)[:, :, None]
     T2 = _cuts(cc)[:, None, :]
     tot = tab.sum(axis=(1, 2))
     rho, lo, hi = rho.astype(float).copy(), lo.astype(float).copy(), hi.astype(float).copy()
-    done = np.zeros(m, bool)
+    done = np.zeros(tab.shape[0], bool)
     for _ in range(max_iter):
-        P = cell_probs(rho, rc, cc)
-        f2 = phi2(T1, T2, rho[:, None, None])
+        k = np.flatnonzero(~done)
+        if not len(k):
+            break
+        r = rho[k]
+        P = cell_probs(r, rc[k], cc[k])
+        f2 = phi2(T1[k], T2[k], r[:, None, None])
         dP = f2[:, 1:, 1:] - f2[:, :-1, 1:] - f2[:, 1:, :-1] + f2[:, :-1, :-1]
         dP = np.where(P > floor, dP, 0.0)  # a floored cell does not change with rho
         P = np.maximum(P, max(floor, 1e-300))
-        score = (tab * dP / P).sum(axis=(1, 2))
-        info = tot * (dP * dP / P).sum(axis=(1, 2))
-        lo = np.where(score > 0, np.maximum(rho, lo), lo)
-        hi = np.where(score <= 0, np.minimum(rho, hi), hi)
-        newton = rho + score / np.where(info > 0, info, np.inf)
-        inside = (newton > lo) & (newton < hi)
-        new = np.where(inside, newton, (lo + hi) / 2)
-        done = done | (np.abs(new - rho) < tol) | (hi - lo < tol)
-        rho = np.where(done, rho, new)
-        if done.all():
-            break
+        score = (tab[k] * dP / P).sum(axis=(1, 2))
+        info = tot[k] * (dP * dP / P).sum(axis=(1, 2))
+        lo[k] = np.where(score > 0, np.maximum(r, lo[k]), lo[k])
+        hi[k] = np.where(score <= 0, np.minimum(r, hi[k]), hi[k])
+        newton = r + score / np.where(info > 0, info, np.inf)
+        inside = (newton > lo[k]) & (newton < hi[k])
+        new = np.where(inside, newton, (lo[k] + hi[k]) / 2)
+        stop = (np.abs(new - r) < tol) | (hi[k] - lo[k] < tol)
+        rho[k] = np.where(stop, r, new)
+        done[k] = stop
     at_bound = done & (bound - np.abs(rho) < 1e-6)
     rho = np.where(at_bound, np.sign(rho) * bound, rho)
     return RhoFit(rho, done, at_bound)
