@@ -265,3 +265,11 @@ def test_second_order_scalar_step_frees_only_the_top_level_mean(ref2):
     factors' intercepts stay 0 here, as lavaan gives with 'visual ~ 0*1' written out."""
     res = cfa(pd.read_csv(REF / "holzinger.csv"), SOH, group="school", group_equal=("loadings", "intercepts"))
     check(res, ref2["hs_second_order_scalar"], tol_est=ML_EST)
+
+
+def test_variances_1000_times_apart_are_warned_about_as_lavaan(ref2):
+    assert "factor 1000 times larger" in ref2["hs_rescaled"]["warnings"]
+    hs = pd.read_csv(REF / "holzinger.csv")
+    res = cfa(hs.assign(x1=hs["x1"] * 100), "visual =~ x1 + x2 + x3")
+    assert "more than 1000 times larger than others" in res.warning
+    assert cfa(hs, "visual =~ x1 + x2 + x3").warning is None

@@ -115,6 +115,10 @@ ref$hs_second_order_school <- one(cfa(SOH, data = hs, group = "school", group.eq
 # that vcov is not positive definite); copro_scale frees only g's, as this syntax does
 ref$hs_second_order_scalar <- one(cfa(paste0(SOH, "\nvisual ~ 0*1\ntextual ~ 0*1\nspeed ~ 0*1"), data = hs,
                                       group = "school", group.equal = c("loadings", "intercepts")))
+# x1 in other units (x 100): lavaan warns about variances 1000 times apart
+warned <- character(0)
+hs100 <- keep(cfa("visual =~ x1 + x2 + x3", data = transform(hs, x1 = x1 * 100)))
+ref$hs_rescaled <- list(warnings = unique(warned), chisq = fitMeasures(hs100)[["chisq"]])
 # ... and its items cut at their quartiles (4 ordered categories), WLSMV
 hs4 <- as.data.frame(lapply(hs[, paste0("x", 1:9)], function(v)
   cut(v, unique(quantile(v, c(0, .25, .5, .75, 1))), include.lowest = TRUE, labels = FALSE)))

@@ -358,6 +358,11 @@ def _cfa(data, model, group, group_equal, estimator, missing, ordered, group_par
     n_total = int(sum(g.n for g in groups))
     glabels = [str(g) for g in labels] if group is not None else []
     bad = [g.name for g in groups if not is_positive_definite(g.cov)]
+    var = np.concatenate([np.diag(g.cov) for g in groups])
+    if var.min() > 0 and var.max() / var.min() > 1000:
+        # lavaan's lav_data_full warns at the same ratio; the optimiser's tolerances assume similar scales
+        notes.append("some observed variances are more than 1000 times larger than others; rescale the "
+                     "items (lavaan warns too): the estimates may be imprecise")
     p = spec.p
     moments = p * (p + 1) // 2 + (p if spec.meanstructure else 0)
     df = spec.G * moments - spec.q

@@ -270,6 +270,15 @@ class ParTable:
         """
         if self.q == 0:
             return
+        # unit columns and rows: the rank test does not depend on the items' or parameters' units
+        norm = np.linalg.norm(delta, axis=0)
+        if np.any(norm == 0):
+            raise CoproError("the model is not identified: the parameters "
+                             + ", ".join(np.array(self.parameter_names())[norm == 0])
+                             + " do not change any implied moment")
+        delta = delta / norm
+        rows = np.linalg.norm(delta, axis=1)
+        delta = delta[rows > 0] / rows[rows > 0, None]
         _, sv, vt = np.linalg.svd(delta, full_matrices=False)
         if sv[-1] > rtol * sv[0]:
             return
