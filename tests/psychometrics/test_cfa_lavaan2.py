@@ -273,3 +273,14 @@ def test_variances_1000_times_apart_are_warned_about_as_lavaan(ref2):
     res = cfa(hs.assign(x1=hs["x1"] * 100), "visual =~ x1 + x2 + x3")
     assert "more than 1000 times larger than others" in res.warning
     assert cfa(hs, "visual =~ x1 + x2 + x3").warning is None
+
+
+def test_ml_fit_does_not_depend_on_an_items_units():
+    """x1 in units 10,000 times smaller: an absolute ridge on the information swamped the steps
+    of x1's parameters and the fit stopped at chisq 91.74, claiming convergence."""
+    ref_cfa = json.loads((REF / "reference_cfa.json").read_text())
+    hs = pd.read_csv(REF / "holzinger.csv")
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+    res = cfa(hs.assign(x1=hs["x1"] * 1e4), model)
+    assert res.converged
+    assert res.fit["chisq"] == pytest.approx(ref_cfa["hs_mlr"]["fit"]["chisq"], rel=1e-8)

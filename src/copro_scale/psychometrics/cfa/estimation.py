@@ -160,7 +160,8 @@ def fisher_scoring(obj, theta, max_iter, tol=1e-9, newton_from=1e-2):
         if np.max(np.abs(grad)) < tol:
             return theta, f, True, it, None
         try:
-            step = np.linalg.solve(hess + 1e-10 * np.eye(len(theta)), grad)
+            # a ridge relative to each diagonal element: absolute ones swamp parameters in large units
+            step = np.linalg.solve(hess + 1e-10 * np.diag(np.abs(np.diag(hess))), grad)
         except np.linalg.LinAlgError:
             return theta, f, False, it, "the information matrix is singular (model not identified?)"
         cand, fc, a = _line_search(obj, theta, f, step)
