@@ -284,3 +284,10 @@ def test_ml_fit_does_not_depend_on_an_items_units():
     res = cfa(hs.assign(x1=hs["x1"] * 1e4), model)
     assert res.converged
     assert res.fit["chisq"] == pytest.approx(ref_cfa["hs_mlr"]["fit"]["chisq"], rel=1e-8)
+
+
+def test_wlsmv_on_binary_items_as_lavaan(ref2):
+    """2 x 2 tables (psychTools::ability, 8 items): tetrachorics through the same routine."""
+    ab = pd.read_csv(REF / "ability400.csv")
+    res = cfa(ab, "g =~ " + " + ".join(ab.columns), ordered=list(ab.columns))
+    check(res, ref2["ability_wlsmv"])

@@ -89,6 +89,13 @@ ref$msq_grp$lrt <- list(
   mean_adjusted = lrt(wg$configural, wg$metric, scaled.shifted = FALSE),
   exact = lrt(wg$configural, wg$metric, A.method = "exact"))
 
+# binary items (2 x 2 tables): psychTools::ability, 8 items, 400 seeded complete rows
+ab <- na.omit(as.data.frame(psychTools::ability[, 1:8]))
+ab <- ab[sort(sample(nrow(ab), 400)), ]
+rownames(ab) <- NULL
+write.csv(ab, file.path(out, "ability400.csv"), row.names = FALSE)
+ref$ability_wlsmv <- one(cfa(paste("g =~", paste(names(ab), collapse = " + ")), data = ab, ordered = names(ab)))
+
 # ---------------- labels, identification, convergence (continuous, bfi) ----------------
 bc <- b[complete.cases(b[, BI]), ]
 NE <- "neur =~ N1 + N2 + N3 + N4 + N5\nextra =~ E1 + E2 + E3 + E4 + E5"
