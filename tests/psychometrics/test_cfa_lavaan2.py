@@ -291,3 +291,13 @@ def test_wlsmv_on_binary_items_as_lavaan(ref2):
     ab = pd.read_csv(REF / "ability400.csv")
     res = cfa(ab, "g =~ " + " + ".join(ab.columns), ordered=list(ab.columns))
     check(res, ref2["ability_wlsmv"])
+
+
+def test_wlsmv_with_an_empty_cell_is_bounded_and_has_no_robust_indices_as_lavaan(ref2):
+    ab = pd.read_csv(REF / "ability400.csv")
+    ab.loc[ab["reason.4"] == 0, "reason.16"] = 0
+    res = cfa(ab, "g =~ " + " + ".join(ab.columns), ordered=list(ab.columns))
+    r = ref2["ability_empty_cell"]
+    assert "(nearly) 1.0" in str(r["warnings"]) and r["fit"]["cfi.robust"] is None
+    assert "reason.4-reason.16 (0.999)" in res.warning and np.isnan(res.fit["cfi_robust"])
+    check(res, r)

@@ -95,6 +95,13 @@ ab <- ab[sort(sample(nrow(ab), 400)), ]
 rownames(ab) <- NULL
 write.csv(ab, file.path(out, "ability400.csv"), row.names = FALSE)
 ref$ability_wlsmv <- one(cfa(paste("g =~", paste(names(ab), collapse = " + ")), data = ab, ordered = names(ab)))
+# ... with an empty cell: reason.16 set to 0 wherever reason.4 is 0 (polychoric at the bound)
+ab0 <- ab
+ab0$reason.16[ab0$reason.4 == 0] <- 0
+warned <- character(0)
+ref$ability_empty_cell <- one(keep(cfa(paste("g =~", paste(names(ab0), collapse = " + ")), data = ab0,
+                                        ordered = names(ab0))))
+ref$ability_empty_cell$warnings <- unique(warned)
 
 # ---------------- labels, identification, convergence (continuous, bfi) ----------------
 bc <- b[complete.cases(b[, BI]), ]
