@@ -11,6 +11,8 @@ one-point-at-a-time routine, far too slow for every cell of every pair on every 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from scipy import special
 
@@ -64,13 +66,12 @@ def cell_probs(rho, rc, cc):
     return f[:, 1:, 1:] - f[:, :-1, 1:] - f[:, 1:, :-1] + f[:, :-1, :-1]
 
 
-class RhoFit(tuple):
-    """(rho, converged, at_bound) of :func:`fit_rho`, one entry per table."""
+class RhoFit(NamedTuple):
+    """What :func:`fit_rho` found, one entry per table."""
 
-    __slots__ = ()
-
-    def __new__(cls, rho, converged, at_bound):
-        return super().__new__(cls, (rho, converged, at_bound))
+    rho: np.ndarray
+    converged: np.ndarray
+    at_bound: np.ndarray
 
 
 def _loglik(rho, tab, rc, cc, floor):
@@ -118,25 +119,32 @@ def fit_rho(tab, rc, cc, bound=0.999, tol=1e-10, max_iter=100, floor=0.0):
     tab = np.asarray(tab, float)
     m = tab.shape[0]
     fit = _newton(tab, rc, cc, np.zeros(m), np.full(m, -bound), np.full(m, bound), bound, tol, max_iter, floor)
-    high = np.flatnonzero(np.abs(fit[0]) > 0.8) if floor > 0 else []
-    if len(high):
-        sub = (tab[high], rc[high], cc[high])
-        here = _loglik(fit[0][high], *sub, floor)
-        sign = np.sign(fit[0][high])
-        fine = np.linspace(0.8, bound, 41)
-        ll = np.stack([_loglik(sign * r, *sub, floor) for r in fine])
-        best = np.argmax(ll, axis=0)
-        better = ll[best, np.arange(len(high))] > here + 1e-12
-        if better.any():
-            k = high[better]
-            b = best[better]
-            ends = np.sort(np.stack([fine[np.maximum(b - 1, 0)], fine[np.minimum(b + 1, len(fine) - 1)]])
-                           * sign[better], axis=0)
-            again = _newton(tab[k], rc[k], cc[k], sign[better] * fine[b], ends[0], ends[1], bound, tol,
-                            max_iter, floor)
-            for arr, new in zip(fit, again):
-                arr[k] = new
+    if floor > 0:
+        _keep_higher_maximum(fit, tab, rc, cc, bound, tol, max_iter, floor)
     return fit
+
+
+def _keep_higher_maximum(fit, tab, rc, cc, bound, tol, max_iter, floor):
+    """Where |rho| > 0.8, look for a higher maximum of the floored likelihood on a grid of step
+    0.005 up to the bound, and if there is one, search again between its grid neighbours."""
+    high = np.flatnonzero(np.abs(fit.rho) > 0.8)
+    if not len(high):
+        return
+    sub = (tab[high], rc[high], cc[high])
+    here = _loglik(fit.rho[high], *sub, floor)
+    sign = np.sign(fit.rho[high])
+    fine = np.linspace(0.8, bound, 41)
+    ll = np.stack([_loglik(sign * r, *sub, floor) for r in fine])
+    best = np.argmax(ll, axis=0)
+    better = ll[best, np.arange(len(high))] > here + 1e-12
+    if not better.any():
+        return
+    k, b = high[better], best[better]
+    ends = np.sort(np.stack([fine[np.maximum(b - 1, 0)], fine[np.minimum(b + 1, len(fine) - 1)]]) * sign[better],
+                   axis=0)
+    again = _newton(tab[k], rc[k], cc[k], sign[better] * fine[b], ends[0], ends[1], bound, tol, max_iter, floor)
+    for arr, new in zip(fit, again):
+        arr[k] = new
 
 
 def _newton(tab, rc, cc, rho, lo, hi, bound, tol, max_iter, floor):
