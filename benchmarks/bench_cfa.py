@@ -46,26 +46,26 @@ TASKS = {
                                'cfa(AC, data = bo, ordered = ORD, missing = "pairwise")'),
     "invariance HS by school, ML": (
         lambda d: invariance(d["hs"], HS, "school"),
-        'for (eq in list("", "loadings", c("loadings", "intercepts"))) '
-        'cfa(HS, data = hs, group = "school", group.equal = eq)'),
+        ('for (eq in list("", "loadings", c("loadings", "intercepts"))) '
+        'cfa(HS, data = hs, group = "school", group.equal = eq)')),
     "invariance HS missing by school, FIML MLR": (
         lambda d: invariance(d["hsm"], HS, "school", estimator="MLR", missing="fiml"),
-        'for (eq in list("", "loadings", c("loadings", "intercepts"))) '
-        'cfa(HS, data = hsm, group = "school", group.equal = eq, estimator = "MLR", missing = "ml")'),
+        ('for (eq in list("", "loadings", c("loadings", "intercepts"))) '
+        'cfa(HS, data = hsm, group = "school", group.equal = eq, estimator = "MLR", missing = "ml")')),
     "invariance bfi 5 factors by gender, ML": (
         lambda d: invariance(d["bfi"], BIG5, "gender"),
-        'for (eq in list("", "loadings", c("loadings", "intercepts"))) '
-        'cfa(BIG5, data = bfi, group = "gender", group.equal = eq)'),
+        ('for (eq in list("", "loadings", c("loadings", "intercepts"))) '
+        'cfa(BIG5, data = bfi, group = "gender", group.equal = eq)')),
     "invariance bfi A+C by gender, WLSMV": (
         lambda d: invariance(d["boc"], AC, "gender", ordered=ORD),
-        'for (eq in list("", "loadings", c("loadings", "thresholds"))) '
-        'cfa(AC, data = boc, group = "gender", group.equal = eq, ordered = ORD)'),
+        ('for (eq in list("", "loadings", c("loadings", "thresholds"))) '
+        'cfa(AC, data = boc, group = "gender", group.equal = eq, ordered = ORD)')),
     "msq 4-category items r .85-.91, WLSMV": (lambda d: cfa(d["msq"], MSQ, ordered=MSQ_ITEMS),
                                               'cfa(MSQ, data = msq, ordered = MI)'),
     "invariance msq by group, WLSMV": (
         lambda d: invariance(d["msq"], MSQ, "grp", ordered=MSQ_ITEMS),
-        'for (eq in list("", "loadings", c("loadings", "thresholds"))) '
-        'cfa(MSQ, data = msq, group = "grp", group.equal = eq, ordered = MI)'),
+        ('for (eq in list("", "loadings", c("loadings", "thresholds"))) '
+        'cfa(MSQ, data = msq, group = "grp", group.equal = eq, ordered = MI)')),
 }
 
 R_SCRIPT = r"""
@@ -104,8 +104,8 @@ def main() -> None:
         raise SystemExit("Rscript not found: this benchmark compares with lavaan")
     with tempfile.TemporaryDirectory() as tmp:
         bfi_csv = Path(tmp) / "bfi.csv"
-        subprocess.run(["Rscript", "-e", "b <- psych::bfi[, c(1:25, 26)]; b$gender <- ifelse(b$gender == 1, "
-                        f"'male', 'female'); write.csv(b, '{bfi_csv}', row.names = FALSE, na = '')"],
+        subprocess.run(["Rscript", "-e", ("b <- psych::bfi[, c(1:25, 26)]; b$gender <- ifelse(b$gender == 1, "
+                        f"'male', 'female'); write.csv(b, '{bfi_csv}', row.names = FALSE, na = '')")],
                        check=True, capture_output=True)
         data = {"hs": pd.read_csv(REF / "holzinger.csv"), "hsm": pd.read_csv(REF / "hs_missing.csv"),
                 "bo": pd.read_csv(REF / "bfi_ordered.csv"), "bfi": pd.read_csv(bfi_csv)}
