@@ -676,8 +676,14 @@ def drop_blank_rows(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
     return frame
 
 
-def read_any(path, head: Head, *, header_rows: int = 1, encoding=None, sheet=None) -> pd.DataFrame:
-    """A whole table as text: a CSV (``header_rows`` header rows) or an xlsx sheet."""
+def read_any(path, head: Head, *, header_rows: int = 1, encoding=None, sheet=None,
+             usecols=None) -> pd.DataFrame:
+    """A whole table as text: a CSV (``header_rows`` header rows) or an xlsx sheet.
+
+    ``usecols`` (headers) reads only those columns of a CSV, so that an export with hundreds of
+    columns the instrument does not use costs the memory of the ones it does; it is ignored
+    when a header occurs twice (pandas would rename the copies).
+    """
     if head.suffix == ".xlsx":
         frame = read_excel(path, sheet=0 if sheet is None else sheet)
         if header_rows > 1:
@@ -686,4 +692,12 @@ def read_any(path, head: Head, *, header_rows: int = 1, encoding=None, sheet=Non
             frame = frame.iloc[header_rows - 1:].reset_index(drop=True)
             frame.attrs.update(attrs, source_rows=None if rows is None else rows[header_rows - 1:])
         return frame
+    if usecols is not None and not duplicate_headers(head.header()):
+        wanted = set(usecols)
+        usecols = [c for c in head.header() if c in wanted and c.strip()] or None
+        try:
+            return read_csv(path, head, header_rows=header_rows, dtype="str", encoding=encoding,
+                            usecols=usecols)
+        except TypeError:  # the header pandas parsed differs from the first rows': read all
+            pass
     return read_csv(path, head, header_rows=header_rows, dtype="str", encoding=encoding)
