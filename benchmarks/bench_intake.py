@@ -11,11 +11,16 @@
    python-calamine (what copro uses) beside pandas' openpyxl engine on its first 20,000 rows
    (``--openpyxl-rows``; the whole sheet takes minutes), per row and as a ratio.
 
+3. **A wide Qualtrics export**: 100,000 responses with 300 extra text columns (``--wide-extra``);
+   the peak memory of ``read_responses`` beside that of reading every column as text with
+   pandas (``read_csv(dtype=str)``, what a reader that keeps every column holds), as a ratio.
+
 Each measurement runs in a fresh interpreter; peak memory is its maximum resident set size.
 Wall seconds and the process's CPU seconds are both printed: on a shared machine the wall time
 grows with the load, and the CPU time says what the work costs.
 
-Usage: ``python benchmarks/bench_intake.py [--keep DIR] [--skip-xlsx]``
+Usage: ``python benchmarks/bench_intake.py [--keep DIR] [--skip-teams] [--skip-xlsx]
+[--skip-wide]``
 """
 
 from __future__ import annotations
@@ -114,6 +119,57 @@ print(time.perf_counter() - t, n, resource.getrusage(resource.RUSAGE_SELF).ru_ma
 """
 
 
+MAKE_WIDE = r"""
+import csv, sys
+import pandas as pd
+from copro_scale import load_instrument
+from copro_scale.simulate import simulate
+path, extra = sys.argv[1], int(sys.argv[2])
+inst = load_instrument()
+sim = simulate(2500, 40, seed=5).responses
+meta = ["StartDate", "Status", "Finished", "ResponseId", "team", "role"]
+others = [f"Q{k}" for k in range(extra)]
+with open(path, "w", newline="") as fh:
+    w = csv.writer(fh)
+    w.writerow(meta + inst.item_ids + others)
+    w.writerow(["Start Date", "Response Type", "Finished", "Response ID", "Team", "Role"]
+               + inst.item_ids + [f"Question {k}" for k in range(extra)])
+    w.writerow(['{"ImportId":"startDate"}'] * (len(meta) + len(inst.item_ids) + extra))
+    filler = [f"free text answer {k}" for k in range(extra)]
+    for rec in sim.itertuples(index=False):
+        rec = rec._asdict()
+        w.writerow(["2026-01-01", "0", "1", rec["response_id"], rec["team"], rec["role"]]
+                   + ["" if pd.isna(rec[i]) else int(rec[i]) for i in inst.item_ids]
+                   + filler)
+"""
+
+READ_WIDE = r"""
+import resource, sys, time
+what, path = sys.argv[1], sys.argv[2]
+t = time.perf_counter()
+if what == "copro":
+    from copro_scale import read_responses
+    n = read_responses(path).n_read
+else:
+    import pandas as pd
+    n = len(pd.read_csv(path, dtype=str, skiprows=[1, 2], keep_default_na=False))
+print(time.perf_counter() - t, n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def wide(folder: Path, extra: int) -> None:
+    path = folder / f"qualtrics-wide-{extra}.csv"
+    if not path.exists():
+        run(MAKE_WIDE, path, extra)
+    mine = run(READ_WIDE, "copro", path)
+    every = run(READ_WIDE, "pandas", path)
+    print(f"wide Qualtrics export, 100,000 rows x {extra} extra columns "
+          f"({path.stat().st_size / 1e6:.0f} MB): read_responses peak "
+          f"{int(mine[2]) / 1024**2:.2f} GB ({float(mine[0]):.1f} s), every column as text "
+          f"{int(every[2]) / 1024**2:.2f} GB ({float(every[0]):.1f} s): ratio "
+          f"{int(every[2]) / int(mine[2]):.1f}x")
+
+
 def run(code: str, *args) -> list[str]:
     out = subprocess.run([sys.executable, "-c", code, *map(str, args)], check=True,
                          capture_output=True, text=True)
@@ -163,6 +219,8 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", help="folder to keep the generated files in")
     ap.add_argument("--skip-xlsx", action="store_true")
     ap.add_argument("--skip-teams", action="store_true")
+    ap.add_argument("--skip-wide", action="store_true")
+    ap.add_argument("--wide-extra", type=int, default=300)
     ap.add_argument("--openpyxl-rows", type=int, default=20_000)
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
@@ -173,6 +231,8 @@ def main(argv=None) -> int:
             teams(folder)
         if not args.skip_xlsx:
             xlsx(folder, args.openpyxl_rows)
+        if not args.skip_wide:
+            wide(folder, args.wide_extra)
     return 0
 
 
