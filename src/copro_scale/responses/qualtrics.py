@@ -92,10 +92,14 @@ def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, wave_
          **_) -> Raw:
     """Read a Qualtrics export (numeric or choice-text values)."""
     n = header_rows(head)
-    frame = read_any(path, head, header_rows=n, encoding=encoding, sheet=sheet)
     mapping = columns(head, inst, n)
     texts = head.rows[1] if n >= 2 and len(head.rows) > 1 else []
-    flags = status_flags(frame, texts)
+    used = set(mapping) | {wave_column} | {  # Status, Finished: by tag or by their text
+        c for c, t in zip(head.header(), list(texts) + [""] * len(head.header()))
+        if {norm_text(c), norm_text(t)} & {"status", "finished"}}
+    frame = read_any(path, head, header_rows=n, encoding=encoding, sheet=sheet, usecols=used)
+    by_column = dict(zip(head.header(), texts))  # row 2's text of each column read
+    flags = status_flags(frame, [by_column.get(c, "") for c in frame.columns])
     frame = drop_identifying(frame, keep=tuple(mapping))
     raw = pick(frame, mapping, n, wave_column=wave_column)
     for column, values in flags.items():

@@ -28,8 +28,8 @@ import pandas as pd
 from ..errors import CoproError
 from ..instrument import Instrument
 from ..platforms.redcap import (COMPLETE_SUFFIX, EVENT, INCOMPLETE, LABEL_HEADERS, NOT_COMPLETED,
-                                REPEAT_INSTANCE, REPEAT_INSTRUMENT, completion_columns, form_name,
-                                team_position)
+                                REPEAT_INSTANCE, REPEAT_INSTRUMENT, TIMESTAMP_SUFFIX,
+                                completion_columns, form_name, team_position)
 from .text import drop_identifying, norm_header
 from .tables import Head, Raw, item_texts, meta_names, pick, read_any
 
@@ -102,7 +102,11 @@ def _redcap(frame: pd.DataFrame, name: str) -> str | None:
 def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, wave_column=None,
          **_) -> Raw:
     """Read a REDCap record export (raw or label values and headers)."""
-    frame = read_any(path, head, encoding=encoding, sheet=sheet)
+    header = head.header()
+    used = set(columns(header, inst)) | {wave_column, *LABEL_HEADERS} | {
+        c for c in header if c.endswith((COMPLETE_SUFFIX, TIMESTAMP_SUFFIX))
+        or norm_header(c) in (*LABEL_HEADERS.values(), "complete?", "survey timestamp")}
+    frame = read_any(path, head, encoding=encoding, sheet=sheet, usecols=used)
     mapping = columns(list(frame.columns), inst)
     header = [str(c) for c in frame.columns]
     items = [c for c, t in mapping.items() if t in inst.item_ids]

@@ -481,6 +481,45 @@ def _cell(value):
     return value
 
 
+def _column(values: np.ndarray) -> pd.Series:
+    """One sheet column from calamine's cells: a column of numbers only (blanks aside) as
+    Int64 when whole (so a team or id ``3`` reads ``3``, not ``3.0``) or float64, at C speed;
+    any other column as objects, cell by cell (:func:`_cell`)."""
+    arr = values.copy()
+    blank = arr == ""
+    kind = pd.api.types.infer_dtype(arr[~blank], skipna=True) if len(arr) else "empty"
+    if kind in ("floating", "integer", "mixed-integer-float"):
+        numbers = np.full(len(arr), np.nan)
+        numbers[~blank] = arr[~blank].astype("float64")
+        finite = numbers[~blank]
+        if np.all(finite == np.round(finite)) and np.all(np.abs(finite) < 2**53):
+            return pd.Series(_int64(numbers, blank))
+        return pd.Series(numbers)
+    if kind in ("string", "empty"):
+        arr[blank] = np.nan
+        return pd.Series(arr, dtype=object)
+    return pd.Series([_cell(v) for v in values], dtype=object)
+
+
+def _int64(numbers: np.ndarray, blank: np.ndarray):
+    """Whole numbers (NaN where blank) as a nullable Int64 array."""
+    return pd.arrays.IntegerArray(np.where(blank, 0, numbers).astype("int64"), blank.copy())
+
+
+#: The last sheet parsed (python-calamine parses a whole sheet to give any row of it), kept so
+#: that detection's first rows and the full read parse it once.
+_PARSED: dict = {}
+
+
+def _sheet(book, path, sheet):
+    key = (str(path), os.stat(path).st_mtime_ns, os.stat(path).st_size, sheet)
+    if key not in _PARSED:
+        _PARSED.clear()
+        _PARSED[key] = (book.get_sheet_by_index(sheet) if isinstance(sheet, int)
+                        else book.get_sheet_by_name(sheet))
+    return key, _PARSED[key]
+
+
 def read_excel(path: str | Path, *, nrows=None, header=0, sheet=0) -> pd.DataFrame:
     """Read one sheet of an xlsx workbook as objects (python-calamine: ten times openpyxl's
     speed); a file that is no workbook, a sheet it lacks, or a formula cell without a stored
@@ -492,8 +531,10 @@ def read_excel(path: str | Path, *, nrows=None, header=0, sheet=0) -> pd.DataFra
     if isinstance(sheet, str) and sheet not in names and sheet.isdigit() and 1 <= int(sheet) <= len(names):
         sheet = int(sheet) - 1  # --sheet 2: the second sheet, when no sheet is named "2"
     try:
-        ws = book.get_sheet_by_index(sheet) if isinstance(sheet, int) else book.get_sheet_by_name(sheet)
+        key, ws = _sheet(book, path, sheet)
         rows = ws.to_python(skip_empty_area=False, nrows=None if nrows is None else nrows + 1)
+        if nrows is None:
+            _PARSED.pop(key, None)  # read whole: no second read to save
     except (IndexError, KeyError, ValueError):
         raise CoproError(f"has no sheet {sheet!r} (sheets: {', '.join(names)}); pass --sheet NAME",
                          file=path) from None
@@ -511,15 +552,15 @@ def read_excel(path: str | Path, *, nrows=None, header=0, sheet=0) -> pd.DataFra
                              "workbook in Excel and save it (Excel stores the results), or save "
                              "it as CSV UTF-8", file=path)
     width = max((len(r) for r in rows), default=0)
-    frame = pd.DataFrame([[_cell(v) for v in r] + [np.nan] * (width - len(r)) for r in rows],
-                         dtype=object)
-    while frame.shape[0] and frame.iloc[-1].isna().all():  # trailing blank rows of the area
-        frame = frame.iloc[:-1]
+    rows = [r + [""] * (width - len(r)) if len(r) < width else r for r in rows]
+    while rows and not any(v != "" for v in rows[-1]):  # trailing blank rows of the area
+        rows.pop()
     if header is None:
-        return frame.iloc[:nrows] if nrows is not None else frame
-    if frame.empty:
+        frame = pd.DataFrame([[_cell(v) for v in r] for r in rows[:nrows]], dtype=object)
+        return frame
+    if not rows:
         return pd.DataFrame()
-    names = ["" if pd.isna(v) else str(v) for v in frame.iloc[0]]
+    names = ["" if v == "" else str(_cell(v)) for v in rows[0]]
     seen: dict[str, int] = {}
     columns = []
     for j, name in enumerate(names):
@@ -527,7 +568,10 @@ def read_excel(path: str | Path, *, nrows=None, header=0, sheet=0) -> pd.DataFra
         k = seen.get(name, 0)
         seen[name] = k + 1
         columns.append(name if k == 0 else f"{name}.{k}")
-    frame = frame.iloc[1:].reset_index(drop=True)
+    cells = np.empty((len(rows) - 1, width), dtype=object)  # filled row by row: no nesting
+    for k, r in enumerate(rows[1:]):
+        cells[k] = r
+    frame = pd.DataFrame({j: _column(cells[:, j]) for j in range(width)})
     frame.columns = columns
     frame.attrs.update(duplicate_headers=duplicate_headers(names), source=str(path))
     return drop_blank_rows(frame, 2)
@@ -632,8 +676,14 @@ def drop_blank_rows(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
     return frame
 
 
-def read_any(path, head: Head, *, header_rows: int = 1, encoding=None, sheet=None) -> pd.DataFrame:
-    """A whole table as text: a CSV (``header_rows`` header rows) or an xlsx sheet."""
+def read_any(path, head: Head, *, header_rows: int = 1, encoding=None, sheet=None,
+             usecols=None) -> pd.DataFrame:
+    """A whole table as text: a CSV (``header_rows`` header rows) or an xlsx sheet.
+
+    ``usecols`` (headers) reads only those columns of a CSV, so that an export with hundreds of
+    columns the instrument does not use costs the memory of the ones it does; it is ignored
+    when a header occurs twice (pandas would rename the copies).
+    """
     if head.suffix == ".xlsx":
         frame = read_excel(path, sheet=0 if sheet is None else sheet)
         if header_rows > 1:
@@ -642,4 +692,12 @@ def read_any(path, head: Head, *, header_rows: int = 1, encoding=None, sheet=Non
             frame = frame.iloc[header_rows - 1:].reset_index(drop=True)
             frame.attrs.update(attrs, source_rows=None if rows is None else rows[header_rows - 1:])
         return frame
+    if usecols is not None and not duplicate_headers(head.header()):
+        wanted = set(usecols)
+        usecols = [c for c in head.header() if c in wanted and c.strip()] or None
+        try:
+            return read_csv(path, head, header_rows=header_rows, dtype="str", encoding=encoding,
+                            usecols=usecols)
+        except TypeError:  # the header pandas parsed differs from the first rows': read all
+            pass
     return read_csv(path, head, header_rows=header_rows, dtype="str", encoding=encoding)
