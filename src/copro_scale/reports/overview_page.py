@@ -32,6 +32,17 @@ def _expected(heads: pd.DataFrame) -> dict[str, int]:
     return {str(t): int(v) for t, v in e.sum(axis=1).items()}
 
 
+def face_cells(fig: dict) -> list[dict]:
+    """Heat-map cells of the three faces (value, word, colours, label) from score -> mean."""
+    cells = []
+    for f in FACES:
+        v = fig.get(f, np.nan)
+        fill, ink = heat_colour(v)
+        cells.append(dict(value=fmt(v), word=level_word(v), fill=fill, ink=ink,
+                          label=FACE_LABELS[f]))
+    return cells
+
+
 def _mean_face(fig: dict) -> float:
     """Mean of the shown face scores (infinite when none is shown: such a team sorts last)."""
     v = np.array([fig.get(f, np.nan) for f in FACES], dtype=float)
@@ -60,12 +71,7 @@ def team_rows(data: ReportData, slugs: dict[str, str],
         r = types.loc[team]
         part = data.slice("team", team)
         fig = dict(zip(part["score"], part["mean"].astype(float)))  # the plan's figures
-        cells = []
-        for f in FACES:
-            v = fig.get(f, np.nan)
-            fill, ink = heat_colour(v)
-            cells.append(dict(value=fmt(v), word=level_word(v), fill=fill, ink=ink,
-                              label=FACE_LABELS[f]))
+        cells = face_cells(fig)
         prev, _, last = data.previous_type(team)
         shown.append(dict(
             team=team, href=href, suppressed=False, n=str(int(t["n"])),
@@ -120,13 +126,7 @@ def parent_rows(data: ReportData, hrefs: dict[str, str]) -> list[dict]:
     out = []
     for r in data.parents.sort_values("parent", kind="stable").itertuples():
         fig = data.slice("parent_scores", r.parent)
-        vals = dict(zip(fig["score"], fig["mean"].astype(float)))
-        cells = []
-        for f in FACES:
-            v = vals.get(f, np.nan)
-            fill, ink = heat_colour(v)
-            cells.append(dict(value=fmt(v), word=level_word(v), fill=fill, ink=ink,
-                              label=FACE_LABELS[f]))
+        cells = face_cells(dict(zip(fig["score"], fig["mean"].astype(float))))
         visible_teams = [t for t in r.teams if data.plan.is_visible(t)]
         out.append(dict(parent=r.parent, name=r.name, depth=r.depth, above=r.above,
                         href=hrefs.get(r.parent), visible=bool(r.visible),
