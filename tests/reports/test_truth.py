@@ -293,6 +293,7 @@ def test_trends_carry_intervals_and_the_organisation_has_one(three_waves):
     assert 'id="org-trends"' in index
     org = index[index.index('id="org-trends"'):]
     assert re.findall(r"<li>(W1|W2|W3): [\d.]+", org)[:3] == ["W1", "W2", "W3"]
+    assert 'id="org-change"' in index  # the organisation's change, with its interval
 
 
 # -- 8. the validation page -----------------------------------------------------------------------

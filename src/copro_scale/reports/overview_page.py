@@ -16,7 +16,7 @@ from .charts import TYPE_MARKS, heat_colour, interval_rows, level_word
 from .content import FACE_LABELS, SCORE_LABELS
 from .data import ReportData
 from .certainty import flag
-from .team_page import parent_of, trends
+from .team_page import change_rows, parent_of, trends
 from .words import FLAG_TEXT, interval_text, likelihood, probability_text, rate_text
 
 #: Teams in the overview: the types that most need action first (then the lowest face mean).
@@ -121,6 +121,26 @@ def movers(data: ReportData, slugs: dict[str, str]) -> list[dict]:
     return out
 
 
+def organisation_change(data: ReportData) -> list[dict]:
+    """The organisation's change per face since the last wave: normal interval from both waves'
+    standard errors (each with its design effect), flagged as a team's change is."""
+    h = data.org_history
+    last = h["wave"].max() if len(h) else 0
+    if last < 1:
+        return []
+    now = h[h["wave"] == last].set_index("score")
+    then = h[h["wave"] == last - 1].set_index("score")
+    change_table = pd.DataFrame([
+        dict(score=f, previous=then.loc[f, "mean"], current=now.loc[f, "mean"],
+             delta=now.loc[f, "mean"] - then.loc[f, "mean"],
+             lo=now.loc[f, "mean"] - then.loc[f, "mean"]
+             - 1.959964 * np.hypot(now.loc[f, "se"], then.loc[f, "se"]),
+             hi=now.loc[f, "mean"] - then.loc[f, "mean"]
+             + 1.959964 * np.hypot(now.loc[f, "se"], then.loc[f, "se"]))
+        for f in FACES if f in now.index and f in then.index])
+    return change_rows(change_table, data.settings["mid"]) if len(change_table) else []
+
+
 def parent_rows(data: ReportData, hrefs: dict[str, str]) -> list[dict]:
     """One row per service line or directorate, outermost first; withheld ones without figures."""
     out = []
@@ -178,6 +198,7 @@ def overview_context(data: ReportData, slugs: dict[str, str], meta: dict,
                 org_weights=plan.organisation_weights,
                 org_trends=trends(data.org_history.assign(team="organisation"), waves)
                 if has_previous else [],
+                org_change=organisation_change(data) if has_previous else [],
                 icc1=", ".join(f"{SCORE_LABELS[r['score']]} {fmt(r['icc1'])}"
                                for r in data.org.to_dict("records") if r["score"] in FACES)
                 if len(data.org) else "",
