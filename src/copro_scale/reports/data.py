@@ -368,7 +368,7 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
         plan = disclosure_plan(team_counts(scores), min_responses, instrument=inst)
     min_responses = plan.min_responses
     p_min = inst.min_probability if min_probability is None else float(min_probability)
-    classify = dict(min_responses=min_responses, n_boot=n_boot, seed=seed,
+    classify = dict(min_responses=min_responses, n_draws=n_boot, seed=seed,
                     min_probability=p_min, weights=weights)
     types = classify_teams(scores, inst, **classify)
     cols = [*FACES, *CONSTRUCTS, *inst.cells]
