@@ -2,8 +2,10 @@
 
 Run: ``.venv/bin/python docs/make_screenshots.py [--full]`` (needs Debian's chromium:
 ``make browser``). ``--full`` adds whole-page shots (large; not committed).
-It builds a small site from simulated data (three waves, one team below the threshold), a
-validation page and the paper form, then shoots the first screen of each page at both widths.
+It builds the showcase site of :func:`copro_scale.demo.showcase_site` (three waves, services
+from a team list, two teams below the threshold, a colleagues'-view-only team, a conversation
+kit), a validation page, the survey plan and the paper form, then shoots the first screen of each
+page at both widths.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ def build_site(folder: Path) -> dict[str, Path]:
     open), with a larger validation study; team pages named ``team-<kind>``."""
     pages = showcase_site(folder, organisation="Northshire NHS Foundation Trust", study=(60, 10),
                           n_iter=20)
-    team = {"suppressed", "psw-view", "enhanced", "neutralized", "tokenistic", "mixed",
-            "indeterminate"}
+    team = {"suppressed", "psw-view", "colleagues-only", "enhanced", "neutralized", "tokenistic",
+            "mixed", "indeterminate"}
     return {(f"team-{k}" if k in team else k): v for k, v in pages.items()}
 
 

@@ -133,13 +133,16 @@ def test_printed_faces_chart_is_wide_and_readable(site, browser):
         page.close()
 
 
-def test_no_overflow_and_readable_chart_text_at_390(site, browser):
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_overflow_and_readable_chart_text(site, browser, width):
     requests = []
-    page = _page(browser, 390, requests)
+    page = _page(browser, width, requests)
     try:
         for name, path in site.items():
             page.goto(path.as_uri())
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+            if width > 390:
+                continue
             smallest = page.evaluate("""() => Math.min(600, ...[...document.querySelectorAll(
                 'figure *, .ichart *, table *, .trends *')].filter(e => e.childNodes.length &&
                 [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))

@@ -293,6 +293,7 @@ def test_trends_carry_intervals_and_the_organisation_has_one(three_waves):
     assert 'id="org-trends"' in index
     org = index[index.index('id="org-trends"'):]
     assert re.findall(r"<li>(W1|W2|W3): [\d.]+", org)[:3] == ["W1", "W2", "W3"]
+    assert 'id="org-change"' in index  # the organisation's change, with its interval
 
 
 # -- 8. the validation page -----------------------------------------------------------------------
@@ -389,3 +390,44 @@ def test_every_team_page_signposts_support(services):
     paths, _ = services
     for page in paths["teams"].values():
         assert 'id="support"' in page.read_text()
+
+
+def test_no_sum_or_difference_of_shown_sets_isolates_a_small_group():
+    """Random organisations and random nested service trees (numpy's generator, not copro's
+    simulator): no combination of up to four shown sets (organisation, visible teams, shown
+    services) with coefficients +-1 leaves a group of 1 to k-1 respondents, checked by brute force
+    over the teams as atoms."""
+    from itertools import combinations, product
+
+    from copro_scale.privacy import disclosure_plan, parent_plan
+
+    rng = np.random.default_rng(2026)
+    k, found_hidden_shown = 5, 0
+    for _ in range(150):
+        n_teams = int(rng.integers(3, 9))
+        names = [f"T{i}" for i in range(n_teams)]
+        sizes = rng.choice([1, 2, 3, 4, 6, 8, 12], size=n_teams)
+        psw = np.minimum(sizes, rng.integers(0, 4, size=n_teams))
+        counts = pd.DataFrame({"team": names, "n_psw": psw, "n_colleague": sizes - psw})
+        plan = disclosure_plan(counts, k)
+        tops = [f"S{j}" for j in range(int(rng.integers(1, 4)))]
+        paths = {}
+        for t in names:
+            if rng.random() < 0.85:
+                top = str(rng.choice(tops))
+                paths[t] = top + (" > sub" if rng.random() < 0.4 else "")
+        parents = parent_plan(plan, paths)
+        atoms = dict(zip(names, sizes))
+        sets = [frozenset(plan.organisation_teams), *[frozenset([t]) for t in plan.visible_teams],
+                *[frozenset(r.teams) for r in parents.itertuples() if r.visible]]
+        found_hidden_shown += sum(bool(set(r.teams) - set(plan.visible_teams))
+                                  for r in parents.itertuples() if r.visible)
+        vecs = [np.array([t in s for t in names], dtype=int) for s in set(sets) if s]
+        for m in range(1, min(4, len(vecs)) + 1):
+            for idx in combinations(range(len(vecs)), m):
+                for signs in product((1, -1), repeat=m):
+                    v = sum(sg * vecs[i] for sg, i in zip(signs, idx))
+                    if set(np.unique(v)) <= {0, 1} and v.any():
+                        n = int(sum(atoms[t] for t, x in zip(names, v) if x))
+                        assert not 0 < n < k, (counts, paths, idx, signs)
+    assert found_hidden_shown > 20  # services did show small teams' answers

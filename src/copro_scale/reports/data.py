@@ -183,7 +183,7 @@ class ReportData:
     items: pd.DataFrame         # statement shares, weighted as the scores (visible teams only)
     items_psw: pd.DataFrame     # statement shares of the PSW form (split-visible teams only)
     history: pd.DataFrame       # team, wave, score, mean, lo, hi (visible now and then)
-    org_history: pd.DataFrame   # wave, score, mean, lo, hi: the organisation in every wave
+    org_history: pd.DataFrame   # wave, score, mean, se, lo, hi: the organisation in every wave
     wave_types: list            # per earlier wave (oldest first): team -> type, reported teams
     headcounts: pd.DataFrame    # team, n_psw_expected, n_colleague_expected, parent
     parents: pd.DataFrame       # privacy.parent_plan rows (empty without a parent column)
@@ -392,7 +392,7 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
         prev = plan_weighted_scores(shown, [*FACES, *CONSTRUCTS], prev_plan, weights)
         prev_org = organisation_figures(prev_scores, prev_plan, list(FACES), weights,
                                         prev[prev["score"].isin(FACES)])
-        org_history.append(prev_org[["score", "mean", "lo", "hi"]].assign(wave=w))
+        org_history.append(prev_org[["score", "mean", "se", "lo", "hi"]].assign(wave=w))
         prev = prev.dropna(subset=["mean"])
         history.append(plan.only_visible(prev.loc[prev["score"].isin(FACES), keep]).assign(wave=w))
         prev_types = classify_teams(shown, inst, **classify) if len(shown) else None
@@ -417,7 +417,7 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     ok = both.reindex(pd.MultiIndex.from_frame(items_psw[["team", "id"]]), fill_value=False)
     items_psw.loc[~ok.to_numpy(), ["disagree", "neutral", "agree"]] = np.nan
     org = organisation_figures(scores, plan, cols, weights, team)
-    org_history.append(org.loc[org["score"].isin(FACES), ["score", "mean", "lo", "hi"]]
+    org_history.append(org.loc[org["score"].isin(FACES), ["score", "mean", "se", "lo", "hi"]]
                        .assign(wave=len(earlier)))
     if len(pooled):  # the two forms' figures together are the organisation's: withheld with it
         withheld = set(org.loc[org["mean"].isna(), "score"])

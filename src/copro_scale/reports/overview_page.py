@@ -16,7 +16,7 @@ from .charts import TYPE_MARKS, heat_colour, interval_rows, level_word
 from .content import FACE_LABELS, SCORE_LABELS
 from .data import ReportData
 from .certainty import flag
-from .team_page import parent_of, trends
+from .team_page import change_rows, parent_of, trends
 from .words import FLAG_TEXT, interval_text, likelihood, probability_text, rate_text
 
 #: Teams in the overview: the types that most need action first (then the lowest face mean).
@@ -30,6 +30,17 @@ def _expected(heads: pd.DataFrame) -> dict[str, int]:
     e = heads.set_index("team")[["n_psw_expected", "n_colleague_expected"]]
     e = e[e.notna().all(axis=1)]
     return {str(t): int(v) for t, v in e.sum(axis=1).items()}
+
+
+def face_cells(fig: dict) -> list[dict]:
+    """Heat-map cells of the three faces (value, word, colours, label) from score -> mean."""
+    cells = []
+    for f in FACES:
+        v = fig.get(f, np.nan)
+        fill, ink = heat_colour(v)
+        cells.append(dict(value=fmt(v), word=level_word(v), fill=fill, ink=ink,
+                          label=FACE_LABELS[f]))
+    return cells
 
 
 def _mean_face(fig: dict) -> float:
@@ -60,12 +71,7 @@ def team_rows(data: ReportData, slugs: dict[str, str],
         r = types.loc[team]
         part = data.slice("team", team)
         fig = dict(zip(part["score"], part["mean"].astype(float)))  # the plan's figures
-        cells = []
-        for f in FACES:
-            v = fig.get(f, np.nan)
-            fill, ink = heat_colour(v)
-            cells.append(dict(value=fmt(v), word=level_word(v), fill=fill, ink=ink,
-                              label=FACE_LABELS[f]))
+        cells = face_cells(fig)
         prev, _, last = data.previous_type(team)
         shown.append(dict(
             team=team, href=href, suppressed=False, n=str(int(t["n"])),
@@ -115,18 +121,32 @@ def movers(data: ReportData, slugs: dict[str, str]) -> list[dict]:
     return out
 
 
+def organisation_change(data: ReportData) -> list[dict]:
+    """The organisation's change per face since the last wave: normal interval from both waves'
+    standard errors (each with its design effect), flagged as a team's change is."""
+    h = data.org_history
+    last = h["wave"].max() if len(h) else 0
+    if last < 1:
+        return []
+    now = h[h["wave"] == last].set_index("score")
+    then = h[h["wave"] == last - 1].set_index("score")
+    change_table = pd.DataFrame([
+        dict(score=f, previous=then.loc[f, "mean"], current=now.loc[f, "mean"],
+             delta=now.loc[f, "mean"] - then.loc[f, "mean"],
+             lo=now.loc[f, "mean"] - then.loc[f, "mean"]
+             - 1.959964 * np.hypot(now.loc[f, "se"], then.loc[f, "se"]),
+             hi=now.loc[f, "mean"] - then.loc[f, "mean"]
+             + 1.959964 * np.hypot(now.loc[f, "se"], then.loc[f, "se"]))
+        for f in FACES if f in now.index and f in then.index])
+    return change_rows(change_table, data.settings["mid"]) if len(change_table) else []
+
+
 def parent_rows(data: ReportData, hrefs: dict[str, str]) -> list[dict]:
     """One row per service line or directorate, outermost first; withheld ones without figures."""
     out = []
     for r in data.parents.sort_values("parent", kind="stable").itertuples():
         fig = data.slice("parent_scores", r.parent)
-        vals = dict(zip(fig["score"], fig["mean"].astype(float)))
-        cells = []
-        for f in FACES:
-            v = vals.get(f, np.nan)
-            fill, ink = heat_colour(v)
-            cells.append(dict(value=fmt(v), word=level_word(v), fill=fill, ink=ink,
-                              label=FACE_LABELS[f]))
+        cells = face_cells(dict(zip(fig["score"], fig["mean"].astype(float))))
         visible_teams = [t for t in r.teams if data.plan.is_visible(t)]
         out.append(dict(parent=r.parent, name=r.name, depth=r.depth, above=r.above,
                         href=hrefs.get(r.parent), visible=bool(r.visible),
@@ -178,6 +198,7 @@ def overview_context(data: ReportData, slugs: dict[str, str], meta: dict,
                 org_weights=plan.organisation_weights,
                 org_trends=trends(data.org_history.assign(team="organisation"), waves)
                 if has_previous else [],
+                org_change=organisation_change(data) if has_previous else [],
                 icc1=", ".join(f"{SCORE_LABELS[r['score']]} {fmt(r['icc1'])}"
                                for r in data.org.to_dict("records") if r["score"] in FACES)
                 if len(data.org) else "",
