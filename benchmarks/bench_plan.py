@@ -6,8 +6,9 @@ For each organisation (headcounts of 1-3 PSWs and about 14 staff per team, from
 nuisance=...)`` predicts the shares of teams typed correctly, indeterminate, wrong and below
 the threshold, from the package's simulator; ``independent_generator.generate`` with the
 matching condition (the same headcounts and response rates) is then run through the real
-pipeline and the same shares are observed. Printed: predicted, observed, and the difference in
-points for each.
+pipeline and the same shares are observed. Both sides draw each team's response rate from the
+condition's range (.35-.80 for clean and realistic, .25-.90 for harsh). Printed: predicted and
+observed shares, and the difference in share correct in points.
 
 Run: ``.venv/bin/python benchmarks/bench_plan.py [--orgs 4] [--reps 10] [--markdown]``.
 """
