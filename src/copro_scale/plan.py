@@ -37,7 +37,7 @@ MISSING_RATE = 0.03
 
 
 def robustness_settings(instrument: Instrument | None = None, *, shifts=(-0.3, 0.3)) -> dict:
-    """The simulator settings of issue 10, one change at a time: ``{name: simulate kwargs}``.
+    """The simulator's robustness grid, one change at a time: ``{name: simulate kwargs}``.
 
     ``defaults``; ``team SD x1.5`` and ``person SD x1.3`` (``icc1`` and ``sigma`` re-solved so
     that only that SD changes); ``item noise x1.3``; a colleague gap of 0, 0.25 and 0.5; and each
