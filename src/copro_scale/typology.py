@@ -63,7 +63,7 @@ class Typology:
 
     @classmethod
     def from_instrument(cls, instrument: Instrument | None = None, *,
-                        max_distance: float | None = None) -> "Typology":
+                        max_distance: float | None = None) -> Typology:
         """The regions of ``instrument`` (default: the packaged one)."""
         if instrument is None:
             from .instrument import load_instrument
@@ -73,7 +73,7 @@ class Typology:
         return cls.from_prototypes(p, d_max)
 
     @classmethod
-    def from_prototypes(cls, prototypes, max_distance: float) -> "Typology":
+    def from_prototypes(cls, prototypes, max_distance: float) -> Typology:
         """The regions of three prototypes (rows in :data:`TYPES` order, columns faces)."""
         p = np.asarray(prototypes, dtype=float)
         if p.shape != (len(TYPES), len(FACES)):

@@ -6,14 +6,14 @@ import sys
 from pathlib import Path
 
 from ..errors import CoproError
-from ..privacy import plan_for
-from ..scoring import score
-from .options import add_input_options, add_threshold_option, read_input, threshold
+from .options import add_input_options, add_threshold_option, earlier_inputs, read_input, threshold
 
 
 def run(args) -> int:
     """Read and score this wave (and any earlier one) once, then classify and write."""
+    from ..privacy import plan_for
     from ..reports import render_reports
+    from ..scoring import score
 
     if args.n_boot is not None:
         print("copro report: --n-boot is deprecated; use --n-draws (posterior draws)",
@@ -22,13 +22,9 @@ def run(args) -> int:
     if args.n_draws < 1:
         raise CoproError("must be at least 1", field="--n-draws")
     k = threshold(args)
-    previous = args.previous or []
-    labels = args.previous_wave or []
-    if len(labels) > len(previous):
-        raise CoproError("given more often than --previous", field="--previous-wave")
     now = read_input(args)
-    earlier = [score(read_input(args, p, instrument=now.instrument)) for p in previous]
-    labels = [*labels, *(Path(p).stem for p in previous[len(labels):])]
+    earlier, labels = earlier_inputs(args, now.instrument)
+    earlier = [score(r) for r in earlier]
     scores = score(now)
     plan = plan_for(scores, now.instrument, k)  # once per run: every figure goes through it
     paths = render_reports(now, scores, Path(args.output), instrument=now.instrument,
@@ -53,8 +49,6 @@ def register(sub) -> None:
                     help="label of each --previous wave, in the same order (default: file name)")
     rp.add_argument("--organisation", help="organisation name shown on every page "
                                            "(default: 'Your organisation')")
-    rp.add_argument("--wave", help="label of this wave or survey period shown on every page "
-                                   "(default: 'Survey of <this month>')")
     rp.add_argument("--seed", type=int, default=0, help="seed of the classification's posterior draws")
     rp.add_argument("--n-draws", type=int, default=2000,
                     help="posterior draws for the type probabilities (default 2000)")
