@@ -44,8 +44,9 @@ def robustness_settings(instrument: Instrument | None = None, *, shifts=(-0.3, 0
     prototype shifted by each of ``shifts`` on one face (the truth moves, the classifier keeps
     the instrument's prototypes).
     """
-    from .simulate import simulate
     import inspect
+
+    from .simulate import simulate
 
     inst = instrument or load_instrument()
     d = {k: v.default for k, v in inspect.signature(simulate).parameters.items()}
