@@ -5,8 +5,10 @@ For every condition, ``--reps`` organisations of ``--teams`` teams go through th
 teams are counted:
 
 - ``correct``: the reported type is the truth (a team *between* two types: left indeterminate or
-  called mixed); ``indeterminate``; ``wrong``: a type or mixed other than the truth reported at
-  the instrument's probability (.80) - "confidently wrong";
+  called mixed); ``indeterminate`` (and not correct); ``wrong``: a type or mixed other than the
+  truth reported at the instrument's probability (.80) - "confidently wrong"; ``suppressed``
+  (below the threshold); the four add up to 1; ``wrong_of_typed_truth``: wrong among the teams
+  whose truth is one of the types or mixed (not between two types);
 - ``ECE``: expected calibration error of the most probable outcome's probability over the teams
   whose truth is an outcome (bins of :data:`copro_scale.plan.BIN_EDGES`);
 - ``between typed``: the share of teams between two types that were given one of the types;
@@ -37,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from copro_scale import read_responses, score  # noqa: E402
 from copro_scale.classify import classify_teams  # noqa: E402
 from copro_scale.nuisance import PROFILES  # noqa: E402
-from copro_scale.plan import classification_records, expected_calibration_error  # noqa: E402
+from copro_scale.plan import classification_records, recovery_summary  # noqa: E402
 from copro_scale.simulate import simulate  # noqa: E402
 from independent_generator import CONDITIONS, generate, headcounts  # noqa: E402
 
@@ -69,9 +71,11 @@ def summarise(rec: pd.DataFrame) -> dict:
     between = rec[rec["truth"] == "between"]
     tok = rec[rec["truth"] == "tokenistic"]
     typed_between = between["type"].isin(["neutralized", "enhanced", "tokenistic"])
-    return dict(teams=len(rec), correct=rec["correct"].mean(),
-                indeterminate=(rec["type"] == "indeterminate").mean(),
-                wrong=rec["wrong"].mean(), ECE=expected_calibration_error(rec),
+    s = recovery_summary(rec)
+    typed = rec[rec["truth"] != "between"]
+    return dict(teams=len(rec), correct=s["correct"], indeterminate=s["indeterminate"],
+                wrong=s["wrong"], suppressed=s["suppressed"], ECE=s["ece"],
+                wrong_of_typed_truth=typed["wrong"].mean(),
                 between_typed=typed_between.mean() if len(between) else float("nan"),
                 tokenistic=tok["correct"].mean() if len(tok) else float("nan"))
 
@@ -104,7 +108,8 @@ def run_independent(reps: int, teams: int, draws: int) -> pd.DataFrame:
 
 def table(frame: pd.DataFrame, markdown: bool) -> str:
     f = frame.copy()
-    for c in ("correct", "indeterminate", "wrong", "between_typed", "tokenistic"):
+    for c in ("correct", "indeterminate", "wrong", "suppressed", "wrong_of_typed_truth",
+              "between_typed", "tokenistic"):
         f[c] = f[c].map(lambda v: "" if pd.isna(v) else f"{v:.1%}")
     f["ECE"] = f["ECE"].map(lambda v: f"{v:.3f}")
     if not markdown:

@@ -1,4 +1,4 @@
-"""Recovery and calibration of the team classification over the full robustness grid.
+"""Recovery and calibration of the team classification over the simulator's robustness grid.
 
 Every setting: ``REPS`` simulated organisations of 60 teams x 8 respondents (2 PSW), through the
 real pipeline (read, score, classify). Prints, per setting, the share of teams typed correctly,

@@ -2,12 +2,13 @@
 not write, side by side.
 
 For each organisation (headcounts of 1-3 PSWs and about 14 staff per team, from
-``independent_generator.headcounts``), ``plan_survey(headcounts=..., response_rate=(.35, .80),
+``independent_generator.headcounts``), ``plan_survey(headcounts=..., response_rate=...,
 nuisance=...)`` predicts the shares of teams typed correctly, indeterminate, wrong and below
 the threshold, from the package's simulator; ``independent_generator.generate`` with the
 matching condition (the same headcounts and response rates) is then run through the real
-pipeline and the same shares are observed. Printed: predicted, observed, and the difference in
-points for each.
+pipeline and the same shares are observed. Both sides draw each team's response rate from the
+condition's range (.35-.80 for clean and realistic, .25-.90 for harsh). Printed: predicted and
+observed shares, and the difference in share correct in points.
 
 Run: ``.venv/bin/python benchmarks/bench_plan.py [--orgs 4] [--reps 10] [--markdown]``.
 """
@@ -34,10 +35,16 @@ PAIRS = [("clean", "clean"), ("realistic", "realistic"), ("harsh", "harsh")]
 SHARES = ("correct", "indeterminate", "wrong", "suppressed")
 
 
-def observed(heads, condition: str, reps: int, seed: int, draws: int) -> dict:
-    cond = CONDITIONS[condition]
-    if condition == "clean":  # the plan's clean profile has no non-response: answer all
+def condition_of(name: str):
+    """The generator's condition; clean gets the realistic response rate (both sides use it)."""
+    cond = CONDITIONS[name]
+    if name == "clean":
         cond = type(cond)(**{**cond.__dict__, "response_rate": RATE})
+    return cond
+
+
+def observed(heads, condition: str, reps: int, seed: int, draws: int) -> dict:
+    cond = condition_of(condition)
     parts = []
     for r in range(reps):
         resp, truth = generate(heads, cond, seed=seed * 1000 + r)
@@ -59,7 +66,8 @@ def main(argv=None) -> int:
     for profile, condition in PAIRS:
         for org in range(args.orgs):
             heads = headcounts(args.teams, rng_seed=100 + org)
-            pred = plan_survey(headcounts=heads, response_rate=RATE, nuisance=profile,
+            rate = condition_of(condition).response_rate  # the same rates on both sides
+            pred = plan_survey(headcounts=heads, response_rate=rate, nuisance=profile,
                                reps=args.reps, seed=500 + org, n_draws=args.draws)
             p = pred.designs.iloc[0]
             o = observed(heads, condition, args.reps, 700 + org, args.draws)

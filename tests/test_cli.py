@@ -30,7 +30,7 @@ def test_validate_and_report_read_with_the_given_encoding(tmp_path, capsys):
     for command in ("validate", "report"):
         out = tmp_path / command
         assert main([command, str(path), "-o", str(out), "--encoding", "cp1252",
-                     "--format", "canonical", *(["--n-boot", "20"] if command == "report" else [])]) == 0
+                     "--format", "canonical", *(["--n-draws", "20"] if command == "report" else [])]) == 0
     assert (tmp_path / "validate" / "validation.json").exists()
     assert "Équipe Nord" in (tmp_path / "report" / "summary.csv").read_text(encoding="utf-8")
 
@@ -77,7 +77,7 @@ def test_report_honours_a_custom_instrument_that_promises_three(tmp_path):
     path = tmp_path / "r.csv"
     simulate(3, 4, seed=2).responses.to_csv(path, index=False)
     assert main(["report", str(path), "-o", str(tmp_path / "out"), "--instrument", str(custom),
-                 "--n-boot", "50"]) == 0
+                 "--n-draws", "50"]) == 0
     import pandas as pd
 
     summary = pd.read_csv(tmp_path / "out" / "summary.csv")

@@ -78,7 +78,7 @@ def _run(*argv) -> tuple[int, str]:
 def outputs(tmp_path_factory):
     d = tmp_path_factory.mktemp("attack")
     data = make_input(d / "responses.csv")
-    assert _run("report", d / "responses.csv", "-o", d / "report", "--n-boot", N_BOOT)[0] == 0
+    assert _run("report", d / "responses.csv", "-o", d / "report", "--n-draws", N_BOOT)[0] == 0
     assert _run("validate", d / "responses.csv", "-o", d / "validation")[0] == 0
     assert _run("score", d / "responses.csv", "-o", d / "scores.csv",
                 "--favourable", d / "fav.csv")[0] == 0
@@ -200,10 +200,10 @@ def test_pages_of_teams_gone_are_gone(tmp_path):
     w2 = w2[w2["team"] != "Half Team"]
     w2.to_csv(tmp_path / "w2.csv", index=False)
     out = tmp_path / "report"
-    assert _run("report", tmp_path / "w1.csv", "-o", out, "--n-boot", N_BOOT)[0] == 0
+    assert _run("report", tmp_path / "w1.csv", "-o", out, "--n-draws", N_BOOT)[0] == 0
     assert list((out / "teams").glob("half-team*"))
     (out / "teams" / "planted.html").write_text("wave 1, k = 3: 4 responses")
-    assert _run("report", tmp_path / "w2.csv", "-o", out, "--n-boot", N_BOOT)[0] == 0
+    assert _run("report", tmp_path / "w2.csv", "-o", out, "--n-draws", N_BOOT)[0] == 0
     assert not list((out / "teams").glob("half-team*"))
     assert not (out / "teams" / "planted.html").exists()
     hashes = {json.loads((out / "summary.json").read_text())["meta"]["input_hash"]}
@@ -215,7 +215,7 @@ def test_a_folder_copro_does_not_own_is_refused(tmp_path):
     out = tmp_path / "mine"
     out.mkdir()
     (out / "thesis.docx").write_text("not copro's")
-    code, err = _run("report", tmp_path / "r.csv", "-o", out, "--n-boot", N_BOOT)
+    code, err = _run("report", tmp_path / "r.csv", "-o", out, "--n-draws", N_BOOT)
     assert code == 2 and len(err.strip().splitlines()) == 1 and "not written by copro" in err
     assert (out / "thesis.docx").read_text() == "not copro's"
 
@@ -237,13 +237,13 @@ def test_planted_links_are_not_written_through(tmp_path):
     outside.mkdir()
     victim = outside / "victim.txt"
     victim.write_text("precious")
-    assert _run("report", tmp_path / "r.csv", "-o", out, "--n-boot", N_BOOT)[0] == 0
+    assert _run("report", tmp_path / "r.csv", "-o", out, "--n-draws", N_BOOT)[0] == 0
     page = next((out / "teams").glob("*.html"))
     page.unlink()
     page.symlink_to(victim)                              # teams/x.html -> elsewhere
     (out / "summary.csv").unlink()
     (out / "summary.csv").symlink_to(victim)              # summary.csv -> elsewhere
-    assert _run("report", tmp_path / "r.csv", "-o", out, "--n-boot", N_BOOT)[0] == 0
+    assert _run("report", tmp_path / "r.csv", "-o", out, "--n-draws", N_BOOT)[0] == 0
     assert victim.read_text() == "precious"
     assert not any(p.is_symlink() for p in out.rglob("*"))
     # teams -> ../outside
@@ -251,13 +251,13 @@ def test_planted_links_are_not_written_through(tmp_path):
 
     shutil.rmtree(out / "teams")
     (out / "teams").symlink_to(outside)
-    assert _run("report", tmp_path / "r.csv", "-o", out, "--n-boot", N_BOOT)[0] == 0
+    assert _run("report", tmp_path / "r.csv", "-o", out, "--n-draws", N_BOOT)[0] == 0
     assert sorted(p.name for p in outside.iterdir()) == ["victim.txt"]
     assert not (out / "teams").is_symlink()
     # the output path itself a link
     link = tmp_path / "link"
     link.symlink_to(outside)
-    code, err = _run("report", tmp_path / "r.csv", "-o", link, "--n-boot", N_BOOT)
+    code, err = _run("report", tmp_path / "r.csv", "-o", link, "--n-draws", N_BOOT)
     assert code == 2 and "symbolic link" in err
     assert sorted(p.name for p in outside.iterdir()) == ["victim.txt"]
 
@@ -278,9 +278,9 @@ def test_sigkill_mid_run_leaves_the_previous_output(tmp_path):
     make_input(tmp_path / "w1.csv", lone=False)
     make_input(tmp_path / "w2.csv", seed=43, lone=False, n_teams=60)  # 61 pages: a long write
     out = tmp_path / "report"
-    assert _run("report", tmp_path / "w1.csv", "-o", out, "--n-boot", N_BOOT)[0] == 0
+    assert _run("report", tmp_path / "w1.csv", "-o", out, "--n-draws", N_BOOT)[0] == 0
     before = _tree(out)
-    proc = _cli("report", tmp_path / "w2.csv", "-o", out, "--n-boot", N_BOOT)
+    proc = _cli("report", tmp_path / "w2.csv", "-o", out, "--n-draws", N_BOOT)
     deadline = time.time() + 120
     # kill as soon as the run has started writing (its private folder exists, or any page changed)
     while time.time() < deadline and proc.poll() is None:
@@ -292,7 +292,7 @@ def test_sigkill_mid_run_leaves_the_previous_output(tmp_path):
     proc.wait()
     assert _tree(out) == before
     # the next run clears what the killed run left and publishes whole
-    assert _run("report", tmp_path / "w2.csv", "-o", out, "--n-boot", N_BOOT)[0] == 0
+    assert _run("report", tmp_path / "w2.csv", "-o", out, "--n-draws", N_BOOT)[0] == 0
     assert not list(tmp_path.glob(".report.copro-new-*"))
 
 
@@ -306,12 +306,12 @@ def test_two_runs_into_one_folder_do_not_interleave(tmp_path):
     fd = os.open(lock, os.O_RDWR | os.O_CREAT)
     fcntl.flock(fd, fcntl.LOCK_EX)
     try:
-        code, err = _run("report", tmp_path / "w2.csv", "-o", out, "--n-boot", N_BOOT)
+        code, err = _run("report", tmp_path / "w2.csv", "-o", out, "--n-draws", N_BOOT)
     finally:
         os.close(fd)
     assert code == 2 and "another copro run" in err and len(err.strip().splitlines()) == 1
     # two real processes at once: whichever wins, the folder is one run's, whole
-    procs = [_cli("report", tmp_path / w, "-o", out, "--n-boot", "400") for w in ("w1.csv", "w2.csv")]
+    procs = [_cli("report", tmp_path / w, "-o", out, "--n-draws", "400") for w in ("w1.csv", "w2.csv")]
     codes = [p.wait() for p in procs]
     assert 0 in codes
     meta = json.loads((out / "summary.json").read_text())["meta"]

@@ -118,7 +118,8 @@ def test_mixed_teams_are_far_from_every_prototype():
 
 def test_cli_writes_responses_and_truth(tmp_path):
     out, truth = tmp_path / "r.csv", tmp_path / "t.csv"
-    assert main(["simulate", "--teams", "3", "--per-team", "6", "--seed", "4", "-o", str(out), "--truth", str(truth)]) == 0
+    assert main(["simulate", "--teams", "3", "--per-team", "6", "--seed", "4", "--nuisance", "clean",
+                 "-o", str(out), "--truth", str(truth)]) == 0
     r = pd.read_csv(out)
     assert len(r) == 18 and set(pd.read_csv(truth)["team"]) == set(r["team"])
     # blank cells, not a placeholder, for missing answers

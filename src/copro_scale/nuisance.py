@@ -80,25 +80,34 @@ class Nuisance:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
 
+#: Realistic and harsh sizes of each nuisance (docs/classification.md gives their sources).
+_SIZES = {
+    "colleague_optimism": ((0.1, 0.6), (0.0, 1.0)),
+    "acquiescence_mean": (0.10, 0.25),
+    "acquiescence_sd": (0.25, 0.40),
+    "extreme_share": (0.10, 0.25),
+    "careless_share": (0.05, 0.12),
+    "straightline_share": (0.02, 0.05),
+    "skip_low": (0.10, 0.30),
+    "dont_know": (0.10, 0.30),
+    "missing": (0.03, 0.06),
+    "loadings": ((0.4, 0.8), (0.4, 0.9)),
+    "threshold_shift": (0.20, 0.40),
+    "threshold_jitter": (0.10, 0.20),
+    "face_sd": (0.20, 0.30),
+    "between_share": (0.10, 0.20),
+    "size_cv": (0.40, 0.60),
+    "no_psw_share": (0.10, 0.20),
+}
 #: The named profiles. ``clean`` is the core model alone (the simulator's defaults).
 PROFILES: dict[str, Nuisance] = {
     "clean": Nuisance(),
-    "realistic": Nuisance(
-        colleague_optimism=(0.1, 0.6), acquiescence_mean=0.10, acquiescence_sd=0.25,
-        extreme_share=0.10, careless_share=0.05, straightline_share=0.02, skip_low=0.10,
-        dont_know=0.10, missing=0.03, loadings=(0.4, 0.8), threshold_shift=0.20,
-        threshold_jitter=0.10, face_sd=0.20, between_share=0.10, size_cv=0.40,
-        no_psw_share=0.10),
-    "harsh": Nuisance(
-        colleague_optimism=(0.0, 1.0), acquiescence_mean=0.25, acquiescence_sd=0.40,
-        extreme_share=0.25, careless_share=0.12, straightline_share=0.05, skip_low=0.30,
-        dont_know=0.30, missing=0.06, loadings=(0.4, 0.9), threshold_shift=0.40,
-        threshold_jitter=0.20, face_sd=0.30, between_share=0.20, size_cv=0.60,
-        no_psw_share=0.20),
+    **{name: Nuisance(**{k: v[i] for k, v in _SIZES.items()})
+       for i, name in enumerate(("realistic", "harsh"))},
 }
 
 
-def load_nuisance(spec: "str | Path | Nuisance | None" = "realistic") -> Nuisance:
+def load_nuisance(spec: str | Path | Nuisance | None = "realistic") -> Nuisance:
     """A named profile, a YAML file of fields (others from ``realistic``), or a Nuisance.
 
     Examples

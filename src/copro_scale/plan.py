@@ -37,15 +37,16 @@ MISSING_RATE = 0.03
 
 
 def robustness_settings(instrument: Instrument | None = None, *, shifts=(-0.3, 0.3)) -> dict:
-    """The robustness grid's simulator settings (docs/classification.md), one change at a time: ``{name: simulate kwargs}``.
+    """The simulator's robustness grid, one change at a time: ``{name: simulate kwargs}``.
 
     ``defaults``; ``team SD x1.5`` and ``person SD x1.3`` (``icc1`` and ``sigma`` re-solved so
     that only that SD changes); ``item noise x1.3``; a colleague gap of 0, 0.25 and 0.5; and each
     prototype shifted by each of ``shifts`` on one face (the truth moves, the classifier keeps
     the instrument's prototypes).
     """
-    from .simulate import simulate
     import inspect
+
+    from .simulate import simulate
 
     inst = instrument or load_instrument()
     d = {k: v.default for k, v in inspect.signature(simulate).parameters.items()}

@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from .instrument import CELLS, FACES, Instrument, TYPES, cell_name, load_instrument
+from .instrument import CELLS, FACES, TYPES, Instrument, cell_name, load_instrument
 from .nuisance import Nuisance
 
 #: Face profile of a "mixed" team: enhanced decision-making with tokenistic ideology.
@@ -93,7 +93,7 @@ def simulate(
     *,
     seed: int = 0,
     instrument: Instrument | None = None,
-    nuisance: "str | Path | Nuisance | None" = "clean",
+    nuisance: str | Path | Nuisance | None = "clean",
     icc1: float = 0.15,
     sigma: float = 0.7,
     rho_cells: float = 0.5,

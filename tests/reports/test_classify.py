@@ -45,7 +45,7 @@ def test_reported_type_reaches_min_probability(validation):
     assert np.allclose(probs, 1.0)
 
 
-# -- the grid, small: one organisation of 60 teams x 8 (2 PSW) per setting ------------
+# -- the robustness grid, small: one organisation of 60 teams x 8 (2 PSW) per setting ------------
 GRID = ["defaults", "team SD x1.5", "person SD x1.3", "item noise x1.3", "colleague gap 0.00",
         "colleague gap 0.50", "neutralized non_decision_making +0.3",
         "enhanced ideological -0.3", "tokenistic ideological +0.3"]

@@ -249,7 +249,7 @@ def test_cli_report_takes_several_earlier_waves_and_the_context(tmp_path):
         f = tmp_path / f"wave{seed}.csv"
         write_simulation(simulate(3, 8, seed=seed), f)
         files.append(str(f))
-    assert main(["report", files[2], "-o", str(tmp_path / "out"), "--n-boot", "30",
+    assert main(["report", files[2], "-o", str(tmp_path / "out"), "--n-draws", "30",
                  "--previous", files[0], "--previous", files[1], "--previous-wave", "Spring",
                  "--organisation", "Northshire", "--wave", "Autumn"]) == 0
     html = next((tmp_path / "out" / "teams").glob("*.html")).read_text()
