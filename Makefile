@@ -7,7 +7,7 @@ SUM    := $(shell cksum pyproject.toml | cut -d' ' -f1)
 RUNTIME := $(VENV)/.runtime-$(SUM)
 TESTENV := $(VENV)/.test-$(SUM)
 
-.PHONY: demo test test-all venv browser axe bench mutation lint clean
+.PHONY: demo test test-all venv browser postgresql axe bench mutation lint clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# PostgreSQL for the serve tests comes from Debian too: the tests start their own server from
+# its binaries (pytest-postgresql); nothing runs as a system service.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+	  echo "installing Debian's postgresql for the serve tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
 # axe-core for the accessibility tests, from npm at the version locked in axe/package-lock.json.
 AXE := axe/node_modules/axe-core/axe.min.js
 $(AXE): axe/package.json axe/package-lock.json
@@ -42,10 +49,10 @@ axe: $(AXE)
 
 # The suite on both cores, without the tests marked slow (under 2 minutes on 2 cores);
 # `make test-all` runs them all.
-test: $(TESTENV) browser axe
+test: $(TESTENV) browser postgresql axe
 	$(PY) -m pytest -q -n 2 -m "not slow"
 
-test-all: $(TESTENV) browser axe
+test-all: $(TESTENV) browser postgresql axe
 	$(PY) -m pytest -q
 
 # Mutation testing of the modules that decide keying, scores, types and what may be shown

@@ -132,8 +132,3 @@ class Typology:
         code = np.where(np.take_along_axis(np.nan_to_num(d, nan=np.inf), near[..., None],
                                            axis=-1)[..., 0] > self.max_distance, MIXED, near)
         return np.where(bad, -1, code)
-
-    def off_plane(self, x) -> np.ndarray:
-        """Signed distance of each profile from the typology plane (positive: decision-making
-        above ideological, roughly)."""
-        return (np.asarray(x, dtype=float) - self.origin) @ self.normal

@@ -7,8 +7,11 @@ options, so a file that one command reads, the others read too.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
+from ..errors import CoproError
 from ..instrument import load_instrument
 
 #: The ``--format`` values: ``auto``, each reader's name (``copro_scale.responses.READERS``, in
@@ -20,8 +23,9 @@ FORMATS = ("auto", "spss", "surveyjs", "limesurvey", "qualtrics", "redcap", "for
 
 def add_input_options(p: argparse.ArgumentParser) -> None:
     """Add INPUT and ``--format``, ``--mapping``, ``--encoding``, ``--sheet``, ``--instrument``,
-    ``--teams`` to ``p``."""
-    p.add_argument("input", help="the export file (CSV, xlsx, .sav or SurveyJS JSON)")
+    ``--teams``, ``--db`` and ``--wave`` to ``p``."""
+    p.add_argument("input", nargs="?", help="the export file (CSV, xlsx, .sav or SurveyJS JSON); "
+                   "or none, with --db URL --wave LABEL")
     g = p.add_argument_group("input options (the same for score, validate and report)")
     g.add_argument("--format", default="auto", choices=FORMATS,
                    help="the export's platform (default: detected from the file)")
@@ -29,8 +33,22 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--encoding", help="text encoding of a CSV (default UTF-8, or UTF-16 with BOM)")
     g.add_argument("--sheet", help="worksheet of an xlsx file (default: the first)")
     g.add_argument("--instrument", help="instrument YAML (default: the packaged one)")
-    g.add_argument("--teams", help="team list CSV (team, aliases, optional headcounts): maps "
+    g.add_argument("--teams", help="team list CSV or xlsx (team, aliases, optional headcounts; "
+                   "read with --encoding): maps "
                    "spelling variants to one team and excludes unknown teams")
+    g.add_argument("--wave-column", metavar="COLUMN",
+                   help="the column naming each row's wave (default: redcap_event_name in a "
+                   "REDCap export); a file with answers in several waves needs --wave")
+    g.add_argument("--team-codes", action="store_true",
+                   help="the team cells are the answer codes 1..n of a team question that "
+                   "`copro instrument export --teams` offered as a choice (with --teams, the same "
+                   "list); without it a number is matched as a team name only")
+    g.add_argument("--db", metavar="URL", help="read the wave --wave from the survey database of "
+                   "`copro serve` (sqlite:///copro.db or postgresql://...) instead of a file")
+    g.add_argument("--wave", metavar="LABEL", help="the wave to read: with --db, a wave of the "
+                   "database (earlier closed waves are the previous waves); in a file with a wave "
+                   "column, that column's value (a REDCap event such as baseline_arm_1); on "
+                   "report pages, the label of this wave (default: 'Survey of <this month>')")
 
 
 def add_threshold_option(p: argparse.ArgumentParser) -> None:
@@ -48,16 +66,122 @@ def threshold(args) -> int:
                            field="--min-responses")
 
 
+#: Arguments that name a file or folder a command writes.
+OUTPUTS = ("output", "exclusions", "favourable")
+
+
+def check_outputs(args) -> None:
+    """Refuse an output path that is one of the inputs (the export, team list, mapping,
+    instrument, an earlier wave): writing it would destroy the data it was read from.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> check_outputs(argparse.Namespace(input="a.csv", output="-"))
+    """
+    inputs = [getattr(args, name, None) for name in ("input", "teams", "mapping", "instrument")]
+    inputs += list(getattr(args, "previous", None) or [])
+    inputs = [Path(p) for p in inputs if p and str(p) != "-"]
+    for name in OUTPUTS:
+        out = getattr(args, name, None)
+        if not out or str(out) == "-":
+            continue
+        for source in inputs:
+            if _same_file(Path(out), source):
+                flag = "-o/--output" if name == "output" else f"--{name}"
+                raise CoproError(f"{flag} is the input file {str(source)!r}; writing it would "
+                                 "destroy the data; choose another file name", file=out)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return a.resolve() == b.resolve()
+
+
 def read_input(args, path=None, **kwargs):
-    """Read ``path`` (default ``args.input``) with the shared input options of ``args``."""
+    """Read ``path`` (default ``args.input``, or the wave ``--wave`` of ``--db``) with the shared
+    input options of ``args``, once no output of ``args`` would overwrite an input
+    (:func:`check_outputs`)."""
+    check_outputs(args)
+    if path is None and args.db is not None:
+        return read_wave_input(args, args.wave, **kwargs)
+    if path is None and args.input is None:
+        raise CoproError("give the export file to read, or --db URL --wave LABEL", field="INPUT")
     from ..responses import read_responses
 
     if args.teams is not None:
         kwargs["teams"] = args.teams
+        kwargs["team_codes"] = args.team_codes
     instrument = kwargs.pop("instrument", None) or load_instrument(args.instrument)
+    if path is None:  # the wave this run reads (report's --wave also labels the pages)
+        kwargs.setdefault("wave", getattr(args, "wave", None))
+    kwargs["wave_column"] = args.wave_column
     responses = read_responses(args.input if path is None else path, instrument,
                                format=args.format, mapping=args.mapping, encoding=args.encoding,
                                sheet=args.sheet, **kwargs)
     for warning in responses.warnings:  # team names for a person to look at
         print(f"copro: warning: {warning}", file=sys.stderr)
     return responses
+
+
+#: Database input options that file input has no use for.
+_FILE_ONLY = ("format", "mapping", "encoding", "sheet")
+
+
+def read_wave_input(args, label, **kwargs):
+    """Read wave ``label`` of ``--db`` (a closed wave, when the command publishes figures)."""
+    from ..responses.database import read_wave
+
+    if args.input is not None:
+        raise CoproError("give either an export file or --db, not both", field="--db")
+    if not label:
+        raise CoproError("--db needs --wave LABEL: the wave to read", field="--wave")
+    given = [f"--{o}" for o in _FILE_ONLY if getattr(args, o, None) not in (None, "auto")]
+    if given:
+        raise CoproError(f"{given[0]} is for export files; the database's responses need none",
+                         field=given[0])
+    kwargs.pop("instrument", None)
+    # Figures published from an open wave and again at its close differ by whoever answered in
+    # between: only closed waves are reported on (row-level scores may be read while open).
+    publishes = args.command in ("report", "validate") or getattr(args, "favourable", None)
+    responses = read_wave(args.db, label, args.instrument, teams=args.teams,
+                          require_closed=bool(publishes), **kwargs)
+    for warning in responses.warnings:
+        print(f"copro: warning: {warning}", file=sys.stderr)
+    return responses
+
+
+def earlier_inputs(args, instrument) -> tuple[list, list[str]]:
+    """The previous waves of a run: ``--previous`` files, or with ``--db`` the earlier closed
+    waves of the database; (responses, labels), oldest first."""
+    if args.db is not None:
+        from ..responses.database import earlier_waves
+
+        if args.previous:
+            raise CoproError("with --db the earlier waves come from the database; --previous is "
+                             "for export files", field="--previous")
+        labels = earlier_waves(args.db, args.wave)
+        return [read_wave_input(args, label) for label in labels], labels
+    previous = args.previous or []
+    labels = args.previous_wave or []
+    if len(labels) > len(previous):
+        raise CoproError("given more often than --previous", field="--previous-wave")
+    from pathlib import Path
+
+    earlier = [read_input(args, p, instrument=instrument) for p in previous]
+    return earlier, [*labels, *(Path(p).stem for p in previous[len(labels):])]
+
+
+def input_digest(args, responses) -> str:
+    """SHA-256 of what was read: the export file, or the database wave's canonical table."""
+    if args.db is not None:
+        from ..responses.database import digest
+
+        return digest(responses)
+    from ..validate import file_sha256
+
+    return file_sha256(args.input)

@@ -18,6 +18,9 @@ def run(args) -> int:
 
     ids, salt = "sequence", None
     if args.keep_ids:
+        print("copro: --keep-ids is deprecated: use --hash-ids (the ids written are salted "
+              "hashes, not the ids)", file=sys.stderr)
+    if args.hash_ids or args.keep_ids:
         ids = "hash"
         salt = args.salt or os.environ.get("COPRO_SALT")
         if not salt:
@@ -65,7 +68,10 @@ def register(sub) -> None:
     p.add_argument("--rescale", action="store_true", help="scores on 0-100 instead of 1-5")
     p.add_argument("--drop-flagged", action="store_true",
                    help="exclude careless responses (straight-lining, long strings, speeders)")
+    p.add_argument("--hash-ids", action="store_true",
+                   help="write a salted hash of each response id, the same for the same id and "
+                   "salt (default: r1, r2, ... in file order)")
     p.add_argument("--keep-ids", action="store_true",
-                   help="keep a salted hash of each response id (default: r1, r2, ...)")
-    p.add_argument("--salt", help="salt for --keep-ids (default: $COPRO_SALT, else random)")
+                   help="deprecated spelling of --hash-ids (the ids are hashed, not kept)")
+    p.add_argument("--salt", help="salt for --hash-ids (default: $COPRO_SALT, else random)")
     p.set_defaults(func=run)

@@ -5,19 +5,19 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .options import add_input_options, add_threshold_option, read_input, threshold
+from .options import add_input_options, add_threshold_option, input_digest, read_input, threshold
 
 
 def run(args) -> int:
     """Read, run the battery in memory, write validation.json and validation.html."""
-    from ..validate import ValidationSettings, file_sha256, validate, write_validation
+    from ..validate import ValidationSettings, validate, write_validation
 
     chosen = {"estimator": args.estimator} if args.estimator else {}  # checked by the settings
     settings = ValidationSettings(min_responses=threshold(args), seed=args.seed, **chosen)
     responses = read_input(args)
     result = validate(responses, settings)
     paths = write_validation(result, Path(args.output), instrument=responses.instrument,
-                             input_hash=file_sha256(args.input))
+                             input_hash=input_digest(args, responses))
     for path in paths.values():
         print(f"wrote {path}", file=sys.stderr)
     from ..reports.validation_page import headline

@@ -1,0 +1,71 @@
+"""The admin pages: off without a password hash; an argon2-hashed password with few guesses;
+live counts only as the disclosure plan lets them be shown (hand-counted expectations)."""
+
+from __future__ import annotations
+
+import re
+
+from copro_scale.serve.app import create_app
+from copro_scale.serve.security import hash_password
+
+from .survey_client import CSRF, fill, flask_transport, follow
+
+PASSWORD = "a long admin password"
+
+
+def _rows(text):
+    """Team -> (total, psw, colleague) as the page shows them."""
+    return {m[0]: m[1:] for m in re.findall(
+        r'<tr><th scope="row">([^<]+)</th><td class="n">([^<]+)</td><td class="n">([^<]+)</td>'
+        r'<td class="n">([^<]+)</td></tr>', text)}
+
+
+def test_no_admin_pages_without_a_password_hash(opened_wave):
+    client = create_app(opened_wave.url, SECRET_KEY="t").test_client()
+    assert client.get("/admin", base_url="https://localhost").status_code == 404
+    assert client.get("/admin/login", base_url="https://localhost").status_code == 404
+
+
+def test_admin_login_and_counts_through_the_disclosure_plan(opened_wave):
+    app = create_app(opened_wave.url, SECRET_KEY="t", COPRO_ADMIN_PASSWORD_HASH=hash_password(PASSWORD),
+                     COPRO_LOGIN_LIMIT="3 per minute")
+    req = flask_transport(app.test_client())
+    status, path, text = follow(req, "GET", "/admin")
+    assert (status, path) == (200, "/admin/login")
+    csrf = CSRF.search(text).group(1)
+    assert req("POST", "/admin/login", {"csrf_token": csrf, "password": "guess"})[0] == 401
+    assert req("POST", "/admin/login", {"password": PASSWORD})[0] == 400  # no CSRF token
+    status, location, _ = req("POST", "/admin/login", {"csrf_token": csrf, "password": PASSWORD})
+    assert (status, location) == (303, "/admin")
+
+    # 3 of Ward A's 7 links answered, 0 of Ward B's: both below 5
+    respondent = flask_transport(app.test_client())
+    for token in opened_wave.tokens[("Ward A", "colleague")][:3]:
+        assert fill(respondent, token, {"vdm1": 3}, role="manager")[1] == "/done"
+    text = req("GET", "/admin")[2]
+    assert _rows(text) == {"Ward A": ("fewer than 5", "not shown", "not shown"),
+                           "Ward B": ("fewer than 5", "not shown", "not shown")}
+    # all 7 of Ward A (2 PSW, 5 colleagues) and 4 of Ward B (1 PSW, 3 colleagues)
+    for (team, form), tokens in opened_wave.tokens.items():
+        for token in tokens[3 if (team, form) == ("Ward A", "colleague") else 0:]:
+            role = "psw" if form == "psw" else "clinical"
+            assert fill(respondent, token, {"vdm1": 4}, role=role)[1] == "/done"
+    text = req("GET", "/admin")[2]
+    # Ward A: 7 shown, but not per form (2 PSWs < 5); Ward B: 4 < 5. The organisation count
+    # leaves Ward B's 4 out (fewer than 5 hidden respondents), so 7, never 11.
+    assert _rows(text) == {"Ward A": ("7", "not shown", "not shown"),
+                           "Ward B": ("fewer than 5", "not shown", "not shown")}
+    assert re.search(r'Organisation</th><td class="n">7</td>', text)
+    assert ">11<" not in text and ">4<" not in text and ">2<" not in text
+
+    # the client address has used 2 of its 3 tries a minute (the POST without a CSRF token never
+    # reached the password): one more wrong guess, then refused before any check
+    other = flask_transport(app.test_client())
+    csrf = CSRF.search(follow(other, "GET", "/admin/login")[2]).group(1)
+    codes = [other("POST", "/admin/login", {"csrf_token": csrf, "password": "x"})[0]
+             for _ in range(3)]
+    assert codes == [401, 429, 429]
+    # logging out ends the admin session
+    csrf = CSRF.search(req("GET", "/admin")[2]).group(1)
+    req("POST", "/admin/logout", {"csrf_token": csrf})
+    assert follow(req, "GET", "/admin")[1] == "/admin/login"
