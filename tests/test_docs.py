@@ -31,7 +31,8 @@ def _options(parser: argparse.ArgumentParser) -> set[str]:
 
 def _commands(text: str) -> list[str]:
     """``copro ...`` command lines in code blocks and inline code, comments cut off."""
-    lines = [line for block in CODE_BLOCK.findall(text) for line in block.splitlines()]
+    lines = [line for block in CODE_BLOCK.findall(text)
+             for line in block.replace("\\\n", " ").splitlines()]
     lines += SPAN.findall(CODE_BLOCK.sub("", text))
     out = []
     for line in lines:
@@ -49,7 +50,8 @@ def _option_spans(text: str) -> list[str]:
 
 #: Options the docs name that belong to another tool or script: the file that uses them.
 SCRIPT_OPTIONS = {"--full": "docs/make_screenshots.py", "--markdown": "benchmarks/bench_classify.py",
-                  "--doctest-modules": "pyproject.toml", "--max-children": "Makefile"}
+                  "--doctest-modules": "pyproject.toml", "--max-children": "Makefile",
+                  "--pg": "benchmarks/bench_serve.py"}
 
 
 def _subcommand(parser: argparse.ArgumentParser, tokens: list[str]):
