@@ -57,7 +57,15 @@ import numpy as np
 import pandas as pd
 
 from .aggregate import WEIGHTS, team_counts
-from .instrument import CELLS, CONSTRUCTS, FACES, TYPES, Instrument, cell_name, load_instrument
+from .instrument import (
+    CELLS,
+    CONSTRUCTS,
+    FACES,
+    TYPES,
+    Instrument,
+    cell_name,
+    load_instrument,
+)
 from .privacy import check_threshold, disclosure_plan
 from .typology import OUTCOMES, Typology
 
@@ -84,7 +92,7 @@ _CHUNK = 2_000_000  # posterior values held at once (x 8 bytes)
 _FACE_OF = np.array([[1 / 3 if f == face else 0.0 for _, f in CELLS] for face in FACES])
 _CONSTRUCT_OF = np.array([[1 / 3 if c == con else 0.0 for c, _ in CELLS] for con in CONSTRUCTS])
 
-__all__ = ["OUTCOMES", "OTHER_TYPES", "VIEWS", "classify_teams", "organisation_gap"]
+__all__ = ["OTHER_TYPES", "OUTCOMES", "VIEWS", "classify_teams", "organisation_gap"]
 
 
 def organisation_gap(scores: pd.DataFrame, min_responses: int | None = None,

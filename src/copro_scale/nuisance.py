@@ -98,7 +98,7 @@ PROFILES: dict[str, Nuisance] = {
 }
 
 
-def load_nuisance(spec: "str | Path | Nuisance | None" = "realistic") -> Nuisance:
+def load_nuisance(spec: str | Path | Nuisance | None = "realistic") -> Nuisance:
     """A named profile, a YAML file of fields (others from ``realistic``), or a Nuisance.
 
     Examples

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-__all__ = ["bvn_lower", "cell_probs", "phi2", "fit_rho", "RhoFit"]
+__all__ = ["RhoFit", "bvn_lower", "cell_probs", "fit_rho", "phi2"]
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(40)
 _CLIP = 10.0

@@ -23,11 +23,15 @@ import pandas as pd
 from scipy import special
 
 from copro_scale.errors import CoproError
-from copro_scale.psychometrics._common import check_items, cov_to_cor, is_positive_definite
+from copro_scale.psychometrics._common import (
+    check_items,
+    cov_to_cor,
+    is_positive_definite,
+)
 from copro_scale.psychometrics._result import Result
 from copro_scale.psychometrics.bivariate import fit_rho
 
-__all__ = ["polychoric", "PolychoricResult", "cor_smooth"]
+__all__ = ["PolychoricResult", "cor_smooth", "polychoric"]
 
 #: psych's optimize searches (-1, 1); the bivariate normal CDF needs |rho| < 1
 _BOUND = 1 - 1e-6

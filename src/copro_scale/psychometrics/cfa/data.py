@@ -15,8 +15,17 @@ import pandas as pd
 from copro_scale.errors import CoproError
 from copro_scale.psychometrics.cfa.linalg import masked_inverse
 
-__all__ = ["select_rows", "Pattern", "GroupData", "Stack", "split_patterns", "stack", "em_moments",
-           "looks_like_matrix", "check_columns"]
+__all__ = [
+    "GroupData",
+    "Pattern",
+    "Stack",
+    "check_columns",
+    "em_moments",
+    "looks_like_matrix",
+    "select_rows",
+    "split_patterns",
+    "stack",
+]
 
 
 @dataclass

@@ -67,7 +67,10 @@ class Discrepancy:
             dS, dM, _ = self.spec.jacobian(theta, g)
             grad += (np.einsum("kij,ij->k", dS, gS) + dM @ gM) / self.N
             if info:
-                from copro_scale.psychometrics.cfa.robust import delta_matrix, h1_expected
+                from copro_scale.psychometrics.cfa.robust import (
+                    delta_matrix,
+                    h1_expected,
+                )
 
                 act = self.spec.active[g]  # parameters of this group
                 D = delta_matrix(dS[act], dM[act], self.spec.meanstructure)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize, stats
 
-__all__ = ["rmsea", "cfi_tli", "srmr", "standard_measures", "scaled_measures", "not_converged"]
+__all__ = ["cfi_tli", "not_converged", "rmsea", "scaled_measures", "srmr", "standard_measures"]
 
 
 def _ncp(chisq, df, target):
@@ -78,9 +78,9 @@ def srmr(spec, theta, moments, ns):
 
 
 def standard_measures(chisq, df, base, base_df, n, g):
-    out = dict(chisq=float(chisq), df=int(df),
-               pvalue=float(stats.chi2.sf(chisq, df)) if df > 0 else np.nan,
-               baseline_chisq=float(base), baseline_df=int(base_df))
+    out = {"chisq": float(chisq), "df": int(df),
+               "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else np.nan,
+               "baseline_chisq": float(base), "baseline_df": int(base_df)}
     out["cfi"], out["tli"] = cfi_tli(chisq, df, base, base_df)
     out["rmsea"], out["rmsea_ci_lower"], out["rmsea_ci_upper"] = rmsea(chisq, df, n, g)
     return out
@@ -100,9 +100,9 @@ def scaled_measures(chisq, df, base, base_df, n, g, c, c0, shift=None, shift0=No
     x0s = base / c0 + (shift0 if ss else 0.0)
     chat = c * (df - shift) / df if ss else c
     chat0 = c0 * (base_df - shift0) / base_df if ss else c0
-    out = dict(chisq_scaled=float(xs), pvalue_scaled=float(stats.chi2.sf(xs, df)) if df > 0 else np.nan,
-               chisq_scaling_factor=float(c), baseline_chisq_scaled=float(x0s),
-               baseline_chisq_scaling_factor=float(c0))
+    out = {"chisq_scaled": float(xs), "pvalue_scaled": float(stats.chi2.sf(xs, df)) if df > 0 else np.nan,
+               "chisq_scaling_factor": float(c), "baseline_chisq_scaled": float(x0s),
+               "baseline_chisq_scaling_factor": float(c0)}
     if ss:
         out["chisq_shift"] = float(shift)
     out["cfi_scaled"], out["tli_scaled"] = cfi_tli(xs, df, x0s, base_df)

@@ -10,7 +10,7 @@ from copro_scale.psychometrics.cfa.lrt import difference_test
 from copro_scale.psychometrics.cfa.model import cfa
 from copro_scale.psychometrics.cfa.results import InvarianceResult
 
-__all__ = ["invariance", "difference_test"]
+__all__ = ["difference_test", "invariance"]
 
 
 def invariance(data, model, group, *, estimator=None, missing="listwise", ordered=None,
@@ -92,8 +92,8 @@ def _table(fits):
     robust_ = est != "ML"
     recs, prev = [], None
     for k, f in fits.items():
-        rec = dict(step=k, chisq=f.fit["chisq"], df=f.fit["df"], cfi=f.fit["cfi"], rmsea=f.fit["rmsea"],
-                   srmr=f.fit["srmr"])
+        rec = {"step": k, "chisq": f.fit["chisq"], "df": f.fit["df"], "cfi": f.fit["cfi"], "rmsea": f.fit["rmsea"],
+                   "srmr": f.fit["srmr"]}
         if robust_:
             rec.update(chisq_scaled=f.fit.get("chisq_scaled", np.nan), cfi_scaled=f.fit.get("cfi_scaled", np.nan),
                        rmsea_scaled=f.fit.get("rmsea_scaled", np.nan), cfi_robust=f.fit.get("cfi_robust", np.nan),

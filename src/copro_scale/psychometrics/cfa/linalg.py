@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import block_diag
 
-__all__ = ["bdiag", "vech_index", "pair_trace", "masked_inverse"]
+__all__ = ["bdiag", "masked_inverse", "pair_trace", "vech_index"]
 
 
 def bdiag(blocks):

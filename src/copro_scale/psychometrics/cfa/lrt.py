@@ -27,7 +27,7 @@ from scipy import stats
 from copro_scale.errors import CoproError
 from copro_scale.psychometrics.cfa.linalg import bdiag
 
-__all__ = ["difference_test", "METHODS"]
+__all__ = ["METHODS", "difference_test"]
 
 #: lavTestLRT's ``method`` values per estimator (the first is the default)
 METHODS = {"ML": ("default",),

@@ -16,14 +16,25 @@ from copro_scale.errors import CoproError
 from copro_scale.psychometrics._common import is_positive_definite, small_matrix_blas
 from copro_scale.psychometrics.cfa import fit as fm
 from copro_scale.psychometrics.cfa import robust
-from copro_scale.psychometrics.cfa.data import (GroupData, Pattern, check_columns, em_moments, select_rows,
-                                                split_patterns, stack)
-from copro_scale.psychometrics.cfa.estimation import Discrepancy, fisher_scoring, start_values
+from copro_scale.psychometrics.cfa.data import (
+    GroupData,
+    Pattern,
+    check_columns,
+    em_moments,
+    select_rows,
+    split_patterns,
+    stack,
+)
+from copro_scale.psychometrics.cfa.estimation import (
+    Discrepancy,
+    fisher_scoring,
+    start_values,
+)
 from copro_scale.psychometrics.cfa.results import CFAResult, estimates_table
 from copro_scale.psychometrics.cfa.specification import GROUP_EQUAL, ParTable
 from copro_scale.psychometrics.cfa.syntax import parse_model
 
-__all__ = ["cfa", "ESTIMATORS", "MISSING", "scaling_factor_at"]
+__all__ = ["ESTIMATORS", "MISSING", "cfa", "scaling_factor_at"]
 
 ESTIMATORS = ("ML", "MLR", "WLSMV")
 MISSING = {"listwise": "listwise", "fiml": "fiml", "ml": "fiml", "pairwise": "pairwise"}
@@ -169,14 +180,14 @@ def satorra_parts(spec, groups, theta):
     n = sum(g.n for g in groups)
     deltas, V, Gam = [], [], []
     for g, grp in enumerate(groups):
-        sigma, mu, _ = spec.implied(theta, g)
+        sigma, _mu, _ = spec.implied(theta, g)
         deltas.append(robust.delta_matrix(*spec.jacobian(theta, g)[:2], spec.meanstructure))
         V.append(robust.h1_expected(grp.stack, sigma, spec.meanstructure) / grp.n)
         A1, B1 = robust.h1_blocks(grp, grp.cov, grp.mean, spec.meanstructure)
         A1_inv = np.linalg.inv(A1)
         Gam.append(A1_inv @ B1 @ A1_inv)
     P_inv = np.linalg.inv(Discrepancy(spec, groups).observed_hessian(theta) / 2)
-    return dict(deltas=deltas, P_inv=P_inv, f=[g.n / n for g in groups], V=V, Gamma=Gam)
+    return {"deltas": deltas, "P_inv": P_inv, "f": [g.n / n for g in groups], "V": V, "Gamma": Gam}
 
 
 def _robust(spec, groups, theta, A, df, base_moments, fit, est, miss):
@@ -367,7 +378,7 @@ def _cfa(data, model, group, group_equal, estimator, missing, ordered, group_par
                     warning="; ".join(dict.fromkeys(notes)) or None, n_obs=n_total, groups=glabels,
                     iterations=int(iters), estimator=est, missing=miss, excluded=excluded)
     # for difference tests (not in to_dict)
-    res._internals = dict(spec=spec, groups=groups, theta=theta, satorra=lambda: satorra_parts(spec, groups, theta),
-                          deltas=lambda: [robust.delta_matrix(*spec.jacobian(theta, g)[:2], spec.meanstructure)
-                                          for g in range(spec.G)])
+    res._internals = {"spec": spec, "groups": groups, "theta": theta, "satorra": lambda: satorra_parts(spec, groups, theta),
+                          "deltas": lambda: [robust.delta_matrix(*spec.jacobian(theta, g)[:2], spec.meanstructure)
+                                          for g in range(spec.G)]}
     return res

@@ -28,7 +28,7 @@ from scipy import special
 from copro_scale.errors import CoproError
 from copro_scale.psychometrics.bivariate import bvn_lower, fit_rho, phi2
 
-__all__ = ["OrdinalStats", "ordinal_stats", "codes_of"]
+__all__ = ["OrdinalStats", "codes_of", "ordinal_stats"]
 
 _BIG = 1e10
 

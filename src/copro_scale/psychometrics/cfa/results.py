@@ -102,11 +102,11 @@ def estimates_table(spec, theta, se_free, groups):
                 heywood.append(f"negative {'residual ' if mat == 'T' else ''}variance of {r['lhs']}")
             se = se_free[r["id"]] if r["free"] else np.nan
             ok = r["free"] and se > 0
-            recs.append(dict(lhs=r["lhs"], op=r["op"], rhs=r["rhs"], group=g + 1, label=r["label"] or "",
-                             free=bool(r["free"]), est=float(est), se=float(se),
-                             z=float(est / se) if ok else np.nan,
-                             pvalue=float(2 * stats.norm.sf(abs(est / se))) if ok else np.nan,
-                             std_all=float(std)))
+            recs.append({"lhs": r["lhs"], "op": r["op"], "rhs": r["rhs"], "group": g + 1, "label": r["label"] or "",
+                             "free": bool(r["free"]), "est": float(est), "se": float(se),
+                             "z": float(est / se) if ok else np.nan,
+                             "pvalue": float(2 * stats.norm.sf(abs(est / se))) if ok else np.nan,
+                             "std_all": float(std)})
     if heywood:
         notes.append("Heywood case: " + ", ".join(dict.fromkeys(heywood)))
     if np.any(np.abs(std_load[np.isfinite(std_load)]) > 1):

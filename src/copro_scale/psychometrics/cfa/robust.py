@@ -20,9 +20,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from copro_scale.psychometrics.cfa.linalg import bdiag, masked_inverse, pair_trace, vech_index
+from copro_scale.psychometrics.cfa.linalg import (
+    bdiag,
+    masked_inverse,
+    pair_trace,
+    vech_index,
+)
 
-__all__ = ["h1_blocks", "h1_hessian", "h1_expected", "delta_matrix", "scaling_factor", "fiml_corrected"]
+__all__ = ["delta_matrix", "fiml_corrected", "h1_blocks", "h1_expected", "h1_hessian", "scaling_factor"]
 
 
 def _t_sum(W1, W2, n, a, b):

@@ -21,7 +21,7 @@ import numpy as np
 
 from copro_scale.errors import CoproError
 
-__all__ = ["ParTable", "model_variables", "GROUP_EQUAL"]
+__all__ = ["GROUP_EQUAL", "ParTable", "model_variables"]
 
 GROUP_EQUAL = ("loadings", "intercepts", "thresholds", "residuals", "residual.covariances",
                "lv.variances", "lv.covariances", "means")
@@ -76,8 +76,8 @@ def _acc(target, index, values):
 
 
 def _row(lhs, op, rhs, g, mat, i, j, free, value, label=None, eq=None):
-    return dict(lhs=lhs, op=op, rhs=rhs, group=g, mat=mat, i=i, j=j, free=bool(free),
-                value=value, label=label, eq=eq)
+    return {"lhs": lhs, "op": op, "rhs": rhs, "group": g, "mat": mat, "i": i, "j": j, "free": bool(free),
+                "value": value, "label": label, "eq": eq}
 
 
 class ParTable:
@@ -244,7 +244,7 @@ class ParTable:
     def values_from(self, other, theta):
         """This table's free parameters set to the values of the same parameters (by name and
         group) in table ``other`` at ``theta`` (lavaan's ``lav_test_diff_m10``: M1 at M0's estimates)."""
-        key = lambda r: (r["lhs"], r["op"], r["rhs"], r["group"])  # noqa: E731
+        key = lambda r: (r["lhs"], r["op"], r["rhs"], r["group"])
         vals = {key(r): (theta[r["id"]] if r["free"] else r["value"]) for r in other.table}
         out = np.zeros(self.q)
         for r in self.table:
@@ -441,7 +441,7 @@ class ParTable:
             np.add.at(dK, (k, i), d[self.th_item[i]])
         i, _, k = f["D"][:3]
         if len(k):
-            sigma, mu, tau = self.implied(theta, g)
+            sigma, _mu, tau = self.implied(theta, g)
             for ii, kk in zip(i, k):
                 col = sigma[ii] / d[ii]
                 dS[kk, ii, :] += col

@@ -15,7 +15,7 @@ import re
 
 from copro_scale.errors import CoproError
 
-__all__ = ["parse_model", "SUPPORTED", "LAVAAN_ONLY"]
+__all__ = ["LAVAAN_ONLY", "SUPPORTED", "parse_model"]
 
 SUPPORTED = ("=~", "~~", "==")
 LAVAAN_ONLY = {"~": "regressions", "~1": "intercepts", ":=": "defined parameters",
@@ -75,7 +75,7 @@ def _term(term: str, stmt: str, line: int) -> dict:
         raise CoproError(f"model line {line}: {stmt!r}: empty term (a '+' with nothing after it?)")
     if not _NAME.match(name) or _NUMBER.match(name):
         raise CoproError(f"model line {line}: {stmt!r}: {name!r} is not a valid variable name")
-    return dict(rhs=name, fixed=fixed, label=label, free=free)
+    return {"rhs": name, "fixed": fixed, "label": label, "free": free}
 
 
 def _merge(row, old, stmt, line, first):
@@ -95,7 +95,7 @@ def _constraint(lhs, rhs, stmt, line):
     if not _NAME.match(rhs) or _NUMBER.match(rhs):
         raise CoproError(f"model line {line}: {stmt!r}: '==' here sets two labels equal "
                          f"(e.g. 'a == b'); {rhs!r} is not a label")
-    return dict(lhs=lhs, op="==", rhs=rhs, fixed=None, label=None, free=None)
+    return {"lhs": lhs, "op": "==", "rhs": rhs, "fixed": None, "label": None, "free": None}
 
 
 def parse_model(model: str) -> list[dict]:

@@ -23,9 +23,9 @@ from copro_scale.errors import CoproError
 from copro_scale.psychometrics.cfa import fit as fm
 from copro_scale.psychometrics.cfa.data import select_rows
 from copro_scale.psychometrics.cfa.estimation import start_values
+from copro_scale.psychometrics.cfa.linalg import bdiag, pair_trace
 from copro_scale.psychometrics.cfa.ordinal import codes_of, ordinal_stats
 from copro_scale.psychometrics.cfa.results import CFAResult, estimates_table
-from copro_scale.psychometrics.cfa.linalg import bdiag, pair_trace
 from copro_scale.psychometrics.cfa.specification import ParTable
 
 __all__ = ["fit_wlsmv"]
@@ -88,7 +88,7 @@ def _optimise(obj, theta, max_iter):
     from scipy import optimize
 
     res = optimize.minimize(obj.value, theta, jac=obj.gradient, method="BFGS",
-                            options=dict(gtol=1e-8, maxiter=max_iter))
+                            options={"gtol": 1e-8, "maxiter": max_iter})
     again = _gauss_newton(obj, res.x, max_iter)
     return again if again[2] or again[1] < out[1] else out
 
@@ -288,8 +288,8 @@ def fit_wlsmv(data, rows, ov, group, group_equal, group_partial, ordered, miss, 
                     groups=[str(g) for g in labels] if group is not None else [], iterations=int(iters),
                     estimator="WLSMV", missing=miss, excluded=excluded)
     # kept for difference tests between nested fits (not part of to_dict)
-    parts = dict(deltas=deltas, P_inv=E_inv, f=obj.f, V=[np.diag(w) for w in obj.W], Gamma=[s.nacov for s in st])
-    res._internals = dict(spec=spec, satorra=lambda: parts, deltas=lambda: deltas)
+    parts = {"deltas": deltas, "P_inv": E_inv, "f": obj.f, "V": [np.diag(w) for w in obj.W], "Gamma": [s.nacov for s in st]}
+    res._internals = {"spec": spec, "satorra": lambda: parts, "deltas": lambda: deltas}
     return res
 
 
