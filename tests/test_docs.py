@@ -31,7 +31,8 @@ def _options(parser: argparse.ArgumentParser) -> set[str]:
 
 def _commands(text: str) -> list[str]:
     """``copro ...`` command lines in code blocks and inline code, comments cut off."""
-    lines = [line for block in CODE_BLOCK.findall(text) for line in block.splitlines()]
+    lines = [line for block in CODE_BLOCK.findall(text)
+             for line in block.replace("\\\n", " ").splitlines()]
     lines += SPAN.findall(CODE_BLOCK.sub("", text))
     out = []
     for line in lines:
@@ -47,8 +48,10 @@ def _option_spans(text: str) -> list[str]:
             if span.startswith("--")]
 
 
-#: Options the docs name that belong to the repository's scripts, not to copro.
-SCRIPT_OPTIONS = {"--full": "docs/make_screenshots.py", "--markdown": "benchmarks/bench_classify.py"}
+#: Options the docs name that belong to another tool or script: the file that uses them.
+SCRIPT_OPTIONS = {"--full": "docs/make_screenshots.py", "--markdown": "benchmarks/bench_classify.py",
+                  "--doctest-modules": "pyproject.toml", "--max-children": "Makefile",
+                  "--pg": "benchmarks/bench_serve.py"}
 
 
 def _subcommand(parser: argparse.ArgumentParser, tokens: list[str]):
@@ -105,3 +108,14 @@ def test_cutoff_table_is_the_one_the_battery_uses():
         for name, value in cut.items():
             if name != "source" and isinstance(value, (int, float)):
                 assert round(value, 2) in {round(n, 2) for n in numbers}, (key, name, rows[key])
+
+
+def test_the_readme_map_names_every_module():
+    """README's "What is where" names every module and package of copro_scale."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    tree = readme.split("## What is where", 1)[1].split("```")[1]
+    src = ROOT / "src" / "copro_scale"
+    names = {p.name for p in src.glob("*.py") if p.name != "__init__.py"}
+    names |= {f"{p.parent.name}/" for p in src.glob("*/__init__.py")}
+    missing = sorted(n for n in names if n not in tree)
+    assert missing == [], f"README's 'What is where' leaves out {missing}"

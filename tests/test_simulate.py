@@ -118,10 +118,11 @@ def test_mixed_teams_are_far_from_every_prototype():
 
 def test_cli_writes_responses_and_truth(tmp_path):
     out, truth = tmp_path / "r.csv", tmp_path / "t.csv"
-    assert main(["simulate", "--teams", "3", "--per-team", "6", "--seed", "4", "--nuisance", "clean",
-                 "-o", str(out), "--truth", str(truth)]) == 0
-    r = pd.read_csv(out)
-    assert len(r) == 18 and set(pd.read_csv(truth)["team"]) == set(r["team"])
+    assert main(["simulate", "--teams", "3", "--per-team", "6", "--seed", "4", "-o", str(out), "--truth", str(truth)]) == 0
+    r, t = pd.read_csv(out), pd.read_csv(truth)
+    # the CLI's nuisance model spreads team sizes around --per-team; the truth counts each team
+    assert len(r) == (t["n_psw"] + t["n_colleague"]).sum() and set(t["team"]) == set(r["team"])
+    assert r.groupby("team").size().to_dict() == dict(zip(t["team"], t["n_psw"] + t["n_colleague"]))
     # blank cells, not a placeholder, for missing answers
     cells = pd.read_csv(out, dtype=str, keep_default_na=False)[INST.item_ids].stack()
     assert set(cells) <= {"", "1", "2", "3", "4", "5"}

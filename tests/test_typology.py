@@ -98,3 +98,13 @@ def test_a_prototype_is_its_own_type_at_distance_zero():
     d = t.distances(t.prototypes)
     assert np.allclose(np.diag(d), 0.0)
     assert [OUTCOMES[c] for c in t.outcome(t.prototypes)] == list(TYPES)
+
+
+def test_max_distance_can_be_set_apart_from_the_instrument():
+    """A profile 1.0 off the plane beyond the enhanced prototype: enhanced at the instrument's
+    1.25, mixed when the caller asks for 0.5."""
+    t = Typology.from_instrument()
+    away = t.prototypes[TYPES.index("enhanced")] + t.normal  # unit normal: distance 1.0
+    assert t.max_distance == 1.25 and OUTCOMES[t.outcome(away)] == "enhanced"
+    strict = Typology.from_instrument(max_distance=0.5)
+    assert strict.max_distance == 0.5 and strict.outcome(away) == MIXED

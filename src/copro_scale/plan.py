@@ -54,16 +54,16 @@ def robustness_settings(instrument: Instrument | None = None, *, shifts=(-0.3, 0
     team = 1.5**2 * odds
     person = odds / 1.3**2
     out = {"defaults": {},
-           "team SD x1.5": dict(icc1=team / (1 + team)),
-           "person SD x1.3": dict(sigma=1.3 * d["sigma"], icc1=person / (1 + person)),
-           "item noise x1.3": dict(item_sd=1.3 * d["item_sd"])}
+           "team SD x1.5": {"icc1": team / (1 + team)},
+           "person SD x1.3": {"sigma": 1.3 * d["sigma"], "icc1": person / (1 + person)},
+           "item noise x1.3": {"item_sd": 1.3 * d["item_sd"]}}
     for g in (0.0, 0.25, 0.5):
-        out[f"colleague gap {g:.2f}"] = dict(form_bias=g)
+        out[f"colleague gap {g:.2f}"] = {"form_bias": g}
     for t in TYPES:
         for f in FACES:
             for sh in shifts:
-                out[f"{t} {f} {sh:+.1f}"] = dict(
-                    prototypes={t: {f: inst.prototypes[t][f] + sh}})
+                out[f"{t} {f} {sh:+.1f}"] = {
+                    "prototypes": {t: {f: inst.prototypes[t][f] + sh}}}
     return out
 
 
@@ -185,14 +185,14 @@ def recovery_summary(records: pd.DataFrame) -> dict:
     """
     n = len(records)
     if n == 0:
-        return dict(n=0, correct=np.nan, indeterminate=np.nan, wrong=np.nan, suppressed=np.nan,
-                    ece=np.nan)
-    return dict(n=n, correct=float(records["correct"].mean()),
-                indeterminate=float(((records["type"] == "indeterminate")
+        return {"n": 0, "correct": np.nan, "indeterminate": np.nan, "wrong": np.nan, "suppressed": np.nan,
+                    "ece": np.nan}
+    return {"n": n, "correct": float(records["correct"].mean()),
+                "indeterminate": float(((records["type"] == "indeterminate")
                                      & ~records["correct"]).mean()),
-                wrong=float(records["wrong"].mean()),
-                suppressed=float((records["type"] == "suppressed").mean()),
-                ece=expected_calibration_error(records))
+                "wrong": float(records["wrong"].mean()),
+                "suppressed": float((records["type"] == "suppressed").mean()),
+                "ece": expected_calibration_error(records)}
 
 
 def reliability_table(records: pd.DataFrame, edges=BIN_EDGES) -> pd.DataFrame:
@@ -212,9 +212,9 @@ def reliability_table(records: pd.DataFrame, edges=BIN_EDGES) -> pd.DataFrame:
     rows = []
     for b in range(len(e) - 1):
         sel = k == b
-        rows.append(dict(lo=e[b], hi=e[b + 1], n=int(sel.sum()),
-                         mean_probability=float(p[sel].mean()) if sel.any() else np.nan,
-                         accuracy=float(hit[sel].mean()) if sel.any() else np.nan))
+        rows.append({"lo": e[b], "hi": e[b + 1], "n": int(sel.sum()),
+                         "mean_probability": float(p[sel].mean()) if sel.any() else np.nan,
+                         "accuracy": float(hit[sel].mean()) if sel.any() else np.nan})
     return pd.DataFrame(rows)
 
 
@@ -250,7 +250,7 @@ def cfa_sample(n_teams: int, per_team: int, n_psw: int, n_items: int, *, estimat
     per_item = CUTOFFS["cfa_n_per_item"]["adequate"] if per_item is None else int(per_item)
     n = {"psw": n_teams * n_psw, "colleague": n_teams * (per_team - n_psw)}
     keep = (1 - missing_rate) ** n_items if ESTIMATORS[estimator] == "listwise" else 1.0
-    rows = [dict(form=f, n=n[f], used=int(np.floor(n[f] * keep)), needed=per_item * n_items)
+    rows = [{"form": f, "n": n[f], "used": int(np.floor(n[f] * keep)), "needed": per_item * n_items}
             for f in FORMS]
     out = pd.DataFrame(rows)
     out["reaches"] = out["used"] >= out["needed"]
@@ -288,8 +288,8 @@ def plan_survey(n_teams: int = 40, sizes=(5, 8, 12), psws=(1, 2, 3), *, reps: in
     inst = instrument or load_instrument()
     nz = load_nuisance(nuisance)
     min_responses = check_threshold(inst, min_responses)
-    common = dict(reps=reps, seed=seed, instrument=inst, n_draws=n_draws,
-                  min_responses=min_responses, nuisance=nz)
+    common = {"reps": reps, "seed": seed, "instrument": inst, "n_draws": n_draws,
+                  "min_responses": min_responses, "nuisance": nz}
     missing = 1 - (1 - nz.missing) * (1 - nz.dont_know * 0.75)  # the colleagues' share is ~.75
     rows, cfa = [], []
     if headcounts is not None:
@@ -316,12 +316,12 @@ def plan_survey(n_teams: int = 40, sizes=(5, 8, 12), psws=(1, 2, 3), *, reps: in
                 cfa.append(c.assign(per_team=size, n_psw=k))
     if cfa:  # the rule cfa_sample applied (per_item may have been its default)
         per_item = int(cfa[0]["needed"].iloc[0]) // len(inst.items)
-    settings = dict(n_teams=n_teams, reps=reps, seed=seed, estimator=estimator,
-                    per_item=per_item, listwise=ESTIMATORS[estimator] == "listwise",
-                    n_items=len(inst.items), missing_rate=missing,
-                    nuisance=nuisance if isinstance(nuisance, str) else "custom",
-                    headcounts=headcounts is not None, response_rate=response_rate,
-                    min_probability=inst.min_probability, min_responses=min_responses)
+    settings = {"n_teams": n_teams, "reps": reps, "seed": seed, "estimator": estimator,
+                    "per_item": per_item, "listwise": ESTIMATORS[estimator] == "listwise",
+                    "n_items": len(inst.items), "missing_rate": missing,
+                    "nuisance": nuisance if isinstance(nuisance, str) else "custom",
+                    "headcounts": headcounts is not None, "response_rate": response_rate,
+                    "min_probability": inst.min_probability, "min_responses": min_responses}
     cols = ["per_team", "n_psw", "form", "n", "used", "needed", "reaches"]
     return PlanResult(pd.DataFrame(rows), pd.concat(cfa, ignore_index=True)[cols], settings)
 
@@ -331,11 +331,11 @@ def format_plan(result: PlanResult) -> str:
     s = result.settings
     whose = (f"the organisation's {s['n_teams']} teams (headcounts, response rate "
              f"{s['response_rate']})" if s["headcounts"] else f"{s['n_teams']} teams per design")
-    lines = [f"Expected classification of {whose} under the {s['nuisance']!r} nuisance profile "
+    lines = [(f"Expected classification of {whose} under the {s['nuisance']!r} nuisance profile "
              f"({s['reps']} simulated organisations each, seed {s['seed']}; a type is reported "
-             f"at probability >= {s['min_probability']:.2f}):",
-             f"{'team size':>9} {'PSWs':>5} {'correct':>8} {'indeterminate':>14} {'wrong':>6} "
-             f"{'below threshold':>16}"]
+             f"at probability >= {s['min_probability']:.2f}):"),
+             (f"{'team size':>9} {'PSWs':>5} {'correct':>8} {'indeterminate':>14} {'wrong':>6} "
+             f"{'below threshold':>16}")]
     for r in result.designs.to_dict("records"):
         lines.append(f"{r['per_team']:>9} {r['n_psw']:>5} {r['correct']:>8.0%} "
                      f"{r['indeterminate']:>14.0%} {r['wrong']:>6.0%} {r['suppressed']:>16.0%}")
@@ -347,8 +347,8 @@ def format_plan(result: PlanResult) -> str:
     lines += ["", f"CFA sample size per form: at least {s['per_item']} x {s['n_items']} items = "
               f"{s['per_item'] * s['n_items']} {how}"
               + (f", at {s['missing_rate']:.0%} missing answers" if s["listwise"] else "") + ":",
-              f"{'team size':>9} {'PSWs':>5} {'form':>10} {'responses':>10} {'counted':>8} "
-              f"{'reaches':>8}"]
+              (f"{'team size':>9} {'PSWs':>5} {'form':>10} {'responses':>10} {'counted':>8} "
+              f"{'reaches':>8}")]
     for r in result.cfa.to_dict("records"):
         lines.append(f"{r['per_team']:>9} {r['n_psw']:>5} {r['form']:>10} {r['n']:>10} "
                      f"{r['used']:>8} {'yes' if r['reaches'] else 'no':>8}")
@@ -373,15 +373,15 @@ def recovery_chart(designs: pd.DataFrame, *, width: int = 560, height: int = 320
     for i, (k, part) in enumerate(designs.sort_values("per_team").groupby("n_psw")):
         pts = [(round(x(s), 1), round(y(c), 1), s, c)
                for s, c in zip(part["per_team"], part["correct"])]
-        lines.append(dict(label=f"{k} PSW{'s' if k != 1 else ''} a team", dash=dashes[i % 5],
-                          points=" ".join(f"{a},{b}" for a, b, _, _ in pts),
-                          marks=[dict(x=a, y=b, text=f"team of {s}, {k} PSW: {c:.0%} correct")
+        lines.append({"label": f"{k} PSW{'s' if k != 1 else ''} a team", "dash": dashes[i % 5],
+                          "points": " ".join(f"{a},{b}" for a, b, _, _ in pts),
+                          "marks": [{"x": a, "y": b, "text": f"team of {s}, {k} PSW: {c:.0%} correct"}
                                  for a, b, s, c in pts],
-                          legend_y=top + 14 + 20 * i))
-    return dict(width=width, height=height, left=left, top=top, plot_w=pw, plot_h=ph,
-                x_ticks=[dict(x=round(x(s), 1), label=str(s)) for s in sizes],
-                y_ticks=[dict(y=round(y(p), 1), label=f"{p:.0%}") for p in (0, .25, .5, .75, 1)],
-                target_y=round(y(0.9), 1), lines=lines, legend_x=left + pw + 16)
+                          "legend_y": top + 14 + 20 * i})
+    return {"width": width, "height": height, "left": left, "top": top, "plot_w": pw, "plot_h": ph,
+                "x_ticks": [{"x": round(x(s), 1), "label": str(s)} for s in sizes],
+                "y_ticks": [{"y": round(y(p), 1), "label": f"{p:.0%}"} for p in (0, .25, .5, .75, 1)],
+                "target_y": round(y(0.9), 1), "lines": lines, "legend_x": left + pw + 16}
 
 
 def plan_page(result: PlanResult) -> str:

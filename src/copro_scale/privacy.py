@@ -349,7 +349,9 @@ def plan_for(scores: pd.DataFrame, instrument: Instrument | None = None,
     >>> len(plan.visible_teams), plan.min_responses
     (3, 5)
     """
-    from .aggregate import team_counts  # aggregate is a later stage's module; no cycle at import
+    from .aggregate import (
+        team_counts,  # aggregate is a later stage's module; no cycle at import
+    )
 
     return disclosure_plan(team_counts(scores), min_responses, instrument=instrument)
 
@@ -405,9 +407,9 @@ def parent_plan(plan: DisclosurePlan, team_parents: dict) -> pd.DataFrame:
     for parent, teams in members.items():
         levels = parent.split(" > ")
         sub = t.loc[teams]
-        rows.append(dict(parent=parent, name=levels[-1], depth=len(levels) - 1,
-                         above=" > ".join(levels[:-1]), teams=tuple(teams),
-                         n=int(sub["n"].sum()), hidden=int(sub.loc[~sub["visible"], "n"].sum())))
+        rows.append({"parent": parent, "name": levels[-1], "depth": len(levels) - 1,
+                         "above": " > ".join(levels[:-1]), "teams": tuple(teams),
+                         "n": int(sub["n"].sum()), "hidden": int(sub.loc[~sub["visible"], "n"].sum())})
     out = pd.DataFrame(rows, columns=["parent", "name", "depth", "above", "teams", "n", "hidden"])
     if not len(out):
         return out.assign(visible=pd.Series(dtype=bool))

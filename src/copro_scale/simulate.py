@@ -194,7 +194,7 @@ def simulate(
     # 2. respondents ----------------------------------------------------------------------------
     if sizes is None and nz.size_cv == 0 and nz.no_psw_share == 0:
         if n_psw is None:
-            n_psw = max(1, int(round(psw_share * per_team))) if per_team > 1 else 1
+            n_psw = max(1, round(psw_share * per_team)) if per_team > 1 else 1
         team_psw = np.full(n_teams, n_psw)
         team_n = np.full(n_teams, per_team)
     elif sizes is not None:
@@ -289,12 +289,12 @@ def simulate(
     latent_df = pd.DataFrame(latent[order], columns=[cell_name(c, f) for c, f in CELLS])
     latent_df.insert(0, "team", resp["team"])
     latent_df.insert(1, "form", resp["form"])
-    params = dict(
-        seed=seed, n_teams=n_teams, per_team=per_team, icc1=icc1, sigma=sigma,
-        rho_cells=rho_cells, item_sd=item_sd, form_bias=form_bias, psw_share=psw_share,
-        missing_rate=missing_rate, straightline_rate=straightline_rate, mixed_share=mixed_share,
-        n_psw=n_psw, prototypes=prototypes, nuisance=nz.as_dict(),
-    )
+    params = {
+        "seed": seed, "n_teams": n_teams, "per_team": per_team, "icc1": icc1, "sigma": sigma,
+        "rho_cells": rho_cells, "item_sd": item_sd, "form_bias": form_bias, "psw_share": psw_share,
+        "missing_rate": missing_rate, "straightline_rate": straightline_rate, "mixed_share": mixed_share,
+        "n_psw": n_psw, "prototypes": prototypes, "nuisance": nz.as_dict(),
+    }
     return Simulation(resp, truth, latent_df, params)
 
 

@@ -32,11 +32,10 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .cutoffs import CUTOFFS, alpha_verdict
 from .errors import CoproError
 from .instrument import CONSTRUCTS, FACES, FORMS, Instrument, cell_name
 from .privacy import DisclosurePlan, check_threshold, plan_for
-from .psychometrics._result import Result
-from .cutoffs import CUTOFFS, alpha_verdict
 from .psychometrics import (
     bartlett,
     correlation,
@@ -49,6 +48,7 @@ from .psychometrics import (
     team_agreement,
     velicer_map,
 )
+from .psychometrics._result import Result
 from .validate_cfa import (
     DEFAULT_ESTIMATOR,
     ESTIMATORS,
@@ -60,7 +60,7 @@ from .validate_cfa import (
     usable_sample,
 )
 
-__all__ = ["validate", "ValidationSettings", "ValidationResult", "cfa_models", "write_validation"]
+__all__ = ["ValidationResult", "ValidationSettings", "cfa_models", "validate", "write_validation"]
 
 # -- the battery -------------------------------------------------------------------------------
 #: Fewest responses a form, and answers an item, need before the battery and its factor steps run.
@@ -111,7 +111,7 @@ def _scale_reliability(x: pd.DataFrame, name: str, kind: str, nan_policy: str) -
     try:
         res = reliability(x, nan_policy=nan_policy)
     except CoproError as exc:  # e.g. an item everyone answered alike on this form
-        return {"scale": name, "kind": kind, "n_items": x.shape[1], "n": int(len(x)), "alpha": None,
+        return {"scale": name, "kind": kind, "n_items": x.shape[1], "n": len(x), "alpha": None,
                 "alpha_ci": [None, None], "mean_inter_item_r": None, "mean_r_in_range": True,
                 "items_below_r_drop": [], "verdict": "n/a",
                 "meaning": f"Not estimable: {exc.message}"}
@@ -293,7 +293,7 @@ def _sample(responses, keyed: pd.DataFrame, careless: pd.Series, rows: pd.Series
     if plan.remainder_left_out:  # rows read minus the rest would be the hidden teams' count
         out["below_threshold_left_out"] = f"fewer than {plan.min_responses}"
     else:
-        out.update(rows_read=int(responses.n_read), excluded=int(len(responses.exclusions)),
+        out.update(rows_read=int(responses.n_read), excluded=len(responses.exclusions),
                    withheld=int((org & ~careless & ~rows).sum()))
     if out["flagged_careless_kept"]:
         out["note"] = (f"{out['flagged_careless_kept']} careless response(s) are kept: leaving out "
@@ -323,7 +323,7 @@ def _agreement(data: pd.DataFrame, inst: Instrument, settings: ValidationSetting
             "median_ad_j": float(per["ad_j"].median()),
             "share_ad_j_meets": float((per["ad_j"] <= CUTOFFS["ad_j"]["max"]).mean()),
         }
-    return {"n_teams": int(len(shown)), "teams_below_threshold": hidden, "faces": faces,
+    return {"n_teams": len(shown), "teams_below_threshold": hidden, "faces": faces,
             "note": "Per-team indices are summarised across teams; teams below the threshold are "
                     "left out and only counted."}
 

@@ -1,4 +1,4 @@
-"""EFA on polychoric correlations, and the library calls (factor_analyzer, pingouin), against R.
+"""EFA on polychoric correlations, KMO, Bartlett, and the library calls (factor_analyzer's Rotator, pingouin), against R.
 
 Values from tests/reference/make_reference_efa.R (psych::fa(cor = "poly"), psych::alpha,
 psych::KMO, psych::cortest.bartlett, GPArotation) on psych's bfi and semTools' datCat.

@@ -15,16 +15,7 @@ scoring reader matches headers by these texts.
 from __future__ import annotations
 
 from ..instrument import Instrument
-from ._layout import (
-    INFO_TITLE,
-    SUPPORT_TEXT,
-    SUPPORT_TITLE,
-    choices,
-    participant_information,
-    role_choices,
-    sections,
-    survey_title,
-)
+from . import _layout as layout
 from ._text import write_delimited
 
 COLUMNS: tuple[str, ...] = ("form", "page", "kind", "text", "options")
@@ -56,18 +47,18 @@ def export_forms_sheet(inst: Instrument, forms: list[str], teams: list[str] | No
     rows: list[tuple[str, str, str, str, str]] = []
     for form in forms:
         period = inst.recall_period.removeprefix("in the ")
-        rows.append((form, INFO_TITLE, "title", survey_title(inst, form), ""))
-        info = "\n\n".join(participant_information(inst, form))
-        rows.append((form, INFO_TITLE, "description", info, ""))
-        rows.append((form, INFO_TITLE, "support", "\n\n".join((SUPPORT_TITLE, *SUPPORT_TEXT)), ""))
+        rows.append((form, layout.INFO_TITLE, "title", layout.survey_title(inst, form), ""))
+        info = "\n\n".join(layout.participant_information(inst, form))
+        rows.append((form, layout.INFO_TITLE, "description", info, ""))
+        rows.append((form, layout.INFO_TITLE, "support", "\n\n".join((layout.SUPPORT_TITLE, *layout.SUPPORT_TEXT)), ""))
         rows.append((form, "About you", "choice", rf["team"]["label"],
                      OPTION_SEPARATOR.join(teams)) if teams else
                     (form, "About you", "short_answer", rf["team"]["label"], ""))
         rows.append((form, "About you", "choice", rf["role"]["label"],
-                     OPTION_SEPARATOR.join(label for _, label in role_choices(inst, form))))
+                     OPTION_SEPARATOR.join(label for _, label in layout.role_choices(inst, form))))
         rows.append((form, "About you", "number", rf["months_in_role"]["label"], ""))
-        opts = OPTION_SEPARATOR.join(option_text(c, label) for c, label in choices(inst, form))
-        for sec in sections(inst):
+        opts = OPTION_SEPARATOR.join(option_text(c, label) for c, label in layout.choices(inst, form))
+        for sec in layout.sections(inst):
             page = f"{sec.number}. {sec.title}"
             rows.append((form, page, "likert",
                          f"Thinking about the {period}, how much do you agree with each statement?",

@@ -21,16 +21,7 @@ from __future__ import annotations
 
 from ..instrument import Instrument
 from ..platforms.limesurvey import FIELD_CODES, ROLE_ANSWER_CODES, team_answer_codes
-from ._layout import (
-    INFO_TITLE,
-    SUPPORT_TEXT,
-    SUPPORT_TITLE,
-    choices,
-    participant_information,
-    role_choices,
-    sections,
-    survey_title,
-)
+from . import _layout as layout
 from ._text import html_paragraphs, write_delimited
 
 COLUMNS: tuple[str, ...] = (
@@ -76,16 +67,16 @@ def export_limesurvey(inst: Instrument, form: str, teams: list[str] | None = Non
                         ("datestamp", "N"), ("ipaddr", "N"), ("refurl", "N"),
                         ("assessments", "N"), ("allowprev", "Y"), ("showprogress", "Y")):
         row("S", name=name, text=value)
-    row("SL", name="surveyls_title", text=survey_title(inst, form), language=LANGUAGE)
-    info = html_paragraphs(participant_information(inst, form))
+    row("SL", name="surveyls_title", text=layout.survey_title(inst, form), language=LANGUAGE)
+    info = html_paragraphs(layout.participant_information(inst, form))
     row("SL", name="surveyls_description", text=info, language=LANGUAGE)
     row("SL", name="surveyls_endtext", text="<p>Thank you for taking part.</p>", language=LANGUAGE)
 
     rf = inst.respondent_fields
-    group(INFO_TITLE)
+    group(layout.INFO_TITLE)
     question(TYPES["display"], "info", info)
     question(TYPES["display"], "support",
-             f"<h3>{SUPPORT_TITLE}</h3>" + html_paragraphs(SUPPORT_TEXT))
+             f"<h3>{layout.SUPPORT_TITLE}</h3>" + html_paragraphs(layout.SUPPORT_TEXT))
     group("About you")
     if teams:  # a drop-down list; answer code T<k> = the k-th team of the list
         question(TYPES["dropdown"], FIELD_CODES["team"], rf["team"]["label"], mandatory="Y")
@@ -94,7 +85,7 @@ def export_limesurvey(inst: Instrument, form: str, teams: list[str] | None = Non
             row("A", id=team_qid, type_scale="0", name=code, text=t, language=LANGUAGE)
     else:
         question(TYPES["short_text"], FIELD_CODES["team"], rf["team"]["label"], mandatory="Y")
-    roles = role_choices(inst, form)
+    roles = layout.role_choices(inst, form)
     question(TYPES["list_radio"], FIELD_CODES["role"], rf["role"]["label"], mandatory="Y",
              default=ROLE_ANSWER_CODES[roles[0][0]] if len(roles) == 1 else "")
     role_qid = ids["Q"]
@@ -103,9 +94,9 @@ def export_limesurvey(inst: Instrument, form: str, teams: list[str] | None = Non
             text=label, language=LANGUAGE)
     mr = rf["months_in_role"]
     question(TYPES["numerical"], FIELD_CODES["months_in_role"], mr["label"])
-    answers = choices(inst, form)
+    answers = layout.choices(inst, form)
     period = inst.recall_period.removeprefix("in the ")
-    for sec in sections(inst):
+    for sec in layout.sections(inst):
         group(f"{sec.number}. {sec.title}")
         question(TYPES["array"], sec.key,
                  f"Thinking about the {period}, how much do you agree with each statement?")

@@ -3,16 +3,7 @@
 from __future__ import annotations
 
 from ..instrument import Instrument
-from ._layout import (
-    INFO_TITLE,
-    SUPPORT_TEXT,
-    SUPPORT_TITLE,
-    choices,
-    participant_information,
-    role_choices,
-    sections,
-    survey_title,
-)
+from . import _layout as layout
 
 
 def _cell(text: str) -> str:
@@ -34,12 +25,12 @@ def export_markdown(inst: Instrument, forms: list[str], teams: list[str] | None 
     """
     out: list[str] = []
     for form in forms:
-        out += [f"# {survey_title(inst, form)}", "", f"## {INFO_TITLE}", ""]
-        for para in participant_information(inst, form):
+        out += [f"# {layout.survey_title(inst, form)}", "", f"## {layout.INFO_TITLE}", ""]
+        for para in layout.participant_information(inst, form):
             out += [para, ""]
-        out += [f"> **{SUPPORT_TITLE}**", ">"]
-        for i, para in enumerate(SUPPORT_TEXT):
-            out += [f"> {para}"] + ([">"] if i < len(SUPPORT_TEXT) - 1 else [])
+        out += [f"> **{layout.SUPPORT_TITLE}**", ">"]
+        for i, para in enumerate(layout.SUPPORT_TEXT):
+            out += [f"> {para}"] + ([">"] if i < len(layout.SUPPORT_TEXT) - 1 else [])
         out += ["", "## About you", ""]
         rf = inst.respondent_fields
         if teams:
@@ -48,11 +39,11 @@ def export_markdown(inst: Instrument, forms: list[str], teams: list[str] | None 
         else:
             out += [f"1. {rf['team']['label']} ______________________", ""]
         out += [f"2. {rf['role']['label']} (tick one)", ""]
-        out += [f"   - [ ] {label}" for _, label in role_choices(inst, form)]
+        out += [f"   - [ ] {label}" for _, label in layout.role_choices(inst, form)]
         out += ["", f"3. {rf['months_in_role']['label']} ______", ""]
-        codes = choices(inst, form)
+        codes = layout.choices(inst, form)
         key = "; ".join(f"{c} = {label}" for c, label in codes)
-        for sec in sections(inst):
+        for sec in layout.sections(inst):
             out += [f"## {sec.number}. {sec.title}", "",
                     (f"Thinking about the {inst.recall_period.removeprefix('in the ')}, how much do "
                     f"you agree? Answer codes: {key}."), ""]

@@ -15,16 +15,7 @@ from __future__ import annotations
 from .. import __version__
 from ..instrument import Instrument
 from ..render import render_template
-from ._layout import (
-    INFO_TITLE,
-    SUPPORT_TEXT,
-    SUPPORT_TITLE,
-    choices,
-    participant_information,
-    role_choices,
-    sections,
-    survey_title,
-)
+from . import _layout as layout
 
 TEMPLATE = "paper_form.html"
 
@@ -42,22 +33,22 @@ def paper_context(inst: Instrument, forms: list[str], teams: list[str] | None = 
     rf = inst.respondent_fields
     period = inst.recall_period.removeprefix("in the ")
     return {
-        "title": inst.title if len(forms) > 1 else survey_title(inst, forms[0]),
+        "title": inst.title if len(forms) > 1 else layout.survey_title(inst, forms[0]),
         "short_title": inst.short_title, "version": inst.version,
         "package_version": __version__.split("+")[0],
-        "info_title": INFO_TITLE, "support_title": SUPPORT_TITLE, "support": SUPPORT_TEXT,
+        "info_title": layout.INFO_TITLE, "support_title": layout.SUPPORT_TITLE, "support": layout.SUPPORT_TEXT,
         "team_label": rf["team"]["label"], "role_label": rf["role"]["label"],
         "teams": list(teams or []),
         "months_label": rf["months_in_role"]["label"],
         "dont_know_label": inst.dont_know.label,
         "forms": [{
-            "id": form, "title": survey_title(inst, form), "form_title": inst.forms[form].title,
-            "info": participant_information(inst, form), "roles": role_choices(inst, form),
-            "choices": choices(inst, form), "dont_know": inst.forms[form].dont_know,
+            "id": form, "title": layout.survey_title(inst, form), "form_title": inst.forms[form].title,
+            "info": layout.participant_information(inst, form), "roles": layout.role_choices(inst, form),
+            "choices": layout.choices(inst, form), "dont_know": inst.forms[form].dont_know,
             "prompt": f"Thinking about the {period}, how much do you agree with each statement?",
             "sections": [{"key": s.key, "number": s.number, "title": s.title,
                           "statements": [{"id": it.id, "text": it.text(form)} for it in s.items]}
-                         for s in sections(inst)],
+                         for s in layout.sections(inst)],
         } for form in forms],
     }
 

@@ -16,16 +16,7 @@ import json as _json
 
 from ..instrument import Instrument
 from ..platforms.qualtrics import role_recodes, team_recodes
-from ._layout import (
-    INFO_TITLE,
-    SUPPORT_TEXT,
-    SUPPORT_TITLE,
-    choices,
-    participant_information,
-    role_choices,
-    sections,
-    survey_title,
-)
+from . import _layout as layout
 from ._text import html_paragraphs
 
 NO_DATE = "0000-00-00 00:00:00"
@@ -67,11 +58,11 @@ def qsf_dict(inst: Instrument, form: str, teams: list[str] | None = None) -> dic
         questions.append(_question(sid, qid, tag, text, payload))
         blocks[-1][1].append(qid)
 
-    blocks.append((INFO_TITLE, []))
-    info = html_paragraphs(participant_information(inst, form))
-    add("info", f"<h2>{survey_title(inst, form)}</h2>" + info,
+    blocks.append((layout.INFO_TITLE, []))
+    info = html_paragraphs(layout.participant_information(inst, form))
+    add("info", f"<h2>{layout.survey_title(inst, form)}</h2>" + info,
         {"QuestionType": "DB", "Selector": "TB"})
-    add("support", f"<h3>{SUPPORT_TITLE}</h3>" + html_paragraphs(SUPPORT_TEXT),
+    add("support", f"<h3>{layout.SUPPORT_TITLE}</h3>" + html_paragraphs(layout.SUPPORT_TEXT),
         {"QuestionType": "DB", "Selector": "TB"})
     blocks.append(("About you", []))
     if teams:  # a drop-down list; recode k = the k-th team of the list
@@ -87,7 +78,7 @@ def qsf_dict(inst: Instrument, form: str, teams: list[str] | None = None) -> dic
                                           "Validation": {"Settings": {"ForceResponse": "ON",
                                                                       "Type": "None"}}})
     recode = role_recodes(inst)
-    roles = role_choices(inst, form)
+    roles = layout.role_choices(inst, form)
     add("role", rf["role"]["label"], {
         "QuestionType": "MC", "Selector": "SAVR", "SubSelector": "TX",
         "Choices": {str(recode[c]): {"Display": t} for c, t in roles},
@@ -101,10 +92,10 @@ def qsf_dict(inst: Instrument, form: str, teams: list[str] | None = None) -> dic
                                     "ValidDecimals": 0, "ValidNumber": {
                                         "Min": str(mr.get("min", 0)),
                                         "Max": str(mr.get("max", 600)), "NumDecimals": "0"}}}})
-    answers = choices(inst, form)
+    answers = layout.choices(inst, form)
     ans, ans_order = _numbered([label for _, label in answers])
     period = inst.recall_period.removeprefix("in the ")
-    for sec in sections(inst):
+    for sec in layout.sections(inst):
         blocks.append((f"{sec.number}. {sec.title}", []))
         stmts, order = _numbered([it.text(form) for it in sec.items])
         add(sec.key, f"Thinking about the {period}, how much do you agree with each statement?", {
@@ -125,7 +116,7 @@ def qsf_dict(inst: Instrument, form: str, teams: list[str] | None = None) -> dic
                       "Flow": [{"Type": "Block" if i else "Standard", "ID": f"BL_{i + 1}",
                                 "FlowID": f"FL_{i + 2}"} for i in range(len(blocks))],
                       "Properties": {"Count": len(blocks) + 1}}}
-    entry = {"SurveyID": sid, "SurveyName": survey_title(inst, form),
+    entry = {"SurveyID": sid, "SurveyName": layout.survey_title(inst, form),
              "SurveyDescription": None, "SurveyOwnerID": "", "SurveyBrandID": "",
              "DivisionID": None, "SurveyLanguage": "EN", "SurveyActiveResponseSet": "",
              "SurveyStatus": "Inactive", "SurveyStartDate": NO_DATE,

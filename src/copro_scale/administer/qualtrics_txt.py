@@ -20,16 +20,7 @@ from __future__ import annotations
 
 from ..instrument import Instrument
 from ..platforms.qualtrics import role_recodes, team_recodes
-from ._layout import (
-    INFO_TITLE,
-    SUPPORT_TEXT,
-    SUPPORT_TITLE,
-    choices,
-    participant_information,
-    role_choices,
-    sections,
-    survey_title,
-)
+from . import _layout as layout
 from ._text import html_paragraphs
 
 
@@ -44,12 +35,12 @@ def export_qualtrics_txt(inst: Instrument, form: str, teams: list[str] | None = 
     ('[[AdvancedFormat]]', 3, True)
     """
     rf = inst.respondent_fields
-    out = ["[[AdvancedFormat]]", "", f"[[Block:{INFO_TITLE}]]", "",
+    out = ["[[AdvancedFormat]]", "", f"[[Block:{layout.INFO_TITLE}]]", "",
            "[[Question:DB]]", "[[ID:info]]",
-           f"<h2>{survey_title(inst, form)}</h2>"
-           + html_paragraphs(participant_information(inst, form)), "",
+           f"<h2>{layout.survey_title(inst, form)}</h2>"
+           + html_paragraphs(layout.participant_information(inst, form)), "",
            "[[Question:DB]]", "[[ID:support]]",
-           f"<h3>{SUPPORT_TITLE}</h3>" + html_paragraphs(SUPPORT_TEXT), "",
+           f"<h3>{layout.SUPPORT_TITLE}</h3>" + html_paragraphs(layout.SUPPORT_TEXT), "",
            "[[Block:About you]]", "",
            ]
     if teams:  # a drop-down list; recode k = the k-th team of the list
@@ -62,13 +53,13 @@ def export_qualtrics_txt(inst: Instrument, form: str, teams: list[str] | None = 
     out += ["[[Question:MC:SingleAnswer:Vertical]]", "[[ID:role]]", rf["role"]["label"],
             "[[AdvancedChoices]]"]
     recode = role_recodes(inst)
-    for code, label in role_choices(inst, form):
+    for code, label in layout.role_choices(inst, form):
         out += [f"[[Choice:{recode[code]}]]", label]
     out += ["", "[[Question:TextEntry:SingleLine]]", "[[ID:months_in_role]]",
             rf["months_in_role"]["label"], ""]
-    answers = choices(inst, form)
+    answers = layout.choices(inst, form)
     period = inst.recall_period.removeprefix("in the ")
-    for sec in sections(inst):
+    for sec in layout.sections(inst):
         out += [f"[[Block:{sec.number}. {sec.title}]]", "", "[[Question:Matrix]]",
                 f"[[ID:{sec.key}]]",
                 f"Thinking about the {period}, how much do you agree with each statement?",

@@ -18,16 +18,7 @@ from __future__ import annotations
 
 from ..instrument import Instrument
 from ..platforms.redcap import RECORD_ID, choice_string, form_name, team_recodes
-from ._layout import (
-    INFO_TITLE,
-    SUPPORT_TEXT,
-    SUPPORT_TITLE,
-    choices,
-    participant_information,
-    role_choices,
-    sections,
-    survey_title,
-)
+from . import _layout as layout
 from ._text import html_paragraphs, write_delimited
 
 #: REDCap's data dictionary columns, in the order REDCap requires.
@@ -64,24 +55,24 @@ def export_redcap(inst: Instrument, form: str, teams: list[str] | None = None) -
 
     field(RECORD_ID, "text", "Record ID")
     field("participant_info", "descriptive",
-          f"<h3>{survey_title(inst, form)}</h3>"
-          + html_paragraphs(participant_information(inst, form)),
-          section=INFO_TITLE)
+          f"<h3>{layout.survey_title(inst, form)}</h3>"
+          + html_paragraphs(layout.participant_information(inst, form)),
+          section=layout.INFO_TITLE)
     field("support_info", "descriptive",
-          f"<b>{SUPPORT_TITLE}</b>" + html_paragraphs(SUPPORT_TEXT))
+          f"<b>{layout.SUPPORT_TITLE}</b>" + html_paragraphs(layout.SUPPORT_TEXT))
     if teams:  # a drop-down list; raw code k = the k-th team of the list
         field("team", "dropdown", rf["team"]["label"], section="About you", required="y",
               choices=choice_string((k, t) for t, k in team_recodes(teams).items()))
     else:
         field("team", "text", rf["team"]["label"], section="About you", required="y")
-    roles = role_choices(inst, form)
+    roles = layout.role_choices(inst, form)
     field("role", "radio", rf["role"]["label"], choices=choice_string(roles), required="y",
           annotation=f"@DEFAULT='{roles[0][0]}' @READONLY" if len(roles) == 1 else "")
     mr = rf["months_in_role"]
     field("months_in_role", "text", mr["label"], validation="integer",
           vmin=str(mr.get("min", "")), vmax=str(mr.get("max", "")))
-    codes = choice_string(choices(inst, form))
-    for sec in sections(inst):
+    codes = choice_string(layout.choices(inst, form))
+    for sec in layout.sections(inst):
         for k, it in enumerate(sec.items):
             field(it.id, "radio", it.text(form), choices=codes, matrix=sec.key,
                   section=(f"{sec.number}. {sec.title}: thinking about the "

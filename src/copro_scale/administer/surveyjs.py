@@ -16,16 +16,7 @@ from __future__ import annotations
 import json as _json
 
 from ..instrument import Instrument
-from ._layout import (
-    INFO_TITLE,
-    SUPPORT_TEXT,
-    SUPPORT_TITLE,
-    choices,
-    participant_information,
-    role_choices,
-    sections,
-    survey_title,
-)
+from . import _layout as layout
 from ._text import html_paragraphs
 
 
@@ -40,7 +31,7 @@ def survey_dict(inst: Instrument, form: str, teams: list[str] | None = None) -> 
     ['about', 'you', 'voice', 'experience', 'identity']
     """
     rf = inst.respondent_fields
-    roles = role_choices(inst, form)
+    roles = layout.role_choices(inst, form)
     mr = rf["months_in_role"]
     role_q = {"type": "radiogroup", "name": "role", "title": rf["role"]["label"],
               "isRequired": True, "choices": [{"value": c, "text": t} for c, t in roles]}
@@ -48,11 +39,11 @@ def survey_dict(inst: Instrument, form: str, teams: list[str] | None = None) -> 
         role_q["defaultValue"] = roles[0][0]
     period = inst.recall_period.removeprefix("in the ")
     pages = [
-        {"name": "about", "title": INFO_TITLE, "elements": [
+        {"name": "about", "title": layout.INFO_TITLE, "elements": [
             {"type": "html", "name": "info",
-             "html": html_paragraphs(participant_information(inst, form))},
+             "html": html_paragraphs(layout.participant_information(inst, form))},
             {"type": "html", "name": "support",
-             "html": f"<h3>{SUPPORT_TITLE}</h3>" + html_paragraphs(SUPPORT_TEXT)}]},
+             "html": f"<h3>{layout.SUPPORT_TITLE}</h3>" + html_paragraphs(layout.SUPPORT_TEXT)}]},
         {"name": "you", "title": "About you", "elements": [
             {"type": "dropdown", "name": "team", "title": rf["team"]["label"], "isRequired": True,
              "choices": list(teams)} if teams else
@@ -61,15 +52,15 @@ def survey_dict(inst: Instrument, form: str, teams: list[str] | None = None) -> 
             {"type": "text", "name": "months_in_role", "title": mr["label"], "inputType": "number",
              "min": mr.get("min", 0), "max": mr.get("max", 600)}]},
     ]
-    cols = [{"value": code, "text": label} for code, label in choices(inst, form)]
-    for sec in sections(inst):
+    cols = [{"value": code, "text": label} for code, label in layout.choices(inst, form)]
+    for sec in layout.sections(inst):
         pages.append({"name": sec.key, "title": f"{sec.number}. {sec.title}", "elements": [{
             "type": "matrix", "name": sec.key,
             "title": f"Thinking about the {period}, how much do you agree with each statement?",
             "columns": cols,
             "rows": [{"value": it.id, "text": it.text(form)} for it in sec.items],
         }]})
-    return {"title": survey_title(inst, form), "showProgressBar": "top",
+    return {"title": layout.survey_title(inst, form), "showProgressBar": "top",
             "completedHtml": "<p>Thank you for taking part.</p>", "pages": pages}
 
 

@@ -22,8 +22,8 @@ def run(args) -> int:
     import waitress
 
     from ..serve import security, store
-    from ..serve.migrations import check_current
     from ..serve.app import create_app
+    from ..serve.migrations import check_current
 
     security.configure_logging()
     config = {"COPRO_SECURE_COOKIES": not args.allow_http}
@@ -49,7 +49,7 @@ def run(args) -> int:
         check_current(engine)
     except CoproError:
         raise
-    except Exception as exc:  # the database cannot be reached at all
+    except Exception as exc:  # noqa: BLE001 - the database cannot be reached at all
         raise CoproError(f"cannot open the database: {type(exc).__name__}", field="--db") from None
     finally:
         engine.dispose()
@@ -57,9 +57,9 @@ def run(args) -> int:
     _warn_other_instruments(app)
     proxy = {}
     if args.trusted_proxy:
-        proxy = dict(trusted_proxy=args.trusted_proxy, trusted_proxy_count=1,
-                     trusted_proxy_headers={"x-forwarded-for", "x-forwarded-proto"},
-                     clear_untrusted_proxy_headers=True)
+        proxy = {"trusted_proxy": args.trusted_proxy, "trusted_proxy_count": 1,
+                     "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+                     "clear_untrusted_proxy_headers": True}
     waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="",
                    connection_limit=CONNECTION_LIMIT, backlog=2048,
                    max_request_body_size=MAX_BODY, max_request_header_size=16 * 1024,

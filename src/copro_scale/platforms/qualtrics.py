@@ -45,8 +45,7 @@ def status_of(value) -> str | None:
     text = " ".join(str(value).strip().lower().split())
     if text in ("", "nan", "<na>", "none"):
         return "response"
-    if text.endswith(".0"):
-        text = text[:-2]
+    text = text.removesuffix(".0")
     return STATUS.get(text)
 
 

@@ -16,12 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from copro_scale.psychometrics._common import (
-    item_correlation,
-    require_positive_definite,
-    small_matrix_blas,
-)
-from copro_scale.psychometrics._result import Result
+from ._common import item_correlation, require_positive_definite, small_matrix_blas
+from ._result import Result
 
 __all__ = ["BartlettResult", "KMOResult", "bartlett", "kmo"]
 

@@ -12,13 +12,10 @@ import numpy as np
 import pandas as pd
 
 from copro_scale.errors import CoproError
-from copro_scale.psychometrics._common import (
-    batched_covariance,
-    item_correlation,
-    small_matrix_blas,
-)
-from copro_scale.psychometrics._result import Result
-from copro_scale.psychometrics.extraction import fit_factors
+
+from ._common import batched_covariance, item_correlation, small_matrix_blas
+from ._result import Result
+from .extraction import fit_factors
 
 __all__ = ["MAPResult", "ParallelResult", "parallel_analysis", "velicer_map"]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-
 # PuOr-like anchors from 1 (constrained, orange) to 5 (favourable, purple).
 _ANCHORS = np.array([[179, 88, 6], [241, 163, 64], [247, 247, 247], [153, 142, 195],
                      [84, 39, 136]], dtype=float)
@@ -58,7 +57,7 @@ def heat_colour(value: float) -> tuple[str, str]:
     x = float(np.clip(value, 1, 5)) - 1
     i = min(int(x), 3)
     rgb = _ANCHORS[i] + (x - i) * (_ANCHORS[i + 1] - _ANCHORS[i])
-    fill = "#" + "".join(f"{int(round(v)):02x}" for v in rgb)
+    fill = "#" + "".join(f"{round(v):02x}" for v in rgb)
     text = max(("#000000", "#ffffff"), key=lambda t: contrast_ratio(fill, t))
     return fill, text
 
@@ -138,7 +137,7 @@ def share_bar(unfavourable: float, neutral: float, favourable: float) -> list[di
     [('unfavourable', 25.0), ('neutral', 25.0), ('favourable', 50.0)]
     """
     parts = [("unfavourable", unfavourable), ("neutral", neutral), ("favourable", favourable)]
-    return [dict(kind=k, w=round(100 * float(np.nan_to_num(v)), 1)) for k, v in parts
+    return [{"kind": k, "w": round(100 * float(np.nan_to_num(v)), 1)} for k, v in parts
             if np.nan_to_num(v) > 0]
 
 
@@ -172,21 +171,21 @@ def trend_chart(values: list, los: list | None = None, his: list | None = None, 
             pen = "M"
             continue
         ok = lo is not None and hi is not None and np.isfinite(lo) and np.isfinite(hi)
-        points.append(dict(x=round(x, 1), y=y(v), y_lo=y(lo) if ok else None,
-                           y_hi=y(hi) if ok else None))
+        points.append({"x": round(x, 1), "y": y(v), "y_lo": y(lo) if ok else None,
+                           "y_hi": y(hi) if ok else None})
         path.append(f"{pen}{x:.1f},{y(v):.1f}")
         pen = "L"
-    return dict(width=width, height=height, points=points, path=" ".join(path),
-                grid=[dict(y=y(g)) for g in (1, 3, 5)])
+    return {"width": width, "height": height, "points": points, "path": " ".join(path),
+                "grid": [{"y": y(g)} for g in (1, 3, 5)]}
 
 
 #: A mark per outcome, so that a type is told by its shape and name, never by colour alone.
 #: Paths on a 24 x 24 box; ``fill`` "none" draws an outline.
 TYPE_MARKS = {
-    "enhanced": dict(path="M12,2 L22,21 H2 Z", fill=FAVOURABLE),
-    "neutralized": dict(path="M3,3 H21 V21 H3 Z", fill=GREY),
-    "tokenistic": dict(path="M2,3 H22 L12,22 Z", fill=UNFAVOURABLE),
-    "mixed": dict(path="M12,1 L23,12 L12,23 L1,12 Z", fill="none"),
-    "indeterminate": dict(path="M12,3 A9,9 0 1,0 12.01,3 Z", fill="none"),
-    "suppressed": dict(path="M3,3 H21 V21 H3 Z", fill="none", dash=True),
+    "enhanced": {"path": "M12,2 L22,21 H2 Z", "fill": FAVOURABLE},
+    "neutralized": {"path": "M3,3 H21 V21 H3 Z", "fill": GREY},
+    "tokenistic": {"path": "M2,3 H22 L12,22 Z", "fill": UNFAVOURABLE},
+    "mixed": {"path": "M12,1 L23,12 L12,23 L1,12 Z", "fill": "none"},
+    "indeterminate": {"path": "M12,3 A9,9 0 1,0 12.01,3 Z", "fill": "none"},
+    "suppressed": {"path": "M3,3 H21 V21 H3 Z", "fill": "none", "dash": True},
 }

@@ -47,7 +47,7 @@ def type_text(instrument: Instrument) -> dict[str, dict]:
     for name, entry in _content()["types"].items():
         d = {k: (_fold(v) if isinstance(v, str) else [_fold(a) for a in v])
              for k, v in entry.items()}
-        if name in instrument.processes and instrument.processes[name]:
+        if instrument.processes.get(name):
             d["process"] = instrument.processes[name]
         out[name] = d
     return out
@@ -62,7 +62,7 @@ def support_text() -> dict:
     True
     """
     sup = _content()["support"]
-    return dict(intro=_fold(sup["intro"]), routes=[_fold(r) for r in sup["routes"]])
+    return {"intro": _fold(sup["intro"]), "routes": [_fold(r) for r in sup["routes"]]}
 
 
 def kit_questions(faces: list[str], lever: str | None) -> list[str]:

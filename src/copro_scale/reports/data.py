@@ -130,8 +130,8 @@ def sample_reliability(responses: pd.DataFrame, instrument: Instrument) -> list[
     for label, ids in groups:
         res = reliability(x[ids])
         a = float(res.alpha)
-        out.append(dict(scale=label, k=len(ids), alpha=fmt(a),
-                        verdict=("meets " if a >= ALPHA_MIN else "below ") + f"{ALPHA_MIN:.2f}".lstrip("0")))
+        out.append({"scale": label, "k": len(ids), "alpha": fmt(a),
+                        "verdict": ("meets " if a >= ALPHA_MIN else "below ") + f"{ALPHA_MIN:.2f}".lstrip("0")})
     return out
 
 
@@ -156,9 +156,9 @@ def team_agreement_table(scores: pd.DataFrame, cells: list[str]) -> dict | None:
     if x["team"].nunique() < 2:
         return None
     res = team_agreement(x.assign(team=x["team"].astype(str)), "team")
-    per_team = {str(t): dict(rwg=fmt(r["rwg_j"]), ad=fmt(r["ad_j"]), n=int(r["n"]))
+    per_team = {str(t): {"rwg": fmt(r["rwg_j"]), "ad": fmt(r["ad_j"]), "n": int(r["n"])}
                 for t, r in res.teams.iterrows()}
-    return dict(icc1=fmt(res.icc1), icc2=fmt(res.icc2), per_team=per_team)
+    return {"icc1": fmt(res.icc1), "icc2": fmt(res.icc2), "per_team": per_team}
 
 
 @dataclass(frozen=True)
@@ -368,8 +368,8 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
         plan = disclosure_plan(team_counts(scores), min_responses, instrument=inst)
     min_responses = plan.min_responses
     p_min = inst.min_probability if min_probability is None else float(min_probability)
-    classify = dict(min_responses=min_responses, n_draws=n_boot, seed=seed,
-                    min_probability=p_min, weights=weights)
+    classify = {"min_responses": min_responses, "n_draws": n_boot, "seed": seed,
+                    "min_probability": p_min, "weights": weights}
     types = classify_teams(scores, inst, **classify)
     cols = [*FACES, *CONSTRUCTS, *inst.cells]
     visible_scores = scores[scores["team"].astype(str).isin(plan.visible_teams)]
@@ -439,8 +439,8 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
         reliability=sample_reliability(plan.organisation_rows(responses), inst)
         if len(org_rows) >= 3 else [],
         agreement=team_agreement_table(visible_scores, list(inst.cells)),
-        settings=dict(min_responses=plan.min_responses, seed=seed, n_boot=n_boot,
-                      min_probability=p_min, max_distance=inst.max_distance,
-                      weights=weights, previous=bool(earlier), organisation=organisation,
-                      wave=wave, waves=[*labels, wave or "This wave"],
-                      mid=MINIMAL_IMPORTANT_DIFFERENCE))
+        settings={"min_responses": plan.min_responses, "seed": seed, "n_boot": n_boot,
+                      "min_probability": p_min, "max_distance": inst.max_distance,
+                      "weights": weights, "previous": bool(earlier), "organisation": organisation,
+                      "wave": wave, "waves": [*labels, wave or "This wave"],
+                      "mid": MINIMAL_IMPORTANT_DIFFERENCE})

@@ -26,13 +26,13 @@ def kit_context(page: dict, constructs: dict) -> dict:
     lowest = [r["key"] for r in faces[:2]] or list(FACES[:2])
     top, psw = page["top"], page.get("psw_top")
     concern = (psw["concerns"][:1] if psw and psw["concerns"] else []) or top["concerns"][:1]
-    return dict(
-        team=page["team"], meta=page["meta"], k=page["k"], kind=kind,
-        n=page["n"], rate=page["rate"], page_href=f"../teams/{page['slug']}.html",
-        strength=top["strengths"][:1], concern=concern,
-        concern_from_psws=bool(psw and psw["concerns"]),
-        lowest=[r["label"] for r in faces[:2]],
-        questions=kit_questions(lowest, constructs.get(kind["lever"])),
-        actions=[f"A{i + 1}" for i in range(ACTION_ROWS)],
-        previous_wave=page.get("previous_wave", ""), support=page["support"],
-        contents=[])
+    return {
+        "team": page["team"], "meta": page["meta"], "k": page["k"], "kind": kind,
+        "n": page["n"], "rate": page["rate"], "page_href": f"../teams/{page['slug']}.html",
+        "strength": top["strengths"][:1], "concern": concern,
+        "concern_from_psws": bool(psw and psw["concerns"]),
+        "lowest": [r["label"] for r in faces[:2]],
+        "questions": kit_questions(lowest, constructs.get(kind["lever"])),
+        "actions": [f"A{i + 1}" for i in range(ACTION_ROWS)],
+        "previous_wave": page.get("previous_wave", ""), "support": page["support"],
+        "contents": []}

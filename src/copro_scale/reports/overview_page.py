@@ -12,10 +12,10 @@ import pandas as pd
 
 from ..instrument import CONSTRUCTS, FACES
 from ..render import fmt, pct
+from .certainty import flag
 from .charts import TYPE_MARKS, heat_colour, interval_rows, level_word
 from .content import FACE_LABELS, SCORE_LABELS
 from .data import ReportData
-from .certainty import flag
 from .team_page import change_rows, parent_of, trends
 from .words import FLAG_TEXT, interval_text, likelihood, probability_text, rate_text
 
@@ -65,24 +65,24 @@ def team_rows(data: ReportData, slugs: dict[str, str],
             via = parent_of(data, team)
             if via is not None:
                 via["href"] = parent_hrefs.get(via["parent"])
-            hidden.append(dict(team=team, href=href, suppressed=True, n=plan.count_text(t["n"]),
-                               mark=TYPE_MARKS["suppressed"], via=via))
+            hidden.append({"team": team, "href": href, "suppressed": True, "n": plan.count_text(t["n"]),
+                               "mark": TYPE_MARKS["suppressed"], "via": via})
             continue
         r = types.loc[team]
         part = data.slice("team", team)
         fig = dict(zip(part["score"], part["mean"].astype(float)))  # the plan's figures
         cells = face_cells(fig)
         prev, _, last = data.previous_type(team)
-        shown.append(dict(
-            team=team, href=href, suppressed=False, n=str(int(t["n"])),
-            rate=rate_text(int(t["n"]), expected.get(team)), type=r["type"],
-            short=texts[r["type"]]["short"], mark=TYPE_MARKS[r["type"]],
-            colleagues_only=r["forms"] == "colleague",
-            probability=probability_text(r["probability"]),
-            likelihood=likelihood(r["probability"]), cells=cells,
-            lever=SCORE_LABELS.get(r["lever"], "–"),
-            was=texts[prev]["short"] if prev and last else None,
-            _key=(NEED_ORDER.index(r["type"]), _mean_face(fig))))
+        shown.append({
+            "team": team, "href": href, "suppressed": False, "n": str(int(t["n"])),
+            "rate": rate_text(int(t["n"]), expected.get(team)), "type": r["type"],
+            "short": texts[r["type"]]["short"], "mark": TYPE_MARKS[r["type"]],
+            "colleagues_only": r["forms"] == "colleague",
+            "probability": probability_text(r["probability"]),
+            "likelihood": likelihood(r["probability"]), "cells": cells,
+            "lever": SCORE_LABELS.get(r["lever"], "–"),
+            "was": texts[prev]["short"] if prev and last else None,
+            "_key": (NEED_ORDER.index(r["type"]), _mean_face(fig))})
     shown.sort(key=lambda d: d.pop("_key"))
     return shown + hidden
 
@@ -109,15 +109,15 @@ def movers(data: ReportData, slugs: dict[str, str]) -> list[dict]:
         part = ch[ch["team"] == team].set_index("score")
         prev, _, last = data.previous_type(str(team))
         now = types.get(team)
-        out.append(dict(team=team, href=f"teams/{slugs[team]}.html",
-                        was=data.texts[prev]["short"] if prev and last else "not reported",
-                        now=data.texts[now]["short"] if now in data.texts else "–",
-                        flagged=keys[team][0] == 0,
-                        deltas=[dict(label=FACE_LABELS[f], value=fmt(part.loc[f, "delta"]),
-                                     ci=interval_text(part.loc[f, "lo"], part.loc[f, "hi"]),
-                                     flag=part.loc[f, "flag"],
-                                     flag_text=FLAG_TEXT[part.loc[f, "flag"]])
-                                for f in FACES if f in part.index]))
+        out.append({"team": team, "href": f"teams/{slugs[team]}.html",
+                        "was": data.texts[prev]["short"] if prev and last else "not reported",
+                        "now": data.texts[now]["short"] if now in data.texts else "–",
+                        "flagged": keys[team][0] == 0,
+                        "deltas": [{"label": FACE_LABELS[f], "value": fmt(part.loc[f, "delta"]),
+                                     "ci": interval_text(part.loc[f, "lo"], part.loc[f, "hi"]),
+                                     "flag": part.loc[f, "flag"],
+                                     "flag_text": FLAG_TEXT[part.loc[f, "flag"]]}
+                                for f in FACES if f in part.index]})
     return out
 
 
@@ -148,10 +148,10 @@ def parent_rows(data: ReportData, hrefs: dict[str, str]) -> list[dict]:
         fig = data.slice("parent_scores", r.parent)
         cells = face_cells(dict(zip(fig["score"], fig["mean"].astype(float))))
         visible_teams = [t for t in r.teams if data.plan.is_visible(t)]
-        out.append(dict(parent=r.parent, name=r.name, depth=r.depth, above=r.above,
-                        href=hrefs.get(r.parent), visible=bool(r.visible),
-                        n=str(r.n) if r.visible else "–",  # its count would give hidden teams away
-                        n_teams=len(r.teams), n_shown=len(visible_teams), cells=cells))
+        out.append({"parent": r.parent, "name": r.name, "depth": r.depth, "above": r.above,
+                        "href": hrefs.get(r.parent), "visible": bool(r.visible),
+                        "n": str(r.n) if r.visible else "–",  # its count would give hidden teams away
+                        "n_teams": len(r.teams), "n_shown": len(visible_teams), "cells": cells})
     return out
 
 
@@ -162,27 +162,27 @@ def overview_context(data: ReportData, slugs: dict[str, str], meta: dict,
     parent_hrefs = parent_hrefs or {}
     rows = team_rows(data, slugs, parent_hrefs)
     visible = [r for r in rows if not r["suppressed"]]
-    counts = [dict(type=o, label=texts[o]["short"], mark=TYPE_MARKS[o], summary=texts[o]["summary"],
-                   n=sum(r["type"] == o for r in visible)) for o in NEED_ORDER]
+    counts = [{"type": o, "label": texts[o]["short"], "mark": TYPE_MARKS[o], "summary": texts[o]["summary"],
+                   "n": sum(r["type"] == o for r in visible)} for o in NEED_ORDER]
     for c in counts:
         c["unit"] = "team" if c["n"] == 1 else "teams"
-    counts.append(dict(type="suppressed", label="Below threshold", mark=TYPE_MARKS["suppressed"],
-                       summary=f"Fewer than {plan.min_responses} responses: nothing shown.",
-                       n=int((~plan.teams["visible"]).sum())))
+    counts.append({"type": "suppressed", "label": "Below threshold", "mark": TYPE_MARKS["suppressed"],
+                       "summary": f"Fewer than {plan.min_responses} responses: nothing shown.",
+                       "n": int((~plan.teams["visible"]).sum())})
     counts[-1]["unit"] = "team" if counts[-1]["n"] == 1 else "teams"
     org = data.org.set_index("score")
-    org_rows = [dict(key=s, label=SCORE_LABELS[s], mean=float(org.loc[s, "mean"]),
-                     lo=float(org.loc[s, "lo"]), hi=float(org.loc[s, "hi"]), org=None,
-                     f_mean=fmt(org.loc[s, "mean"]), f_org="", word=level_word(org.loc[s, "mean"]),
-                     f_ci=interval_text(org.loc[s, "lo"], org.loc[s, "hi"]))
+    org_rows = [{"key": s, "label": SCORE_LABELS[s], "mean": float(org.loc[s, "mean"]),
+                     "lo": float(org.loc[s, "lo"]), "hi": float(org.loc[s, "hi"]), "org": None,
+                     "f_mean": fmt(org.loc[s, "mean"]), "f_org": "", "word": level_word(org.loc[s, "mean"]),
+                     "f_ci": interval_text(org.loc[s, "lo"], org.loc[s, "hi"])}
                 for s in (*FACES, *CONSTRUCTS) if s in org.index]
     org_teams = list(plan.organisation_teams)
     n_org = int(plan.teams.set_index("team").loc[org_teams, "n"].sum()) if org_teams else 0
     expected = _expected(data.headcounts)
     org_rate = (rate_text(n_org, sum(expected[t] for t in org_teams))
                 if org_teams and all(t in expected for t in org_teams) else None)
-    gap = [dict(label=SCORE_LABELS[r["score"]], psw=fmt(r["psw"]), colleague=fmt(r["colleague"]),
-                gap=fmt(r["gap"]), ci=interval_text(r["lo"], r["hi"]))
+    gap = [{"label": SCORE_LABELS[r["score"]], "psw": fmt(r["psw"]), "colleague": fmt(r["colleague"]),
+                "gap": fmt(r["gap"]), "ci": interval_text(r["lo"], r["hi"])}
            for r in data.pooled_gap.to_dict("records")]
     waves = data.settings["waves"]
     has_previous = data.settings["previous"]
@@ -192,19 +192,19 @@ def overview_context(data: ReportData, slugs: dict[str, str], meta: dict,
                 *([("change-h", "Change since the last wave")] if has_previous else []),
                 ("organisation-h", "Organisation scores"), ("gap-h", "PSWs' and colleagues' views"),
                 ("method-h", "Method notes")]
-    return dict(meta=meta, k=plan.min_responses, rows=rows, counts=counts, n_visible=len(visible),
-                contents=[dict(id=i, label=label) for i, label in contents],
-                parents=parent_rows(data, parent_hrefs), mid=fmt(data.settings["mid"]),
-                org_weights=plan.organisation_weights,
-                org_trends=trends(data.org_history.assign(team="organisation"), waves)
+    return {"meta": meta, "k": plan.min_responses, "rows": rows, "counts": counts, "n_visible": len(visible),
+                "contents": [{"id": i, "label": label} for i, label in contents],
+                "parents": parent_rows(data, parent_hrefs), "mid": fmt(data.settings["mid"]),
+                "org_weights": plan.organisation_weights,
+                "org_trends": trends(data.org_history.assign(team="organisation"), waves)
                 if has_previous else [],
-                org_change=organisation_change(data) if has_previous else [],
-                icc1=", ".join(f"{SCORE_LABELS[r['score']]} {fmt(r['icc1'])}"
+                "org_change": organisation_change(data) if has_previous else [],
+                "icc1": ", ".join(f"{SCORE_LABELS[r['score']]} {fmt(r['icc1'])}"
                                for r in data.org.to_dict("records") if r["score"] in FACES)
                 if len(data.org) else "",
-                org=interval_rows(org_rows), n_org=n_org, org_rate=org_rate,
-                n_teams=len(plan.teams), notes=list(plan.notes), gap=gap, movers=movers(data, slugs),
-                has_previous=data.settings["previous"], previous_wave=waves[-2] if len(waves) > 1
-                else "", settings=data.settings, face_labels=[FACE_LABELS[f] for f in FACES],
-                reliability=data.reliability, marks=TYPE_MARKS,
-                threshold=pct(data.settings["min_probability"]))
+                "org": interval_rows(org_rows), "n_org": n_org, "org_rate": org_rate,
+                "n_teams": len(plan.teams), "notes": list(plan.notes), "gap": gap, "movers": movers(data, slugs),
+                "has_previous": data.settings["previous"], "previous_wave": waves[-2] if len(waves) > 1
+                else "", "settings": data.settings, "face_labels": [FACE_LABELS[f] for f in FACES],
+                "reliability": data.reliability, "marks": TYPE_MARKS,
+                "threshold": pct(data.settings["min_probability"])}

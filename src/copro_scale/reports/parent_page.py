@@ -21,11 +21,11 @@ def parent_context(data: ReportData, parent: str, meta: dict, hrefs: dict, team_
     plan, texts = data.plan, data.texts
     row = data.parents.set_index("parent").loc[parent]
     levels = parent.split(" > ")
-    trail = [dict(name=levels[i], href=hrefs.get(" > ".join(levels[:i + 1])))
+    trail = [{"name": levels[i], "href": hrefs.get(" > ".join(levels[:i + 1]))}
              for i in range(len(levels) - 1)]
-    base = dict(service=row["name"], parent=parent, trail=trail, meta=meta, k=plan.min_responses,
-                overview_href=overview_href, marks=TYPE_MARKS, contents=[],
-                settings=data.settings)
+    base = {"service": row["name"], "parent": parent, "trail": trail, "meta": meta, "k": plan.min_responses,
+                "overview_href": overview_href, "marks": TYPE_MARKS, "contents": [],
+                "settings": data.settings}
     if not bool(row["visible"]):
         return dict(base, suppressed=True)
     figs = data.slice("parent_scores", parent)
@@ -34,12 +34,12 @@ def parent_context(data: ReportData, parent: str, meta: dict, hrefs: dict, team_
     for t in row["teams"]:
         if plan.is_visible(t):
             r = types.loc[t]
-            teams.append(dict(team=t, href=team_hrefs[t], short=texts[r["type"]]["short"],
-                              mark=TYPE_MARKS[r["type"]], n=str(int(plan.teams.set_index("team")
+            teams.append({"team": t, "href": team_hrefs[t], "short": texts[r["type"]]["short"],
+                              "mark": TYPE_MARKS[r["type"]], "n": str(int(plan.teams.set_index("team")
                                                                      .loc[t, "n"])),
-                              colleagues_only=r["forms"] == "colleague"))
+                              "colleagues_only": r["forms"] == "colleague"})
         else:
-            hidden.append(dict(team=t, href=team_hrefs[t]))
+            hidden.append({"team": t, "href": team_hrefs[t]})
     subs = data.parents[data.parents["above"] == parent]
     mid = data.settings["mid"]
     shown = figs.dropna(subset=["mean"])
@@ -50,5 +50,5 @@ def parent_context(data: ReportData, parent: str, meta: dict, hrefs: dict, team_
                               mid),
         withheld=[s for s in (*FACES, *CONSTRUCTS) if s not in set(shown["score"])],
         teams=teams, hidden=hidden, mid=fmt(mid), threshold=pct(data.settings["min_probability"]),
-        subs=[dict(name=r.name, href=hrefs.get(r.parent), visible=bool(r.visible))
+        subs=[{"name": r.name, "href": hrefs.get(r.parent), "visible": bool(r.visible)}
               for r in subs.itertuples()])

@@ -16,14 +16,35 @@ import pandas as pd
 from ..classify import OUTCOMES
 from ..instrument import CONSTRUCTS, FACES, cell_name
 from ..render import fmt, pct
-from .charts import (TYPE_MARKS, heat_colour, interval_rows, keyed_shares, level_word,
-                     share_bar, trend_chart)
-from .content import (CONSTRUCT_LABELS, FACE_ACTS, FACE_LABELS, FORMS_TEXT, LEVER_TEXT,
-                      SCORE_LABELS, support_text)
-from .data import ReportData
 from .certainty import flag
-from .words import (FLAG_TEXT, certainty_text, interval_text, likelihood, probability_text,
-                    rate_text, response_rate)
+from .charts import (
+    TYPE_MARKS,
+    heat_colour,
+    interval_rows,
+    keyed_shares,
+    level_word,
+    share_bar,
+    trend_chart,
+)
+from .content import (
+    CONSTRUCT_LABELS,
+    FACE_ACTS,
+    FACE_LABELS,
+    FORMS_TEXT,
+    LEVER_TEXT,
+    SCORE_LABELS,
+    support_text,
+)
+from .data import ReportData
+from .words import (
+    FLAG_TEXT,
+    certainty_text,
+    interval_text,
+    likelihood,
+    probability_text,
+    rate_text,
+    response_rate,
+)
 
 #: The item chart's wording per view: the combined view uses the colleague form's third-person
 #: statements ("Peer support workers in this team ..."), the PSW view the PSW form's own.
@@ -40,7 +61,7 @@ def type_block(row: dict, settings: dict, texts: dict, previous: tuple = (None, 
     """
     t = row["type"]
     text = texts[t]
-    probs = [dict(type=o, label=texts[o]["short"], p=pct(row[f"p_{o}"]), reported=(o == t))
+    probs = [{"type": o, "label": texts[o]["short"], "p": pct(row[f"p_{o}"]), "reported": (o == t)}
              for o in OUTCOMES]
     nearest = row.get("nearest")
     p = row["probability"]
@@ -58,18 +79,18 @@ def type_block(row: dict, settings: dict, texts: dict, previous: tuple = (None, 
     p_lever = row.get("p_lever")
     lever_clear = p_lever is not None and np.isfinite(p_lever) and \
         p_lever >= settings["min_probability"]
-    return dict(
-        type=t, title=text["title"], short=text["short"], summary=text["summary"],
-        meaning=text["meaning"], process=text["process"], face=text["face"],
-        mark=TYPE_MARKS[t], probability=probability_text(p), likelihood=likelihood(p),
-        certainty=certainty_text(p, t, colleagues_only, rate),
-        colleagues_only=colleagues_only,
-        threshold=pct(settings["min_probability"]), probs=probs, actions=list(text["actions"]),
-        nearest=texts[nearest]["title"] if nearest else "none",
-        lever=CONSTRUCT_LABELS.get(row.get("lever"), "not available"),
-        lever_text=LEVER_TEXT.get(row.get("lever"), ""), p_lever=pct(p_lever),
-        lever_likelihood=likelihood(p_lever), lever_clear=lever_clear, was=was,
-        reason=str(row["reason"]) if isinstance(row.get("reason"), str) and row["reason"] else "")
+    return {
+        "type": t, "title": text["title"], "short": text["short"], "summary": text["summary"],
+        "meaning": text["meaning"], "process": text["process"], "face": text["face"],
+        "mark": TYPE_MARKS[t], "probability": probability_text(p), "likelihood": likelihood(p),
+        "certainty": certainty_text(p, t, colleagues_only, rate),
+        "colleagues_only": colleagues_only,
+        "threshold": pct(settings["min_probability"]), "probs": probs, "actions": list(text["actions"]),
+        "nearest": texts[nearest]["title"] if nearest else "none",
+        "lever": CONSTRUCT_LABELS.get(row.get("lever"), "not available"),
+        "lever_text": LEVER_TEXT.get(row.get("lever"), ""), "p_lever": pct(p_lever),
+        "lever_likelihood": likelihood(p_lever), "lever_clear": lever_clear, "was": was,
+        "reason": str(row["reason"]) if isinstance(row.get("reason"), str) and row["reason"] else ""}
 
 
 def score_rows(team_long: pd.DataFrame, org_long: pd.DataFrame, names, mid: float) -> list[dict]:
@@ -89,11 +110,11 @@ def score_rows(team_long: pd.DataFrame, org_long: pd.DataFrame, names, mid: floa
         se = float(np.hypot(float(r["se"]), se_o))
         lo, hi = diff - 1.96 * se, diff + 1.96 * se
         mark = flag(diff, lo, hi, mid)
-        rows.append(dict(key=s, label=SCORE_LABELS[s], mean=float(r["mean"]), lo=float(r["lo"]),
-                         hi=float(r["hi"]), org=org, f_mean=fmt(r["mean"]),
-                         f_ci=interval_text(r["lo"], r["hi"]), f_org=fmt(org),
-                         f_diff=fmt(diff), f_diff_ci=interval_text(lo, hi), flag=mark,
-                         flag_text=FLAG_TEXT[mark], word=level_word(r["mean"]), n=int(r["n"])))
+        rows.append({"key": s, "label": SCORE_LABELS[s], "mean": float(r["mean"]), "lo": float(r["lo"]),
+                         "hi": float(r["hi"]), "org": org, "f_mean": fmt(r["mean"]),
+                         "f_ci": interval_text(r["lo"], r["hi"]), "f_org": fmt(org),
+                         "f_diff": fmt(diff), "f_diff_ci": interval_text(lo, hi), "flag": mark,
+                         "flag_text": FLAG_TEXT[mark], "word": level_word(r["mean"]), "n": int(r["n"])})
     return interval_rows(rows)
 
 
@@ -112,32 +133,32 @@ def item_view(dist: pd.DataFrame, inst, view: str) -> dict:
     rows = []
     for i, r in zip(inst.items, k.to_dict("records")):
         n = r.get("n")
-        rows.append(dict(
-            id=i.id, text=i.text(form), reverse=i.reverse, face=i.face,
-            cell=f"{CONSTRUCT_LABELS[i.construct]}, {FACE_LABELS[i.face].lower()}",
-            favourable=pct(r["favourable"]), neutral=pct(r["neutral"]),
-            unfavourable=pct(r["unfavourable"]),
-            n="–" if n is None or pd.isna(n) else str(int(n)),
-            dont_know=pct(r.get("dont_know")),
-            bar=share_bar(r["unfavourable"], r["neutral"], r["favourable"]),
-            net=np.nan_to_num(r["favourable"] - r["unfavourable"], nan=0.0),
-            fav_raw=r["favourable"], unfav_raw=r["unfavourable"]))
+        rows.append({
+            "id": i.id, "text": i.text(form), "reverse": i.reverse, "face": i.face,
+            "cell": f"{CONSTRUCT_LABELS[i.construct]}, {FACE_LABELS[i.face].lower()}",
+            "favourable": pct(r["favourable"]), "neutral": pct(r["neutral"]),
+            "unfavourable": pct(r["unfavourable"]),
+            "n": "–" if n is None or pd.isna(n) else str(int(n)),
+            "dont_know": pct(r.get("dont_know")),
+            "bar": share_bar(r["unfavourable"], r["neutral"], r["favourable"]),
+            "net": np.nan_to_num(r["favourable"] - r["unfavourable"], nan=0.0),
+            "fav_raw": r["favourable"], "unfav_raw": r["unfavourable"]})
     ranked = [j for j, r in enumerate(rows) if np.isfinite(r["fav_raw"])]  # withheld: not ranked
     order = sorted(ranked, key=lambda j: -rows[j]["net"])
     # a strength has more favourable than unfavourable answers, a concern the reverse
     strengths = [rows[j] for j in order if rows[j]["net"] > 0][:3]
     concerns = [rows[j] for j in order[::-1] if rows[j]["net"] < 0][:3]
-    groups = [dict(face=f, label=FACE_LABELS[f], rows=[r for r in rows if r["face"] == f])
+    groups = [{"face": f, "label": FACE_LABELS[f], "rows": [r for r in rows if r["face"] == f]}
               for f in FACES]
     equal = bool(dist["equal"].any()) if "equal" in dist.columns and len(dist) else False
-    return dict(
-        view=view, groups=groups, equal=equal,
-        strengths=[dict(text=r["text"], share=_statement(r["fav_raw"], r["reverse"], True),
-                        reverse=r["reverse"], n=r["n"], dont_know=r["dont_know"])
+    return {
+        "view": view, "groups": groups, "equal": equal,
+        "strengths": [{"text": r["text"], "share": _statement(r["fav_raw"], r["reverse"], True),
+                        "reverse": r["reverse"], "n": r["n"], "dont_know": r["dont_know"]}
                    for r in strengths],
-        concerns=[dict(text=r["text"], share=_statement(r["unfav_raw"], r["reverse"], False),
-                       reverse=r["reverse"], n=r["n"], dont_know=r["dont_know"])
-                  for r in concerns])
+        "concerns": [{"text": r["text"], "share": _statement(r["unfav_raw"], r["reverse"], False),
+                       "reverse": r["reverse"], "n": r["n"], "dont_know": r["dont_know"]}
+                  for r in concerns]}
 
 
 def trends(history: pd.DataFrame, labels: list[str], names=FACES) -> list[dict]:
@@ -151,10 +172,10 @@ def trends(history: pd.DataFrame, labels: list[str], names=FACES) -> list[dict]:
             values.append(float(h.loc[w, "mean"]) if ok else None)
             los.append(float(h.loc[w, "lo"]) if ok else None)
             his.append(float(h.loc[w, "hi"]) if ok else None)
-        out.append(dict(label=SCORE_LABELS[f], chart=trend_chart(values, los, his),
-                        waves=[dict(wave=lab, value=fmt(v) if v is not None else "not reported",
-                                    ci=interval_text(lo, hi) if v is not None else "")
-                               for lab, v, lo, hi in zip(labels, values, los, his)]))
+        out.append({"label": SCORE_LABELS[f], "chart": trend_chart(values, los, his),
+                        "waves": [{"wave": lab, "value": fmt(v) if v is not None else "not reported",
+                                    "ci": interval_text(lo, hi) if v is not None else ""}
+                               for lab, v, lo, hi in zip(labels, values, los, his)]})
     return out
 
 
@@ -166,8 +187,8 @@ def heat_table(cell_vals: dict) -> list[dict]:
         for f in FACES:
             v = cell_vals.get(cell_name(c, f), np.nan)
             fill, ink = heat_colour(v)
-            cells.append(dict(value=fmt(v), word=level_word(v), fill=fill, ink=ink))
-        rows.append(dict(label=CONSTRUCT_LABELS[c], cells=cells))
+            cells.append({"value": fmt(v), "word": level_word(v), "fill": fill, "ink": ink})
+        rows.append({"label": CONSTRUCT_LABELS[c], "cells": cells})
     return rows
 
 
@@ -176,9 +197,9 @@ def change_rows(change: pd.DataFrame, mid: float) -> list[dict]:
     out = []
     for r in change.to_dict("records"):
         mark = flag(r["delta"], r["lo"], r["hi"], mid)
-        out.append(dict(label=SCORE_LABELS[r["score"]], previous=fmt(r["previous"]),
-                        current=fmt(r["current"]), delta=fmt(r["delta"]),
-                        ci=interval_text(r["lo"], r["hi"]), flag=mark, flag_text=FLAG_TEXT[mark]))
+        out.append({"label": SCORE_LABELS[r["score"]], "previous": fmt(r["previous"]),
+                        "current": fmt(r["current"]), "delta": fmt(r["delta"]),
+                        "ci": interval_text(r["lo"], r["hi"]), "flag": mark, "flag_text": FLAG_TEXT[mark]})
     return out
 
 
@@ -210,8 +231,8 @@ def parent_of(data: ReportData, team: str) -> dict | None:
     path = heads.loc[team, "parent"]
     for r in shown.sort_values("depth", ascending=False).itertuples():
         if path == r.parent or path.startswith(r.parent + " > "):
-            return dict(name=r.name, parent=r.parent)
-    return dict(name=path.split(" > ")[-1], parent=None)
+            return {"name": r.name, "parent": r.parent}
+    return {"name": path.split(" > ")[-1], "parent": None}
 
 
 def team_context(data: ReportData, team: str, slug: str, meta: dict,
@@ -220,9 +241,9 @@ def team_context(data: ReportData, team: str, slug: str, meta: dict,
     parent pages (parent path -> href, from the team page's folder) and of this team's kit."""
     links = links or {}
     plan, inst, settings = data.plan, data.instrument, data.settings
-    base = dict(team=team, slug=slug, meta=meta, k=plan.min_responses, settings=settings,
-                threshold=pct(settings["min_probability"]), marks=TYPE_MARKS,
-                support=support_text(), contents=[])
+    base = {"team": team, "slug": slug, "meta": meta, "k": plan.min_responses, "settings": settings,
+                "threshold": pct(settings["min_probability"]), "marks": TYPE_MARKS,
+                "support": support_text(), "contents": []}
     parent = parent_of(data, team)
     if parent is not None:
         parent["href"] = links.get(parent["parent"])
@@ -244,13 +265,13 @@ def team_context(data: ReportData, team: str, slug: str, meta: dict,
     if split_visible and len(data.slice("items_psw", team)):
         views.append(item_view(data.slice("items_psw", team), inst, "psw"))
     gaps = data.slice("gaps", team)
-    split = [dict(label=SCORE_LABELS[r["score"]], psw=fmt(r["psw"]),
-                  colleague=fmt(r["colleague"]), gap=fmt(r["gap"]),
-                  ci=interval_text(r["lo"], r["hi"])) for r in gaps.to_dict("records")]
+    split = [{"label": SCORE_LABELS[r["score"]], "psw": fmt(r["psw"]),
+                  "colleague": fmt(r["colleague"]), "gap": fmt(r["gap"]),
+                  "ci": interval_text(r["lo"], r["hi"])} for r in gaps.to_dict("records")]
     agreement = None
     if data.agreement is not None:
         agreement = dict(icc1=data.agreement["icc1"], icc2=data.agreement["icc2"],
-                         **data.agreement["per_team"].get(team, dict(rwg="–", ad="–")))
+                         **data.agreement["per_team"].get(team, {"rwg": "–", "ad": "–"}))
     forms = types["forms"]
     mid = settings["mid"]
     has_previous = settings["previous"]
@@ -261,7 +282,7 @@ def team_context(data: ReportData, team: str, slug: str, meta: dict,
                 ("method-h", "Method notes")]
     return dict(
         base, suppressed=False, parent=parent, kit_href=links.get("kit"),
-        contents=[dict(id=i, label=label) for i, label in contents],
+        contents=[{"id": i, "label": label} for i, label in contents],
         n=int(trow["n"]), n_psw=plan.form_counts(team)["psw"],
         n_colleague=plan.form_counts(team)["colleague"], view=plan.view_text(team),
         rate=rate_text(int(trow["n"]), expected),

@@ -89,24 +89,24 @@ def _table(frame: dict | None, columns) -> dict | None:
         return None
     cols = list(frame["columns"])
     shown = [(cols.index(key), label, kind) for key, label, kind in columns if key in cols]
-    rows = [dict(label=str(idx), cells=[dict(label=lab, value=number(row[i], kind))
-                                         for i, lab, kind in shown])
+    rows = [{"label": str(idx), "cells": [{"label": lab, "value": number(row[i], kind)}
+                                         for i, lab, kind in shown]}
             for idx, row in zip(frame["index"], frame["data"])]
-    return dict(headers=[lab for _, lab, _ in shown], rows=rows)
+    return {"headers": [lab for _, lab, _ in shown], "rows": rows}
 
 
 def _form(sec: dict) -> dict:
-    out = dict(n=sec.get("n"), skipped=sec.get("skipped"), factor_skipped=sec.get("factor_skipped"),
-               cfa_skipped=sec.get("cfa_skipped"))
+    out = {"n": sec.get("n"), "skipped": sec.get("skipped"), "factor_skipped": sec.get("factor_skipped"),
+               "cfa_skipped": sec.get("cfa_skipped")}
     if sec.get("skipped"):
         return out
-    out["reliability"] = [dict(
-        scale=scale_label(s["scale"]), kind=s["kind"], n_items=s["n_items"], alpha=fmt(s["alpha"]),
-        ci=f"{fmt(s['alpha_ci'][0])} to {fmt(s['alpha_ci'][1])}",
-        mean_r=fmt(s["mean_inter_item_r"]), mean_r_ok=s["mean_r_in_range"],
-        weak=", ".join(s["items_below_r_drop"]) or "none",
-        verdict=VERDICT_WORDS.get(s["verdict"], s["verdict"]), verdict_class=s["verdict"].replace(" ", "-").replace("/", "-"),
-        meaning=s["meaning"], item_table=_table(s.get("item_stats"), ITEM_COLUMNS))
+    out["reliability"] = [{
+        "scale": scale_label(s["scale"]), "kind": s["kind"], "n_items": s["n_items"], "alpha": fmt(s["alpha"]),
+        "ci": f"{fmt(s['alpha_ci'][0])} to {fmt(s['alpha_ci'][1])}",
+        "mean_r": fmt(s["mean_inter_item_r"]), "mean_r_ok": s["mean_r_in_range"],
+        "weak": ", ".join(s["items_below_r_drop"]) or "none",
+        "verdict": VERDICT_WORDS.get(s["verdict"], s["verdict"]), "verdict_class": s["verdict"].replace(" ", "-").replace("/", "-"),
+        "meaning": s["meaning"], "item_table": _table(s.get("item_stats"), ITEM_COLUMNS)}
         for s in sec["reliability"]]
     if not sec.get("factor_skipped"):
         b = sec["bartlett"]
@@ -122,13 +122,13 @@ def _form(sec: dict) -> dict:
             loadings=_table(sec["efa"]["loadings"],
                             [(c, c, 2) for c in sec["efa"]["loadings"]["columns"]]))
     out["cfa_sample"] = sec.get("cfa_sample")
-    out["cfa"] = [dict(model=m["model"], converged=m["converged"], chisq=fmt(m.get("chisq"), 1),
-                       df=fmt(m.get("df"), 0), cfi=fmt(m.get("cfi"), 3), tli=fmt(m.get("tli"), 3),
-                       rmsea=f"{fmt(m.get('rmsea'), 3)} ({fmt(m.get('rmsea_ci_lower'), 3)} to "
+    out["cfa"] = [{"model": m["model"], "converged": m["converged"], "chisq": fmt(m.get("chisq"), 1),
+                       "df": fmt(m.get("df"), 0), "cfi": fmt(m.get("cfi"), 3), "tli": fmt(m.get("tli"), 3),
+                       "rmsea": f"{fmt(m.get('rmsea'), 3)} ({fmt(m.get('rmsea_ci_lower'), 3)} to "
                              f"{fmt(m.get('rmsea_ci_upper'), 3)})",
-                       srmr=fmt(m.get("srmr"), 3), aic=fmt(m.get("aic"), 1), bic=fmt(m.get("bic"), 1),
-                       verdict=m["verdict"], verdict_class=m["verdict"].replace(" ", "-"),
-                       meaning=m.get("meaning", ""))
+                       "srmr": fmt(m.get("srmr"), 3), "aic": fmt(m.get("aic"), 1), "bic": fmt(m.get("bic"), 1),
+                       "verdict": m["verdict"], "verdict_class": m["verdict"].replace(" ", "-"),
+                       "meaning": m.get("meaning", "")}
                   for m in sec.get("cfa") or []]
     return out
 
@@ -136,35 +136,35 @@ def _form(sec: dict) -> dict:
 def validation_context(doc: dict, instrument: Instrument) -> dict:
     """Everything ``validation.html`` shows, formatted; ``doc`` is the written JSON document."""
     inv = doc.get("invariance", {})
-    invariance = dict(skipped=inv.get("skipped"), meaning=inv.get("meaning", ""),
-                      table=_table(inv.get("table"), INVARIANCE_COLUMNS),
-                      steps=[dict(step=s["step"], delta_cfi=fmt(s["delta_cfi"], 3),
-                                  delta_rmsea=fmt(s["delta_rmsea"], 3), holds=s["holds"])
-                             for s in inv.get("steps", [])])
+    invariance = {"skipped": inv.get("skipped"), "meaning": inv.get("meaning", ""),
+                      "table": _table(inv.get("table"), INVARIANCE_COLUMNS),
+                      "steps": [{"step": s["step"], "delta_cfi": fmt(s["delta_cfi"], 3),
+                                  "delta_rmsea": fmt(s["delta_rmsea"], 3), "holds": s["holds"]}
+                             for s in inv.get("steps", [])]}
     agr = doc.get("agreement", {})
-    agreement = dict(skipped=agr.get("skipped"), n_teams=agr.get("n_teams"),
-                     below=agr.get("teams_below_threshold"), note=agr.get("note", ""),
-                     faces=[dict(face=scale_label(f), icc1=fmt(a["icc1"]), icc2=fmt(a["icc2"]),
-                                 rwg=fmt(a["median_rwg_j"]), rwg_share=pct(a["share_rwg_j_meets"]),
-                                 ad=fmt(a["median_ad_j"]), ad_share=pct(a["share_ad_j_meets"]))
-                            for f, a in agr.get("faces", {}).items()])
+    agreement = {"skipped": agr.get("skipped"), "n_teams": agr.get("n_teams"),
+                     "below": agr.get("teams_below_threshold"), "note": agr.get("note", ""),
+                     "faces": [{"face": scale_label(f), "icc1": fmt(a["icc1"]), "icc2": fmt(a["icc2"]),
+                                 "rwg": fmt(a["median_rwg_j"]), "rwg_share": pct(a["share_rwg_j_meets"]),
+                                 "ad": fmt(a["median_ad_j"]), "ad_share": pct(a["share_ad_j_meets"])}
+                            for f, a in agr.get("faces", {}).items()]}
     sample = doc.get("sample", {})
-    meta = dict(organisation=f"Validation of {instrument.short_title} v{instrument.version}",
-                wave=f"{sample.get('analysed', '–')} responses analysed",
-                instrument=f"{instrument.title} ({instrument.name}) v{instrument.version}",
-                package=f"copro-scale {__version__}", date=f"{date.today():%d %B %Y}".lstrip("0"),
-                input_hash=doc.get("meta", {}).get("input_sha256", "")[:16],
-                citation=instrument.citation)
-    contents = [dict(id=i, label=label) for i, label in (
+    meta = {"organisation": f"Validation of {instrument.short_title} v{instrument.version}",
+                "wave": f"{sample.get('analysed', '–')} responses analysed",
+                "instrument": f"{instrument.title} ({instrument.name}) v{instrument.version}",
+                "package": f"copro-scale {__version__}", "date": f"{date.today():%d %B %Y}".lstrip("0"),
+                "input_hash": doc.get("meta", {}).get("input_sha256", "")[:16],
+                "citation": instrument.citation}
+    contents = [{"id": i, "label": label} for i, label in (
         ("headline-h", "In five lines"), ("cutoffs-h", "Cut-offs used"),
         *((f"form-{form}-h", instrument.forms[form].title) for form in doc["forms"]),
         ("invariance-h", "Invariance between forms"), ("agreement-h", "Agreement within teams"))]
-    return dict(meta=meta, instrument=instrument, cutoffs=doc["cutoffs"], contents=contents,
-                estimation=doc.get("estimation", {}).get("text", ""),
-                forms=[dict(_form(sec), id=form, title=instrument.forms[form].title)
+    return {"meta": meta, "instrument": instrument, "cutoffs": doc["cutoffs"], "contents": contents,
+                "estimation": doc.get("estimation", {}).get("text", ""),
+                "forms": [dict(_form(sec), id=form, title=instrument.forms[form].title)
                        for form, sec in doc["forms"].items()],
-                invariance=invariance, agreement=agreement, sample=sample,
-                headline=headline(doc, instrument))
+                "invariance": invariance, "agreement": agreement, "sample": sample,
+                "headline": headline(doc, instrument)}
 
 
 def headline(doc: dict, instrument: Instrument) -> list[str]:
@@ -189,8 +189,8 @@ def headline(doc: dict, instrument: Instrument) -> list[str]:
     if "below_threshold_left_out" in s:  # a count would give the hidden teams away
         left.append(f"{s['below_threshold_left_out']} from below-threshold teams left out")
     left.append(f"{s.get('flagged_careless_left_out', 0)} careless left out")
-    lines = [f"{instrument.short_title} v{instrument.version}: {s.get('analysed', '–')} responses "
-             f"analysed ({', '.join(left)})."]
+    lines = [(f"{instrument.short_title} v{instrument.version}: {s.get('analysed', '–')} responses "
+             f"analysed ({', '.join(left)}).")]
     rel, struct = [], []
     for form, sec in doc.get("forms", {}).items():
         if sec.get("skipped"):

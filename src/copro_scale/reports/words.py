@@ -77,7 +77,7 @@ def response_rate(n: int, expected) -> dict | None:
     text = rate_text(n, expected)
     if text is None:
         return None
-    return dict(n=int(n), expected=int(expected), share=n / int(expected), text=text)
+    return {"n": int(n), "expected": int(expected), "share": n / int(expected), "text": text}
 
 
 def certainty_text(p: float, outcome: str, colleagues_only: bool, rate: dict | None) -> dict:
@@ -121,4 +121,4 @@ def certainty_text(p: float, outcome: str, colleagues_only: bool, rate: dict | N
     else:
         headline = (f"{likelihood(p).capitalize()} (probability {probability_text(p)}), among "
                     "those who answered")
-    return dict(headline=headline, assumes=assumes, response=response)
+    return {"headline": headline, "assumes": assumes, "response": response}

@@ -18,10 +18,10 @@ from .. import __version__
 from ..classify import OUTCOMES
 from ..csvsafe import write_csv
 from ..instrument import CONSTRUCTS, FACES, Instrument
-from ..render import render_template
-from ..responses import Responses
 from ..outputs import write_folder
 from ..privacy import DisclosurePlan
+from ..render import render_template
+from ..responses import Responses
 from .data import ReportData, build_report_data, data_hash
 from .overview_page import overview_context
 from .team_page import team_context
@@ -45,24 +45,24 @@ def summary_records(data: ReportData) -> list[dict]:
     out = []
     for t in plan.teams.to_dict("records"):
         if not t["visible"]:
-            out.append(dict(team=t["team"], suppressed=True, type="suppressed"))
+            out.append({"team": t["team"], "suppressed": True, "type": "suppressed"})
             continue
         r = types.loc[t["team"]]
         shown = dict(zip(data.slice("team", t["team"])["score"], data.slice("team", t["team"])["mean"]))
         counts = plan.form_counts(t["team"])
         exact = bool(t["split_visible"])
-        out.append(dict(
-            team=t["team"],
-            n=dict(psw=int(t["n_psw"]) if exact else counts["psw"],
-                   colleague=int(t["n_colleague"]) if exact else counts["colleague"],
-                   total=int(t["n"])),
-            suppressed=False, view=plan.view_text(t["team"]), weights=plan.weights(t["team"]),
-            faces={f: _num(shown.get(f)) for f in FACES},
-            constructs={c: _num(shown.get(c)) for c in CONSTRUCTS},
-            type=r["type"],
-            probability=_num(r["probability"]),
-            probabilities={o: _num(r[f"p_{o}"]) for o in OUTCOMES},
-            nearest=r["nearest"], lever=r["lever"], forms=r["forms"]))
+        out.append({
+            "team": t["team"],
+            "n": {"psw": int(t["n_psw"]) if exact else counts["psw"],
+                   "colleague": int(t["n_colleague"]) if exact else counts["colleague"],
+                   "total": int(t["n"])},
+            "suppressed": False, "view": plan.view_text(t["team"]), "weights": plan.weights(t["team"]),
+            "faces": {f: _num(shown.get(f)) for f in FACES},
+            "constructs": {c: _num(shown.get(c)) for c in CONSTRUCTS},
+            "type": r["type"],
+            "probability": _num(r["probability"]),
+            "probabilities": {o: _num(r[f"p_{o}"]) for o in OUTCOMES},
+            "nearest": r["nearest"], "lever": r["lever"], "forms": r["forms"]})
     return out
 
 
@@ -74,19 +74,19 @@ def organisation_record(data: ReportData) -> dict:
     """The organisation's figures for summary.json, as the overview shows them."""
     plan = data.plan
     org = dict(zip(data.org["score"], data.org["mean"]))
-    rec = dict(teams=list(plan.organisation_teams),
-               n=int(plan.teams.set_index("team").loc[list(plan.organisation_teams), "n"].sum()),
-               weights=plan.organisation_weights, remainder_left_out=plan.remainder_left_out,
-               faces={f: _num(org.get(f)) for f in FACES},
-               constructs={c: _num(org.get(c)) for c in CONSTRUCTS}, psw_vs_colleague=None)
+    rec = {"teams": list(plan.organisation_teams),
+               "n": int(plan.teams.set_index("team").loc[list(plan.organisation_teams), "n"].sum()),
+               "weights": plan.organisation_weights, "remainder_left_out": plan.remainder_left_out,
+               "faces": {f: _num(org.get(f)) for f in FACES},
+               "constructs": {c: _num(org.get(c)) for c in CONSTRUCTS}, "psw_vs_colleague": None}
     gap = data.pooled_gap
     if len(gap):
         g = gap.set_index("score")
         names = [s for s in (*FACES, *CONSTRUCTS) if s in g.index]
-        rec["psw_vs_colleague"] = dict(
-            n_psw=int(g["n_psw"].max()), n_colleague=int(g["n_colleague"].max()),
-            psw={s: _num(g.loc[s, "psw"]) for s in names},
-            colleague={s: _num(g.loc[s, "colleague"]) for s in names})
+        rec["psw_vs_colleague"] = {
+            "n_psw": int(g["n_psw"].max()), "n_colleague": int(g["n_colleague"].max()),
+            "psw": {s: _num(g.loc[s, "psw"]) for s in names},
+            "colleague": {s: _num(g.loc[s, "colleague"]) for s in names}}
     return rec
 
 
@@ -95,7 +95,7 @@ def parent_records(data: ReportData) -> list[dict]:
     and teams only (its count would give its below-threshold teams' total away)."""
     out = []
     for r in data.parents.to_dict("records"):
-        rec = dict(parent=r["parent"], teams=list(r["teams"]), withheld=not r["visible"])
+        rec = {"parent": r["parent"], "teams": list(r["teams"]), "withheld": not r["visible"]}
         if r["visible"]:
             shown = dict(zip(data.slice("parent_scores", r["parent"])["score"],
                              data.slice("parent_scores", r["parent"])["mean"]))
@@ -210,10 +210,10 @@ def render_reports(responses: Responses, scores: pd.DataFrame, out: str | Path, 
                            min_probability=min_probability, weights=weights,
                            team_list=responses.team_list, organisation=organisation, wave=wave,
                            previous_waves=previous_waves, plan=plan)
-    meta = dict(instrument=f"{inst.title} ({inst.name}) v{inst.version}",
-                citation=inst.citation, package=f"copro-scale {__version__}",
-                input_hash=data_hash(responses.data), organisation=organisation, wave=wave,
-                date=f"{today:%d %B %Y}".lstrip("0"))
+    meta = {"instrument": f"{inst.title} ({inst.name}) v{inst.version}",
+                "citation": inst.citation, "package": f"copro-scale {__version__}",
+                "input_hash": data_hash(responses.data), "organisation": organisation, "wave": wave,
+                "date": f"{today:%d %B %Y}".lstrip("0")}
     return write_folder(out, "report", lambda folder: _write(rd, meta, folder))
 
 
@@ -256,10 +256,10 @@ def _write(rd: ReportData, meta: dict, out: Path) -> dict:
         encoding="utf-8")
     records = summary_records(rd)
     written["summary_json"] = out / "summary.json"
-    written["summary_json"].write_text(json.dumps(dict(
-        meta={**meta, **{k: v for k, v in rd.settings.items() if k != "previous"},
+    written["summary_json"].write_text(json.dumps({
+        "meta": {**meta, **{k: v for k, v in rd.settings.items() if k != "previous"},
               "notes": list(rd.plan.notes)},
-        organisation=organisation_record(rd), parents=parent_records(rd), teams=records),
+        "organisation": organisation_record(rd), "parents": parent_records(rd), "teams": records},
         indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     written["summary_csv"] = out / "summary.csv"
     write_csv(summary_frame(records), written["summary_csv"])  # formula-safe

@@ -14,16 +14,25 @@ import pandas as pd
 
 from ..errors import CoproError
 from ..instrument import Instrument, load_instrument
-from .model import EXCLUSION_COLUMNS, FLAG_COLUMNS, META_COLUMNS, REASONS, Responses
 from .mapped import load_mapping
+from .model import EXCLUSION_COLUMNS, FLAG_COLUMNS, META_COLUMNS, REASONS, Responses
 from .normalise import finish
 from .registry import READERS, detect
 from .streams import is_stream, spooled
 from .tables import read_head
 from .teams import TeamList, read_team_list
 
-__all__ = ["read_responses", "read_team_list", "Responses", "TeamList", "READERS", "REASONS",
-           "EXCLUSION_COLUMNS", "FLAG_COLUMNS", "META_COLUMNS"]
+__all__ = [
+    "EXCLUSION_COLUMNS",
+    "FLAG_COLUMNS",
+    "META_COLUMNS",
+    "READERS",
+    "REASONS",
+    "Responses",
+    "TeamList",
+    "read_responses",
+    "read_team_list",
+]
 
 
 def read_responses(path, instrument: Instrument | str | Path | None = None, format: str = "auto",
@@ -104,8 +113,8 @@ def read_responses(path, instrument: Instrument | str | Path | None = None, form
                 raise CoproError(exc.message, file=path, row=exc.row, column=exc.column,
                                  item=exc.item, field=exc.field) from None
     inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
-    options = dict(ids=ids, salt=salt, drop_flagged=drop_flagged, teams=teams,
-                   team_codes=team_codes)
+    options = {"ids": ids, "salt": salt, "drop_flagged": drop_flagged, "teams": teams,
+                   "team_codes": team_codes}
     if isinstance(path, pd.DataFrame):
         raw = path.copy()
         if "_row" not in raw:

@@ -11,8 +11,8 @@ import pyarrow as pa
 
 from ..errors import CoproError
 from ..instrument import Instrument
-from .text import BLANKS, drop_identifying
 from .tables import Head, Raw, read_csv, read_csv_fast, read_excel, source_rows
+from .text import BLANKS, drop_identifying
 
 #: Text read as a missing answer in an item column by pandas' Int8 read: the blanks of every
 #: answer (:data:`~.text.BLANKS`) as platforms write them: lower, upper or title case, and NaN.

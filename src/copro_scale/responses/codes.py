@@ -8,15 +8,15 @@ fullwidth, superscript, circled) and JSON ``true`` are text that is no label.
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
+from ..arrow import arrow_of, is_int8, values_and_missing
 from ..blocks import over_blocks
 from ..instrument import Instrument
-from ..arrow import arrow_of, is_int8, values_and_missing
 from .text import BLANKS, PREFIXED, norm_text
 
 UNKNOWN_LABEL = -1000.0  # sentinel for text that is no known label
@@ -97,7 +97,7 @@ def code_of(value, lookup: Mapping[str, float]) -> float:
     if isinstance(value, (bool, np.bool_)):  # JSON true is no answer code
         return UNKNOWN_LABEL
     if isinstance(value, (int, float, np.integer, np.floating)):
-        return lookup.get(number_key(value), float(value)) if value == value else np.nan
+        return lookup.get(number_key(value), float(value)) if value == value else np.nan  # noqa: PLR0124 (x != x: NaN of any type)
     raw = str(value).strip()
     if _NUMBER.match(raw):
         number = float(raw.replace(",", "."))
@@ -184,7 +184,7 @@ class ItemChecks:
         self.first_unknown = np.full(n, -1, dtype=np.int16)
         self.answered = np.zeros(n, dtype=np.int16)
 
-    def rows(self, rows: slice) -> "ItemChecks":
+    def rows(self, rows: slice) -> ItemChecks:
         """The same results for a block of rows (views: writing them writes these)."""
         part = object.__new__(ItemChecks)
         for name, value in vars(self).items():
@@ -245,7 +245,7 @@ def check_items(raw: pd.DataFrame, inst: Instrument, colleague,
     """
     if not callable(colleague):
         mask = colleague
-        colleague = lambda: mask  # noqa: E731
+        colleague = lambda: mask
     n, k = len(raw), len(inst.item_ids)
     res = ItemChecks(n, k)
     valid = np.zeros(2 * BAD_CODE + 1, dtype=bool)

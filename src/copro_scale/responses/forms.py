@@ -17,8 +17,8 @@ import re
 import pandas as pd
 
 from ..instrument import Instrument
-from .text import drop_identifying, norm_header, norm_text
 from .tables import Head, Raw, item_texts, meta_names, pick, read_any
+from .text import drop_identifying, norm_header, norm_text
 
 NAME = "forms"
 _BRACKETS = re.compile(r"\[([^\[\]]+)\]\s*$")

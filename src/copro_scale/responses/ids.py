@@ -58,7 +58,7 @@ def new_salt() -> str:
 
 #: What a spreadsheet makes of an id it reads as a number or a date.
 EXCEL_DAMAGE = (
-    (re.compile(r"^[0-9](\.[0-9]+)?E\+[0-9]+$", re.I), "scientific notation such as 1.23457E+15"),
+    (re.compile(r"^[0-9](\.[0-9]+)?E\+[0-9]+$", re.IGNORECASE), "scientific notation such as 1.23457E+15"),
     (re.compile(r"^[0-9]{16,}$"), "numbers of 16 or more digits, which Excel keeps to 15"),
     (re.compile(r"^([0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}|[0-9]{1,2}-[A-Za-z]{3}(-[0-9]{2,4})?"
                 r"|[A-Za-z]{3}-[0-9]{2,4})$"), "dates made of ids such as 1-5"),

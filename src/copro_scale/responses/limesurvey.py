@@ -21,11 +21,17 @@ import pandas as pd
 
 from ..errors import CoproError
 from ..instrument import Instrument
-from ..platforms.limesurvey import (FIELD_CODES, META_COLUMNS, ROLE_ANSWER_CODES, SUBMIT_DATE,
-                                    team_position,
-                                    SUBMIT_DATE_TEXT, SUBQUESTION)
-from .text import drop_identifying, norm_header
+from ..platforms.limesurvey import (
+    FIELD_CODES,
+    META_COLUMNS,
+    ROLE_ANSWER_CODES,
+    SUBMIT_DATE,
+    SUBMIT_DATE_TEXT,
+    SUBQUESTION,
+    team_position,
+)
 from .tables import Head, Raw, item_texts, meta_names, pick, read_any
+from .text import drop_identifying, norm_header
 
 NAME = "limesurvey"
 _BRACKETS = re.compile(r"\[([^\[\]]+)\]\s*$")

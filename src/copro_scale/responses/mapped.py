@@ -40,8 +40,8 @@ import yaml
 from ..errors import CoproError
 from ..instrument import Instrument
 from . import qualtrics
-from .text import drop_identifying, norm_text
 from .tables import Head, Raw, pick, read_any
+from .text import drop_identifying, norm_text
 
 NAME = "mapped"
 TARGETS = ("response_id", "team", "role", "form", "months_in_role", "duration_s")

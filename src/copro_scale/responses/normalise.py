@@ -19,24 +19,35 @@ Everything is vectorised over the table; the only Python loops run over columns 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrow import all_distinct, any_control, arrow_of, is_text
 from ..errors import CoproError
 from ..instrument import Instrument
-from ..arrow import all_distinct, any_control, arrow_of, is_text
 from .careless import careless_flags, speeders
 from .codes import ItemChecks, check_items, label_lookup
 from .ids import excel_damage, hash_ids, sequence_ids
 from .model import EXCLUSION_COLUMNS, FLAG_COLUMNS, META_COLUMNS, Responses
 from .teams import TeamList, headcount_checks, read_team_list, resolve_teams
-from .text import (CONTROL, MAX_TEXT, Distinct, choice_lookup, choice_of, clean_text, months_column,
-                   norm_text, number_column, text_per_row, text_problem)
+from .text import (
+    CONTROL,
+    MAX_TEXT,
+    Distinct,
+    choice_lookup,
+    choice_of,
+    clean_text,
+    months_column,
+    norm_text,
+    number_column,
+    text_per_row,
+    text_problem,
+)
 
 #: Status columns a reader may set, with the reason and detail of the rows they mark.
 STATUS_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -298,7 +309,7 @@ def resolve_ids(raw: pd.DataFrame, ledger: Ledger, ids: str, salt: str | None,
         rid = rid.copy()
         rid[blank] = "row" + pd.Series(rows[blank]).astype(str).to_numpy()
     kept = ledger.free
-    if kept.any() and not _all_distinct(raw["response_id"] if "response_id" in raw else None, kept):
+    if kept.any() and not _all_distinct(raw.get("response_id", None), kept):
         kept_ids = rid[kept]
         d = kept_ids.duplicated(keep="last")
         damage = excel_damage(kept_ids[kept_ids.duplicated(keep=False)].unique()) if d.any() else None
@@ -413,8 +424,8 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
     ledger = Ledger(raw["_row"].to_numpy(dtype="int64") if "_row" in raw else np.arange(2, n + 2))
     mark_waves(raw, ledger, wave, source)
     if wave is not None and "_wave" not in raw:
-        warnings_in = (f"wave {wave!r}: the file has no wave column (--wave-column), so every "
-                       "row is read as that wave",)
+        warnings_in = ((f"wave {wave!r}: the file has no wave column (--wave-column), so every "
+                       "row is read as that wave"),)
         reader_warnings = tuple(reader_warnings) + warnings_in
     mark_status(raw, ledger)
     # The answers are checked in a second thread while this one works out the respondents'

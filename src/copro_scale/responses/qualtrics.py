@@ -23,10 +23,18 @@ import re
 import pandas as pd
 
 from ..instrument import Instrument
-from ..platforms.qualtrics import (META_COLUMNS as META, STATUS, UNFINISHED, default_labels,
-                                   response_columns, role_recodes, status_of, team_position)
-from .text import drop_identifying, norm_header, norm_text
+from ..platforms.qualtrics import META_COLUMNS as META
+from ..platforms.qualtrics import (
+    STATUS,
+    UNFINISHED,
+    default_labels,
+    response_columns,
+    role_recodes,
+    status_of,
+    team_position,
+)
 from .tables import Head, Raw, item_texts, meta_names, pick, read_any
+from .text import drop_identifying, norm_header, norm_text
 
 NAME = "qualtrics"
 _IMPORT_ID = re.compile(r"""^\s*\{\s*["']ImportId["']""")
@@ -51,9 +59,7 @@ def header_rows(head: Head) -> int:
         if status is not None:
             return 2
     if len(head.rows) > 1 and status is not None and status < len(head.rows[1]) \
-            and norm_text(head.rows[1][status]) not in STATUS:
-        n = 2
-    elif len(head.rows) > 1 and head.rows[1] and norm_text(head.rows[1][0]) in {"start date", "startdate"}:
+            and norm_text(head.rows[1][status]) not in STATUS or len(head.rows) > 1 and head.rows[1] and norm_text(head.rows[1][0]) in {"start date", "startdate"}:
         n = 2
     if len(head.rows) > n and any(_IMPORT_ID.match(c) for c in head.rows[n][:3]):
         n += 1  # {"ImportId":"QID1"}, or {'ImportId': 'QID1'} in Insights-era exports

@@ -30,8 +30,8 @@ from ..instrument import Instrument
 from ..platforms.redcap import (COMPLETE_SUFFIX, EVENT, INCOMPLETE, LABEL_HEADERS, NOT_COMPLETED,
                                 REPEAT_INSTANCE, REPEAT_INSTRUMENT, TIMESTAMP_SUFFIX,
                                 completion_columns, form_name, team_position)
-from .text import drop_identifying, norm_header
 from .tables import Head, Raw, item_texts, meta_names, pick, read_any
+from .text import drop_identifying, norm_header
 
 NAME = "redcap"
 

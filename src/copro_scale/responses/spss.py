@@ -17,8 +17,8 @@ from __future__ import annotations
 from ..errors import CoproError
 from ..instrument import Instrument
 from .codes import label_lookup
-from .text import drop_identifying, norm_header, norm_text
 from .tables import Head, Raw, item_texts, meta_names, pick
+from .text import drop_identifying, norm_header, norm_text
 
 NAME = "spss"
 
@@ -55,7 +55,7 @@ def recode_rule(known: dict, unlabelled: list, *, file=None, column=None) -> dic
     >>> recode_rule({1: 5, 5: 1}, [2, 3, 4])
     {2: 4.0, 3: 3.0, 4: 2.0}
     """
-    pairs = [(float(c), float(s)) for c, s in known.items() if s == s]  # NaN: don't know
+    pairs = [(float(c), float(s)) for c, s in known.items() if s == s]  # noqa: PLR0124 (NaN test); NaN: don't know
     for sign in (1.0, -1.0):
         offsets = {s - sign * c for c, s in pairs}
         if len(pairs) >= 2 and len(offsets) == 1:

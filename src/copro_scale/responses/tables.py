@@ -15,9 +15,9 @@ import os
 import re
 import warnings
 import zipfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -374,8 +374,8 @@ def _check_last_line(path: Path, enc: str, sep: str, n_fields: int | None, last_
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an old .xls, or an encrypted xlsx
 #: Leading bytes of files that are not tables, and what to do instead.
 NOT_A_TABLE = (
-    (OLE2, "is an old Excel .xls workbook or a password-protected one; open it in Excel and "
-     "save it as .xlsx without a password, or as CSV UTF-8"),
+    (OLE2, ("is an old Excel .xls workbook or a password-protected one; open it in Excel and "
+     "save it as .xlsx without a password, or as CSV UTF-8")),
     (b"\x1f\x8b", "is gzip-compressed; unpack it first (gunzip) and read the CSV inside"),
     (b"PK\x03\x04", None),  # a zip: xlsx, read as a workbook
 )
@@ -409,7 +409,7 @@ def _workbook(path):
 
     try:
         return CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own types (ZipError, XmlError, PasswordError)
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own types (ZipError, XmlError, PasswordError)
         raise CoproError(f"is not a readable xlsx workbook ({type(exc).__name__}); open it in "
                          "Excel and save it again as .xlsx, or as CSV UTF-8", file=path) from None
 
@@ -538,7 +538,7 @@ def read_excel(path: str | Path, *, nrows=None, header=0, sheet=0) -> pd.DataFra
     except (IndexError, KeyError, ValueError):
         raise CoproError(f"has no sheet {sheet!r} (sheets: {', '.join(names)}); pass --sheet NAME",
                          file=path) from None
-    except Exception as exc:  # calamine's own error types
+    except Exception as exc:  # noqa: BLE001 - calamine's own error types
         if "NotFound" in type(exc).__name__:
             raise CoproError(f"has no sheet {sheet!r} (sheets: {', '.join(names)}); pass "
                              "--sheet NAME", file=path) from None

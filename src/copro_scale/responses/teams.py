@@ -108,7 +108,7 @@ class TeamList:
     source: str = "<teams>"
 
     @classmethod
-    def from_records(cls, records, source: str = "<teams>") -> "TeamList":
+    def from_records(cls, records, source: str = "<teams>") -> TeamList:
         """Build from dicts with ``team`` and optional ``aliases`` (list or ``;``-joined text),
         ``n_psw_expected``, ``n_colleague_expected`` and ``parent`` (a service line or
         directorate; nested levels outermost first, separated by ``>``).
@@ -142,7 +142,7 @@ class TeamList:
                 raise CoproError(f"team {name!r} is listed twice", file=source, row=k)
             teams.append(name)
             row = {"team": name}
-            for form, col in HEADCOUNT_COLUMNS.items():
+            for col in HEADCOUNT_COLUMNS.values():
                 row[col] = _headcount(rec.get(col), source, k, col)
             row["parent"] = _parent_path(rec.get("parent"), above, source, k)
             counts.append(row)
@@ -180,7 +180,7 @@ class TeamList:
 
 def _headcount(value, source, row, column):
     """A headcount cell as a whole number: ``3``, ``3.0`` (a spreadsheet's number) or ``3,0``."""
-    if value is None or str(value).strip() == "" or value != value:
+    if value is None or str(value).strip() == "" or value != value:  # noqa: PLR0124 (x != x: NaN of any type)
         return None
     text = str(value).strip()
     whole = re.fullmatch(r"([0-9]+)(?:[.,]0*)?", text) if text.isascii() else None
@@ -204,7 +204,7 @@ def _read_rows(path: Path, encoding: str | None = None, sheet=None) -> list[list
         raise CoproError(f"cannot read the team list ({type(exc).__name__})", file=path) from None
     if path.suffix.lower() in (".xlsx", ".xlsm") or data.startswith(b"PK\x03\x04"):
         frame = read_excel(path, header=None, sheet=0 if sheet is None else sheet)
-        return [["" if v != v else str(int(v) if isinstance(v, float) and v.is_integer() else v)
+        return [["" if v != v else str(int(v) if isinstance(v, float) and v.is_integer() else v)  # noqa: PLR0124 (x != x: NaN of any type)
                  for v in r] for r in frame.itertuples(index=False)]
     problem = binary_kind(path, data[:65536])
     if problem:
@@ -271,7 +271,7 @@ def _parent_path(value, above: dict, source, row) -> str | None:
                          file=source, row=row, column="parent")
     for depth, level in enumerate(levels):
         path = tuple(team_key(x) for x in levels[:depth])
-        name, seen, first = above.setdefault(team_key(level), (level, path, row))
+        _name, seen, first = above.setdefault(team_key(level), (level, path, row))
         if seen != path:
             raise CoproError(f"parent {level!r} sits under {' > '.join(levels[:depth]) or 'nothing'}"
                              f" here but elsewhere under another parent (row {first})",
@@ -394,8 +394,8 @@ def near_duplicates(teams: list[str]) -> list[str]:
     ["team names 'Psychosis Service' and 'Psychosis Svc' look alike: one team? If so, list one as an alias of the other (--teams)"]
     """
     if len(teams) > MAX_NEAR_NAMES:
-        return [f"{len(teams)} distinct team names: too many to look for near-duplicates; "
-                "pass a team list (--teams) to match names"]
+        return [(f"{len(teams)} distinct team names: too many to look for near-duplicates; "
+                "pass a team list (--teams) to match names")]
     from rapidfuzz import fuzz, process
 
     keys = [team_key(t) for t in teams]

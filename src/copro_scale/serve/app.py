@@ -143,15 +143,15 @@ def create_app(db_url: str | None = None, instrument: Instrument | str | None = 
 #: Status -> (heading, paragraph) of the error pages; none says more than the status does.
 ERRORS = {
     400: ("This page could not be sent",
-          "The page had expired or did not come from this survey. Your saved answers are kept: "
-          "open your link again to carry on."),
+          ("The page had expired or did not come from this survey. Your saved answers are kept: "
+          "open your link again to carry on.")),
     405: ("This page could not be sent", "Use the buttons on the survey's pages."),
-    413: ("Too much was sent", "The page sent more than a survey page can hold; nothing was "
-          "saved. Open your link again to carry on."),
-    429: ("Too many requests", "Too many requests came from your connection in a short time. "
-          "Wait a minute and try again; your saved answers are kept."),
-    500: ("Something went wrong", "The survey server could not save this page. Your earlier "
-          "pages are kept: wait a minute, then open your link again."),
+    413: ("Too much was sent", ("The page sent more than a survey page can hold; nothing was "
+          "saved. Open your link again to carry on.")),
+    429: ("Too many requests", ("Too many requests came from your connection in a short time. "
+          "Wait a minute and try again; your saved answers are kept.")),
+    500: ("Something went wrong", ("The survey server could not save this page. Your earlier "
+          "pages are kept: wait a minute, then open your link again.")),
 }
 
 

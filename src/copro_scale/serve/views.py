@@ -36,9 +36,9 @@ from .invitations import LINK_PATH
 #: The page shown for an unknown token, a used one and one whose wave has closed: one page, so
 #: that nobody can tell them apart.
 REFUSED = ("This link cannot be used", (
-    "The survey this link belongs to may have closed, the answers for this link may already "
+    ("The survey this link belongs to may have closed, the answers for this link may already "
     "have been sent (each personal link can be used once), or the link may be incomplete: "
-    "check that you copied all of it.",
+    "check that you copied all of it."),
     "If you think this is wrong, ask your survey lead for a new link. Nobody can see who asked.",
 ))
 REFUSED_STATUS = 404
@@ -116,8 +116,8 @@ def _page_context(r: Respondent, number: int, form_obj, draft, errors) -> dict:
     ctx = _content(r.invitation.form)
     f = ctx["forms"][0]
     last = number == n_pages(_state().instrument) - 1
-    common = dict(form=form_obj, number=number, last=last, errors=errors,
-                  single=r.invitation.kind == "single", form_title=f["form_title"])
+    common = {"form": form_obj, "number": number, "last": last, "errors": errors,
+                  "single": r.invitation.kind == "single", "form_title": f["form_title"]}
     if number == 0:
         return dict(common, page_title="About this questionnaire", survey_title=f["title"],
                     info_title=ctx["info_title"], info=f["info"],
@@ -288,8 +288,8 @@ def survey_blueprint(limiter, config) -> Blueprint:
             return refused()
         return render("survey_message.html", page_title="Thank you",
                       heading="Thank you: your answers have been sent",
-                      paragraphs=["Your answers are stored without your name, your link or the "
-                                  "time you answered. You can close this page."],
+                      paragraphs=[("Your answers are stored without your name, your link or the "
+                                  "time you answered. You can close this page.")],
                       show_support=True, support_title=ctx["support_title"],
                       support=ctx["support"])
 
