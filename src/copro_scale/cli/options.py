@@ -17,7 +17,7 @@ from ..responses import READERS, read_responses
 
 def add_input_options(p: argparse.ArgumentParser) -> None:
     """Add INPUT and ``--format``, ``--mapping``, ``--encoding``, ``--sheet``, ``--instrument``,
-    ``--teams``, ``--db`` and ``--wave`` to ``p``."""
+    ``--teams`` and ``--db`` to ``p`` (each command adds its ``--wave``, which ``--db`` needs)."""
     p.add_argument("input", nargs="?", help="the export file (CSV, xlsx, .sav or SurveyJS JSON); "
                    "or none, with --db URL --wave LABEL")
     g = p.add_argument_group("input options (the same for score, validate and report)")
@@ -31,9 +31,6 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
                    "spelling variants to one team and excludes unknown teams")
     g.add_argument("--db", metavar="URL", help="read the wave --wave from the survey database of "
                    "`copro serve` (sqlite:///copro.db or postgresql://...) instead of a file")
-    g.add_argument("--wave", metavar="LABEL", help="with --db: the wave to read (earlier closed "
-                   "waves in the database are the previous waves); on report pages, the label "
-                   "of this wave or survey period (default: 'Survey of <this month>')")
 
 
 def add_threshold_option(p: argparse.ArgumentParser) -> None:

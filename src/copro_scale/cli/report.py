@@ -45,6 +45,8 @@ def register(sub) -> None:
                     help="label of each --previous wave, in the same order (default: file name)")
     rp.add_argument("--organisation", help="organisation name shown on every page "
                                            "(default: 'Your organisation')")
+    rp.add_argument("--wave", help="label of this wave or survey period shown on every page "
+                                   "(default: 'Survey of <this month>'); with --db, the wave read")
     rp.add_argument("--seed", type=int, default=0, help="seed of the classification's posterior draws")
     rp.add_argument("--n-boot", type=int, default=2000, help="posterior draws for the type probabilities (default 2000)")
     rp.set_defaults(func=run)

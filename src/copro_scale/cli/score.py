@@ -53,6 +53,7 @@ def register(sub) -> None:
                        "with --mapping), validate every row and write one row of scores per kept "
                        "response.")
     add_input_options(p)
+    p.add_argument("--wave", metavar="LABEL", help="with --db: the wave to read")
     p.add_argument("-o", "--output", default="-", help="scores CSV (default: standard output)")
     p.add_argument("--exclusions", help="write the exclusion log (row, id, reason, detail) here")
     p.add_argument("--favourable", help="write percent favourable per team, item and cell here "
