@@ -7,7 +7,7 @@ SUM    := $(shell cksum pyproject.toml | cut -d' ' -f1)
 RUNTIME := $(VENV)/.runtime-$(SUM)
 TESTENV := $(VENV)/.test-$(SUM)
 
-.PHONY: demo test test-all venv browser postgresql axe bench clean
+.PHONY: demo test test-all venv browser postgresql axe bench mutation lint clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,8 +55,24 @@ test: $(TESTENV) browser postgresql axe
 test-all: $(TESTENV) browser postgresql axe
 	$(PY) -m pytest -q
 
+# Mutation testing of the modules that decide keying, scores, types and what may be shown
+# (the modules and the tests that run against them: [tool.mutmut] in pyproject.toml). Prints
+# the count of mutants by outcome and the names of the survivors; docs/testing.md lists them.
+# Resumes where a stopped run left off; `rm -rf mutants` starts afresh.
+MUTMUT := $(VENV)/bin/mutmut
+mutation: $(TESTENV)
+	$(PY) -m pip install --quiet 'mutmut==3.8.1'
+	$(MUTMUT) run --max-children 2 >/dev/null
+	$(MUTMUT) results --all true | awk -F': ' '{print $$2}' | sort | uniq -c
+	$(MUTMUT) results
+
+# ruff's default rules (ruff pinned, so "default" means the same set everywhere) over src/.
+lint: $(TESTENV)
+	$(PY) -m pip install --quiet 'ruff==0.17.6'
+	$(VENV)/bin/ruff check --isolated src
+
 bench: $(RUNTIME)
 	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) copro-demo build dist src/*.egg-info axe/node_modules
+	rm -rf $(VENV) copro-demo build dist src/*.egg-info axe/node_modules mutants

@@ -1,4 +1,4 @@
-"""Recovery and calibration of the team classification over the full grid of issue 10.
+"""Recovery and calibration of the team classification over the full robustness grid.
 
 Every setting: ``REPS`` simulated organisations of 60 teams x 8 respondents (2 PSW), through the
 real pipeline (read, score, classify). Prints, per setting, the share of teams typed correctly,
@@ -126,7 +126,7 @@ def main(argv=None) -> int:
     typ = Typology.from_instrument()
     ext = [dict(profile=" / ".join(f"{v:.2f}" for v in p), type=OUTCOMES[typ.outcome(p)],
                 distance=f"{typ.distances(p).min():.2f}") for p in EXTREMES]
-    print("\n## Extreme teams of the issue (profile -> region)\n")
+    print("\n## Extreme teams (profile -> region)\n")
     print(table(pd.DataFrame(ext), args.markdown))
     print(f"\n{time.perf_counter() - t0:.0f} s")
     return 0

@@ -11,8 +11,8 @@ Simulates N responses (default 1,000,000) x 36 items into a CSV (kept between ru
 4. two floors of any such command, for context: a Python process that only imports pandas
    (start-up), and pyarrow's own ``write_csv`` of the same scores table in one piece (writing).
 
-Peak memory is each process's maximum resident set size (``getrusage`` / ``wait4``). Targets
-(issue 12): library / plain <= 1.2, command / plain <= 1.5, peak memory < 3 GB. The command is
+Peak memory is each process's maximum resident set size (``getrusage`` / ``wait4``). Targets:
+library / plain <= 1.2, command / plain <= 1.5, peak memory < 3 GB. The command is
 also compared with the plain read run the same way, as a process (start-up + import + read).
 All measurements are taken in turn, round by round, so that a change in the machine's load
 touches each of them.

@@ -4,8 +4,8 @@
     .venv/bin/python docs/make_classification_figure.py --regions  # the regions only (fast)
 
 Writes ``docs/classification_regions.svg`` (the face space cut along the typology plane and
-across it, with the prototypes, the regions and the issue's extreme teams) and
-``docs/classification_reliability.svg`` (over the simulator grid of issue 10, and over
+across it, with the prototypes, the regions and the extreme teams) and
+``docs/classification_reliability.svg`` (over the simulator's robustness grid, and over
 teams spread across the face space, where many sit near a boundary). Plain SVG, no
 plotting library: each figure has a <title> and <desc>.
 """
@@ -221,7 +221,7 @@ def main(argv=None) -> int:
         grid = pd.concat([recovery_records(60, 8, 2, reps=args.reps, seed=1000, **kw)
                           for kw in robustness_settings().values()], ignore_index=True)
         spread = spread_records(5 * args.reps, 2000)
-        series = [("simulator grid of issue 10", reliability_table(grid), "#2b6cb0", len(grid)),
+        series = [("simulator robustness grid", reliability_table(grid), "#2b6cb0", len(grid)),
                   ("teams spread over the face space", reliability_table(spread), "#c05621",
                    len(spread))]
         (HERE / "classification_reliability.svg").write_text(reliability_svg(series),

@@ -96,3 +96,27 @@ def test_favourable_refuses_drop_flagged(tmp_path, capsys):
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "--drop-flagged" in err
     assert not (tmp_path / "f.csv").exists()
+
+
+def test_format_choices_are_the_readers():
+    from copro_scale.cli.options import FORMATS
+    from copro_scale.responses import READERS
+
+    assert FORMATS == ("auto", *READERS, "sav")
+
+
+def test_help_and_the_package_import_no_heavy_library():
+    """``copro --help`` and ``import copro_scale`` load neither pandas, NumPy, SciPy, pyarrow,
+    pingouin nor jsonschema: start-up stays fast (benchmarks/bench_startup.py times it)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, contextlib, io\n"
+            "import copro_scale\n"
+            "from copro_scale.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+            "    main(['--help'])\n"
+            "heavy = ('pandas', 'numpy', 'scipy', 'pyarrow', 'pingouin', 'jsonschema', 'jinja2')\n"
+            "print(sorted(m for m in heavy if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

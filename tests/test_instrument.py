@@ -8,6 +8,7 @@ import statistics
 
 import pytest
 import textstat
+import yaml
 
 from copro_scale import CoproError, load_instrument
 from copro_scale.cli import main
@@ -16,9 +17,14 @@ from copro_scale.instrument import (
     CONSTRUCTS,
     FACES,
     FORMS,
+    ID_PATTERN,
+    MIN_RESPONSES_FLOOR,
+    THRESHOLD_PLACEHOLDER,
+    TYPES,
     check_instrument,
     default_instrument_path,
 )
+from copro_scale.instrument.schema import schema_path
 
 INST = load_instrument()
 NEGATIONS = re.compile(r"\b(not|never|no|n't|cannot|nobody|nothing)\b", re.I)
@@ -138,6 +144,68 @@ def test_broken_instruments_are_rejected_by_check(instrument_file, capsys, mutat
     assert expected in err and "Traceback" not in err
     with pytest.raises(CoproError):
         load_instrument(path)
+
+
+def _missing_title(d):
+    del d["title"]
+
+
+def _unknown_prototype(d):
+    d["prototypes"]["mixed"] = {"decision_making": 3, "non_decision_making": 3, "ideological": 3}
+
+
+def _threshold_true(d):
+    d["privacy"]["min_responses"] = True
+
+
+def _long_item(d):
+    d["items"][0]["text"]["psw"] = " ".join(["word"] * 21)
+
+
+def _role_on_two_forms(d):
+    d["forms"]["colleague"]["roles"].append("psw")
+
+
+@pytest.mark.parametrize(
+    "mutate,expected",
+    [
+        (_missing_title, "field 'title': is missing"),
+        (_unknown_prototype, "field 'prototypes.mixed': is not known here"),
+        (_threshold_true, "field 'privacy.min_responses': must be a whole number of at least 3"),
+        (_long_item, "item 'vdm1', field 'text.psw': has 21 words; at most 20"),
+        (_role_on_two_forms, "field 'forms.roles': role 'psw' must belong to exactly one form"),
+    ],
+)
+def test_schema_and_cross_field_problems_are_one_line_each(instrument_file, mutate, expected):
+    errors = [str(e) for e in check_instrument(instrument_file(mutate))]
+    assert any(expected in e for e in errors), errors
+    assert all("\n" not in e for e in errors)
+
+
+def test_the_shipped_json_schema_validates_the_packaged_instrument_on_its_own():
+    """What an editor or another tool does with the schema file: no copro code involved."""
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(schema_path().read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    doc = yaml.safe_load(default_instrument_path().read_text(encoding="utf-8"))
+    assert list(Draft202012Validator(schema).iter_errors(doc)) == []
+    doc["items"][0]["reverse"] = "yes"
+    assert [e.validator for e in Draft202012Validator(schema).iter_errors(doc)] == ["type"]
+
+
+def test_the_schema_states_the_models_vocabulary():
+    """The schema file and the code name the same constructs, faces, types, forms and rules."""
+    s = json.loads(schema_path().read_text(encoding="utf-8"))
+    item = s["$defs"]["item"]["properties"]
+    assert tuple(item["construct"]["enum"]) == CONSTRUCTS
+    assert tuple(item["face"]["enum"]) == FACES
+    assert item["id"]["pattern"] == ID_PATTERN.pattern
+    assert tuple(s["properties"]["prototypes"]["required"]) == TYPES
+    assert tuple(s["properties"]["forms"]["required"]) == FORMS
+    assert s["properties"]["privacy"]["properties"]["min_responses"]["minimum"] == MIN_RESPONSES_FLOOR
+    assert THRESHOLD_PLACEHOLDER.replace("{", "\\{").replace("}", "\\}") == \
+        s["$defs"]["form"]["properties"]["instructions"]["pattern"]
 
 
 def test_not_yaml_and_missing_file_are_one_line_errors(tmp_path, capsys):

@@ -35,6 +35,7 @@ def test_wheel_ships_instruments_and_templates(tmp_path):
     (wheel,) = out.glob("copro_scale-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "copro_scale/instruments/pcp-psw-v1.yaml" in names
+    assert "copro_scale/instruments/instrument.schema.json" in names
     templates = [n for n in names if n.startswith("copro_scale/templates/")]
     assert templates, names
     # unpack and import from another directory: not the source tree, not editable

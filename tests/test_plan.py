@@ -54,7 +54,7 @@ def small_plan():
 def test_plan_shares_add_up_and_are_seeded(small_plan):
     d = small_plan.designs
     assert len(d) == 4 and (d["n"] == 8).all()
-    assert np.allclose(d[["correct", "indeterminate", "wrong"]].sum(axis=1), 1)
+    assert np.allclose(d[["correct", "indeterminate", "wrong", "suppressed"]].sum(axis=1), 1)
     again = plan_survey(8, (5, 8), (1, 2), reps=1, n_draws=400)
     pd.testing.assert_frame_equal(d, again.designs)
 
@@ -98,9 +98,52 @@ def test_five_sizes_under_a_minute():
 
 
 def test_teams_below_the_threshold_count_as_suppressed(capsys):
-    r = plan_survey(6, (4, 6), (1,), reps=1, n_draws=200)
+    r = plan_survey(6, (4, 6), (1,), reps=1, n_draws=200, nuisance="clean")
     d = r.designs.set_index("per_team")
     assert d.loc[4, "suppressed"] == 1 and d.loc[4, "correct"] == 0 and d.loc[4, "wrong"] == 0
     assert d.loc[6, "suppressed"] == 0
     from copro_scale.plan import format_plan
     assert "below the reporting threshold" in format_plan(r)
+
+
+def test_plan_from_headcounts_counts_who_answers(tmp_path):
+    from copro_scale.plan import read_headcounts, responding
+    f = tmp_path / "teams.csv"
+    f.write_text("team,psw,colleagues\nWard A,2,12\nWard B,1,3\nWard C,0,9\n")
+    h = read_headcounts(f)
+    assert h["psw"].tolist() == [2, 1, 0] and h["colleagues"].tolist() == [12, 3, 9]
+    heads = list(zip(h["psw"], h["colleagues"]))
+    got = np.array([responding(heads, 0.5, seed=s) for s in range(400)])  # reps x teams x 2
+    assert (got <= np.array(heads)).all() and (got[:, 2, 0] == 0).all()
+    assert got[:, 0, 1].mean() == pytest.approx(6.0, abs=0.3)  # binomial(12, .5)
+    r = plan_survey(headcounts=heads * 4, response_rate=0.8, reps=1, n_draws=200)
+    d = r.designs.iloc[0]
+    assert d["n"] == 12 and d["correct"] + d["indeterminate"] + d["wrong"] + d["suppressed"] == 1
+    # Ward B has 4 people: below the threshold of 5 whoever answers
+    assert d["suppressed"] >= 0.25
+
+
+@pytest.mark.parametrize("text,where", [("team,psw\nA,1\n", "colleagues"),
+                                        ("team,psw,colleagues\nA,1,x\n", "row 2, column colleagues"),
+                                        ("team,psw,colleagues\nA,1,3\nB,-1,3\n", "row 3, column psw")])
+def test_bad_teams_file_is_one_line_naming_row_and_column(tmp_path, capsys, text, where):
+    f = tmp_path / "teams.csv"
+    f.write_text(text)
+    assert main(["plan", "--teams-file", str(f), "--reps", "1"]) == 2
+    err = capsys.readouterr().err
+    assert where in err and str(f) in err and len(err.strip().splitlines()) == 1
+
+
+def test_plan_counts_the_cfa_sample_as_the_validation_does_by_default(capsys):
+    from copro_scale.validate_cfa import DEFAULT_ESTIMATOR
+    r = plan_survey(6, (5,), (1,), reps=1, n_draws=100, nuisance="clean")
+    assert r.settings["estimator"] == DEFAULT_ESTIMATOR
+    assert main(["plan", "--teams", "6", "--sizes", "5", "--psw", "1", "--reps", "1",
+                 "--n-draws", "100"]) == 0
+    assert f"({DEFAULT_ESTIMATOR} uses every response)" in capsys.readouterr().out
+
+
+def test_unknown_nuisance_profile_is_one_line(capsys):
+    assert main(["plan", "--nuisance", "gentle", "--reps", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "gentle" in err and "realistic" in err and len(err.strip().splitlines()) == 1

@@ -7,9 +7,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from copro_scale import favourable, load_instrument, read_responses, score
-from copro_scale.instrument import CONSTRUCTS, FACES
+from copro_scale.instrument import CONSTRUCTS, FACES, default_instrument_path
 from copro_scale.responses.model import FLAG_COLUMNS
 from copro_scale.scoring import keyed_items, score_columns, scores_long
 from copro_scale.simulate import simulate
@@ -91,26 +92,78 @@ def test_min_answered_share_must_be_a_share(responses):
         score(responses, min_answered_share=0)
 
 
-def test_favourable_matches_a_count_by_hand(responses, inst):
-    fav = favourable(responses, by="team")
-    k = keyed_items(responses)
-    team = fav.index[0]
-    sub = k[k["team"] == team]
-    item = inst.item_ids[0]
-    answered = sub[item].dropna()
-    assert fav.loc[team, item] == pytest.approx(100 * (answered >= 4).mean())
-    cell = inst.cells[4]
-    members = [i.id for i in inst.cell_items(*cell.split("."))]
-    vals = sub[members].stack().dropna()
-    assert fav.loc[team, cell] == pytest.approx(100 * (vals >= 4).mean())
-    assert fav.loc[team, "n"] == len(sub)
-    pooled = favourable(responses, by=None)
-    assert len(pooled) == 1 and pooled["n"].iloc[0] == len(responses.data)
+def _reverse_ids_from_the_file():
+    """The reverse-keyed item ids read straight from the YAML, not through the Instrument."""
+    doc = yaml.safe_load(default_instrument_path().read_text(encoding="utf-8"))
+    return {item["id"] for item in doc["items"] if item["reverse"]}
+
+
+def _random_answers(inst, n=60, seed=5):
+    """Codes 1-5 with a quarter blank, by a generator that knows nothing of keying or types."""
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(1, 6, size=(n, len(inst.item_ids))).astype(float)
+    codes[rng.random(codes.shape) < 0.25] = np.nan
+    meta = pd.DataFrame({"response_id": [f"x{i}" for i in range(n)],
+                         "team": [f"T{i % 3}" for i in range(n)],
+                         "role": "clinical", "form": "colleague"})
+    items = pd.DataFrame(codes, columns=inst.item_ids).astype("Int8")
+    return read_responses(pd.concat([meta, items], axis=1))
+
+
+def test_the_instrument_file_has_ten_reverse_keyed_items(inst):
+    assert _reverse_ids_from_the_file() == set(inst.reverse_ids)
+    assert len(_reverse_ids_from_the_file()) == 10
+
+
+def test_keyed_items_are_six_minus_code_exactly_where_the_file_says_reverse(inst):
+    r = _random_answers(inst)
+    keyed = keyed_items(r)
+    rev = _reverse_ids_from_the_file()
+    for item in inst.item_ids:
+        for raw, got in zip(r.data[item], keyed[item]):
+            if pd.isna(raw):
+                assert math.isnan(got)
+            else:
+                assert got == (6 - int(raw) if item in rev else int(raw)), item
+
+
+def test_all_ones_are_favourable_only_on_reverse_keyed_items(inst):
+    """Hand-computed: a respondent who strongly disagrees with everything agrees, after keying,
+    with exactly the 10 negative practices."""
+    row = {"response_id": "a", "team": "T", "role": "psw", "form": "psw",
+           **{i: 1 for i in inst.item_ids}}
+    fav = favourable(read_responses(pd.DataFrame([row]).astype({i: "Int8" for i in inst.item_ids})))
+    rev = _reverse_ids_from_the_file()
+    assert {i: fav.loc["T", i] for i in inst.item_ids} == {i: 100.0 if i in rev else 0.0
+                                                          for i in inst.item_ids}
+    # a cell holding one reverse item of four: 25 % favourable
+    assert fav.loc["T", "voice.decision_making"] == 25.0
+
+
+def test_favourable_matches_a_count_by_hand(inst):
+    r = _random_answers(inst)
+    fav = favourable(r, by="team")
+    rev = _reverse_ids_from_the_file()
+    for team, rows in r.data.groupby("team"):
+        def pct(items):
+            answers = [(6 - int(v) if i in rev else int(v)) for i in items for v in rows[i]
+                       if not pd.isna(v)]
+            return 100 * sum(a >= 4 for a in answers) / len(answers)
+        for item in inst.item_ids:
+            assert fav.loc[team, item] == pytest.approx(pct([item])), (team, item)
+        for cell in inst.cells:
+            members = [i.id for i in inst.cell_items(*cell.split("."))]
+            assert fav.loc[team, cell] == pytest.approx(pct(members)), (team, cell)
+        assert fav.loc[team, "n"] == len(rows)
+    pooled = favourable(r, by=None)
+    assert len(pooled) == 1 and pooled["n"].iloc[0] == len(r.data)
 
 
 def test_long_form_has_one_row_per_response_and_score(responses, inst):
     s = score(responses)
     long = scores_long(s)
+    assert list(long.columns) == ["response_id", "team", "role", "form", "score", "value"]
+    assert list(long.index) == list(range(len(long)))
     assert len(long) == len(s) * len(score_columns(inst))
     back = long.pivot(index="response_id", columns="score", values="value")
     np.testing.assert_allclose(back.loc[s["response_id"], "overall"].to_numpy(float),
@@ -129,3 +182,61 @@ def test_a_bare_dataframe_needs_its_instrument(responses, inst):
     got = score(responses.data, instrument=inst)
     pd.testing.assert_frame_equal(got.drop(columns=list(FLAG_COLUMNS)),
                                   score(responses).drop(columns=list(FLAG_COLUMNS)))
+
+
+def test_keying_of_a_bare_dataframe_keeps_its_rows(inst):
+    """keyed_items and favourable on a canonical table with instrument= and a row index that
+    is not 0..n-1: the same numbers as through Responses, on the same rows."""
+    r = _random_answers(inst, n=12)
+    table = r.data.set_axis(range(100, 112))
+    keyed = keyed_items(table, instrument=inst)
+    assert list(keyed.index) == list(range(100, 112))
+    np.testing.assert_array_equal(keyed[inst.item_ids].to_numpy(float),
+                                  keyed_items(r)[inst.item_ids].to_numpy(float))
+    pd.testing.assert_frame_equal(favourable(table, instrument=inst), favourable(r))
+
+
+def test_favourable_groups_in_sorted_order(inst):
+    r = _random_answers(inst, n=9)
+    data = r.data.assign(team=["Zeta", "Alpha", "Mid"] * 3)
+    assert list(favourable(data, instrument=inst).index) == ["Alpha", "Mid", "Zeta"]
+
+
+def test_favourable_withholds_what_rests_on_too_few_answers(inst):
+    """Hand count: 3 answers are needed; vdm1 has 2 in team A, so vdm1 and its cell are withheld
+    there, while a cell whose items all have 3 answers is shown."""
+    rows = []
+    for i in range(3):
+        answers = {item: 5 for item in inst.item_ids}
+        if i == 0:
+            answers["vdm1"] = pd.NA
+        rows.append({"response_id": f"a{i}", "team": "A", "role": "psw", "form": "psw", **answers})
+    for i in range(3):
+        rows.append({"response_id": f"b{i}", "team": "B", "role": "psw", "form": "psw",
+                     **{item: 5 for item in inst.item_ids}})
+    fav = favourable(read_responses(pd.DataFrame(rows).astype({i: "Int8" for i in inst.item_ids})),
+                     min_answered=3)
+    rev = _reverse_ids_from_the_file()
+    assert math.isnan(fav.loc["A", "vdm1"]) and math.isnan(fav.loc["A", "voice.decision_making"])
+    assert fav.loc["B", "vdm1"] == 100.0
+    assert fav.loc["B", "voice.decision_making"] == 75.0  # all 5s: the one reverse item is not
+    vnd = [i.id for i in inst.cell_items("voice", "non_decision_making")]
+    want = 100 * sum(i not in rev for i in vnd) / len(vnd)
+    assert fav.loc["A", "voice.non_decision_making"] == fav.loc["B", "voice.non_decision_making"] == want
+
+
+def test_one_answered_cell_is_a_face_score_at_a_quarter(inst):
+    """min_answered_share 0.25: a face needs ceil(0.75) = 1 of its 3 cells, overall 3 of 9."""
+    row = {"response_id": "a", "team": "T", "role": "psw", "form": "psw",
+           **{i: pd.NA for i in inst.item_ids}}
+    row.update({it.id: 4 for it in inst.cell_items("voice", "decision_making") if not it.reverse})
+    r = read_responses(pd.DataFrame([row]).astype({i: "Int8" for i in inst.item_ids}))
+    s = score(r, min_answered_share=0.25).iloc[0]
+    assert s["voice.decision_making"] == 4.0
+    assert s["decision_making"] == 4.0 and s["voice"] == 4.0
+    assert math.isnan(s["overall"]) and math.isnan(s["ideological"])
+
+
+def test_min_answered_share_above_one_is_refused(responses):
+    with pytest.raises(ValueError):
+        score(responses, min_answered_share=1.5)

@@ -3,13 +3,14 @@
 The pipeline, one way: instrument -> responses -> scores -> psychometrics -> classification ->
 reports, with administration exports beside the instrument.
 
-The light exports (instrument, responses, scoring) load with the package; the heavy ones
-(:func:`classify_teams`, :func:`render_reports`, which pull in SciPy) load on first use
-(PEP 562), so ``copro score`` and ``read_responses`` start without them.
+Every export loads on first use (PEP 562): ``import copro_scale`` and ``copro --help`` import
+neither pandas nor SciPy, and ``copro score`` never imports what classification and reports
+need.
 """
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version as _version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
 
 try:
     __version__ = _version("copro-scale")
@@ -17,16 +18,25 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0+unknown"
 
 from .errors import CoproError
-from .instrument import Instrument, Item, load_instrument
-from .responses import Responses, read_responses
-from .scoring import favourable, score
 
 #: Exports loaded on first access: name -> submodule that defines it.
-_LAZY = {"classify_teams": "classify", "render_reports": "reports"}
+_LAZY = {"Instrument": "instrument", "Item": "instrument", "load_instrument": "instrument",
+         "read_responses": "responses", "Responses": "responses", "score": "scoring",
+         "favourable": "scoring", "classify_teams": "classify", "render_reports": "reports"}
 
-__all__ = ["__version__", "CoproError", "Instrument", "Item", "load_instrument",
-           "read_responses", "Responses", "score", "favourable",
-           "classify_teams", "render_reports"]
+__all__ = [
+    "CoproError",
+    "Instrument",
+    "Item",
+    "Responses",
+    "__version__",
+    "classify_teams",
+    "favourable",
+    "load_instrument",
+    "read_responses",
+    "render_reports",
+    "score",
+]
 
 
 def __getattr__(name: str):

@@ -69,7 +69,7 @@ def factorize(arr: pa.Array) -> tuple[np.ndarray, list]:
 
 #: Bytes of a control character (NUL and C0 except tab, line feed and carriage return; DEL).
 _CONTROL_BYTES = np.zeros(256, dtype=bool)
-_CONTROL_BYTES[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True
+_CONTROL_BYTES[[*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True
 
 
 def text_bytes(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:

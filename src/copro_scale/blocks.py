@@ -6,9 +6,10 @@ million rows take about half the time of one; each block writes only its own row
 
 from __future__ import annotations
 
+import itertools
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
 
 #: Fewest rows a block is worth a thread for.
 MIN_BLOCK_ROWS = 100_000
@@ -28,7 +29,7 @@ def row_blocks(n: int, min_rows: int | None = None) -> list[slice]:
     min_rows = MIN_BLOCK_ROWS if min_rows is None else min_rows
     k = max(1, min(os.cpu_count() or 1, n // max(min_rows, 1)))
     edges = [n * i // k for i in range(k + 1)]
-    return [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]
+    return [slice(a, b) for a, b in itertools.pairwise(edges)]
 
 
 def over_blocks(fn: Callable[[slice], None], n: int, min_rows: int | None = None) -> None:

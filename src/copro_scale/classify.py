@@ -2,61 +2,89 @@
 
 The rule
 --------
-1. **Profile.** Every respondent counts once (``1/n`` of the team figure, never more: the privacy
-   rule that no one carries more than ``1/threshold``). With ``weights="forms_equal"`` (default)
-   the organisation's average PSW-vs-colleague gap ``delta`` (colleague minus PSW, per score) is
-   taken out first: a PSW's scores move up by ``delta/2`` and a colleague's down by ``delta/2``.
-   The team's mean then estimates the midpoint of the two forms' views - the profile with the
-   forms weighted equally - whatever the team's PSW/colleague mix, without weighting anyone up.
-   ``delta`` is exactly the organisation's pooled gap that the report may publish (pooled
-   colleague mean minus pooled PSW mean over the rows the organisation figures pool), and it is
-   used only when the disclosure plan lets that gap be shown; otherwise ``delta = 0``. With
+1. **Rows.** A respondent counts when at least one of their nine cell scores is present; ``n``,
+   ``n_psw`` and ``n_colleague`` count those respondents, and a team with fewer than
+   ``min_responses`` of them is ``suppressed`` (not classified). Rows are put in a fixed order
+   (team, form, scores) first, so no result depends on the order of the input.
+2. **Profile.** The posterior is over the team's nine *cell* means, a basis of full rank (the
+   three face and the three construct scores are averages of the same nine cells, so the six
+   are linearly dependent: faces and constructs have the same sum). Every respondent counts once.
+   With ``weights="forms_equal"`` (default) the organisation's colleague-minus-PSW gap ``delta``
+   (per cell) is taken out, so the profile estimates the view of the target form (``view``):
+   with ``view="psw"`` (default) a colleague's cells move down by ``delta`` and a PSW's stay;
+   with ``view="midpoint"`` a PSW's move up by ``delta/2`` and a colleague's down by
+   ``delta/2``. ``delta`` is the organisation's pooled gap that the report may publish (rows the
+   organisation figures pool), used only when the disclosure plan lets that gap be shown;
+   otherwise ``delta = 0`` and the gap's size counts as uncertainty (``GAP_PRIOR_SD``). With
    ``weights="respondents"`` nothing is taken out (the plain mean).
-2. **Posterior.** The team's true profile ``mu`` (faces and constructs) has the posterior
-   ``mu | data ~ t_nu(m, V)`` (flat prior): ``m`` is the team's mean, ``V[i, j] = W[i, j] *
-   n_ij / (n_i * n_j)`` with ``W`` the within-team covariance of respondents' scores pooled over
-   the organisation (within team and form, so it holds person spread and item noise, but not the
-   form gap), ``n_i`` the team's respondents with score ``i``, ``n_ij`` with both, and ``nu`` the
-   degrees of freedom of ``W``. A single PSW's answers are therefore one noisy draw, not known
-   exactly. Under ``"forms_equal"`` ``V`` also carries ``c^2 (s_g^2 J + diag(se_delta^2))`` with
-   ``c = (n_colleague - n_psw) / (2 n)``: the team's own gap may differ from ``delta`` by
-   ``s_g = gap_sd`` (0.25 by default, a shift common to all scores), and ``delta`` has its own
-   standard error. A team with no PSW response (``c = 1/2``) is typed from its colleagues with
-   that extra uncertainty and flagged by ``forms == "colleague"``.
-3. **Regions.** The outcome of a profile is its :mod:`~copro_scale.typology` region: the type
-   whose extended region (its prototype and everything beyond it, away from the other types) is
-   nearest, or ``mixed`` when none is within the instrument's ``max_distance``.
-4. **Probability.** ``p_T = P(mu in region T | data)``, from ``n_draws`` seeded draws of the
-   posterior (the same draws for every team, so a team's result does not depend on row order).
-   The outcome with the largest probability is reported when it reaches ``min_probability``
-   (the instrument's, .80); otherwise the team is ``indeterminate``. A team with fewer than
-   ``min_responses`` respondents is ``suppressed`` and not classified at all.
-5. **Lever.** The construct (voice, experience, identity) with the lowest adjusted score ``m``, with
-   ``p_lever`` = the posterior probability that it is the lowest.
+3. **Posterior.** ``mu | data ~ t_nu(m, V)`` over the nine cells (flat prior): ``m`` is the
+   team's adjusted mean, ``V = W o N + c c' s_g^2 + diag(c^2 se_delta^2)``, where
 
-Calibration and recovery are measured in ``benchmarks/bench_classify.py`` and
-docs/classification.md.
+   - ``W`` is the within-team covariance of respondents' cell scores pooled over the
+     organisation (within team and form), from the respondents with all nine cells, shrunk by
+     ``SHRINK`` towards its diagonal; a Gram matrix shrunk towards a positive diagonal is
+     positive definite by construction. ``nu`` is its degrees of freedom;
+   - ``N[i, j] = n_ij / (n_i n_j)`` (``n_i`` the team's respondents with cell ``i``, ``n_ij``
+     with both) is a Gram matrix with a positive diagonal, so ``W o N`` is positive definite
+     (Schur product theorem) whatever the pattern of missing cells;
+   - ``c_i`` is the share of the team's cell-``i`` respondents whose scores were moved
+     (colleagues for ``view="psw"``; ``(n_c - n_p) / 2n`` for ``"midpoint"``), ``s_g`` the SD by
+     which a team's own gap differs from ``delta`` (estimated from the teams with both forms,
+     never below ``GAP_SD_FLOOR``), ``se_delta`` the gap's standard error (Welch).
+
+   A team with no respondent for some cell, or an organisation whose within-team spread cannot
+   be estimated, is ``indeterminate`` with the reason in ``reason``; the other teams go on.
+4. **Regions.** Each posterior draw's face profile (the mean of each face's three cells) has an
+   outcome, its :mod:`~copro_scale.typology` region (a type, or ``mixed``).
+5. **Probability.** ``p_T = P(face profile in region T | data)``, from ``n_draws`` seeded draws
+   (the same standard draws for every team). The outcome with the largest probability is
+   reported when it reaches ``min_probability`` (the instrument's, .80); otherwise the team is
+   ``indeterminate``. Ties go to the outcome listed first in :data:`OUTCOMES`.
+6. **Lever.** The construct (voice, experience, identity) with the lowest adjusted score, with
+   ``p_lever`` the posterior probability that it is the lowest. Scores equal to 1e-9 are a tie,
+   and a tie goes to the construct listed first (voice, then experience, then identity).
+
+Calibration and recovery are measured in ``benchmarks/bench_calibration.py`` and
+``benchmarks/bench_classify.py``; the tables are in docs/classification.md.
 """
 
 from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .aggregate import WEIGHTS, team_counts
-from .errors import CoproError
-from .instrument import CONSTRUCTS, FACES, TYPES, Instrument, load_instrument
+from .instrument import CELLS, CONSTRUCTS, FACES, TYPES, Instrument, cell_name, load_instrument
 from .privacy import check_threshold, disclosure_plan
 from .typology import OUTCOMES, Typology
 
 #: Types a team can get besides the three of the paper.
 OTHER_TYPES: tuple[str, ...] = ("mixed", "indeterminate", "suppressed")
-#: SD (scale points) by which a team's own PSW-vs-colleague gap may differ from the organisation's.
+#: Views the adjusted profile can estimate (``view``).
+VIEWS: tuple[str, ...] = ("psw", "midpoint")
+#: Smallest SD (scale points) of a team's own PSW-vs-colleague gap around the organisation's.
+GAP_SD_FLOOR = 0.10
+#: SD of a team's own gap when it cannot be estimated (fewer than ``GAP_MIN_TEAMS`` teams).
 GAP_SD = 0.25
+#: Teams with both forms needed to estimate the SD of the team gaps.
+GAP_MIN_TEAMS = 10
+#: SD of the organisation's gap when the disclosure plan withholds it (it is then not used).
+GAP_PRIOR_SD = 0.35
+#: Weight of the diagonal target in the within-team covariance (Schafer & Strimmer's target D).
+SHRINK = 0.05
+#: Two construct scores closer than this are a tie for the lever.
+TIE = 1e-9
+CELL_COLS = [cell_name(c, f) for c, f in CELLS]
 _COLS = [*FACES, *CONSTRUCTS]
 _CHUNK = 2_000_000  # posterior values held at once (x 8 bytes)
+# faces and constructs as averages of the nine cells (rows: score, columns: cell)
+_FACE_OF = np.array([[1 / 3 if f == face else 0.0 for _, f in CELLS] for face in FACES])
+_CONSTRUCT_OF = np.array([[1 / 3 if c == con else 0.0 for c, _ in CELLS] for con in CONSTRUCTS])
 
-__all__ = ["OUTCOMES", "OTHER_TYPES", "classify_teams", "organisation_gap"]
+__all__ = ["OUTCOMES", "OTHER_TYPES", "VIEWS", "classify_teams", "organisation_gap"]
 
 
 def organisation_gap(scores: pd.DataFrame, min_responses: int | None = None,
@@ -84,11 +112,12 @@ def organisation_gap(scores: pd.DataFrame, min_responses: int | None = None,
     """
     columns = columns or [c for c in _COLS if c in scores.columns]
     k = check_threshold(instrument, min_responses)
-    return _pooled_gap(scores, disclosure_plan(team_counts(scores), k, instrument=instrument),
-                       columns)
+    return _gap_if_shown(scores, disclosure_plan(team_counts(scores), k, instrument=instrument),
+                         columns)
 
 
-def _pooled_gap(scores: pd.DataFrame, plan, columns: list[str]) -> pd.DataFrame | None:
+def _gap_if_shown(scores: pd.DataFrame, plan, columns: list[str]) -> pd.DataFrame | None:
+    """The pooled gap over the plan's organisation rows, or None when the plan withholds it."""
     if not plan.pooled_gap:
         return None
     rows = plan.organisation_rows(scores)
@@ -99,27 +128,36 @@ def _pooled_gap(scores: pd.DataFrame, plan, columns: list[str]) -> pd.DataFrame 
     return pd.DataFrame({"gap": col.mean() - psw.mean(), "se": se})
 
 
-def _within_covariance(x: np.ndarray, group: np.ndarray):
-    """Pooled within-group covariance of the columns of ``x`` (NaN = missing), and its df.
+def within_covariance(x: np.ndarray, group: np.ndarray, shrink: float = SHRINK):
+    """Pooled within-group covariance of the rows of ``x`` with no missing value, and its df.
 
-    Deviations are taken from each group's mean of the column; a pair of columns uses the rows
-    where both are present, with ``df = pairs - groups``.
+    ``W = D' D / df`` from the deviations ``D`` of complete rows from their group's mean
+    (``df = rows - groups``), then ``(1 - shrink) W + shrink diag(W)`` (Schafer & Strimmer 2005,
+    target D): positive definite whenever every variance is positive, which pairwise-complete
+    covariances are not (they can have a negative eigenvalue).
+
+    Returns ``(W, df)``; ``W`` is None when fewer than two complete rows share a group or a
+    variance is zero.
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 2.0], [2.0, 3.0], [3.0, 5.0], [5.0, 5.0], [np.nan, 1.0]])
+    >>> W, df = within_covariance(x, np.array([0, 0, 0, 1, 1]), shrink=0.0)
+    >>> W.round(3).tolist(), df
+    ([[1.0, 1.5], [1.5, 2.333]], 2)
     """
-    ok = ~np.isnan(x)
-    g = group.max() + 1
-    n_g = np.column_stack([np.bincount(group, weights=c, minlength=g) for c in ok.T.astype(float)])
-    s_g = np.column_stack([np.bincount(group, weights=c, minlength=g)
-                           for c in np.where(ok, x, 0.0).T])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_g = s_g / n_g
-    dev = np.where(ok, x - mean_g[group], 0.0)
-    okf = ok.astype(float)
-    pairs = okf.T @ okf
-    n_groups = (n_g > 0).sum(axis=0)
-    df = pairs - np.minimum.outer(n_groups, n_groups)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cov = (dev.T @ dev) / df
-    return cov, df
+    ok = ~np.isnan(x).any(axis=1)
+    x, group = x[ok], pd.factorize(group[ok])[0]
+    df = int(len(x) - (group.max() + 1 if len(x) else 0))
+    if df < 1:
+        return None, 0
+    sums = np.zeros((group.max() + 1, x.shape[1]))
+    np.add.at(sums, group, x)
+    dev = x - (sums / np.bincount(group)[:, None])[group]
+    w = dev.T @ dev / df
+    if not (np.diag(w) > 0).all():
+        return None, df
+    return (1 - shrink) * w + shrink * np.diag(np.diag(w)), df
 
 
 def standard_t_draws(nu: float, n_draws: int, k: int, seed: int = 0) -> np.ndarray:
@@ -136,23 +174,179 @@ def standard_t_draws(nu: float, n_draws: int, k: int, seed: int = 0) -> np.ndarr
     return z * np.sqrt(nu / rng.chisquare(nu, size=n_draws))[:, None]
 
 
+@dataclass
+class _Spread:
+    """The organisation-wide parts of the posterior (step 2-3 of the rule)."""
+
+    delta: np.ndarray  # per cell, colleague minus PSW (0 when not used)
+    se_delta: np.ndarray  # per cell
+    gap_sd: float  # SD of a team's own gap around delta
+    cov: np.ndarray | None  # within-team covariance W of the cells (None: cannot be estimated)
+    nu: float
+
+
+def _ordered_rows(scores: pd.DataFrame) -> pd.DataFrame:
+    """Rows with at least one cell score, in a fixed order (team, form, cell scores)."""
+    x = scores[CELL_COLS].to_numpy(dtype="float64", na_value=np.nan)
+    used = scores.loc[~np.isnan(x).all(axis=1)]
+    keys = [used[c].to_numpy(dtype="float64", na_value=np.inf) for c in reversed(CELL_COLS)]
+    keys += [used["form"].astype(str).to_numpy(), used["team"].astype(str).to_numpy()]
+    return used.iloc[np.lexsort(keys)]
+
+
+def _row_shift(form_psw: np.ndarray, delta: np.ndarray, view: str) -> np.ndarray:
+    """What each row's cells move by to estimate ``view`` (rows x cells)."""
+    if view == "psw":
+        return np.where(form_psw, 0.0, -1.0)[:, None] * delta[None, :]
+    return np.where(form_psw, 0.5, -0.5)[:, None] * delta[None, :]
+
+
+def _organisation_spread(rows: pd.DataFrame, plan, weights: str, view: str,
+                         gap_sd: float | None) -> _Spread:
+    """The gap taken out, its uncertainty, and the within-team covariance (steps 2-3)."""
+    k = len(CELL_COLS)
+    delta, se_delta = np.zeros(k), np.zeros(k)
+    if weights == "forms_equal":
+        gap = _gap_if_shown(rows, plan, CELL_COLS)
+        if gap is not None and np.isfinite(gap["gap"]).all():
+            delta = gap["gap"].to_numpy("float64")
+            se_delta = np.nan_to_num(gap["se"].to_numpy("float64"), nan=GAP_PRIOR_SD)
+        else:  # the gap may not be shown, so it is not used: its size is all uncertainty
+            se_delta = np.full(k, GAP_PRIOR_SD)
+    team = rows["team"].astype(str).to_numpy()
+    form_psw = rows["form"].to_numpy() == "psw"
+    pos = pd.Index(team).isin(plan.organisation_teams)  # rows organisation figures pool
+    x = rows[CELL_COLS].to_numpy(dtype="float64", na_value=np.nan)[pos]
+    adj = x + _row_shift(form_psw[pos], delta, view)
+    key = team[pos] + "\x00" + rows["form"].to_numpy()[pos].astype(str)
+    cov, df = within_covariance(adj, pd.factorize(key)[0])
+    if gap_sd is None:
+        gap_sd = _team_gap_sd(x, team[pos], form_psw[pos], cov)
+    return _Spread(delta, se_delta, float(gap_sd), cov, float(df))
+
+
+def _team_gap_sd(x: np.ndarray, team: np.ndarray, form_psw: np.ndarray, cov) -> float:
+    """SD of the teams' own colleague-minus-PSW gaps (mean over cells) around their mean.
+
+    Method of moments over the teams with both forms: the spread of their observed gaps less the
+    part their sampling error explains (``1' W 1 / 81 (1/n_c + 1/n_p)``), never below
+    ``GAP_SD_FLOOR``; ``GAP_SD`` when fewer than ``GAP_MIN_TEAMS`` teams have both forms.
+    """
+    if cov is None:
+        return GAP_SD
+    mean = np.nanmean(x, axis=1)
+    frame = pd.DataFrame({"team": team, "psw": form_psw, "y": mean}).dropna()
+    g = frame.groupby(["team", "psw"])["y"].agg(["mean", "count"]).unstack("psw")
+    g = g.dropna()
+    if len(g) < GAP_MIN_TEAMS:
+        return GAP_SD
+    d = (g[("mean", False)] - g[("mean", True)]).to_numpy()
+    sampling = cov.sum() / len(CELL_COLS) ** 2 * (1 / g[("count", False)] + 1 / g[("count", True)])
+    excess = np.var(d, ddof=1) - float(np.mean(sampling))
+    return max(GAP_SD_FLOOR, float(np.sqrt(max(excess, 0.0))))
+
+
+@dataclass
+class _Posterior:
+    """Each shown team's posterior ``t_nu(m, V)`` over the nine cells (step 3)."""
+
+    plain: np.ndarray  # teams x 6: plain means of the face and construct scores
+    m: np.ndarray  # teams x 9: adjusted cell means
+    V: np.ndarray  # teams x 9 x 9
+    reason: np.ndarray  # teams: why the team cannot be typed ("" when it can)
+
+
+def _team_posteriors(rows: pd.DataFrame, shown: np.ndarray, spread: _Spread, weights: str,
+                     view: str) -> _Posterior:
+    team_str = rows["team"].astype(str).to_numpy()
+    sel = pd.Index(team_str).isin(shown)  # hashed: np.isin on text is quadratic-slow
+    sub = rows.loc[sel]
+    code = pd.Index(shown).get_indexer(team_str[sel])
+    T, K = len(shown), len(CELL_COLS)
+    x = sub[CELL_COLS].to_numpy(dtype="float64", na_value=np.nan)
+    psw = sub["form"].to_numpy() == "psw"
+    adj = x + _row_shift(psw, spread.delta, view)
+    ok = ~np.isnan(x)
+
+    def per_team(values):  # team sums of each column, without a rows x columns x columns array
+        return np.column_stack([np.bincount(code, weights=values[:, j], minlength=T)
+                                for j in range(values.shape[1])])
+    n_i = per_team(ok.astype(float))
+    # respondents with both cells i and j: count each team's missingness patterns
+    pattern, pat_code = np.unique(ok, axis=0, return_inverse=True)
+    by_pattern = np.bincount(code * len(pattern) + pat_code.ravel(),
+                             minlength=T * len(pattern)).reshape(T, len(pattern))
+    n_ij = np.einsum("tp,pi,pj->tij", by_pattern, pattern.astype(float), pattern.astype(float))
+    plain_x = sub[_COLS].to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        plain = per_team(np.nan_to_num(plain_x)) / per_team((~np.isnan(plain_x)).astype(float))
+        m = per_team(np.where(ok, adj, 0.0)) / n_i
+    reason = np.full(T, "", dtype=object)
+    empty = n_i == 0
+    for t in np.flatnonzero(empty.any(axis=1)):
+        cells = ", ".join(CELL_COLS[j] for j in np.flatnonzero(empty[t]))
+        reason[t] = f"no respondent has a score for {cells}"
+    if spread.cov is None:
+        reason[reason == ""] = ("the within-team spread cannot be estimated: no team has two respondents "
+                     "on one form with all nine cell scores")
+        return _Posterior(plain, m, np.full((T, K, K), np.nan), reason)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        V = spread.cov[None] * n_ij / (n_i[:, :, None] * n_i[:, None, :])
+    if weights == "forms_equal":
+        moved = per_team((ok & (psw[:, None] if view == "midpoint" else ~psw[:, None]))
+                         .astype(float))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            c = moved / n_i if view == "psw" else (n_i - 2 * moved) / (2 * n_i)
+        V = (V + spread.gap_sd**2 * c[:, :, None] * c[:, None, :]
+             + c[:, :, None] ** 2 * np.diag(spread.se_delta**2)[None])
+    return _Posterior(plain, m, V, reason)
+
+
+def _outcome_probabilities(post: _Posterior, typology: Typology, nu: float, n_draws: int,
+                           seed: int):
+    """Posterior probability of each outcome and of each construct being lowest (steps 4-6)."""
+    T, K = post.m.shape
+    tally = np.full((T, len(OUTCOMES)), np.nan)
+    lever = np.full((T, len(CONSTRUCTS)), np.nan)
+    valid = np.flatnonzero(post.reason == "")
+    if len(valid) == 0:
+        return tally, lever
+    z = standard_t_draws(nu, n_draws, K, seed)
+    chunk = max(1, _CHUNK // (n_draws * K))
+    for start in range(0, len(valid), chunk):
+        idx = valid[start:start + chunk]
+        L = np.linalg.cholesky(post.V[idx])  # positive definite by construction (see above)
+        cells = post.m[idx, None, :] + np.einsum("tij,dj->tdi", L, z)  # teams x draws x cells
+        code = typology.outcome(cells @ _FACE_OF.T)
+        tally[idx] = (code[..., None] == np.arange(len(OUTCOMES))).mean(axis=1)
+        low = _lowest(cells @ _CONSTRUCT_OF.T)
+        lever[idx] = (low[..., None] == np.arange(len(CONSTRUCTS))).mean(axis=1)
+    return tally, lever
+
+
+def _lowest(scores: np.ndarray) -> np.ndarray:
+    """Index of the lowest score on the last axis; ties (within TIE) go to the first."""
+    low = np.nanmin(scores, axis=-1, keepdims=True)
+    return np.argmax(scores <= low + TIE, axis=-1)
+
+
 def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *,
                    min_responses: int | None = None, min_probability: float | None = None,
                    n_draws: int = 4000, seed: int = 0, weights: str = "forms_equal",
-                   max_distance: float | None = None, gap_sd: float = GAP_SD,
-                   n_boot: int | None = None) -> pd.DataFrame:
+                   view: str = "psw", max_distance: float | None = None,
+                   gap_sd: float | None = None, n_boot: int | None = None) -> pd.DataFrame:
     """Classify every team's co-production type with a posterior probability.
 
     Parameters
     ----------
     scores : DataFrame
-        Per-response scores from :func:`copro_scale.score` (needs ``team``, ``form``, the three
-        face and the three construct columns).
+        Per-response scores from :func:`copro_scale.score` (needs ``team``, ``form``, the nine
+        cell scores, and the three face and three construct scores).
     instrument : Instrument, optional
         Source of the prototypes, ``min_probability`` and ``max_distance`` (default: packaged).
     min_responses : int, optional
-        Teams with fewer respondents are ``suppressed`` and not classified (default: the
-        instrument's threshold; never below it).
+        Teams with fewer respondents with scores are ``suppressed`` and not classified
+        (default: the instrument's threshold; never below it).
     min_probability : float, optional
         Probability a type needs to be reported (default: the instrument's, .80).
     n_draws : int
@@ -160,28 +354,44 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
     seed : int
         Seed of the draws; the result does not depend on the order of the rows.
     weights : {"forms_equal", "respondents"}
-        ``"forms_equal"``: the profile estimates the midpoint of the PSW and colleague views,
-        with the organisation's gap taken out and every respondent counted once;
+        ``"forms_equal"``: the organisation's gap is taken out so that the profile estimates
+        ``view`` whatever the team's PSW/colleague mix, every respondent counted once;
         ``"respondents"``: the plain mean. See the module docstring.
+    view : {"psw", "midpoint"}
+        The view the adjusted profile estimates: the PSWs' (colleagues brought to the PSWs' level
+        by the organisation gap) or the midpoint of the two forms' views.
     max_distance : float, optional
         Distance from every type's region beyond which the outcome is ``mixed`` (default: the
         instrument's).
-    gap_sd : float
-        SD of a team's own gap around the organisation's (``"forms_equal"`` only).
+    gap_sd : float, optional
+        SD of a team's own gap around the organisation's (``"forms_equal"`` only; default:
+        estimated from the teams with both forms, at least ``GAP_SD_FLOOR``).
     n_boot : int, optional
-        Former name of ``n_draws`` (the bootstrap it named is gone); used when given.
+        Deprecated name of ``n_draws`` (the draws are posterior draws, not a bootstrap).
 
     Returns
     -------
     DataFrame
-        One row per team: ``team, n_psw, n_colleague, n, suppressed``; the face and construct
-        scores (plain means, every respondent once); ``nearest`` and ``distance`` (type region
-        nearest the estimated profile, and its distance); ``p_neutralized, p_enhanced,
-        p_tokenistic, p_mixed``; ``type``; ``probability`` (of ``type``, or the largest when
-        ``indeterminate``); ``lever`` and ``p_lever``; ``forms`` (whose view the type rests on:
-        ``"psw+colleague"``, ``"colleague"`` or ``"psw"``); ``weights``; and the profile the
-        type rests on, ``<face>_adjusted`` (the organisation gap taken out). Suppressed teams
-        carry only their counts and ``type``.
+        One row per team, sorted by team, with these columns (names are stable):
+
+        - ``team``; ``n_psw, n_colleague, n``: respondents with at least one cell score (the
+          ones whose scores were used); ``n_responses``: rows of the team, used or not;
+          ``suppressed``: ``n`` is below ``min_responses``;
+        - the face and construct scores (plain means, every respondent once);
+        - ``nearest`` and ``distance``: the type region nearest the adjusted profile;
+        - ``p_neutralized, p_enhanced, p_tokenistic, p_mixed``;
+        - ``type``: a type of :data:`~copro_scale.instrument.TYPES`, ``mixed``,
+          ``indeterminate`` or ``suppressed``; ``probability`` (of ``type``, or the largest
+          when ``indeterminate``);
+        - ``reason``: why the team has no type (``suppressed`` or ``indeterminate``: not
+          probable enough, a cell with no scores, a spread that cannot be estimated), ``""``
+          when it has one;
+        - ``lever`` and ``p_lever``; ``forms`` (whose view the type rests on:
+          ``"psw+colleague"``, ``"colleague"`` - colleagues' view only - or ``"psw"``);
+          ``weights``; ``<face>_adjusted`` (the profile the type rests on).
+
+        Suppressed teams carry only their counts, ``type`` and ``reason``; an indeterminate
+        team that cannot be typed at all has no probabilities.
 
     Examples
     --------
@@ -190,131 +400,100 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
     >>> sim = simulate(3, 12, seed=3)
     >>> out = classify_teams(score(read_responses(sim.responses)), n_draws=500, seed=1)
     >>> list(out.columns[:5])
-    ['team', 'n_psw', 'n_colleague', 'n', 'suppressed']
+    ['team', 'n_psw', 'n_colleague', 'n', 'n_responses']
     >>> out["type"].tolist() == sim.truth.sort_values("team")["type"].tolist()
     True
     """
     inst = instrument or load_instrument()
     if weights not in WEIGHTS:
         raise ValueError(f"weights must be one of {WEIGHTS}, not {weights!r}")
-    n_draws = int(n_boot if n_boot is not None else n_draws)
+    if view not in VIEWS:
+        raise ValueError(f"view must be one of {VIEWS}, not {view!r}")
+    if n_boot is not None:
+        warnings.warn("n_boot is deprecated; use n_draws (posterior draws)", DeprecationWarning,
+                      stacklevel=2)
+        n_draws = n_boot
+    n_draws = int(n_draws)
     if n_draws < 1:
         raise ValueError("n_draws must be at least 1")
     p_min = inst.min_probability if min_probability is None else float(min_probability)
     typology = Typology.from_instrument(inst, max_distance=max_distance)
-
-    counts = team_counts(scores)
     min_responses = check_threshold(inst, min_responses)
-    counts["suppressed"] = counts["n"] < min_responses
-    shown = counts.loc[~counts["suppressed"], "team"].to_numpy()
-    out = counts.copy()
+
+    # 1. rows and counts -------------------------------------------------------------------
+    rows = _ordered_rows(scores)
+    out = _empty_output(scores, rows, min_responses, weights)
+    shown = out.loc[~out["suppressed"], "team"].to_numpy()
+    if len(shown) == 0:
+        return out
+    # 2-3. the organisation's gap and spread, each team's posterior ------------------------
+    plan = disclosure_plan(team_counts(scores), min_responses, instrument=inst)
+    spread = _organisation_spread(rows, plan, weights, view, gap_sd)
+    post = _team_posteriors(rows, shown, spread, weights, view)
+    # 4-6. outcome and lever probabilities, decisions ---------------------------------------
+    tally, lever = _outcome_probabilities(post, typology, spread.nu, n_draws, seed)
+    _write_decisions(out, shown, post, tally, lever, typology, p_min)
+    return out
+
+
+def _empty_output(scores: pd.DataFrame, rows: pd.DataFrame, min_responses: int,
+                  weights: str) -> pd.DataFrame:
+    """The output frame: counts, suppression, and empty result columns."""
+    every = team_counts(scores)
+    out = every[["team"]].merge(team_counts(rows), on="team", how="left").fillna(0)
+    for c in ("n_psw", "n_colleague", "n"):
+        out[c] = out[c].astype("int64")
+    out["n_responses"] = every["n"].to_numpy()
+    out["suppressed"] = out["n"] < min_responses
     for c in _COLS:
         out[c] = np.nan
     out["nearest"], out["distance"] = None, np.nan
     for o in OUTCOMES:
         out[f"p_{o}"] = np.nan
     out["type"], out["probability"] = "suppressed", np.nan
+    out["reason"] = np.where(out["suppressed"],
+                             f"fewer than {min_responses} respondents with scores", "")
     out["lever"], out["p_lever"] = None, np.nan
     out["forms"] = np.where(out["n_psw"] > 0, "psw+colleague", "colleague")
     out.loc[out["n_colleague"] == 0, "forms"] = "psw"
     out["weights"] = weights
     for f in FACES:
         out[f"{f}_adjusted"] = np.nan
-    if len(shown) == 0:
-        return out
+    return out
 
-    # 1. the organisation's gap and within-team spread, from the rows it may pool -------------
-    plan = disclosure_plan(counts, min_responses, instrument=inst)
-    delta, se_delta = np.zeros(len(_COLS)), np.zeros(len(_COLS))
-    if weights == "forms_equal":
-        gap = _pooled_gap(scores, plan, _COLS)
-        if gap is not None:
-            delta = gap["gap"].to_numpy("float64")
-            se_delta = gap["se"].to_numpy("float64")
-        else:  # the gap may not be shown, so it is not used: its size is all uncertainty
-            se_delta = np.full(len(_COLS), gap_sd)
-    form_psw = scores["form"].to_numpy() == "psw"
-    x_all = scores[_COLS].to_numpy(dtype="float64", na_value=np.nan)
-    shift = np.where(form_psw, 0.5, -0.5)[:, None] * delta[None, :]
-    adj_all = x_all + shift
-    team_str = scores["team"].astype(str).to_numpy()
-    pos = pd.Index(team_str).isin(plan.organisation_teams)  # rows organisation figures pool
-    key = team_str[pos] + "\x00" + scores["form"].to_numpy()[pos]
-    w_cov, w_df = _within_covariance(adj_all[pos], pd.factorize(key)[0])
-    nu = float(np.nanmin(w_df))
-    if not np.isfinite(nu) or nu < 1 or not np.isfinite(w_cov).all():
-        raise CoproError("the within-team spread of the scores cannot be estimated: no team "
-                         "has two respondents on one form with every score")
 
-    # 2. each shown team's mean and posterior covariance -------------------------------------
-    sel = pd.Index(team_str).isin(shown)  # hashed: np.isin on text is quadratic-slow
-    team_code = pd.Index(shown).get_indexer(team_str[sel])
-    x, adj = x_all[sel], adj_all[sel]
-    ok = ~np.isnan(x)
-    T, K = len(shown), len(_COLS)
-
-    def per_team(values):  # team sums of each column, without a rows x columns x columns array
-        return np.column_stack([np.bincount(team_code, weights=values[:, j], minlength=T)
-                                for j in range(values.shape[1])])
-    n_i = per_team(ok.astype(float))
-    # respondents with both scores i and j: count each team's missingness patterns (2^K at most)
-    pattern = ok.astype(np.int64) @ (1 << np.arange(K))
-    bits = ((np.arange(2**K)[:, None] >> np.arange(K)) & 1).astype(float)  # pattern x column
-    by_pattern = np.bincount(team_code * 2**K + pattern, minlength=T * 2**K).reshape(T, 2**K)
-    n_ij = np.einsum("tp,pi,pj->tij", by_pattern, bits, bits)
-    sums = per_team(np.nan_to_num(x))
-    sums_adj = per_team(np.nan_to_num(adj))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        plain = sums / n_i
-        m = sums_adj / n_i
-        V = w_cov[None] * n_ij / (n_i[:, :, None] * n_i[:, None, :])
-    if weights == "forms_equal":
-        n_p = counts.set_index("team").loc[shown, "n_psw"].to_numpy(float)
-        n_c = counts.set_index("team").loc[shown, "n_colleague"].to_numpy(float)
-        c = (n_c - n_p) / (2 * (n_p + n_c))
-        V = V + (c**2)[:, None, None] * (gap_sd**2 + np.diag(se_delta**2))[None]
-
-    # 3. posterior draws: multivariate t, the same standard draws for every team ---------------
-    z = standard_t_draws(nu, n_draws, len(_COLS), seed)
-    valid = np.isfinite(m).all(axis=1) & np.isfinite(V).all(axis=(1, 2))
-    tally = np.zeros((T, len(OUTCOMES)))
-    lever_tally = np.zeros((T, len(CONSTRUCTS)))
-    nf = len(FACES)
-    chunk = max(1, _CHUNK // (n_draws * len(_COLS)))
-    for start in range(0, T, chunk):
-        idx = np.flatnonzero(valid[start:start + chunk]) + start
-        if len(idx) == 0:
-            continue
-        L = np.linalg.cholesky(V[idx] + 1e-12 * np.eye(len(_COLS)))
-        draws = m[idx, None, :] + np.einsum("tij,dj->tdi", L, z)  # teams x draws x cols
-        code = typology.outcome(draws[..., :nf])
-        tally[idx] = (code[..., None] == np.arange(len(OUTCOMES))).mean(axis=1)
-        low = np.argmin(draws[..., nf:], axis=-1)
-        lever_tally[idx] = (low[..., None] == np.arange(len(CONSTRUCTS))).mean(axis=1)
-
-    # 4. decisions at the estimate, written into the output ----------------------------------
+def _write_decisions(out: pd.DataFrame, shown, post: _Posterior, tally, lever,
+                     typology: Typology, p_min: float) -> None:
+    """Type, probability, reason, lever and the profile, for the shown teams (in place)."""
+    T = len(shown)
     target = out.set_index("team").index.get_indexer(shown)
-    faces_m = m[:, :nf]
+    valid = post.reason == ""
+    faces_m = post.m @ _FACE_OF.T
+    cons = post.m @ _CONSTRUCT_OF.T
+    best = np.nan_to_num(tally, nan=-1).argmax(axis=1)
+    pbest = np.where(valid, np.nan_to_num(tally, nan=-1).max(axis=1), np.nan)
+    typed = valid & (pbest >= p_min)
+    names = np.array(OUTCOMES, dtype=object)
+    reason = post.reason.copy()
+    weak = valid & ~typed
+    reason[weak] = [f"not probable enough: the most probable outcome, {names[b]}, has "
+                    f"probability {p:.2f}, below {p_min:.2f}" for b, p in zip(best[weak],
+                                                                               pbest[weak])]
     dist = typology.distances(faces_m)
     has = np.isfinite(dist).all(axis=1)
-    best = tally.argmax(axis=1)
-    pbest = np.where(valid, tally.max(axis=1), np.nan)
-    reported = np.where(valid & (pbest >= p_min), np.array(OUTCOMES, dtype=object)[best],
-                        "indeterminate")
-    cons = m[:, nf:]  # the lever, like the type, rests on the adjusted profile
+    near = np.argmin(np.where(has[:, None], dist, 0), axis=1)
     c_ok = np.isfinite(cons).all(axis=1)
-    low = np.argmin(np.where(np.isnan(cons), np.inf, cons), axis=1)
+    low = _lowest(np.where(np.isnan(cons), np.inf, cons))
     for j, col in enumerate(_COLS):
-        out.loc[target, col] = plain[:, j]
+        out.loc[target, col] = post.plain[:, j]
     for j, f in enumerate(FACES):
         out.loc[target, f"{f}_adjusted"] = faces_m[:, j]
-    near = np.argmin(np.where(has[:, None], dist, 0), axis=1)
     out.loc[target, "nearest"] = np.where(has, np.array(TYPES, dtype=object)[near], None)
     out.loc[target, "distance"] = np.where(has, dist[np.arange(T), near], np.nan)
     for k, o in enumerate(OUTCOMES):
-        out.loc[target, f"p_{o}"] = np.where(valid, tally[:, k], np.nan)
-    out.loc[target, "type"] = reported
+        out.loc[target, f"p_{o}"] = tally[:, k]
+    out.loc[target, "type"] = np.where(typed, names[best], "indeterminate")
     out.loc[target, "probability"] = pbest
+    out.loc[target, "reason"] = reason
     out.loc[target, "lever"] = np.where(c_ok, np.array(CONSTRUCTS, dtype=object)[low], None)
-    out.loc[target, "p_lever"] = np.where(c_ok & valid, lever_tally[np.arange(T), low], np.nan)
-    return out
+    out.loc[target, "p_lever"] = np.where(c_ok & valid, lever[np.arange(T), low], np.nan)

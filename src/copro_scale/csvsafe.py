@@ -26,7 +26,6 @@ import pyarrow.csv as pa_csv
 
 from .arrow import text_bytes
 
-
 #: A text cell that a spreadsheet would read as a formula (the pattern is valid for Python's
 #: ``re`` and for RE2, which pyarrow's compute functions use).
 FORMULA = re.compile(r"^[=+\-@\t\r]")

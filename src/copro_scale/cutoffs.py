@@ -1,7 +1,7 @@
 """The conventional cut-offs the validation battery judges each figure by, and its verdicts.
 
-One place for every threshold (field-facts.md): the battery (:mod:`copro_scale.validate`), its
-page and the reports read them from here; alpha's minimum is
+One place for every threshold (docs/cutoffs.md gives each source): the battery
+(:mod:`copro_scale.validate`), its page and the reports read them from here; alpha's minimum is
 :data:`copro_scale.psychometrics.ALPHA_MIN`.
 """
 
@@ -15,7 +15,7 @@ from .psychometrics import ALPHA_MIN
 
 __all__ = ["CUTOFFS", "alpha_verdict", "fit_verdict", "sample_rating"]
 
-#: Conventional cut-offs and their sources (../shared/design/field-facts.md).
+#: Conventional cut-offs and their sources (full references in docs/cutoffs.md).
 CUTOFFS: dict[str, dict[str, Any]] = {
     "alpha": {"min": ALPHA_MIN, "redundant_above": 0.95, "source": "Nunnally 1978; McNeish 2018"},
     "r_drop": {"min": 0.30, "source": "Nunnally & Bernstein 1994"},

@@ -79,42 +79,76 @@ def _stages(out: Path, *, seed: int, n_teams: int, per_team: int) -> tuple[dict,
     return written, small, responses.accounting()
 
 
+#: The showcase's team list: services (nested) and headcounts, one team with a low response rate.
+SHOWCASE_TEAMS = """team,parent,n_psw_expected,n_colleague_expected
+Acute Ward,Acute Services > Inpatient,2,8
+Rehabilitation Unit,Acute Services > Inpatient,,
+Crisis Resolution,Acute Services,,
+Community North,Community Services,3,13
+Community South,Community Services,,
+Early Intervention,Community Services,,
+Perinatal,Community Services,,
+Small Team,Community Services,,
+Home Treatment,Community Services,,
+Recovery College,,,
+Peer Team,,,
+Liaison Team,,,
+"""
+
+
 def showcase_site(folder: Path, *, organisation: str = "Northshire NHS Trust",
                   study: tuple[int, int] = (24, 8), n_iter: int = 5) -> dict[str, Path]:
     """A small site that shows every kind of page, for the browser tests and the screenshots.
 
-    Eight simulated teams whose types cover all five outcomes, one team below the threshold,
-    one with enough PSWs for their own view, two earlier waves, a validation page (a study of
-    ``study`` = (teams, respondents per team), ``n_iter`` resamples) and the paper form.
+    Eight simulated teams whose types cover all five outcomes, two teams below the threshold
+    (seen through their service), one with enough PSWs for their own view, one where no PSW
+    answered, a team list with nested services and headcounts, two earlier waves, a
+    conversation kit per team, a validation page (a study of ``study`` = (teams, respondents per
+    team), ``n_iter`` resamples), a survey plan and the paper form.
 
     Returns
     -------
     dict
-        Page name -> file: ``overview``, ``suppressed``, ``psw-view``, one per type reached
-        (``enhanced``, ...), ``validation``, ``paper-form``.
+        Page name -> file: ``overview``, ``suppressed``, ``psw-view``, ``colleagues-only``, one
+        per type reached (``enhanced``, ...), ``kit``, ``parent``, ``parent-nested``,
+        ``validation``, ``plan``, ``paper-form``.
     """
     import pandas as pd
 
+    from .plan import plan_page, plan_survey
+
+    def team(n, seed, name, **kw):
+        r = simulate(1, n, seed=seed, **kw).responses.assign(team=name)
+        r["response_id"] = name[:2].upper() + r["response_id"].astype(str)
+        return r
+
     r = simulate(8, 6, seed=1, mixed_share=0.3).responses
-    small = simulate(1, 3, seed=4).responses.assign(team="Small Team")
-    small["response_id"] = "S" + small["response_id"]
-    psw = simulate(1, 12, seed=5, psw_share=0.5).responses.assign(team="Peer Team")
-    psw["response_id"] = "P" + psw["response_id"]
-    now = read_responses(pd.concat([r, small, psw], ignore_index=True))
+    extra = [team(3, 4, "Small Team"), team(2, 8, "Home Treatment"),
+             team(12, 5, "Peer Team", psw_share=0.5), team(7, 6, "Liaison Team", n_psw=0)]
+    teams = folder / "teams.csv"
+    folder.mkdir(parents=True, exist_ok=True)
+    teams.write_text(SHOWCASE_TEAMS, encoding="utf-8")
+    now = read_responses(pd.concat([r, *extra], ignore_index=True), teams=teams)
     earlier = [score(read_responses(simulate(8, 6, seed=s, mixed_share=0.3).responses))
                for s in (2, 3)]
     paths = render_reports(now, score(now), folder / "reports", previous_scores=earlier,
                            previous_waves=["Spring 2025", "Autumn 2025"],
                            organisation=organisation, wave="Spring 2026", n_boot=200)
     pages = {"overview": paths["index"], "suppressed": paths["teams"]["Small Team"],
-             "psw-view": paths["teams"]["Peer Team"]}
+             "psw-view": paths["teams"]["Peer Team"],
+             "colleagues-only": paths["teams"]["Liaison Team"]}
     for rec in json.loads(paths["summary_json"].read_text())["teams"]:
-        if not rec["suppressed"]:
+        if not rec["suppressed"] and rec["team"] != "Liaison Team":
             pages.setdefault(rec["type"], paths["teams"][rec["team"]])
+    pages["kit"] = paths["kits"]["Community North"]
+    pages["parent"] = paths["parents"]["Community Services"]
+    pages["parent-nested"] = paths["parents"]["Acute Services > Inpatient"]
     sample = read_responses(simulate(*study, seed=3, psw_share=0.5).responses)
     pages["validation"] = write_validation(validate(sample, ValidationSettings(n_iter=n_iter)),
                                            folder / "validation", instrument=sample.instrument,
                                            input_hash="0" * 64)["html"]
+    pages["plan"] = folder / "plan.html"
+    pages["plan"].write_text(plan_page(plan_survey(6, (5, 8), (1, 2), reps=1)), encoding="utf-8")
     pages["paper-form"] = folder / "paper_form.html"
     pages["paper-form"].write_text(export_instrument(load_instrument(), "html"), encoding="utf-8")
     return pages

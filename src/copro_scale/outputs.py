@@ -34,10 +34,11 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 from . import __version__
 from .errors import CoproError
@@ -189,7 +190,7 @@ def _new_staging(out: Path) -> Path:
 
 def _mark(folder: Path, kind: str) -> None:
     marker = {"tool": "copro-scale", "version": __version__, "kind": kind,
-              "written": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+              "written": datetime.now(UTC).isoformat(timespec="seconds")}
     fd = os.open(folder / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(json.dumps(marker, indent=2) + "\n")

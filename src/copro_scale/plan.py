@@ -1,7 +1,9 @@
 """``copro plan``: before fielding, how well will a design type its teams, and can it be validated?
 
-For each design (team size x PSWs per team) the organisation is simulated ``reps`` times with
-:func:`copro_scale.simulate.simulate` at its documented defaults, every simulated survey goes
+For each design (team size x PSWs per team), or for the organisation's own teams (headcounts from
+a ``teams.csv``, each person answering at a response rate), the organisation is simulated
+``reps`` times with :func:`copro_scale.simulate.simulate` under a nuisance profile
+(:mod:`copro_scale.nuisance`, ``realistic`` by default), every simulated survey goes
 through the real pipeline (:func:`~copro_scale.read_responses`, :func:`~copro_scale.score`,
 :func:`~copro_scale.classify_teams`), and the teams are counted as typed correctly,
 indeterminate, or wrong (a type, or mixed, other than the truth, reported at the instrument's
@@ -11,8 +13,8 @@ probability). The same functions measure recovery and calibration in the tests a
 The validation check asks whether each form reaches the CFA's minimum sample size. The rule is an
 argument (:func:`cfa_sample`): ``per_item`` respondents per item (default: the validation's COSMIN
 "adequate" 5), counted as the chosen ``estimator`` counts them in ``copro validate``
-(:data:`copro_scale.validate_cfa.ESTIMATORS`): complete responses only for ``ML`` (listwise, the
-default), every response for ``MLR`` (FIML) and ``WLSMV`` (pairwise).
+(:data:`copro_scale.validate_cfa.ESTIMATORS`): complete responses only for ``ML`` (listwise),
+every response for ``MLR`` (FIML) and ``WLSMV`` (pairwise, the default, as ``copro validate``).
 """
 
 from __future__ import annotations
@@ -30,12 +32,12 @@ from .typology import OUTCOMES
 
 #: Edges of the probability bins of the reliability table.
 BIN_EDGES = (0.25, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
-#: The simulator's default share of missing answers (for the listwise count).
+#: The clean simulator's share of missing answers (for the listwise count).
 MISSING_RATE = 0.03
 
 
 def robustness_settings(instrument: Instrument | None = None, *, shifts=(-0.3, 0.3)) -> dict:
-    """The simulator settings of issue 10, one change at a time: ``{name: simulate kwargs}``.
+    """The robustness grid's simulator settings (docs/classification.md), one change at a time: ``{name: simulate kwargs}``.
 
     ``defaults``; ``team SD x1.5`` and ``person SD x1.3`` (``icc1`` and ``sigma`` re-solved so
     that only that SD changes); ``item noise x1.3``; a colleague gap of 0, 0.25 and 0.5; and each
@@ -68,9 +70,11 @@ def classification_records(types: pd.DataFrame, truth: pd.DataFrame) -> pd.DataF
     """One row per team with its true type: ``team, truth, type, probability, best, correct,
     wrong``.
 
-    ``best`` is the outcome with the largest probability (reported or not; None for a suppressed
-    team); ``correct`` says the reported type is the truth; ``wrong`` that a type or ``mixed``
-    other than the truth was reported.
+    ``best`` is the outcome with the largest probability (reported or not; None for a team
+    without probabilities); ``correct`` says the reported type is the truth, or, for a team whose
+    truth is ``between`` two types, that it was left ``indeterminate`` or called ``mixed``;
+    ``wrong`` that a type or ``mixed`` other than the truth was reported (for a ``between``
+    team: any of the three types).
     """
     m = types.merge(truth[["team", "type"]].rename(columns={"type": "truth"}), on="team")
     p = m[[f"p_{o}" for o in OUTCOMES]].to_numpy("float64")
@@ -79,7 +83,9 @@ def classification_records(types: pd.DataFrame, truth: pd.DataFrame) -> pd.DataF
     out = pd.DataFrame({"team": m["team"].to_numpy(), "truth": m["truth"].to_numpy(),
                         "type": m["type"].to_numpy(), "probability": m["probability"].to_numpy(),
                         "best": best})
-    out["correct"] = out["type"] == out["truth"]
+    between = out["truth"] == "between"
+    out["correct"] = (out["type"] == out["truth"]) | (between & out["type"].isin(
+        ["indeterminate", "mixed"]))
     out["wrong"] = ~out["type"].isin(["indeterminate", "suppressed"]) & ~out["correct"]
     return out
 
@@ -87,12 +93,15 @@ def classification_records(types: pd.DataFrame, truth: pd.DataFrame) -> pd.DataF
 def recovery_records(n_teams: int, per_team: int, n_psw: int | None = None, *, reps: int = 5,
                      seed: int = 0, instrument: Instrument | None = None, n_draws: int = 1000,
                      min_responses: int | None = None, classify_instrument: Instrument | None = None,
-                     **simulate_kw) -> pd.DataFrame:
+                     headcounts=None, response_rate=1.0, **simulate_kw) -> pd.DataFrame:
     """Simulate ``reps`` organisations, classify them with the real pipeline, return the teams.
 
     ``instrument`` is the one simulated from (its prototypes are the truth) and
     ``classify_instrument`` the one classified with (default: the same); the simulator's other
-    parameters pass through ``simulate_kw``. Adds ``rep`` to :func:`classification_records`.
+    parameters (``nuisance`` among them) pass through ``simulate_kw``. With ``headcounts``
+    (``(PSWs, colleagues)`` per team) each person answers with probability ``response_rate`` (a
+    number, or ``(low, high)`` drawn per team), and ``n_teams``, ``per_team`` and ``n_psw`` are
+    ignored. Adds ``rep`` to :func:`classification_records`.
     """
     from . import read_responses, score
     from .simulate import simulate
@@ -101,8 +110,11 @@ def recovery_records(n_teams: int, per_team: int, n_psw: int | None = None, *, r
     cinst = classify_instrument or inst
     parts = []
     for r in range(reps):
-        sim = simulate(n_teams, per_team, n_psw=n_psw, seed=seed + r, instrument=inst,
-                       **simulate_kw)
+        kw = dict(simulate_kw)
+        if headcounts is not None:
+            kw["sizes"] = responding(headcounts, response_rate, seed=seed + r)
+            n_teams = len(headcounts)
+        sim = simulate(n_teams, per_team, n_psw=n_psw, seed=seed + r, instrument=inst, **kw)
         scores = score(read_responses(sim.responses, cinst))
         types = classify_teams(scores, cinst, min_responses=min_responses, n_draws=n_draws,
                                seed=seed + r)
@@ -110,9 +122,56 @@ def recovery_records(n_teams: int, per_team: int, n_psw: int | None = None, *, r
     return pd.concat(parts, ignore_index=True)
 
 
+def responding(headcounts, response_rate=1.0, *, seed: int = 0) -> list[tuple[int, int]]:
+    """``(PSWs, colleagues)`` who answer in each team: binomial draws from the headcounts.
+
+    ``response_rate`` is a probability, or ``(low, high)``: a team's rate drawn uniformly.
+
+    Examples
+    --------
+    >>> responding([(2, 10), (1, 6)], 1.0)
+    [(2, 10), (1, 6)]
+    """
+    rng = np.random.default_rng([seed, 11])
+    h = np.asarray(headcounts, dtype=np.int64).reshape(-1, 2)
+    lo, hi = (response_rate, response_rate) if np.isscalar(response_rate) else response_rate
+    if not 0 < lo <= hi <= 1:
+        raise CoproError("the response rate must be in (0, 1]", field="response_rate")
+    rate = rng.uniform(lo, hi, size=len(h)) if hi > lo else np.full(len(h), lo)
+    got = rng.binomial(h, rate[:, None]) if lo < 1 else h
+    return [(int(p), int(c)) for p, c in got]
+
+
+def read_headcounts(path) -> pd.DataFrame:
+    """A ``teams.csv``: one row per team, columns ``team``, ``psw`` and ``colleagues``
+    (headcounts: the people who could answer). Errors name the file, row and column."""
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise CoproError(f"{path}: cannot be read as CSV ({exc})", field="--teams-file") from None
+    missing = [c for c in ("team", "psw", "colleagues") if c not in frame.columns]
+    if missing:
+        raise CoproError(f"{path}: needs the columns team, psw and colleagues (headcounts); "
+                         f"missing {', '.join(missing)}", field="--teams-file")
+    if frame.empty:
+        raise CoproError(f"{path}: has no teams", field="--teams-file")
+    for col in ("psw", "colleagues"):
+        for i, v in enumerate(frame[col], start=2):
+            if not v.strip().isdigit():
+                raise CoproError(f"{path}, row {i}, column {col}: {v!r} is not a whole number "
+                                 "of people; give the team's headcount", field="--teams-file")
+        frame[col] = frame[col].astype(int)
+    return frame[["team", "psw", "colleagues"]]
+
+
 def recovery_summary(records: pd.DataFrame) -> dict:
     """Shares of teams typed correctly, indeterminate, wrong and suppressed (below the
-    reporting threshold), and the calibration error over the classified teams.
+    reporting threshold), which add up to 1, and the calibration error over the classified teams.
+
+    A team between two types left indeterminate counts as correct, not as indeterminate.
 
     Examples
     --------
@@ -128,7 +187,8 @@ def recovery_summary(records: pd.DataFrame) -> dict:
         return dict(n=0, correct=np.nan, indeterminate=np.nan, wrong=np.nan, suppressed=np.nan,
                     ece=np.nan)
     return dict(n=n, correct=float(records["correct"].mean()),
-                indeterminate=float((records["type"] == "indeterminate").mean()),
+                indeterminate=float(((records["type"] == "indeterminate")
+                                     & ~records["correct"]).mean()),
                 wrong=float(records["wrong"].mean()),
                 suppressed=float((records["type"] == "suppressed").mean()),
                 ece=expected_calibration_error(records))
@@ -137,10 +197,13 @@ def recovery_summary(records: pd.DataFrame) -> dict:
 def reliability_table(records: pd.DataFrame, edges=BIN_EDGES) -> pd.DataFrame:
     """Teams binned by their largest probability: how often that outcome was the truth.
 
+    Teams whose truth is not an outcome (``between`` two types) have no right outcome and are
+    left out.
+
     Returns ``lo, hi, n, mean_probability, accuracy`` per bin (the last bin includes 1).
     A calibrated classifier has ``accuracy`` close to ``mean_probability`` in every bin.
     """
-    records = records[records["probability"].notna()]
+    records = records[records["probability"].notna() & records["truth"].isin(OUTCOMES)]
     p = records["probability"].to_numpy("float64")
     hit = (records["best"] == records["truth"]).to_numpy()
     e = np.asarray(edges, dtype=float)
@@ -197,42 +260,66 @@ def cfa_sample(n_teams: int, per_team: int, n_psw: int, n_items: int, *, estimat
 class PlanResult:
     """What :func:`plan_survey` returns."""
 
-    designs: pd.DataFrame  # per_team, n_psw, n, correct, indeterminate, wrong, ece
+    designs: pd.DataFrame  # per_team, n_psw, n, correct, indeterminate, wrong, suppressed, ece
     cfa: pd.DataFrame  # per_team, n_psw, form, n, used, needed, reaches
     settings: dict = field(default_factory=dict)
 
 
 def plan_survey(n_teams: int = 40, sizes=(5, 8, 12), psws=(1, 2, 3), *, reps: int = 5,
                 seed: int = 20260, instrument: Instrument | None = None,
-                estimator: str = "ML", per_item: int | None = None, n_draws: int = 1000,
-                min_responses: int | None = None) -> PlanResult:
+                estimator: str | None = None, per_item: int | None = None, n_draws: int = 1000,
+                min_responses: int | None = None, nuisance="realistic", headcounts=None,
+                response_rate=0.5) -> PlanResult:
     """Expected recovery of each design and the CFA sample check of the whole organisation.
 
     Designs with more PSWs than respondents are left out. ``reps`` organisations of ``n_teams``
-    teams are simulated per design, with the same seeds for every design (common random numbers,
-    so differences between designs are not simulation noise).
+    teams are simulated per design under ``nuisance`` (a profile name, YAML file or
+    :class:`~copro_scale.nuisance.Nuisance`), with the same seeds for every design (common random
+    numbers, so differences between designs are not simulation noise). With ``headcounts``
+    (``(PSWs, colleagues)`` per team, e.g. from :func:`read_headcounts`) there is one design, the
+    organisation's own teams, each person answering with probability ``response_rate``; the
+    nuisance profile's spread of team sizes is then replaced by those draws.
     """
-    from .validate_cfa import ESTIMATORS
+    from .nuisance import load_nuisance
+    from .validate_cfa import DEFAULT_ESTIMATOR, ESTIMATORS
 
+    estimator = estimator or DEFAULT_ESTIMATOR  # the validation's default
     inst = instrument or load_instrument()
+    nz = load_nuisance(nuisance)
     min_responses = check_threshold(inst, min_responses)
+    common = dict(reps=reps, seed=seed, instrument=inst, n_draws=n_draws,
+                  min_responses=min_responses, nuisance=nz)
+    missing = 1 - (1 - nz.missing) * (1 - nz.dont_know * 0.75)  # the colleagues' share is ~.75
     rows, cfa = [], []
-    for size in sizes:
-        for k in psws:
-            if k > size:
-                continue
-            rec = recovery_records(n_teams, size, k, reps=reps, seed=seed, instrument=inst,
-                                   n_draws=n_draws, min_responses=min_responses)
-            rows.append(dict(per_team=size, n_psw=k, **recovery_summary(rec)))
-            c = cfa_sample(n_teams, size, k, len(inst.items), estimator=estimator,
-                           per_item=per_item)
-            cfa.append(c.assign(per_team=size, n_psw=k))
+    if headcounts is not None:
+        h = np.asarray(headcounts, dtype=np.int64).reshape(-1, 2)
+        rec = recovery_records(len(h), 1, headcounts=h.tolist(), response_rate=response_rate,
+                               **common)
+        rate = np.mean(response_rate)
+        size, k = float(h.sum(axis=1).mean() * rate), float(h[:, 0].mean() * rate)
+        rows.append(dict(per_team=round(size, 1), n_psw=round(k, 1),
+                         **recovery_summary(rec)))
+        c = cfa_sample(1, round(h.sum() * rate), round(h[:, 0].sum() * rate), len(inst.items),
+                       estimator=estimator, per_item=per_item, missing_rate=missing)
+        cfa.append(c.assign(per_team=round(size, 1), n_psw=round(k, 1)))
+        n_teams = len(h)
+    else:
+        for size in sizes:
+            for k in psws:
+                if k > size:
+                    continue
+                rec = recovery_records(n_teams, size, k, **common)
+                rows.append(dict(per_team=size, n_psw=k, **recovery_summary(rec)))
+                c = cfa_sample(n_teams, size, k, len(inst.items), estimator=estimator,
+                               per_item=per_item, missing_rate=missing)
+                cfa.append(c.assign(per_team=size, n_psw=k))
     if cfa:  # the rule cfa_sample applied (per_item may have been its default)
         per_item = int(cfa[0]["needed"].iloc[0]) // len(inst.items)
     settings = dict(n_teams=n_teams, reps=reps, seed=seed, estimator=estimator,
                     per_item=per_item, listwise=ESTIMATORS[estimator] == "listwise",
-                    n_items=len(inst.items),
-                    missing_rate=MISSING_RATE,
+                    n_items=len(inst.items), missing_rate=missing,
+                    nuisance=nuisance if isinstance(nuisance, str) else "custom",
+                    headcounts=headcounts is not None, response_rate=response_rate,
                     min_probability=inst.min_probability, min_responses=min_responses)
     cols = ["per_team", "n_psw", "form", "n", "used", "needed", "reaches"]
     return PlanResult(pd.DataFrame(rows), pd.concat(cfa, ignore_index=True)[cols], settings)
@@ -241,7 +328,9 @@ def plan_survey(n_teams: int = 40, sizes=(5, 8, 12), psws=(1, 2, 3), *, reps: in
 def format_plan(result: PlanResult) -> str:
     """The plan as plain text for the terminal."""
     s = result.settings
-    lines = [f"Expected classification of {s['n_teams']} teams per design "
+    whose = (f"the organisation's {s['n_teams']} teams (headcounts, response rate "
+             f"{s['response_rate']})" if s["headcounts"] else f"{s['n_teams']} teams per design")
+    lines = [f"Expected classification of {whose} under the {s['nuisance']!r} nuisance profile "
              f"({s['reps']} simulated organisations each, seed {s['seed']}; a type is reported "
              f"at probability >= {s['min_probability']:.2f}):",
              f"{'team size':>9} {'PSWs':>5} {'correct':>8} {'indeterminate':>14} {'wrong':>6} "

@@ -352,3 +352,90 @@ def plan_for(scores: pd.DataFrame, instrument: Instrument | None = None,
     from .aggregate import team_counts  # aggregate is a later stage's module; no cycle at import
 
     return disclosure_plan(team_counts(scores), min_responses, instrument=instrument)
+
+
+def parent_plan(plan: DisclosurePlan, team_parents: dict) -> pd.DataFrame:
+    """Which service lines or directorates (a team list's ``parent`` column) may be shown.
+
+    A parent pools the respondents of every team beneath it, shown or not: that is how a team
+    below the threshold is seen at all. It is shown when it holds at least ``k`` respondents and
+    its *uncovered* respondents - those of its below-threshold teams not inside a shown parent
+    beneath it - are none or at least ``k``, so that subtracting the shown teams and shown
+    sub-parents from it reveals nobody. The organisation is held to the same: a parent whose
+    display would leave the organisation with 1 to k-1 uncovered respondents is withheld (the
+    largest such parent first, until none is left). The sets are nested, so every sum or
+    difference of shown figures is a sum of these remainders, each none or at least ``k``.
+
+    Parameters
+    ----------
+    plan : DisclosurePlan
+    team_parents : dict
+        Team -> parent path (``"Directorate > Service"``, outermost first); teams without a
+        parent are left out.
+
+    Returns
+    -------
+    DataFrame
+        ``parent`` (the full path), ``name`` (its last level), ``depth`` (0 = outermost),
+        ``above`` (the path of the parent above it, or ""), ``teams`` (tuple of every team
+        beneath it), ``n``, ``hidden`` (respondents of its below-threshold teams), ``visible``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"team": ["A", "B", "C", "D"], "n_psw": [1, 2, 3, 1],
+    ...                   "n_colleague": [8, 1, 1, 5]})
+    >>> p = parent_plan(disclosure_plan(c), {"A": "Acute", "B": "Acute", "C": "Acute",
+    ...                                       "D": "Community"})
+    >>> p[["parent", "n", "hidden", "visible"]].values.tolist()
+    [['Acute', 16, 7, True], ['Community', 6, 0, True]]
+
+    Were team C in no parent, Acute would hide 3 (B alone) and be withheld.
+    """
+    t = plan.teams.set_index("team")
+    k = plan.min_responses
+    members: dict[str, list] = {}
+    for team, path in team_parents.items():
+        if path is None or pd.isna(path) or str(team) not in t.index:
+            continue
+        levels = [x.strip() for x in str(path).split(">")]
+        for d in range(len(levels)):
+            members.setdefault(" > ".join(levels[:d + 1]), []).append(str(team))
+    rows = []
+    for parent, teams in members.items():
+        levels = parent.split(" > ")
+        sub = t.loc[teams]
+        rows.append(dict(parent=parent, name=levels[-1], depth=len(levels) - 1,
+                         above=" > ".join(levels[:-1]), teams=tuple(teams),
+                         n=int(sub["n"].sum()), hidden=int(sub.loc[~sub["visible"], "n"].sum())))
+    out = pd.DataFrame(rows, columns=["parent", "name", "depth", "above", "teams", "n", "hidden"])
+    if not len(out):
+        return out.assign(visible=pd.Series(dtype=bool))
+    shown = set(out.loc[out["n"] >= k, "parent"])
+    hidden = dict(zip(out["parent"], out["hidden"]))
+    org = set(plan.organisation_teams)
+    org_hidden = int(t.loc[[x for x in t.index if x in org and not t.loc[x, "visible"]], "n"].sum())
+
+    def inside(a, b):  # parent a strictly beneath b ("" = the organisation)
+        return a != b and (b == "" or a.startswith(b + " > "))
+
+    def uncovered(x, total):
+        tops = [y for y in shown if inside(y, x)
+                and not any(inside(y, z) and inside(z, x) for z in shown)]
+        return total - sum(hidden[y] for y in tops)
+
+    def bad(v):
+        return 0 < v < k
+
+    while True:
+        wrong = [x for x in shown if bad(uncovered(x, hidden[x]))]
+        if wrong:
+            shown -= set(wrong)
+            continue
+        if not bad(org_hidden) and bad(uncovered("", org_hidden)):
+            tops = [y for y in shown if not any(inside(y, z) for z in shown)]
+            shown.discard(max(tops, key=lambda y: (hidden[y], y)))
+            continue
+        break
+    out["visible"] = out["parent"].isin(shown)
+    return out.sort_values(["parent"], kind="stable").reset_index(drop=True)

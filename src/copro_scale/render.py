@@ -62,6 +62,9 @@ def environment() -> jinja2.Environment:
     )
     env.filters["fmt"] = fmt
     env.filters["pct"] = pct
+    from .reports.charts import PALETTE  # the pages' one palette (stylesheet and SVG)
+
+    env.globals["palette"] = PALETTE
     return env
 
 

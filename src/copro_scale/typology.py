@@ -21,7 +21,7 @@ So a team more enhanced than the enhanced prototype, in the prototype's own dire
 enhanced (its distance is 0); a profile whose pattern contradicts every type - far off the plane,
 for example high decision-making power with the lowest ideological score, or high
 non-decision-making power with middling decision-making and ideological scores - is mixed.
-Inside the triangle the rule is the nearest prototype, as before.
+Inside the triangle the rule is the nearest prototype.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class Typology:
 
     @classmethod
     def from_instrument(cls, instrument: Instrument | None = None, *,
-                        max_distance: float | None = None) -> "Typology":
+                        max_distance: float | None = None) -> Typology:
         """The regions of ``instrument`` (default: the packaged one)."""
         if instrument is None:
             from .instrument import load_instrument
@@ -73,7 +73,7 @@ class Typology:
         return cls.from_prototypes(p, d_max)
 
     @classmethod
-    def from_prototypes(cls, prototypes, max_distance: float) -> "Typology":
+    def from_prototypes(cls, prototypes, max_distance: float) -> Typology:
         """The regions of three prototypes (rows in :data:`TYPES` order, columns faces)."""
         p = np.asarray(prototypes, dtype=float)
         if p.shape != (len(TYPES), len(FACES)):
@@ -132,8 +132,3 @@ class Typology:
         code = np.where(np.take_along_axis(np.nan_to_num(d, nan=np.inf), near[..., None],
                                            axis=-1)[..., 0] > self.max_distance, MIXED, near)
         return np.where(bad, -1, code)
-
-    def off_plane(self, x) -> np.ndarray:
-        """Signed distance of each profile from the typology plane (positive: decision-making
-        above ideological, roughly)."""
-        return (np.asarray(x, dtype=float) - self.origin) @ self.normal

@@ -14,7 +14,7 @@ checks a psychometrician asks of the PCP-PSW, per form:
 * team agreement (ICC(1), ICC(2), rwg(j), AD(j)) of the face scores, over teams that reach the
   anonymity threshold only.
 
-Each figure is set against the conventional cut-off of ``CUTOFFS`` (field-facts.md) and gets a
+Each figure is set against the conventional cut-off of ``CUTOFFS`` (docs/cutoffs.md) and gets a
 verdict that says what it means for using the scores. Models are estimated only where the sample
 allows (COSMIN: n >= 5 x items is "adequate"); otherwise the battery says so instead of printing
 an unstable number. A model that does not converge is reported as such.

@@ -92,7 +92,7 @@ def cfa_models(inst: Instrument) -> dict[str, str]:
     )
     # Bifactor alternative: a general factor over all items beside the nine cells, all
     # factors orthogonal (lavaan: orthogonal = TRUE), as a test of whether one overall score
-    # would do. (Our CFA engine fits first-order models only, so no higher-order model.)
+    # would do.
     latents = ["General"] + [_latent(k) for k in cells]
     bifactor = nine + "\nGeneral =~ " + " + ".join(inst.item_ids) + "\n" + "\n".join(
         f"{a} ~~ 0*{b}" for i, a in enumerate(latents) for b in latents[i + 1:]

@@ -66,7 +66,7 @@ def test_exported_team_codes_read_back_with_the_team_list(tmp_path, sim, codes):
         src.insert(1, "submitdate", "2026-01-01")
     p = tmp_path / "r.csv"
     src.drop(columns="form").to_csv(p, index=False)
-    r = read_responses(p, teams=teams)
+    r = read_responses(p, teams=teams, team_codes=fmt == "redcap")
     assert r.format == fmt and r.exclusions.empty
     assert sorted(set(r.data["team"])) == ["Psychosis Service", "Ward A"]
 

@@ -61,7 +61,7 @@ def test_pingouin_alpha_on_a_second_data_set(ref_efa, datcat):
     assert res.alpha_ci == pytest.approx([r["feldt_lower"], r["feldt_upper"]], abs=TOL)
 
 
-def test_factor_analyzer_kmo_and_bartlett_on_a_second_data_set(ref_efa, datcat):
+def test_kmo_and_bartlett_on_a_second_data_set(ref_efa, datcat):
     k = kmo(datcat)
     assert k.overall == pytest.approx(ref_efa["kmo_datcat"]["overall"], abs=TOL)
     np.testing.assert_allclose(k.per_item.to_numpy(), ref_efa["kmo_datcat"]["per_item"], atol=TOL)

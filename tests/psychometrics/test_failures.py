@@ -165,29 +165,3 @@ def test_to_frame_gives_the_main_table(bfi, bfi_complete):
     assert ps.kmo(bfi[N]).to_frame().shape == (5, 1)
     row = ps.bartlett(bfi_complete).to_frame()
     assert row.shape == (1, 4) and set(row.columns) == {"chi2", "df", "pvalue", "n_obs"}
-
-
-# ----------------------------------------------------------------- the named libraries compute the figures
-def test_reported_figures_come_from_pingouin_and_factor_analyzer(monkeypatch, bfi_complete):
-    import factor_analyzer
-    import pingouin
-
-    calls = []
-    real_rotator = factor_analyzer.Rotator
-
-    class SpyRotator(real_rotator):
-        def fit_transform(self, x):
-            calls.append(("Rotator", self.method))
-            return super().fit_transform(x)
-
-    monkeypatch.setattr(pingouin, "cronbach_alpha", lambda **kw: (0.123, [0.1, 0.2]))
-    monkeypatch.setattr(factor_analyzer, "calculate_kmo", lambda x: (np.full(x.shape[1], 0.5), 0.456))
-    monkeypatch.setattr(factor_analyzer, "calculate_bartlett_sphericity", lambda x: (7.0, 0.25))
-    monkeypatch.setattr(factor_analyzer, "Rotator", SpyRotator)
-    data = bfi_complete[N]
-    res = ps.reliability(data)
-    assert (res.alpha, res.alpha_ci) == (0.123, [0.1, 0.2])
-    assert ps.kmo(data).overall == 0.456
-    assert (ps.bartlett(data).chi2, ps.bartlett(data).pvalue) == (7.0, 0.25)
-    ps.efa(bfi_complete, 3, rotation="geomin")
-    assert calls == [("Rotator", "geomin_obl")]

@@ -1,5 +1,5 @@
 """A survey generator written apart from :mod:`copro_scale.simulate`, to check the classifier on
-data the package did not write (issue 10).
+data the package did not write.
 
 It differs from the package's simulator on purpose:
 

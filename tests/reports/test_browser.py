@@ -59,8 +59,15 @@ def _page(browser, width, requests=None, **kw):
     return page
 
 
+TEAM_PAGES = (*TYPES, "psw-view", "suppressed", "colleagues-only")
+#: A4 less the pages' 10 mm side margins, in CSS px (96 per inch): the width print lays out in.
+PRINT_WIDTH = round((210 - 20) / 25.4 * 96)
+CM = 96 / 2.54
+
+
 def test_site_covers_every_type(site):
-    assert {"overview", "suppressed", "psw-view", "paper-form", "validation", *TYPES} <= set(site)
+    assert {"overview", "suppressed", "psw-view", "colleagues-only", "paper-form", "validation",
+            "plan", "kit", "parent", "parent-nested", *TYPES} <= set(site)
 
 
 def test_first_screen_of_a_team_page(site, browser):
@@ -95,14 +102,33 @@ def _pdf_pages(page) -> int:
 def test_print_page_counts(site, browser):
     page = _page(browser, 1280)
     try:
-        for kind in (*TYPES, "psw-view", "suppressed"):
+        counts = {}
+        for kind in (*TEAM_PAGES, "overview", "parent", "parent-nested", "kit", "validation"):
             page.goto(site[kind].as_uri())
-            n = _pdf_pages(page)
-            assert 1 <= n <= 4, (kind, n)
-        page.goto(site["overview"].as_uri())
-        assert 1 <= _pdf_pages(page) <= 4
-        page.goto(site["validation"].as_uri())
-        assert 1 <= _pdf_pages(page) <= 12
+            counts[kind] = _pdf_pages(page)
+        limits = {"kit": 2, "validation": 12}
+        assert all(1 <= n <= limits.get(k, 4) for k, n in counts.items()), counts
+    finally:
+        page.close()
+
+
+def test_printed_faces_chart_is_wide_and_readable(site, browser):
+    """In print (A4 width) the faces chart spans at least 8 cm, its scale at least 4 cm, and the
+    five tick labels stand apart."""
+    page = _page(browser, PRINT_WIDTH)
+    page.emulate_media(media="print")
+    try:
+        for kind in (*TYPES, "colleagues-only", "parent"):
+            page.goto(site[kind].as_uri())
+            chart = "#faces-chart" if kind != "parent" else "#parent-faces"
+            assert page.locator(chart).bounding_box()["width"] >= 8 * CM, kind
+            track = page.locator(f"{chart} .track").first.bounding_box()
+            assert track["width"] >= 4 * CM, (kind, track)
+            ticks = [page.locator(f"{chart} .ticks span").nth(i).bounding_box() for i in range(5)]
+            gaps = [b["x"] - (a["x"] + a["width"]) for a, b in zip(ticks, ticks[1:])]
+            assert min(gaps) >= 0.5 * CM, (kind, gaps)
+            ci = page.locator(f"{chart} .ci").first.bounding_box()
+            assert ci["width"] >= 2 and ci["height"] >= 2, (kind, ci)
     finally:
         page.close()
 
@@ -122,6 +148,48 @@ def test_no_overflow_and_readable_chart_text_at_390(site, browser):
     finally:
         page.close()
     assert requests == []
+
+
+def test_captions_take_the_width_of_a_phone(site, browser):
+    page = _page(browser, 390)
+    try:
+        narrow = {}
+        for name, path in site.items():
+            page.goto(path.as_uri())
+            widths = page.evaluate("""() => [...document.querySelectorAll('caption')]
+                .map(c => c.getBoundingClientRect().width).filter(w => w > 1)""")  # 1 px: sr-only
+            if widths and min(widths) < 300:
+                narrow[name] = min(widths)
+        assert narrow == {}
+    finally:
+        page.close()
+
+
+def test_skip_link_contents_and_support(site, browser):
+    page = _page(browser, 1280)
+    try:
+        for name, path in site.items():
+            if name in ("paper-form", "plan"):
+                continue
+            page.goto(path.as_uri())
+            page.keyboard.press("Tab")
+            first = page.evaluate("() => [document.activeElement.className, "
+                                  "document.activeElement.getAttribute('href')]")
+            assert first == ["skip", "#content"], name
+            page.keyboard.press("Enter")
+            assert page.evaluate("document.activeElement.id") == "content", name
+            long = page.evaluate("document.documentElement.scrollHeight") > 3 * 800
+            if long:
+                links = page.locator("nav.contents a")
+                assert links.count() >= 4, name
+                for i in range(links.count()):
+                    target = links.nth(i).get_attribute("href")
+                    assert page.locator(target).count() == 1, (name, target)
+            if name in (*TEAM_PAGES, "kit"):
+                support = page.locator("#support").inner_text()
+                assert "peer support" in support.lower() and "Samaritans" in support, name
+    finally:
+        page.close()
 
 
 @pytest.mark.parametrize("width", WIDTHS)

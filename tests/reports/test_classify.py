@@ -175,16 +175,25 @@ def test_stricter_probability_never_adds_types(scores12):
 
 # -- the form gap, whose view, and privacy weighting ---------------------------------------
 def _org(gap: float, mixes, seed=0) -> pd.DataFrame:
-    """Per-response scores of teams sharing one profile; PSWs gap/2 below it, colleagues above."""
+    """Per-response scores of teams sharing one profile; PSWs gap/2 below it, colleagues above.
+
+    Nine cell scores per respondent, and the faces and constructs as their means."""
+    from copro_scale.instrument import CELLS, CONSTRUCTS, cell_name
     rng = np.random.default_rng(seed)
     rows = []
+    face = {"decision_making": 3.2, "non_decision_making": 2.1, "ideological": 3.2}
     for t, (n_psw, n_col) in enumerate(mixes):
         for i in range(n_psw + n_col):
             psw = i < n_psw
-            base = np.array([3.2, 2.1, 3.2, 3.0, 3.0, 3.0]) + rng.normal(0, 0.4, 6)
-            rows.append([f"T{t:02d}", "psw" if psw else "colleague",
-                         *(base + (-gap / 2 if psw else gap / 2))])
-    return pd.DataFrame(rows, columns=["team", "form", *FACES, "voice", "experience", "identity"])
+            cells = (np.array([face[f] for _, f in CELLS]) + rng.normal(0, 0.3)
+                     + rng.normal(0, 0.3, 9) + (-gap / 2 if psw else gap / 2))
+            rows.append([f"T{t:02d}", "psw" if psw else "colleague", *cells])
+    s = pd.DataFrame(rows, columns=["team", "form", *[cell_name(c, f) for c, f in CELLS]])
+    for f in FACES:
+        s[f] = s[[cell_name(c, f) for c in CONSTRUCTS]].mean(axis=1)
+    for c in CONSTRUCTS:
+        s[c] = s[[cell_name(c, f) for f in FACES]].mean(axis=1)
+    return s
 
 
 def test_organisation_gap_is_taken_out_whatever_the_mix():
@@ -215,14 +224,14 @@ def test_no_respondent_carries_more_than_1_over_n():
     base = classify_teams(s, n_draws=50).set_index("team")
     moved = s.copy()
     first_psw = moved.index[(moved["team"] == "T00") & (moved["form"] == "psw")][0]
-    moved.loc[first_psw, list(FACES)] += 1.0
+    moved.loc[first_psw, [c for c in moved.columns if "." in c] + list(FACES)] += 1.0
     after = classify_teams(moved, n_draws=50).set_index("team")
     n_psw_org = int((s["form"] == "psw").sum())
     d_plain = (after.loc["T00", list(FACES)] - base.loc["T00", list(FACES)]).astype(float)
     assert np.allclose(d_plain, 1 / 10)
     adj = [f"{f}_adjusted" for f in FACES]
     d_adj = (after.loc["T00", adj] - base.loc["T00", adj]).astype(float)
-    assert (d_adj.abs() <= 1 / 10 + 1 / (2 * n_psw_org) + 1e-9).all()
+    assert (d_adj.abs() <= 1 / 10 + 1 / n_psw_org + 1e-9).all()
 
 
 def test_team_without_psw_is_typed_from_colleagues_and_says_so(scorer):
@@ -247,8 +256,11 @@ def test_respondents_weighting_is_the_plain_mean():
 
 
 def test_lever_is_the_lowest_construct():
-    s = _org(0.0, [(2, 6)] * 8).assign(voice=4.0, experience=2.0, identity=3.0)
-    s["experience"] += np.linspace(-0.1, 0.1, len(s))
+    from copro_scale.instrument import CELLS, cell_name
+    s = _org(0.0, [(2, 6)] * 8)
+    level = {"voice": 4.0, "experience": 2.0, "identity": 3.0}
+    for c, f in CELLS:
+        s[cell_name(c, f)] += level[c] - 3.0
     assert (classify_teams(s, n_draws=50)["lever"] == "experience").all()
 
 
@@ -261,16 +273,16 @@ def _ref():
 
 
 def test_within_team_covariance_matches_r():
-    from copro_scale.classify import _within_covariance
+    from copro_scale.classify import within_covariance
     root, ref = _ref()
     lq = pd.read_csv(root / "lq2002.csv")
-    cov, df = _within_covariance(lq[["LEAD01", "LEAD02", "LEAD03"]].to_numpy(float),
-                                 pd.factorize(lq["COMPID"])[0])
-    assert np.allclose(cov, ref["lq_within_cov"], atol=1e-10) and (df == ref["lq_within_df"]).all()
+    cov, df = within_covariance(lq[["LEAD01", "LEAD02", "LEAD03"]].to_numpy(float),
+                                pd.factorize(lq["COMPID"])[0], shrink=0.0)
+    assert np.allclose(cov, ref["lq_within_cov"], atol=1e-10) and df == ref["lq_within_df"]
     bfi = pd.read_csv(root / "bfi.csv")[["A1", "A2", "A3"]]
     grp = np.arange(len(bfi)) % 40
     keep = bfi.notna().all(axis=1).to_numpy()
-    cov, _ = _within_covariance(bfi[keep].to_numpy(float), grp[keep])
+    cov, _ = within_covariance(bfi.to_numpy(float), grp, shrink=0.0)  # complete rows only
     assert np.allclose(cov, ref["bfi_within_cov"], atol=1e-10)
 
 

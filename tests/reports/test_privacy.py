@@ -111,7 +111,7 @@ def test_organisation_total_leaves_out_the_small_remainder(rendered):
     r, paths = rendered
     index = paths["index"].read_text()
     n_visible = int((r["team"] != "Perinatal").sum())
-    assert f"({n_visible} respondents)" in index
+    assert f"({n_visible} respondents;" in index
     assert "left out of the organisation figures" in index
 
 

@@ -200,16 +200,6 @@ def test_previous_type_is_stated_and_trends_span_every_wave(waves_site):
     assert waves == ["2023", "2024", "2025", "Spring 2026"] * 3
 
 
-def test_movers_are_listed_biggest_first(waves_site):
-    html = waves_site["index"].read_text()
-    table = html[html.index('id="movers"'):]
-    table = table[:table.index("</table>")]
-    rows = re.findall(r"<tr>.*?</tr>", table, re.S)[1:]
-    biggest = [max(abs(float(v.replace("−", "-"))) for v in
-                   re.findall(r'class="num"[^>]*>([−\d.]+)<', row)) for row in rows]
-    assert len(biggest) >= 2 and biggest == sorted(biggest, reverse=True)
-
-
 def test_teams_ordered_by_need(waves_site):
     import json
 

@@ -20,4 +20,4 @@ def test_copro_validate_prints_five_lines_and_a_tidy_page(tmp_path, capsys):
     html = (tmp_path / "v" / "validation.html").read_text()
     assert not re.search(r"\b\d+\.000\b", html)  # no "df 1116.000" or "converged 1.000"
     assert "voice.decision_making" not in html and "Voice × decision-making" in html
-    assert "<main>" in html and "In five lines" in html
+    assert "<main id=\"content\"" in html and "In five lines" in html

@@ -1,4 +1,4 @@
-"""Issue 12: every traceback or lost row found by hostile exports ends in a one-line CoproError
+"""Every traceback or lost row found by hostile exports ends in a one-line CoproError
 or a reason in the exclusion log. Each test replays one case."""
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from copro_scale import read_responses
+from copro_scale.errors import CoproError
 
 REAL = Path(__file__).parents[1] / "fixtures" / "real"
 
@@ -108,3 +109,56 @@ def test_limonaid_limesurvey_full_text_export(tmp_path, inst):
     assert r.data["duration_s"].tolist() == [58.95]
     text = r.data.astype(str).to_csv() + r.exclusions.astype(str).to_csv()
     assert "4774" not in text and "gdgd" not in text
+
+
+def _rows(name):
+    return list(csv.DictReader(io.StringIO((REAL / name).read_text("utf-8-sig"), newline="")))
+
+
+def test_redcapr_longitudinal_events_are_waves(tmp_path, inst):
+    """Each event is a wave: --wave selects one; events without the morale questionnaire are
+    not_this_form, never missing_team; the 0-4 coding is recoded by a mapping's labels."""
+    p = as_export(tmp_path, "redcap_REDCapR_longitudinal_data.csv",
+                  {f"pmq{k}": f"vdm{k}" for k in range(1, 5)},
+                  add={"team": "Dialysis Ward", "role": "psw"})
+    labels = {"labels": {str(k): k + 1 for k in range(5)}}
+    with pytest.raises(CoproError, match="waves in column 'redcap_event_name'.*--wave"):
+        read_responses(p, inst, mapping=labels)
+    for wave in ("dose_1_arm_1", "visit_1_arm_1", "first_visit_arm_2"):
+        r = read_responses(p, inst, mapping=labels, wave=wave)
+        expected, scored = {}, []
+        for k, row in enumerate(_rows("redcap_REDCapR_longitudinal_data.csv"), start=2):
+            pmq = [row[f"pmq{j}"] for j in range(1, 5)]
+            done = row["patient_morale_questionnaire_complete"]
+            if not any(pmq) and not done:
+                expected[k] = "not_this_form"
+            elif row["redcap_event_name"] != wave:
+                expected[k] = "other_wave"
+            elif done == "0":
+                expected[k] = "unfinished"
+            else:
+                scored.append([int(v) + 1 for v in pmq])
+        assert dict(zip(r.exclusions["source_row"], r.exclusions["reason"])) == expected
+        assert r.data[["vdm1", "vdm2", "vdm3", "vdm4"]].astype(int).values.tolist() == scored
+
+
+def test_redcapr_repeat_instances_are_responses_of_their_own(tmp_path, inst):
+    p = as_export(tmp_path, "redcap_REDCapR_repeating_instruments_data.csv",
+                  {"bp_systolic": "vdm1"}, add={"team": "Clinic", "role": "psw"})
+    r = read_responses(p, inst, mapping={"labels": {"110": 1, "111": 2, "112": 3, "114": 5}})
+    # the two demographics rows hold another instrument; the four bp instances are kept
+    assert dict(zip(r.exclusions["source_row"], r.exclusions["reason"])) == {
+        2: "not_this_form", 6: "not_this_form"}
+    assert r.data["response_id"].tolist() == ["1#1", "1#2", "1#3", "2#1"]
+    assert r.data["vdm1"].tolist() == [1, 2, 3, 5]
+    assert any("repeat instances" in w for w in r.warnings)
+
+
+def test_redcap_id_is_record_id_not_the_first_column(tmp_path, sim, inst):
+    src = sim.rename(columns={"response_id": "record_id"}).drop(columns="form")
+    src.insert(0, "redcap_data_access_group", "north")
+    src["psw_form_complete"] = 2
+    p = tmp_path / "dag.csv"
+    src.to_csv(p, index=False)
+    r = read_responses(p, inst)
+    assert r.exclusions.empty and r.data["response_id"].tolist() == sim["response_id"].tolist()

@@ -33,16 +33,17 @@ def test_score_writes_scores_exclusions_and_prints_the_account(tmp_path, capsys)
     assert "vdm1" in pd.read_csv(fav).columns
 
 
-def test_keep_ids_hashes_with_the_salt(tmp_path, capsys, monkeypatch):
+def test_hash_ids_hashes_with_the_salt(tmp_path, capsys, monkeypatch):
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    run(["score", FIX / "canonical.csv", "-o", a, "--keep-ids", "--salt", "x"], capsys)
+    run(["score", FIX / "canonical.csv", "-o", a, "--hash-ids", "--salt", "x"], capsys)
     monkeypatch.setenv("COPRO_SALT", "x")
-    run(["score", FIX / "canonical.csv", "-o", b, "--keep-ids"], capsys)
+    _, _, err = run(["score", FIX / "canonical.csv", "-o", b, "--keep-ids"], capsys)
+    assert "--keep-ids is deprecated: use --hash-ids" in err  # the old spelling still works
     ia, ib = pd.read_csv(a, dtype=str)["response_id"], pd.read_csv(b, dtype=str)["response_id"]
     assert ia.tolist() == ib.tolist()
     assert not ia.isin(pd.read_csv(FIX / "canonical.csv")["response_id"]).any()
     monkeypatch.delenv("COPRO_SALT")
-    _, _, err = run(["score", FIX / "canonical.csv", "-o", a, "--keep-ids"], capsys)
+    _, _, err = run(["score", FIX / "canonical.csv", "-o", a, "--hash-ids"], capsys)
     assert "random salt" in err
 
 
@@ -97,3 +98,20 @@ def test_score_output_defuses_team_names(tmp_path, capsys):
     df.to_csv(p, index=False)
     run(["score", p, "-o", tmp_path / "s.csv"], capsys)
     assert pd.read_csv(tmp_path / "s.csv")["team"].str.startswith("'=").all()
+
+
+def test_score_reads_one_redcap_event_with_wave(tmp_path, sim):
+    import subprocess
+    import sys
+
+    src = sim.rename(columns={"response_id": "record_id"}).drop(columns="form")
+    src.insert(1, "redcap_event_name", ["baseline_arm_1", "followup_arm_1"] * (len(src) // 2))
+    src["psw_form_complete"] = 2
+    p = tmp_path / "events.csv"
+    src.to_csv(p, index=False)
+    run = [sys.executable, "-m", "copro_scale.cli", "score", str(p), "-o", str(tmp_path / "s.csv")]
+    refused = subprocess.run(run, capture_output=True, text=True)
+    assert refused.returncode == 2 and "--wave NAME" in refused.stderr
+    done = subprocess.run(run + ["--wave", "followup_arm_1"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"scored {len(src) // 2} + excluded {len(src) // 2} (other_wave: {len(src) // 2})" in done.stderr

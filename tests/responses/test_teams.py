@@ -40,7 +40,8 @@ def test_a_team_list_maps_aliases_and_variants_and_excludes_unknown_teams(sim, w
     unknown = sim.index[sim["team"] == others[1]]
     assert len(r.exclusions) == len(unknown)
     assert set(r.exclusions["reason"]) == {"unknown_team"}
-    assert r.team_list.columns.tolist() == ["team", "n_psw_expected", "n_colleague_expected"]
+    assert r.team_list.columns.tolist() == ["team", "n_psw_expected", "n_colleague_expected",
+                                            "parent"]
     assert r.team_list["team"].tolist() == [main, others[0]]
     assert r.team_list["n_psw_expected"].tolist() == [4, 2]
     assert r.team_list["n_colleague_expected"].iloc[0] == 20
@@ -53,6 +54,9 @@ def test_a_team_list_maps_aliases_and_variants_and_excludes_unknown_teams(sim, w
     ("team,aliases\nA,X\nB,x\n", "also names team"),
     ("team,n_psw_expected\nA,two\n", "not a whole number"),
     ("team\n\n", "lists no teams"),
+    ("team,parent\nA,Acute\nB,Acute\nAcute,\n", "also a team name"),
+    ("team,parent\nA,Acute > Psychosis\nB,Community > Psychosis\n", "under another parent"),
+    ("team,parent\nA,Acute > \n", "no letters or digits"),
 ])
 def test_a_bad_team_list_is_a_one_line_error(tmp_path, text, message):
     p = tmp_path / "t.csv"
@@ -60,6 +64,15 @@ def test_a_bad_team_list_is_a_one_line_error(tmp_path, text, message):
     with pytest.raises(CoproError, match=message) as exc:
         read_team_list(p)
     assert "\n" not in str(exc.value)
+
+
+def test_a_team_list_reads_nested_parents(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text("team,parent\nWard A,Acute>Inpatient\nWard B, acute > inpatient \n"
+                 "Crisis,Acute\nEIP,\n")
+    tl = read_team_list(p)
+    assert tl.headcounts["parent"].fillna("-").tolist() == [
+        "Acute > Inpatient", "Acute > Inpatient", "Acute", "-"]  # first spelling of each level
 
 
 def test_score_cli_takes_a_team_list(sim, write, tmp_path, capsys):

@@ -9,9 +9,9 @@ deterministic: no dates, no random ids, so a rerun is byte-identical.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..errors import CoproError
 from ..instrument import Instrument
@@ -117,7 +117,7 @@ def export_instrument(inst: Instrument, format: str, form: str | None = None, *,
     if fmt is None:
         raise CoproError(f"unknown export format {format!r}; expected one of {list(FORMATS)}",
                          field="--format")
-    if fmt.name == "json":  # the instrument issue's export, unchanged; --form filters items
+    if fmt.name == "json":  # the instrument as data (Instrument.to_dict); --form filters items
         forms_for(inst, form, both=True)
         return export_json(inst, form)
     return fmt.write(inst, forms_for(inst, form, both=fmt.both_forms), team_names(teams))
@@ -159,4 +159,4 @@ def _write_exports(inst: Instrument, out: Path) -> dict[str, Path]:
     return written
 
 
-__all__ = ["ExportFormat", "FORMATS", "export_instrument", "write_exports"]
+__all__ = ["FORMATS", "ExportFormat", "export_instrument", "write_exports"]

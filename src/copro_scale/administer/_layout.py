@@ -13,13 +13,13 @@ from ..platforms.sections import sections  # noqa: F401 (the exports take the sh
 
 SUPPORT_TITLE = "Looking after yourself"
 SUPPORT_TEXT: tuple[str, ...] = (
-    "Questions about power and about how people are treated at work can bring up difficult "
-    "feelings. You can skip any statement, take a break or stop at any time.",
-    "If something here upsets you, talk to someone you trust: your supervisor or peer support "
+    ("Questions about power and about how people are treated at work can bring up difficult "
+    "feelings. You can skip any statement, take a break or stop at any time."),
+    ("If something here upsets you, talk to someone you trust: your supervisor or peer support "
     "lead, your staff wellbeing service or Employee Assistance Programme, your union "
-    "representative, or your Freedom to Speak Up guardian.",
-    "If you need to talk to someone now, Samaritans are there day or night: call 116 123 "
-    "(free from any phone in the UK and Ireland).",
+    "representative, or your Freedom to Speak Up guardian."),
+    ("If you need to talk to someone now, Samaritans are there day or night: call 116 123 "
+    "(free from any phone in the UK and Ireland)."),
 )
 
 INFO_TITLE = "About this questionnaire"
@@ -110,8 +110,8 @@ def participant_information(inst: Instrument, form: str) -> tuple[str, ...]:
     n = len(inst.items)
     return (
         about,
-        f"Taking part is voluntary. There are {n} statements; most people finish in about "
-        "10 minutes. You can skip any statement.",
+        (f"Taking part is voluntary. There are {n} statements; most people finish in about "
+        "10 minutes. You can skip any statement."),
         "Please do not write your name anywhere. " + f.instructions,
         f"{inst.short_title} v{inst.version}. {inst.licence}",
     )

@@ -15,8 +15,16 @@ scoring reader matches headers by these texts.
 from __future__ import annotations
 
 from ..instrument import Instrument
-from ._layout import (INFO_TITLE, SUPPORT_TEXT, SUPPORT_TITLE, choices, participant_information,
-                      role_choices, sections, survey_title)
+from ._layout import (
+    INFO_TITLE,
+    SUPPORT_TEXT,
+    SUPPORT_TITLE,
+    choices,
+    participant_information,
+    role_choices,
+    sections,
+    survey_title,
+)
 from ._text import write_delimited
 
 COLUMNS: tuple[str, ...] = ("form", "page", "kind", "text", "options")

@@ -1,4 +1,4 @@
-"""``--format json``: the instrument's machine-readable export (the instrument issue's)."""
+"""``--format json``: the instrument's machine-readable export."""
 
 from __future__ import annotations
 

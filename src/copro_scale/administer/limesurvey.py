@@ -20,10 +20,18 @@ reads.
 from __future__ import annotations
 
 from ..instrument import Instrument
-from ._layout import (INFO_TITLE, SUPPORT_TEXT, SUPPORT_TITLE, choices, participant_information,
-                      role_choices, sections, survey_title)
+from ..platforms.limesurvey import FIELD_CODES, ROLE_ANSWER_CODES, team_answer_codes
+from ._layout import (
+    INFO_TITLE,
+    SUPPORT_TEXT,
+    SUPPORT_TITLE,
+    choices,
+    participant_information,
+    role_choices,
+    sections,
+    survey_title,
+)
 from ._text import html_paragraphs, write_delimited
-from ..platforms.limesurvey import FIELD_CODES, ROLE_ANSWER_CODES, team_answer_codes  # noqa: F401
 
 COLUMNS: tuple[str, ...] = (
     "id", "related_id", "class", "type/scale", "name", "relevance", "text", "help", "language",

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from ..instrument import Instrument
-from ._layout import (INFO_TITLE, SUPPORT_TEXT, SUPPORT_TITLE, choices, participant_information,
-                      role_choices, sections, survey_title)
+from ._layout import (
+    INFO_TITLE,
+    SUPPORT_TEXT,
+    SUPPORT_TITLE,
+    choices,
+    participant_information,
+    role_choices,
+    sections,
+    survey_title,
+)
 
 
 def _cell(text: str) -> str:
@@ -46,8 +54,8 @@ def export_markdown(inst: Instrument, forms: list[str], teams: list[str] | None 
         key = "; ".join(f"{c} = {label}" for c, label in codes)
         for sec in sections(inst):
             out += [f"## {sec.number}. {sec.title}", "",
-                    f"Thinking about the {inst.recall_period.removeprefix('in the ')}, how much do "
-                    f"you agree? Answer codes: {key}.", ""]
+                    (f"Thinking about the {inst.recall_period.removeprefix('in the ')}, how much do "
+                    f"you agree? Answer codes: {key}."), ""]
             out += ["| id | statement | " + " | ".join(str(c) for c, _ in codes) + " |",
                     "|---|---|" + "---|" * len(codes)]
             out += [f"| {it.id} | {_cell(it.text(form))} |" + " [ ] |" * len(codes)

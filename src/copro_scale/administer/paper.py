@@ -15,8 +15,16 @@ from __future__ import annotations
 from .. import __version__
 from ..instrument import Instrument
 from ..render import render_template
-from ._layout import (INFO_TITLE, SUPPORT_TEXT, SUPPORT_TITLE, choices, participant_information,
-                      role_choices, sections, survey_title)
+from ._layout import (
+    INFO_TITLE,
+    SUPPORT_TEXT,
+    SUPPORT_TITLE,
+    choices,
+    participant_information,
+    role_choices,
+    sections,
+    survey_title,
+)
 
 TEMPLATE = "paper_form.html"
 

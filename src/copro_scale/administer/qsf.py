@@ -15,10 +15,18 @@ from __future__ import annotations
 import json as _json
 
 from ..instrument import Instrument
-from ._layout import (INFO_TITLE, SUPPORT_TEXT, SUPPORT_TITLE, choices, participant_information,
-                      role_choices, sections, survey_title)
-from ._text import html_paragraphs
 from ..platforms.qualtrics import role_recodes, team_recodes
+from ._layout import (
+    INFO_TITLE,
+    SUPPORT_TEXT,
+    SUPPORT_TITLE,
+    choices,
+    participant_information,
+    role_choices,
+    sections,
+    survey_title,
+)
+from ._text import html_paragraphs
 
 NO_DATE = "0000-00-00 00:00:00"
 

@@ -19,10 +19,18 @@ the bare item ids here; the QSF export (:mod:`.qsf`) can, through ``ChoiceDataEx
 from __future__ import annotations
 
 from ..instrument import Instrument
-from ._layout import (INFO_TITLE, SUPPORT_TEXT, SUPPORT_TITLE, choices, participant_information,
-                      role_choices, sections, survey_title)
-from ._text import html_paragraphs
 from ..platforms.qualtrics import role_recodes, team_recodes
+from ._layout import (
+    INFO_TITLE,
+    SUPPORT_TEXT,
+    SUPPORT_TITLE,
+    choices,
+    participant_information,
+    role_choices,
+    sections,
+    survey_title,
+)
+from ._text import html_paragraphs
 
 
 def export_qualtrics_txt(inst: Instrument, form: str, teams: list[str] | None = None) -> str:

@@ -17,10 +17,18 @@ project, so the two forms are two projects (or two exports). The default form is
 from __future__ import annotations
 
 from ..instrument import Instrument
-from ._layout import (SUPPORT_TEXT, SUPPORT_TITLE, INFO_TITLE, choices, participant_information,
-                      role_choices, sections, survey_title)
-from ._text import html_paragraphs, write_delimited
 from ..platforms.redcap import RECORD_ID, choice_string, form_name, team_recodes
+from ._layout import (
+    INFO_TITLE,
+    SUPPORT_TEXT,
+    SUPPORT_TITLE,
+    choices,
+    participant_information,
+    role_choices,
+    sections,
+    survey_title,
+)
+from ._text import html_paragraphs, write_delimited
 
 #: REDCap's data dictionary columns, in the order REDCap requires.
 COLUMNS: tuple[str, ...] = (

@@ -2,7 +2,7 @@
 
 Each command module has ``register(sub)``, which adds its sub-parser, and a ``run(args)`` that
 calls the library in pipeline order (read -> score -> validate | classify -> disclose -> write).
-The CLI is the only place that orchestrates. Commands that read responses share one set of input
+The CLI is where the pipeline is orchestrated (docs/architecture.md). Commands that read responses share one set of input
 options (:mod:`.options`). A :class:`~copro_scale.errors.CoproError` is printed as one line on
 stderr with exit code 2; anything else is a bug and surfaces as one.
 """

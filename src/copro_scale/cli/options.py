@@ -7,30 +7,48 @@ options, so a file that one command reads, the others read too.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 from ..errors import CoproError
 from ..instrument import load_instrument
-from ..privacy import check_threshold
-from ..responses import READERS, read_responses
+
+#: The ``--format`` values: ``auto``, each reader's name (``copro_scale.responses.READERS``, in
+#: detection order) and ``sav``. Written out so that building the parser imports no reader
+#: (and no pandas); tests/test_cli.py checks it against the readers.
+FORMATS = ("auto", "spss", "surveyjs", "limesurvey", "qualtrics", "redcap", "forms", "canonical",
+           "mapped", "sav")
 
 
 def add_input_options(p: argparse.ArgumentParser) -> None:
     """Add INPUT and ``--format``, ``--mapping``, ``--encoding``, ``--sheet``, ``--instrument``,
-    ``--teams`` and ``--db`` to ``p`` (each command adds its ``--wave``, which ``--db`` needs)."""
+    ``--teams``, ``--wave-column``, ``--team-codes``, ``--db`` and ``--wave`` to ``p``."""
     p.add_argument("input", nargs="?", help="the export file (CSV, xlsx, .sav or SurveyJS JSON); "
                    "or none, with --db URL --wave LABEL")
     g = p.add_argument_group("input options (the same for score, validate and report)")
-    g.add_argument("--format", default="auto", choices=["auto", *READERS, "sav"],
+    g.add_argument("--format", default="auto", choices=FORMATS,
                    help="the export's platform (default: detected from the file)")
     g.add_argument("--mapping", help="YAML column map for any CSV or xlsx (implies --format mapped)")
     g.add_argument("--encoding", help="text encoding of a CSV (default UTF-8, or UTF-16 with BOM)")
     g.add_argument("--sheet", help="worksheet of an xlsx file (default: the first)")
     g.add_argument("--instrument", help="instrument YAML (default: the packaged one)")
-    g.add_argument("--teams", help="team list CSV (team, aliases, optional headcounts): maps "
+    g.add_argument("--teams", help="team list CSV or xlsx (team, aliases, optional headcounts; "
+                   "read with --encoding): maps "
                    "spelling variants to one team and excludes unknown teams")
+    g.add_argument("--wave-column", metavar="COLUMN",
+                   help="the column naming each row's wave (default: redcap_event_name in a "
+                   "REDCap export); a file with answers in several waves needs --wave")
+    g.add_argument("--team-codes", action="store_true",
+                   help="the team cells are the answer codes 1..n of a team question that "
+                   "`copro instrument export --teams` offered as a choice (with --teams, the same "
+                   "list); without it a number is matched as a team name only")
     g.add_argument("--db", metavar="URL", help="read the wave --wave from the survey database of "
                    "`copro serve` (sqlite:///copro.db or postgresql://...) instead of a file")
+    g.add_argument("--wave", metavar="LABEL", help="the wave to read: with --db, a wave of the "
+                   "database (earlier closed waves are the previous waves); in a file with a wave "
+                   "column, that column's value (a REDCap event such as baseline_arm_1); on "
+                   "report pages, the label of this wave (default: 'Survey of <this month>')")
 
 
 def add_threshold_option(p: argparse.ArgumentParser) -> None:
@@ -42,20 +60,66 @@ def add_threshold_option(p: argparse.ArgumentParser) -> None:
 
 def threshold(args) -> int:
     """``--min-responses`` checked against the instrument's promise, before any input is read."""
+    from ..privacy import check_threshold
+
     return check_threshold(load_instrument(args.instrument), args.min_responses,
                            field="--min-responses")
 
 
+#: Arguments that name a file or folder a command writes.
+OUTPUTS = ("output", "exclusions", "favourable")
+
+
+def check_outputs(args) -> None:
+    """Refuse an output path that is one of the inputs (the export, team list, mapping,
+    instrument, an earlier wave): writing it would destroy the data it was read from.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> check_outputs(argparse.Namespace(input="a.csv", output="-"))
+    """
+    inputs = [getattr(args, name, None) for name in ("input", "teams", "mapping", "instrument")]
+    inputs += list(getattr(args, "previous", None) or [])
+    inputs = [Path(p) for p in inputs if p and str(p) != "-"]
+    for name in OUTPUTS:
+        out = getattr(args, name, None)
+        if not out or str(out) == "-":
+            continue
+        for source in inputs:
+            if _same_file(Path(out), source):
+                flag = "-o/--output" if name == "output" else f"--{name}"
+                raise CoproError(f"{flag} is the input file {str(source)!r}; writing it would "
+                                 "destroy the data; choose another file name", file=out)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return a.resolve() == b.resolve()
+
+
 def read_input(args, path=None, **kwargs):
     """Read ``path`` (default ``args.input``, or the wave ``--wave`` of ``--db``) with the shared
-    input options of ``args``."""
+    input options of ``args``, once no output of ``args`` would overwrite an input
+    (:func:`check_outputs`)."""
+    check_outputs(args)
     if path is None and args.db is not None:
         return read_wave_input(args, args.wave, **kwargs)
     if path is None and args.input is None:
         raise CoproError("give the export file to read, or --db URL --wave LABEL", field="INPUT")
+    from ..responses import read_responses
+
     if args.teams is not None:
         kwargs["teams"] = args.teams
+        kwargs["team_codes"] = args.team_codes
     instrument = kwargs.pop("instrument", None) or load_instrument(args.instrument)
+    if path is None:  # the wave this run reads (report's --wave also labels the pages)
+        kwargs.setdefault("wave", getattr(args, "wave", None))
+    kwargs["wave_column"] = args.wave_column
     responses = read_responses(args.input if path is None else path, instrument,
                                format=args.format, mapping=args.mapping, encoding=args.encoding,
                                sheet=args.sheet, **kwargs)
@@ -65,7 +129,7 @@ def read_input(args, path=None, **kwargs):
 
 
 #: Database input options that file input has no use for.
-_FILE_ONLY = ("format", "mapping", "encoding", "sheet")
+_FILE_ONLY = ("format", "mapping", "encoding", "sheet", "wave_column", "team_codes")
 
 
 def read_wave_input(args, label, **kwargs):
@@ -76,7 +140,8 @@ def read_wave_input(args, label, **kwargs):
         raise CoproError("give either an export file or --db, not both", field="--db")
     if not label:
         raise CoproError("--db needs --wave LABEL: the wave to read", field="--wave")
-    given = [f"--{o}" for o in _FILE_ONLY if getattr(args, o, None) not in (None, "auto")]
+    given = [f"--{o.replace('_', '-')}" for o in _FILE_ONLY
+             if getattr(args, o, None) not in (None, "auto", False)]
     if given:
         raise CoproError(f"{given[0]} is for export files; the database's responses need none",
                          field=given[0])

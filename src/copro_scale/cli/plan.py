@@ -23,9 +23,19 @@ def _int_list(text: str, option: str, low: int) -> list[int]:
 
 def run(args) -> int:
     """Simulate each design, print the table, write the HTML page."""
-    from ..plan import format_plan, plan_page, plan_survey
+    from ..nuisance import load_nuisance
+    from ..plan import format_plan, plan_page, plan_survey, read_headcounts
 
     k = threshold(args)
+    nuisance = load_nuisance(args.nuisance)
+    if not 0 < args.response_rate <= 1:
+        raise CoproError("must be a share above 0 and at most 1", field="--response-rate")
+    if args.n_draws < 1:
+        raise CoproError("must be at least 1", field="--n-draws")
+    headcounts = None
+    if args.teams_file:
+        heads = read_headcounts(args.teams_file)
+        headcounts = list(zip(heads["psw"], heads["colleagues"]))
     sizes = _int_list(args.sizes, "--sizes", 2)
     psws = _int_list(args.psw, "--psw", 0)
     if args.teams < 1:
@@ -36,7 +46,10 @@ def run(args) -> int:
         raise CoproError("every design has more PSWs than respondents", field="--psw")
     result = plan_survey(args.teams, sizes, psws, reps=args.reps, seed=args.seed,
                          instrument=load_instrument(args.instrument), estimator=args.estimator,
-                         per_item=args.per_item, min_responses=k)
+                         per_item=args.per_item, min_responses=k, n_draws=args.n_draws,
+                         nuisance=nuisance, headcounts=headcounts,
+                         response_rate=args.response_rate)
+    result.settings["nuisance"] = args.nuisance
     print(format_plan(result))
     if args.output:
         with replaced_file(args.output) as fh:  # whole or not at all
@@ -55,10 +68,20 @@ def register(sub) -> None:
     p.add_argument("--reps", type=int, default=5,
                    help="simulated organisations per design (default 5)")
     p.add_argument("--seed", type=int, default=20260, help="seed (fixed by default)")
-    p.add_argument("--estimator", choices=["ML", "MLR", "WLSMV"], default="ML",
-                   help="the CFA estimator of the validation: ML counts complete responses "
-                   "(listwise, the default, as copro validate), MLR (FIML) and WLSMV (pairwise) "
-                   "every response")
+    p.add_argument("--teams-file", metavar="CSV",
+                   help="the organisation's teams: a CSV with columns team, psw, colleagues "
+                   "(headcounts); replaces --teams, --sizes and --psw")
+    p.add_argument("--response-rate", type=float, default=0.5,
+                   help="share of the people in --teams-file who answer (default 0.5)")
+    p.add_argument("--nuisance", default="realistic",
+                   help="nuisance profile of the simulated answers: clean, realistic (default), "
+                   "harsh, or a YAML file (see docs/classification.md)")
+    p.add_argument("--n-draws", type=int, default=1000,
+                   help="posterior draws per team (default 1000)")
+    p.add_argument("--estimator", choices=["ML", "MLR", "WLSMV"], default=None,
+                   help="the CFA estimator of the validation (default WLSMV, as copro "
+                   "validate): ML counts complete responses (listwise), MLR (FIML) and WLSMV "
+                   "(pairwise) every response")
     p.add_argument("--per-item", type=int, default=None,
                    help="CFA minimum respondents per item (default 5, COSMIN 'adequate', as "
                    "copro validate)")

@@ -6,17 +6,21 @@ import sys
 from pathlib import Path
 
 from ..errors import CoproError
-from ..privacy import plan_for
-from ..scoring import score
 from .options import add_input_options, add_threshold_option, earlier_inputs, read_input, threshold
 
 
 def run(args) -> int:
     """Read and score this wave (and any earlier one) once, then classify and write."""
+    from ..privacy import plan_for
     from ..reports import render_reports
+    from ..scoring import score
 
-    if args.n_boot < 1:
-        raise CoproError("must be at least 1", field="--n-boot")
+    if args.n_boot is not None:
+        print("copro report: --n-boot is deprecated; use --n-draws (posterior draws)",
+              file=sys.stderr)
+        args.n_draws = args.n_boot
+    if args.n_draws < 1:
+        raise CoproError("must be at least 1", field="--n-draws")
     k = threshold(args)
     now = read_input(args)
     earlier, labels = earlier_inputs(args, now.instrument)
@@ -26,7 +30,7 @@ def run(args) -> int:
     paths = render_reports(now, scores, Path(args.output), instrument=now.instrument,
                            previous_scores=earlier, previous_waves=labels,
                            organisation=args.organisation, wave=args.wave,
-                           min_responses=k, seed=args.seed, n_boot=args.n_boot, plan=plan)
+                           min_responses=k, seed=args.seed, n_boot=args.n_draws, plan=plan)
     print(f"wrote {paths['index']}, {len(paths['teams'])} team reports, "
           f"{paths['summary_csv'].name} and {paths['summary_json'].name}", file=sys.stderr)
     return 0
@@ -45,8 +49,8 @@ def register(sub) -> None:
                     help="label of each --previous wave, in the same order (default: file name)")
     rp.add_argument("--organisation", help="organisation name shown on every page "
                                            "(default: 'Your organisation')")
-    rp.add_argument("--wave", help="label of this wave or survey period shown on every page "
-                                   "(default: 'Survey of <this month>'); with --db, the wave read")
     rp.add_argument("--seed", type=int, default=0, help="seed of the classification's posterior draws")
-    rp.add_argument("--n-boot", type=int, default=2000, help="posterior draws for the type probabilities (default 2000)")
+    rp.add_argument("--n-draws", type=int, default=2000,
+                    help="posterior draws for the type probabilities (default 2000)")
+    rp.add_argument("--n-boot", type=int, default=None, help="deprecated name of --n-draws")
     rp.set_defaults(func=run)

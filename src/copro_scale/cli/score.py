@@ -5,18 +5,22 @@ from __future__ import annotations
 import os
 import sys
 
-from ..csvsafe import write_csv
 from ..errors import CoproError
-from ..responses.ids import new_salt
-from ..scoring import favourable, score, scores_long
-from ..privacy import plan_for
 from .options import add_input_options, add_threshold_option, read_input, threshold
 
 
 def run(args) -> int:
     """Read, score and write; the accounting line goes to stderr."""
+    from ..csvsafe import write_csv
+    from ..privacy import plan_for
+    from ..responses.ids import new_salt
+    from ..scoring import favourable, score, scores_long
+
     ids, salt = "sequence", None
     if args.keep_ids:
+        print("copro: --keep-ids is deprecated: use --hash-ids (the ids written are salted "
+              "hashes, not the ids)", file=sys.stderr)
+    if args.hash_ids or args.keep_ids:
         ids = "hash"
         salt = args.salt or os.environ.get("COPRO_SALT")
         if not salt:
@@ -53,7 +57,6 @@ def register(sub) -> None:
                        "with --mapping), validate every row and write one row of scores per kept "
                        "response.")
     add_input_options(p)
-    p.add_argument("--wave", metavar="LABEL", help="with --db: the wave to read")
     p.add_argument("-o", "--output", default="-", help="scores CSV (default: standard output)")
     p.add_argument("--exclusions", help="write the exclusion log (row, id, reason, detail) here")
     p.add_argument("--favourable", help="write percent favourable per team, item and cell here "
@@ -65,7 +68,10 @@ def register(sub) -> None:
     p.add_argument("--rescale", action="store_true", help="scores on 0-100 instead of 1-5")
     p.add_argument("--drop-flagged", action="store_true",
                    help="exclude careless responses (straight-lining, long strings, speeders)")
+    p.add_argument("--hash-ids", action="store_true",
+                   help="write a salted hash of each response id, the same for the same id and "
+                   "salt (default: r1, r2, ... in file order)")
     p.add_argument("--keep-ids", action="store_true",
-                   help="keep a salted hash of each response id (default: r1, r2, ...)")
-    p.add_argument("--salt", help="salt for --keep-ids (default: $COPRO_SALT, else random)")
+                   help="deprecated spelling of --hash-ids (the ids are hashed, not kept)")
+    p.add_argument("--salt", help="salt for --hash-ids (default: $COPRO_SALT, else random)")
     p.set_defaults(func=run)

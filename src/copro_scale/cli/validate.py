@@ -30,7 +30,6 @@ def register(sub) -> None:
     """Add ``validate``."""
     v = sub.add_parser("validate", help="reliability, factor structure, invariance and agreement")
     add_input_options(v)
-    v.add_argument("--wave", metavar="LABEL", help="with --db: the wave to read")
     v.add_argument("-o", "--output", required=True, help="folder for validation.json and .html")
     add_threshold_option(v)
     v.add_argument("--seed", type=int, default=0, help="seed for parallel analysis")

@@ -10,9 +10,24 @@ finds; each names the file, the item and the field. The packaged default is
 """
 
 from .loading import check_instrument, default_instrument_path, load_instrument
-from .model import (CELLS, CONSTRUCTS, DEFAULT_INSTRUMENT, FACES, FORMS, ID_PATTERN,
-                    MAX_ITEM_WORDS, MIN_ITEMS_PER_CELL, MIN_RESPONSES_FLOOR,
-                    THRESHOLD_PLACEHOLDER, TYPES, Form, Instrument, Item, ScalePoint, cell_name)
+from .model import (
+                    CELLS,
+                    CONSTRUCTS,
+                    DEFAULT_INSTRUMENT,
+                    FACES,
+                    FORMS,
+                    ID_PATTERN,
+                    MAX_ITEM_WORDS,
+                    MIN_ITEMS_PER_CELL,
+                    MIN_RESPONSES_FLOOR,
+                    THRESHOLD_PLACEHOLDER,
+                    TYPES,
+                    Form,
+                    Instrument,
+                    Item,
+                    ScalePoint,
+                    cell_name,
+)
 
 __all__ = ["CELLS", "CONSTRUCTS", "DEFAULT_INSTRUMENT", "FACES", "FORMS", "ID_PATTERN",
            "MAX_ITEM_WORDS", "MIN_ITEMS_PER_CELL", "MIN_RESPONSES_FLOOR", "THRESHOLD_PLACEHOLDER",

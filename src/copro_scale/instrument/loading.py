@@ -10,9 +10,17 @@ from typing import Any
 import yaml
 
 from ..errors import CoproError
-from .model import (DEFAULT_INSTRUMENT, FACES, THRESHOLD_PLACEHOLDER, Form, Instrument, Item,
-                    ScalePoint)
-from .schema import _Checker
+from .model import (
+    DEFAULT_INSTRUMENT,
+    FACES,
+    THRESHOLD_PLACEHOLDER,
+    Form,
+    Instrument,
+    Item,
+    ScalePoint,
+)
+from .schema import problems
+
 
 # -- loading -----------------------------------------------------------------------------------
 def default_instrument_path() -> Path:
@@ -56,7 +64,7 @@ def check_instrument(path: str | Path) -> list[CoproError]:
         data = _read_yaml(path)
     except CoproError as exc:
         return [exc]
-    return _Checker(path).run(data)
+    return problems(data, path)
 
 
 def load_instrument(path: str | Path | None = None) -> Instrument:
@@ -88,7 +96,7 @@ def _load_cached(path: str, mtime: int) -> Instrument:
     if key not in _CACHE:
         p = Path(path)
         data = _read_yaml(p)
-        errors = _Checker(p).run(data)
+        errors = problems(data, p)
         if errors:
             raise errors[0]
         _CACHE[key] = _build(data, p)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 CONSTRUCTS: tuple[str, ...] = ("voice", "experience", "identity")
 FACES: tuple[str, ...] = ("decision_making", "non_decision_making", "ideological")

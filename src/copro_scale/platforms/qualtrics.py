@@ -23,6 +23,9 @@ STATUS: dict[str, str] = {
     "9": "spam", "preview spam": "spam",
     "12": "spam", "imported spam": "spam",
 }
+#: Qualtrics' default choices of a five-point agreement question, lowest first.
+AGREE_5 = ("Strongly disagree", "Somewhat disagree", "Neither agree nor disagree",
+           "Somewhat agree", "Strongly agree")
 #: ``Finished`` values of a response not finished.
 UNFINISHED = frozenset({"0", "false", "0.0"})
 #: Metadata headers (normalised) -> canonical column.
@@ -45,6 +48,24 @@ def status_of(value) -> str | None:
     if text.endswith(".0"):
         text = text[:-2]
     return STATUS.get(text)
+
+
+def default_labels(inst: Instrument) -> dict[str, int]:
+    """Qualtrics' default agreement choices -> the scale's codes, for a five-point scale that
+    runs from disagree to agree (empty otherwise): a survey built with Qualtrics' own choices
+    exports "Somewhat agree" where the instrument says "Agree".
+
+    Examples
+    --------
+    >>> from copro_scale import load_instrument
+    >>> default_labels(load_instrument())["Somewhat agree"]
+    4
+    """
+    labels = [p.label.lower() for p in inst.scale]
+    if len(labels) != 5 or "disagree" not in labels[0] or not labels[-1].endswith("agree") \
+            or "disagree" in labels[-1]:
+        return {}
+    return {text: p.code for text, p in zip(AGREE_5, inst.scale)}
 
 
 def role_recodes(inst: Instrument) -> dict[str, int]:

@@ -11,6 +11,13 @@ from __future__ import annotations
 from .qualtrics import team_position, team_recodes  # noqa: F401 (REDCap codes choices 1..n too)
 
 RECORD_ID = "record_id"
+#: Longitudinal and repeating projects add these columns after the record id.
+EVENT = "redcap_event_name"
+REPEAT_INSTRUMENT = "redcap_repeat_instrument"
+REPEAT_INSTANCE = "redcap_repeat_instance"
+#: Their headers (normalised) in an export with label headers.
+LABEL_HEADERS = {EVENT: "event name", REPEAT_INSTRUMENT: "repeat instrument",
+                 REPEAT_INSTANCE: "repeat instance", "redcap_data_access_group": "data access group"}
 COMPLETE_SUFFIX = "_complete"
 TIMESTAMP_SUFFIX = "_timestamp"
 #: ``<form>_complete`` values of a form not completed.

@@ -7,9 +7,9 @@ User errors raise :class:`copro_scale.errors.CoproError`. See ``docs/psychometri
 
 from copro_scale.psychometrics._common import correlation
 from copro_scale.psychometrics._result import jsonable
+from copro_scale.psychometrics.adequacy import bartlett, kmo
 from copro_scale.psychometrics.agreement import team_agreement
 from copro_scale.psychometrics.cfa import cfa, invariance
-from copro_scale.psychometrics.adequacy import bartlett, kmo
 from copro_scale.psychometrics.extraction import efa
 from copro_scale.psychometrics.omega import omega
 from copro_scale.psychometrics.polychoric import polychoric
@@ -17,19 +17,19 @@ from copro_scale.psychometrics.reliability import ALPHA_MIN, reliability
 from copro_scale.psychometrics.retention import parallel_analysis, velicer_map
 
 __all__ = [
-    "reliability",
-    "omega",
-    "polychoric",
-    "kmo",
-    "bartlett",
-    "parallel_analysis",
-    "velicer_map",
-    "efa",
-    "cfa",
-    "invariance",
-    "team_agreement",
     "ALPHA_MIN",
+    "bartlett",
+    "cfa",
     # helpers the instrument's battery (copro_scale.validate) composes with the above
     "correlation",
+    "efa",
+    "invariance",
     "jsonable",
+    "kmo",
+    "omega",
+    "parallel_analysis",
+    "polychoric",
+    "reliability",
+    "team_agreement",
+    "velicer_map",
 ]

@@ -6,6 +6,8 @@ with a ``nan_policy``, squared multiple correlations, and positive-definiteness 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -51,15 +53,17 @@ def check_items(data, *, min_items: int = 2, min_rows: int = 3, what: str = "dat
         raise CoproError(f"{what} looks like a correlation or covariance matrix ({out.shape[0]} x "
                          f"{out.shape[1]}, symmetric); pass the responses instead, one row per "
                          "respondent and one column per item")
-    answered = out.notna().sum()
+    values = out.to_numpy()  # the checks on one array: a pandas reduction per column costs 10x
+    present = ~np.isnan(values)
+    answered = pd.Series(present.sum(axis=0), index=out.columns)
     empty = answered.index[answered == 0]
     if len(empty):
         raise CoproError(f"{what}: column(s) {_names(empty)} have no answers (all missing); "
                          "leave them out")
-    infinite = out.columns[np.isinf(out.to_numpy()).any(axis=0)]
+    infinite = out.columns[np.isinf(values).any(axis=0)]
     if len(infinite):
         raise CoproError(f"{what}: column(s) {_names(infinite)} hold infinite values")
-    n_valid = int(out.notna().all(axis=1).sum()) if out.shape[1] else 0
+    n_valid = int(present.all(axis=1).sum()) if out.shape[1] else 0
     if out.shape[0] < min_rows:
         raise CoproError(f"{what} needs at least {min_rows} rows with answers, got {out.shape[0]} rows "
                          f"({n_valid} complete)")
@@ -67,7 +71,9 @@ def check_items(data, *, min_items: int = 2, min_rows: int = 3, what: str = "dat
     if len(few):
         raise CoproError(f"{what}: column(s) {_names(few)} have fewer than {min_rows} answers")
     if variance:
-        sd = out.std(ddof=1)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a column with one answer: NaN
+            sd = pd.Series(np.nanstd(values, axis=0, ddof=1), index=out.columns)
         flat = sd.index[~(sd > 0)]
         if len(flat):
             raise CoproError(f"{what}: item(s) without variance (everyone gave the same answer): "

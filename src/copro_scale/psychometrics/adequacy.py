@@ -1,25 +1,29 @@
 """Is a correlation matrix worth factoring? KMO and Bartlett's test of sphericity.
 
-On complete data the figures come from factor_analyzer (``calculate_kmo``,
-``calculate_bartlett_sphericity``), which gives ``psych::KMO`` / ``psych::cortest.bartlett``
-there (tests/psychometrics/test_against_r.py). With missing answers and
-``nan_policy="pairwise"`` (psych's default) they come from our own code on the pairwise
-correlation matrix, which is the only place the two differ.
+Both are psych's formulas on the one correlation matrix (pairwise for missing answers, as
+``psych::KMO`` / ``psych::cortest.bartlett``; checked against R in
+tests/psychometrics/test_against_r.py). Our own code, not factor_analyzer's
+``calculate_kmo`` / ``calculate_bartlett_sphericity``: those take raw rows only (no pairwise
+matrix), recompute the covariance three times and so took 2.7x R's time
+(benchmarks/bench_psychometrics.py).
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from copro_scale.psychometrics._common import item_correlation, require_positive_definite
+from copro_scale.psychometrics._common import (
+    item_correlation,
+    require_positive_definite,
+    small_matrix_blas,
+)
 from copro_scale.psychometrics._result import Result
 
-__all__ = ["kmo", "bartlett", "KMOResult", "BartlettResult"]
+__all__ = ["BartlettResult", "KMOResult", "bartlett", "kmo"]
 
 
 @dataclass(repr=False)
@@ -35,13 +39,6 @@ class BartlettResult(Result):
     df: int
     pvalue: float
     n_obs: int
-
-
-def _complete(x: pd.DataFrame, nan_policy: str) -> np.ndarray | None:
-    """The rows factor_analyzer sees, or None when the pairwise matrix is needed."""
-    if nan_policy == "listwise":
-        return x.dropna().to_numpy()
-    return None if x.isna().to_numpy().any() else x.to_numpy()
 
 
 def kmo(data, nan_policy="pairwise"):
@@ -79,25 +76,18 @@ def kmo(data, nan_policy="pairwise"):
     >>> round(kmo(pd.read_csv("tests/reference/bfi.csv")).overall, 4)
     0.8459
     """
-    x, r, _ = item_correlation(data, nan_policy)
-    require_positive_definite(r, "kmo")
-    complete = _complete(x, nan_policy)
-    if complete is not None:
-        from factor_analyzer import calculate_kmo
-
-        with warnings.catch_warnings():  # it warns on a tiny det(covariance); R is PD (checked)
-            warnings.filterwarnings("ignore", message="The inverse of the variance-covariance")
-            per, overall = calculate_kmo(complete)
-    else:  # factor_analyzer has no pairwise-missing correlation matrix: psych's formula on ours
+    with small_matrix_blas():  # products this small only lose time to BLAS threads
+        x, r, _ = item_correlation(data, nan_policy)
+        require_positive_definite(r, "kmo")
         q = np.linalg.inv(r)
-        d = 1.0 / np.sqrt(np.diag(q))
-        q = q * d[:, None] * d[None, :]
-        np.fill_diagonal(q, 0.0)
-        r0 = r.copy()
-        np.fill_diagonal(r0, 0.0)
-        r2, q2 = (r0**2), (q**2)
-        overall = r2.sum() / (r2.sum() + q2.sum())
-        per = r2.sum(axis=0) / (r2.sum(axis=0) + q2.sum(axis=0))
+    d = 1.0 / np.sqrt(np.diag(q))
+    q = q * d[:, None] * d[None, :]  # anti-image (partial) correlations, up to sign
+    np.fill_diagonal(q, 0.0)
+    r0 = r.copy()
+    np.fill_diagonal(r0, 0.0)
+    r2, q2 = r0**2, q**2
+    overall = r2.sum() / (r2.sum() + q2.sum())
+    per = r2.sum(axis=0) / (r2.sum(axis=0) + q2.sum(axis=0))
     return KMOResult(overall=float(overall), per_item=pd.Series(per, index=x.columns, name="msa"))
 
 
@@ -133,18 +123,12 @@ def bartlett(data, nan_policy="pairwise"):
     >>> round(res.chi2, 1), res.df
     (18146.1, 300)
     """
-    x, r, n = item_correlation(data, nan_policy)
-    require_positive_definite(r, "bartlett")
+    with small_matrix_blas():  # products this small only lose time to BLAS threads
+        _, r, n = item_correlation(data, nan_policy)
+        require_positive_definite(r, "bartlett")
+        log_det = np.linalg.slogdet(r)[1]  # log|R| directly: det(R) underflows with many items
     p = r.shape[0]
     df = p * (p - 1) // 2
-    complete = _complete(x, nan_policy)
-    if complete is not None:
-        from factor_analyzer import calculate_bartlett_sphericity
-
-        chi2, pvalue = calculate_bartlett_sphericity(complete)
-    # own code on the pairwise-missing matrix (factor_analyzer needs complete rows; psych's N =
-    # all rows), and where factor_analyzer's det(R) underflows to 0 (many items): log|R| directly
-    if complete is None or not np.isfinite(chi2):
-        chi2 = -np.linalg.slogdet(r)[1] * (n - 1 - (2 * p + 5) / 6)
-        pvalue = stats.chi2.sf(chi2, df)
+    chi2 = -log_det * (n - 1 - (2 * p + 5) / 6)
+    pvalue = stats.chi2.sf(chi2, df)
     return BartlettResult(chi2=float(chi2), df=int(df), pvalue=float(pvalue), n_obs=int(n))

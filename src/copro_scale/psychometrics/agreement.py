@@ -17,7 +17,7 @@ from copro_scale.errors import CoproError
 from copro_scale.psychometrics._common import check_items
 from copro_scale.psychometrics._result import Result
 
-__all__ = ["team_agreement", "AgreementResult"]
+__all__ = ["AgreementResult", "team_agreement"]
 
 
 @dataclass(repr=False)
@@ -162,6 +162,6 @@ def team_agreement(scores, team, n_categories=5):
         teams=teams,
         n_categories=int(n_categories),
         null_variance=float(ranvar),
-        n_obs=int(len(items)),
+        n_obs=len(items),
         n_teams=int(n_teams),
     )

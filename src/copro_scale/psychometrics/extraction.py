@@ -29,7 +29,7 @@ from copro_scale.psychometrics._common import (
 from copro_scale.psychometrics._result import Result
 from copro_scale.psychometrics.rotation import check_rotation, rotate, sort_reflect
 
-__all__ = ["efa", "EFAResult", "fit_factors", "factor_solution", "METHODS", "CORRELATIONS"]
+__all__ = ["CORRELATIONS", "METHODS", "EFAResult", "efa", "factor_solution", "fit_factors"]
 
 METHODS = ("minres", "ml", "pa")
 CORRELATIONS = ("cor", "poly")

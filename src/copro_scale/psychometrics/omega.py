@@ -31,7 +31,7 @@ from copro_scale.psychometrics._result import Result
 from copro_scale.psychometrics.extraction import METHODS, factor_solution, fit_factors
 from copro_scale.psychometrics.rotation import rotate
 
-__all__ = ["omega", "OmegaResult"]
+__all__ = ["OmegaResult", "omega"]
 
 
 @dataclass(repr=False)

@@ -21,13 +21,13 @@ from copro_scale.psychometrics._common import (
     batched_covariance,
     check_items,
     check_nan_policy,
-    covariance,
     cov_to_cor,
+    covariance,
     listwise,
 )
 from copro_scale.psychometrics._result import Result
 
-__all__ = ["reliability", "ReliabilityResult", "alpha_from_cov", "ALPHA_MIN"]
+__all__ = ["ALPHA_MIN", "ReliabilityResult", "alpha_from_cov", "reliability"]
 
 #: The conventional minimum of alpha (and omega) for comparing groups (Nunnally 1978).
 ALPHA_MIN = 0.70

@@ -12,11 +12,15 @@ import numpy as np
 import pandas as pd
 
 from copro_scale.errors import CoproError
-from copro_scale.psychometrics._common import batched_covariance, item_correlation, small_matrix_blas
+from copro_scale.psychometrics._common import (
+    batched_covariance,
+    item_correlation,
+    small_matrix_blas,
+)
 from copro_scale.psychometrics._result import Result
 from copro_scale.psychometrics.extraction import fit_factors
 
-__all__ = ["parallel_analysis", "velicer_map", "ParallelResult", "MAPResult"]
+__all__ = ["MAPResult", "ParallelResult", "parallel_analysis", "velicer_map"]
 
 
 @dataclass(repr=False)
@@ -89,7 +93,7 @@ def parallel_analysis(data, n_iter=100, seed=None, quantile=0.95, nan_policy="pa
     >>> parallel_analysis(pd.read_csv("tests/reference/bfi.csv").dropna(), n_iter=20, seed=1).n_factors
     6
     """
-    x, r, n = item_correlation(data, nan_policy)
+    _, r, n = item_correlation(data, nan_policy)
     if n_iter < 1:
         raise CoproError("n_iter must be at least 1")
     p = r.shape[0]
@@ -155,7 +159,7 @@ def velicer_map(data, max_factors=8, nan_policy="pairwise"):
     >>> velicer_map(pd.read_csv("tests/reference/bfi.csv").dropna()).n_factors
     5
     """
-    x, r, _ = item_correlation(data, nan_policy)
+    _, r, _ = item_correlation(data, nan_policy)
     p = r.shape[0]
     vals, vecs = np.linalg.eigh(r)
     vals, vecs = vals[::-1], vecs[:, ::-1]

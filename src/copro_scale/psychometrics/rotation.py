@@ -15,7 +15,7 @@ import numpy as np
 
 from copro_scale.errors import CoproError
 
-__all__ = ["rotate", "sort_reflect", "ROTATIONS"]
+__all__ = ["ROTATIONS", "rotate", "sort_reflect"]
 
 ROTATIONS = ("oblimin", "promax", "varimax", "geomin", None)
 _ROTATOR_METHOD = {"oblimin": "oblimin", "promax": "promax", "varimax": "varimax",

@@ -17,5 +17,14 @@ from .charts import contrast_ratio, heat_colour, level_word
 from .data import ReportData, build_report_data
 from .writers import render_reports, summary_frame, summary_records, team_slugs
 
-__all__ = ["render_reports", "build_report_data", "ReportData", "summary_records",
-           "summary_frame", "team_slugs", "contrast_ratio", "heat_colour", "level_word"]
+__all__ = [
+           "ReportData",
+           "build_report_data",
+           "contrast_ratio",
+           "heat_colour",
+           "level_word",
+           "render_reports",
+           "summary_frame",
+           "summary_records",
+           "team_slugs",
+]

@@ -18,6 +18,12 @@ _ANCHORS = np.array([[179, 88, 6], [241, 163, 64], [247, 247, 247], [153, 142, 1
 #: Unfavourable, neutral and favourable shares in the item chart: each at least 3:1 against white
 #: (WCAG 1.4.11 for graphics), with a white rule between adjacent segments.
 UNFAVOURABLE, NEUTRAL, FAVOURABLE = "#b35806", "#767676", "#542788"
+#: Ink, the team's mark and trend line, and the neutralized type's grey.
+INK, TEAM, GREY = "#1a1a1a", "#1f4e9c", "#595959"
+#: The one palette of the pages: the stylesheet's custom properties and the SVG marks read it.
+PALETTE = {"ink": INK, "muted": "#4d4d4d", "line": "#8c8c8c", "soft": "#f2f2f2", "grid": "#c8c8c8",
+           "link": TEAM, "team": TEAM, "unfav": UNFAVOURABLE, "neutral": NEUTRAL,
+           "fav": FAVOURABLE, "grey": GREY}
 
 
 # -- colour ------------------------------------------------------------------------------------
@@ -136,39 +142,50 @@ def share_bar(unfavourable: float, neutral: float, favourable: float) -> list[di
             if np.nan_to_num(v) > 0]
 
 
-def trend_chart(values: list, *, width: int = 160, height: int = 56, pad: int = 6) -> dict:
-    """A small line of one score across waves (oldest first) on the 1-5 scale, without text.
+def trend_chart(values: list, los: list | None = None, his: list | None = None, *,
+                width: int = 160, height: int = 64, pad: int = 6) -> dict:
+    """A small line of one score across waves (oldest first) on the 1-5 scale, without text,
+    with each wave's 95% interval as a vertical bar.
 
     Missing waves (team not reported then) break the line. Returns the SVG size, the points
-    and the path.
+    (each with ``y_lo``, ``y_hi`` of its interval, or None) and the path.
 
     Examples
     --------
-    >>> c = trend_chart([2.0, None, 4.0])
+    >>> c = trend_chart([2.0, None, 4.0], [1.5, None, 3.5], [2.5, None, 4.5])
     >>> [p["x"] for p in c["points"]], c["path"]
-    ([6.0, 154.0], 'M6.0,39.0 M154.0,17.0')
+    ([6.0, 154.0], 'M6.0,45.0 M154.0,19.0')
+    >>> c["points"][0]["y_lo"], c["points"][0]["y_hi"]
+    (51.5, 38.5)
     """
     n = len(values)
+    los = los or [None] * n
+    his = his or [None] * n
     xs = [pad + (width - 2 * pad) * (i / (n - 1) if n > 1 else 0.5) for i in range(n)]
+
+    def y(v):
+        return round(pad + (height - 2 * pad) * (5 - float(np.clip(v, 1, 5))) / 4, 1)
+
     points, path, pen = [], [], "M"
-    for x, v in zip(xs, values):
+    for x, v, lo, hi in zip(xs, values, los, his):
         if v is None or not np.isfinite(v):
             pen = "M"
             continue
-        y = pad + (height - 2 * pad) * (5 - float(np.clip(v, 1, 5))) / 4
-        points.append(dict(x=round(x, 1), y=round(y, 1)))
-        path.append(f"{pen}{x:.1f},{y:.1f}")
+        ok = lo is not None and hi is not None and np.isfinite(lo) and np.isfinite(hi)
+        points.append(dict(x=round(x, 1), y=y(v), y_lo=y(lo) if ok else None,
+                           y_hi=y(hi) if ok else None))
+        path.append(f"{pen}{x:.1f},{y(v):.1f}")
         pen = "L"
     return dict(width=width, height=height, points=points, path=" ".join(path),
-                grid=[dict(y=round(pad + (height - 2 * pad) * (5 - g) / 4, 1)) for g in (1, 3, 5)])
+                grid=[dict(y=y(g)) for g in (1, 3, 5)])
 
 
 #: A mark per outcome, so that a type is told by its shape and name, never by colour alone.
 #: Paths on a 24 x 24 box; ``fill`` "none" draws an outline.
 TYPE_MARKS = {
-    "enhanced": dict(path="M12,2 L22,21 H2 Z", fill="#542788"),
-    "neutralized": dict(path="M3,3 H21 V21 H3 Z", fill="#595959"),
-    "tokenistic": dict(path="M2,3 H22 L12,22 Z", fill="#b35806"),
+    "enhanced": dict(path="M12,2 L22,21 H2 Z", fill=FAVOURABLE),
+    "neutralized": dict(path="M3,3 H21 V21 H3 Z", fill=GREY),
+    "tokenistic": dict(path="M2,3 H22 L12,22 Z", fill=UNFAVOURABLE),
     "mixed": dict(path="M12,1 L23,12 L12,23 L1,12 Z", fill="none"),
     "indeterminate": dict(path="M12,3 A9,9 0 1,0 12.01,3 Z", fill="none"),
     "suppressed": dict(path="M3,3 H21 V21 H3 Z", fill="none", dash=True),

@@ -51,3 +51,32 @@ def type_text(instrument: Instrument) -> dict[str, dict]:
             d["process"] = instrument.processes[name]
         out[name] = d
     return out
+
+
+def support_text() -> dict:
+    """Support signposting for peer support workers: ``intro`` and ``routes`` (content file).
+
+    Examples
+    --------
+    >>> len(support_text()["routes"]) >= 1
+    True
+    """
+    sup = _content()["support"]
+    return dict(intro=_fold(sup["intro"]), routes=[_fold(r) for r in sup["routes"]])
+
+
+def kit_questions(faces: list[str], lever: str | None) -> list[str]:
+    """Questions for the team conversation: those of the lowest faces (``faces``, most
+    constrained first), the lever's, and those asked whatever the type (content file).
+
+    Examples
+    --------
+    >>> q = kit_questions(["ideological"], "voice")
+    >>> len(q), q[0][:12]
+    (5, 'Has speaking')
+    """
+    kit = _content()["kit"]
+    out = [_fold(q) for f in faces for q in kit["faces"][f]]
+    if lever in kit["constructs"]:
+        out.append(_fold(kit["constructs"][lever]))
+    return out + [_fold(q) for q in kit["always"]]

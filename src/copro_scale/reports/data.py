@@ -17,9 +17,10 @@ import pandas as pd
 from ..aggregate import change, form_gaps, organisation_scores, team_counts, team_scores
 from ..classify import classify_teams
 from ..instrument import CONSTRUCTS, FACES, Instrument, load_instrument
-from ..privacy import DisclosurePlan, disclosure_plan
+from ..privacy import DisclosurePlan, disclosure_plan, parent_plan
 from ..render import fmt
 from ..scoring import keyed_matrix
+from .certainty import MINIMAL_IMPORTANT_DIFFERENCE, design_effect
 from .content import CONSTRUCT_LABELS, FACE_LABELS, type_text
 
 
@@ -38,28 +39,74 @@ def data_hash(data: pd.DataFrame) -> str:
 
 
 def item_distribution(responses: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
-    """Share of disagree (1-2), neutral (3) and agree (4-5) answers per team and item.
+    """Answers to every item per team and form: counts of disagree (1-2), neutral (3), agree (4-5)
+    and of respondents who gave none ("Don't know" or left blank).
 
-    Raw answers, as respondents gave them (before reverse keying); every respondent counts once.
+    Raw answers, as respondents gave them (before reverse keying).
+
+    Returns
+    -------
+    DataFrame
+        ``team, form, id, disagree, neutral, agree, none`` (counts).
 
     Examples
     --------
     >>> from copro_scale.simulate import simulate
     >>> d = item_distribution(simulate(2, 6, seed=1).responses, load_instrument())
-    >>> bool(((d["disagree"] + d["neutral"] + d["agree"]).round(6) == 1).all())
-    True
+    >>> per = d[["disagree", "neutral", "agree", "none"]].sum(axis=1).groupby([d["team"], d["id"]])
+    >>> sorted(set(per.sum()))  # every respondent once per item: 6 a team
+    [6]
     """
     ids = instrument.item_ids
-    long = responses[["team", *ids]].melt(id_vars="team", var_name="id", value_name="code")
-    long = long.dropna(subset=["code"])
-    cat = np.select([long["code"].astype(int) <= 2, long["code"].astype(int) == 3],
-                    ["disagree", "neutral"], "agree")
-    tab = pd.crosstab([long["team"].astype(str), long["id"]], cat)
-    tab = tab.reindex(columns=["disagree", "neutral", "agree"], fill_value=0)
-    n = tab.sum(axis=1)
-    out = tab.div(n, axis=0).reset_index()
-    out["n"] = n.to_numpy()
+    long = responses[["team", "form", *ids]].melt(id_vars=["team", "form"], var_name="id",
+                                                  value_name="code")
+    code = pd.to_numeric(long["code"], errors="coerce").astype("float64").to_numpy()
+    cat = np.select([np.isnan(code), code <= 2, code == 3], ["none", "disagree", "neutral"], "agree")
+    tab = pd.crosstab([long["team"].astype(str), long["form"].astype(str), long["id"]], cat)
+    tab = tab.reindex(columns=["disagree", "neutral", "agree", "none"], fill_value=0)
+    out = tab.reset_index()
     out.columns.name = None
+    return out
+
+
+def statement_shares(dist: pd.DataFrame, plan: DisclosurePlan, weights: str = "forms_equal",
+                     form: str | None = None) -> pd.DataFrame:
+    """Shares of each answer per team and statement, weighted as the team's scores are.
+
+    The rule is the one of the scores (:func:`plan_weighted_scores`): a team whose forms the plan
+    weights equally gets the mean of its two forms' shares, provided each form answered the
+    statement at least k times; otherwise every answer counts once. ``form`` restricts to one
+    form (every answer once). A share resting on fewer than k answers is withheld (NaN; rule 7).
+
+    Returns
+    -------
+    DataFrame
+        ``team, id, disagree, neutral, agree`` (shares of the answers), ``n`` (answers),
+        ``dont_know`` (share of the respondents who gave none), ``equal`` (forms weighted equally).
+    """
+    k = plan.min_responses
+    cats = ["disagree", "neutral", "agree"]
+    d = dist if form is None else dist[dist["form"] == form]
+    d = d.assign(answered=d[cats].sum(axis=1))
+    g = d.groupby(["team", "id"], sort=False)
+    pooled = g[[*cats, "none", "answered"]].sum()
+    shares = pooled[cats].div(pooled["answered"].where(pooled["answered"] > 0), axis=0)
+    equal = pd.Series(False, index=pooled.index)
+    if form is None and weights == "forms_equal":
+        by_form = d.set_index(["team", "id", "form"])
+        per = by_form[cats].div(by_form["answered"].where(by_form["answered"] > 0), axis=0)
+        answered = by_form["answered"].unstack("form")
+        both = answered.reindex(columns=["psw", "colleague"]).ge(k).all(axis=1)
+        teams = pooled.index.get_level_values("team").astype(str)
+        equal = pd.Series(both.reindex(pooled.index, fill_value=False).to_numpy()
+                          & (teams.map(plan.weights) == "forms_equal"), index=pooled.index)
+        mean = per.groupby(level=["team", "id"], sort=False).mean()
+        shares.loc[equal[equal].index] = mean.loc[equal[equal].index]
+    n_resp = pooled["answered"] + pooled["none"]
+    out = shares.assign(n=pooled["answered"].astype("int64"),
+                        dont_know=pooled["none"] / n_resp.where(n_resp > 0),
+                        equal=equal).reset_index()
+    out.loc[out["n"] < k, cats] = np.nan
     return out
 
 
@@ -119,24 +166,28 @@ class ReportData:
     """Everything computed for one run, with the disclosure plan already applied.
 
     Per-team tables hold visible teams only (``gaps`` and ``items_psw``: teams whose PSW and
-    colleague views may be shown apart). ``history`` holds the face scores of every wave, oldest
-    first, for teams visible now and in that wave; ``previous_types`` the type each team had in
-    the latest earlier wave where it was reported.
+    colleague views may be shown apart). ``history`` holds the face scores (with intervals) of
+    every wave, oldest first, for teams visible now and in that wave; ``org_history`` the
+    organisation's, each wave through its own plan. ``wave_types`` holds, per earlier wave, the
+    type of every team reported in it.
     """
 
     instrument: Instrument
     plan: DisclosurePlan
     types: pd.DataFrame
     team: pd.DataFrame          # long team scores (visible teams only)
-    org: pd.DataFrame           # long organisation scores
+    org: pd.DataFrame           # long organisation scores (se and interval with the design effect)
     gaps: pd.DataFrame          # per-team form gaps (split-visible teams only)
     pooled_gap: pd.DataFrame    # organisation form gap (empty when withheld)
     change: pd.DataFrame        # per-team change since the latest earlier wave
-    items: pd.DataFrame         # item distributions, all respondents (visible teams only)
-    items_psw: pd.DataFrame     # item distributions of the PSW form (split-visible teams only)
-    history: pd.DataFrame       # team, wave, score, mean (visible now and then)
-    previous_types: dict        # team -> type in the latest earlier wave that reported it
-    headcounts: pd.DataFrame    # team, n_psw_expected, n_colleague_expected (may be empty)
+    items: pd.DataFrame         # statement shares, weighted as the scores (visible teams only)
+    items_psw: pd.DataFrame     # statement shares of the PSW form (split-visible teams only)
+    history: pd.DataFrame       # team, wave, score, mean, lo, hi (visible now and then)
+    org_history: pd.DataFrame   # wave, score, mean, lo, hi: the organisation in every wave
+    wave_types: list            # per earlier wave (oldest first): team -> type, reported teams
+    headcounts: pd.DataFrame    # team, n_psw_expected, n_colleague_expected, parent
+    parents: pd.DataFrame       # privacy.parent_plan rows (empty without a parent column)
+    parent_scores: pd.DataFrame  # long scores of the shown parents (``team`` = parent path)
     reliability: list
     agreement: dict | None
     settings: dict
@@ -145,7 +196,7 @@ class ReportData:
     def by_team(self) -> dict[str, dict[str, pd.DataFrame]]:
         """Per-team slices of the long tables, split once (not filtered per page)."""
         out: dict[str, dict[str, pd.DataFrame]] = {}
-        for name in ("team", "gaps", "change", "items", "items_psw", "history"):
+        for name in ("team", "gaps", "change", "items", "items_psw", "history", "parent_scores"):
             frame = getattr(self, name)
             for team, part in frame.groupby(frame["team"].astype(str), sort=False):
                 out.setdefault(team, {})[name] = part
@@ -160,6 +211,24 @@ class ReportData:
         """Rows of table ``name`` for ``team`` (empty when none)."""
         frame = self.by_team.get(team, {}).get(name)
         return getattr(self, name).iloc[:0] if frame is None else frame
+
+    def previous_type(self, team: str) -> tuple[str | None, str | None, bool]:
+        """The type ``team`` had in the latest earlier wave that reported it, that wave's label,
+        and whether that wave is the one just before this (else the team was not reported then).
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace
+        >>> d = SimpleNamespace(wave_types=[{"A": "enhanced"}, {}],
+        ...                     settings={"waves": ["Spring", "Autumn", "Now"]})
+        >>> ReportData.previous_type(d, "A"), ReportData.previous_type(d, "B")
+        (('enhanced', 'Spring', False), (None, None, False))
+        """
+        for w in range(len(self.wave_types) - 1, -1, -1):
+            if team in self.wave_types[w]:
+                return (self.wave_types[w][team], self.settings["waves"][w],
+                        w == len(self.wave_types) - 1)
+        return None, None, False
 
 
 def _waves(previous) -> list[pd.DataFrame]:
@@ -202,6 +271,74 @@ def _withhold_org_remainders(org: pd.DataFrame, org_rows: pd.DataFrame, team: pd
     return org
 
 
+def clustered(org: pd.DataFrame, rows: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Organisation figures with their standard error and interval widened by the design effect
+    of respondents clustered in teams (:func:`~copro_scale.reports.certainty.design_effect`),
+    per score; adds ``deff`` and ``icc1``."""
+    from scipy import stats
+
+    org = org.copy()
+    effects = [design_effect(rows[s], rows["team"]) if s in rows.columns else (1.0, np.nan)
+               for s in org["score"]]
+    org["deff"] = [d for d, _ in effects]
+    org["icc1"] = [i for _, i in effects]
+    org["se"] = org["se"] * np.sqrt(org["deff"])
+    t = stats.t.ppf(0.5 + level / 2, np.maximum(org["df"].astype(float), 1))
+    org["lo"] = org["mean"] - t * org["se"]
+    org["hi"] = org["mean"] + t * org["se"]
+    return org
+
+
+def organisation_figures(scores: pd.DataFrame, plan: DisclosurePlan, columns: list[str],
+                         weights: str = "forms_equal", team: pd.DataFrame | None = None):
+    """The organisation's figures of one wave through its plan: weighted as the plan says,
+    withheld where a remainder would be 1 to k-1 (rule 7), intervals with the design effect."""
+    rows = plan.organisation_rows(scores)
+    org_weights = plan.organisation_weights if weights == "forms_equal" else "respondents"
+    if team is None:
+        shown = scores[scores["team"].astype(str).isin(plan.visible_teams)]
+        team = plan_weighted_scores(shown, columns, plan, weights)
+    org = organisation_scores(rows, columns, weights=org_weights) if len(rows) else \
+        pd.DataFrame(columns=["score", "mean", "se", "df", "lo", "hi", "n"])
+    org = _withhold_org_remainders(org, rows, team, plan)
+    return clustered(org, rows) if len(org) else org.assign(deff=[], icc1=[])
+
+
+def parent_figures(scores: pd.DataFrame, plan: DisclosurePlan, parents: pd.DataFrame,
+                   team: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Scores of the shown parents (every respondent once), long, with ``team`` = parent path.
+
+    A score is withheld where it rests on fewer than k answers, or where the parent's answers
+    minus those of the shown figures directly inside it (teams and sub-parents) are 1 to k-1
+    (rule 7 applied to the nested sets of :func:`copro_scale.privacy.parent_plan`).
+    """
+    shown = parents[parents["visible"]]
+    if not len(shown):
+        return pd.DataFrame(columns=["team", "score", "mean", "se", "df", "lo", "hi", "n"])
+    parts = []
+    for r in shown.itertuples():
+        rows = scores[scores["team"].astype(str).isin(r.teams)].assign(team=r.parent)
+        parts.append(team_scores(rows, columns, weights="respondents"))
+    out = pd.concat(parts, ignore_index=True)
+    k = plan.min_responses
+    shown_team_n = team.dropna(subset=["mean"]).set_index(["team", "score"])["n"]
+    for depth in sorted(shown["depth"].unique(), reverse=True):  # sub-parents decided first
+        for r in shown[shown["depth"] == depth].itertuples():
+            subs = shown[(shown["above"] == r.parent)]
+            covered = set().union(*[set(x) for x in subs["teams"]]) if len(subs) else set()
+            direct = [t for t in r.teams if t not in covered and plan.is_visible(t)]
+            mine = out["team"] == r.parent
+            for i in out.index[mine]:
+                s = out.at[i, "score"]
+                inner = sum(int(shown_team_n.get((t, s), 0)) for t in direct)
+                sub_rows = out[out["team"].isin(subs["parent"]) & (out["score"] == s)]
+                inner += int(sub_rows.dropna(subset=["mean"])["n"].sum())
+                rest = int(out.at[i, "n"]) - inner
+                if int(out.at[i, "n"]) < k or 0 < rest < k:
+                    out.loc[i, ["mean", "se", "lo", "hi"]] = np.nan
+    return out
+
+
 def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
                       instrument: Instrument | None = None, min_responses: int | None = None,
                       previous=None, seed: int = 0, n_boot: int = 2000,
@@ -214,7 +351,8 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     ``plan`` is the run's disclosure plan (default: computed from ``scores``); every figure is
     taken through it: team and organisation weights, withheld splits, figures on fewer than k.
     ``previous`` is the scores of one earlier wave, or a list of them, oldest first;
-    ``previous_waves`` their labels. ``team_list`` gives expected headcounts (response rates).
+    ``previous_waves`` their labels. ``team_list`` gives expected headcounts (response rates)
+    and, in its ``parent`` column, each team's service line or directorate.
 
     Examples
     --------
@@ -230,7 +368,7 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
         plan = disclosure_plan(team_counts(scores), min_responses, instrument=inst)
     min_responses = plan.min_responses
     p_min = inst.min_probability if min_probability is None else float(min_probability)
-    classify = dict(min_responses=min_responses, n_boot=n_boot, seed=seed,
+    classify = dict(min_responses=min_responses, n_draws=n_boot, seed=seed,
                     min_probability=p_min, weights=weights)
     types = classify_teams(scores, inst, **classify)
     cols = [*FACES, *CONSTRUCTS, *inst.cells]
@@ -244,41 +382,49 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     labels = [*labels[:len(earlier)],
               *[f"Wave {i + 1}" for i in range(len(labels), len(earlier))]]
     chg = pd.DataFrame(columns=["team", "score", "previous", "current", "delta", "lo", "hi"])
-    history = [now.loc[now["score"].isin(FACES), ["team", "score", "mean"]].assign(
-        wave=len(earlier))]
-    previous_types: dict[str, str] = {}
+    keep = ["team", "score", "mean", "lo", "hi"]
+    history = [now.loc[now["score"].isin(FACES), keep].assign(wave=len(earlier))]
+    org_history = []
+    wave_types: list[dict] = []
     for w, prev_scores in enumerate(earlier):
         prev_plan = disclosure_plan(team_counts(prev_scores), min_responses, instrument=inst)
         shown = prev_scores[prev_scores["team"].astype(str).isin(prev_plan.visible_teams)]
         prev = plan_weighted_scores(shown, [*FACES, *CONSTRUCTS], prev_plan, weights)
+        prev_org = organisation_figures(prev_scores, prev_plan, list(FACES), weights,
+                                        prev[prev["score"].isin(FACES)])
+        org_history.append(prev_org[["score", "mean", "lo", "hi"]].assign(wave=w))
         prev = prev.dropna(subset=["mean"])
-        history.append(plan.only_visible(prev.loc[prev["score"].isin(FACES),
-                                                  ["team", "score", "mean"]]).assign(wave=w))
+        history.append(plan.only_visible(prev.loc[prev["score"].isin(FACES), keep]).assign(wave=w))
         prev_types = classify_teams(shown, inst, **classify) if len(shown) else None
-        if prev_types is not None:
-            previous_types.update(dict(zip(prev_types["team"].astype(str), prev_types["type"])))
+        reported = {} if prev_types is None else {
+            str(t): v for t, v in zip(prev_types["team"], prev_types["type"])
+            if v != "suppressed" and str(t) in set(plan.visible_teams)}
+        wave_types.append(reported)
         if w == len(earlier) - 1:
             chg = plan.only_visible(change(now, prev))
-    previous_types = {t: v for t, v in previous_types.items()
-                      if t in set(plan.visible_teams) and v != "suppressed"}
     pooled = pd.DataFrame()
     if plan.pooled_gap and len(org_rows):
         pooled = form_gaps(org_rows.assign(team="organisation"), [*FACES, *CONSTRUCTS])
-    heads = pd.DataFrame(columns=["team", "n_psw_expected", "n_colleague_expected"])
+    heads = pd.DataFrame(columns=["team", "n_psw_expected", "n_colleague_expected", "parent"])
     if team_list is not None and len(team_list):
-        heads = team_list[list(heads.columns)].assign(team=team_list["team"].astype(str))
+        heads = team_list.reindex(columns=heads.columns).assign(team=team_list["team"].astype(str))
     psw_rows = responses[responses["form"].astype(str) == "psw"]
     team = plan_weighted_scores(visible_scores, cols, plan, weights)
-    org_weights = plan.organisation_weights if weights == "forms_equal" else "respondents"
-    items = item_distribution(responses, inst)
-    items_psw = item_distribution(psw_rows, inst)
-    for frame in (items, items_psw):
-        frame.loc[frame["n"] < plan.min_responses, ["disagree", "neutral", "agree"]] = np.nan
-    org = _withhold_org_remainders(organisation_scores(org_rows, cols, weights=org_weights),
-                                   org_rows, team, plan)
+    dist = item_distribution(responses, inst)
+    items = statement_shares(dist, plan, weights)
+    items_psw = statement_shares(item_distribution(psw_rows, inst), plan, form="psw")
+    both = items.set_index(["team", "id"])["equal"]  # the colleagues' share is then derivable
+    ok = both.reindex(pd.MultiIndex.from_frame(items_psw[["team", "id"]]), fill_value=False)
+    items_psw.loc[~ok.to_numpy(), ["disagree", "neutral", "agree"]] = np.nan
+    org = organisation_figures(scores, plan, cols, weights, team)
+    org_history.append(org.loc[org["score"].isin(FACES), ["score", "mean", "lo", "hi"]]
+                       .assign(wave=len(earlier)))
     if len(pooled):  # the two forms' figures together are the organisation's: withheld with it
         withheld = set(org.loc[org["mean"].isna(), "score"])
         pooled = pooled[~pooled["score"].isin(withheld)].reset_index(drop=True)
+    team_parents = dict(zip(heads["team"], heads["parent"]))
+    parents = parent_plan(plan, {t: p for t, p in team_parents.items() if isinstance(p, str)})
+    parent_scores = parent_figures(scores, plan, parents, team, [*FACES, *CONSTRUCTS])
     return ReportData(
         instrument=inst, plan=plan, types=types, team=team,
         org=org,
@@ -288,11 +434,13 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
         items=plan.only_visible(items),
         items_psw=plan.only_split_visible(items_psw),
         history=pd.concat(history, ignore_index=True),
-        previous_types=previous_types, headcounts=heads,
+        org_history=pd.concat(org_history, ignore_index=True),
+        wave_types=wave_types, headcounts=heads, parents=parents, parent_scores=parent_scores,
         reliability=sample_reliability(plan.organisation_rows(responses), inst)
         if len(org_rows) >= 3 else [],
         agreement=team_agreement_table(visible_scores, list(inst.cells)),
         settings=dict(min_responses=plan.min_responses, seed=seed, n_boot=n_boot,
                       min_probability=p_min, max_distance=inst.max_distance,
                       weights=weights, previous=bool(earlier), organisation=organisation,
-                      wave=wave, waves=[*labels, wave or "This wave"]))
+                      wave=wave, waves=[*labels, wave or "This wave"],
+                      mid=MINIMAL_IMPORTANT_DIFFERENCE))

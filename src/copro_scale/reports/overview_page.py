@@ -15,7 +15,9 @@ from ..render import fmt, pct
 from .charts import TYPE_MARKS, heat_colour, interval_rows, level_word
 from .content import FACE_LABELS, SCORE_LABELS
 from .data import ReportData
-from .words import interval_text, likelihood, probability_text, rate_text
+from .certainty import flag
+from .team_page import parent_of, trends
+from .words import FLAG_TEXT, interval_text, likelihood, probability_text, rate_text
 
 #: Teams in the overview: the types that most need action first (then the lowest face mean).
 NEED_ORDER = ("tokenistic", "neutralized", "mixed", "indeterminate", "enhanced")
@@ -36,8 +38,11 @@ def _mean_face(fig: dict) -> float:
     return float(v[np.isfinite(v)].mean()) if np.isfinite(v).any() else np.inf
 
 
-def team_rows(data: ReportData, slugs: dict[str, str]) -> list[dict]:
-    """Every team, ordered by need; below-threshold teams last, with no figures."""
+def team_rows(data: ReportData, slugs: dict[str, str],
+              parent_hrefs: dict | None = None) -> list[dict]:
+    """Every team, ordered by need; below-threshold teams last, with no figures (and the shown
+    parent their answers count in, if any)."""
+    parent_hrefs = parent_hrefs or {}
     plan, texts = data.plan, data.texts
     types = data.types.set_index("team")
     expected = _expected(data.headcounts)
@@ -46,8 +51,11 @@ def team_rows(data: ReportData, slugs: dict[str, str]) -> list[dict]:
         team = t["team"]
         href = f"teams/{slugs[team]}.html"
         if not t["visible"]:
+            via = parent_of(data, team)
+            if via is not None:
+                via["href"] = parent_hrefs.get(via["parent"])
             hidden.append(dict(team=team, href=href, suppressed=True, n=plan.count_text(t["n"]),
-                               mark=TYPE_MARKS["suppressed"]))
+                               mark=TYPE_MARKS["suppressed"], via=via))
             continue
         r = types.loc[team]
         part = data.slice("team", team)
@@ -58,45 +66,81 @@ def team_rows(data: ReportData, slugs: dict[str, str]) -> list[dict]:
             fill, ink = heat_colour(v)
             cells.append(dict(value=fmt(v), word=level_word(v), fill=fill, ink=ink,
                               label=FACE_LABELS[f]))
-        prev = data.previous_types.get(team)
+        prev, _, last = data.previous_type(team)
         shown.append(dict(
             team=team, href=href, suppressed=False, n=str(int(t["n"])),
             rate=rate_text(int(t["n"]), expected.get(team)), type=r["type"],
             short=texts[r["type"]]["short"], mark=TYPE_MARKS[r["type"]],
+            colleagues_only=r["forms"] == "colleague",
             probability=probability_text(r["probability"]),
             likelihood=likelihood(r["probability"]), cells=cells,
             lever=SCORE_LABELS.get(r["lever"], "–"),
-            was=texts[prev]["short"] if prev else None,
+            was=texts[prev]["short"] if prev and last else None,
             _key=(NEED_ORDER.index(r["type"]), _mean_face(fig))))
     shown.sort(key=lambda d: d.pop("_key"))
     return shown + hidden
 
 
 def movers(data: ReportData, slugs: dict[str, str]) -> list[dict]:
-    """One row per team reported in both waves: its face changes, the biggest mover first."""
-    ch = data.change[data.change["score"].isin(FACES)]
+    """One row per team reported in both waves: its face changes, flagged where the interval
+    excludes 0 and the size reaches the minimal important difference. Teams with a flagged change
+    come first (largest flagged change first), then the rest by how far their clearest change
+    is from 0 in standard errors."""
+    ch = data.change[data.change["score"].isin(FACES)].copy()
     if ch.empty:
         return []
-    wide = ch.pivot(index="team", columns="score", values="delta").reindex(columns=list(FACES))
+    mid = data.settings["mid"]
+    ch["flag"] = [flag(d, lo, hi, mid) for d, lo, hi in zip(ch["delta"], ch["lo"], ch["hi"])]
+    ch["z"] = ch["delta"].abs() / ((ch["hi"] - ch["lo"]) / (2 * 1.959964))
     types = data.types.set_index("team")["type"]
-    order = wide.abs().max(axis=1).sort_values(ascending=False, kind="stable").index
+    keys = {}
+    for team, part in ch.groupby("team", sort=False):
+        flagged = part[part["flag"] != ""]
+        keys[team] = (0, -float(flagged["delta"].abs().max())) if len(flagged) else \
+            (1, -float(part["z"].max()))
     out = []
-    for team in order:
-        prev = data.previous_types.get(str(team))
+    for team in sorted(keys, key=lambda t: (keys[t], str(t))):
+        part = ch[ch["team"] == team].set_index("score")
+        prev, _, last = data.previous_type(str(team))
         now = types.get(team)
         out.append(dict(team=team, href=f"teams/{slugs[team]}.html",
-                        was=data.texts[prev]["short"] if prev else "not reported",
+                        was=data.texts[prev]["short"] if prev and last else "not reported",
                         now=data.texts[now]["short"] if now in data.texts else "–",
-                        deltas=[dict(label=FACE_LABELS[f], value=fmt(wide.loc[team, f]))
-                                for f in FACES],
-                        biggest=fmt(wide.loc[team].abs().max())))
+                        flagged=keys[team][0] == 0,
+                        deltas=[dict(label=FACE_LABELS[f], value=fmt(part.loc[f, "delta"]),
+                                     ci=interval_text(part.loc[f, "lo"], part.loc[f, "hi"]),
+                                     flag=part.loc[f, "flag"],
+                                     flag_text=FLAG_TEXT[part.loc[f, "flag"]])
+                                for f in FACES if f in part.index]))
     return out
 
 
-def overview_context(data: ReportData, slugs: dict[str, str], meta: dict) -> dict:
+def parent_rows(data: ReportData, hrefs: dict[str, str]) -> list[dict]:
+    """One row per service line or directorate, outermost first; withheld ones without figures."""
+    out = []
+    for r in data.parents.sort_values("parent", kind="stable").itertuples():
+        fig = data.slice("parent_scores", r.parent)
+        vals = dict(zip(fig["score"], fig["mean"].astype(float)))
+        cells = []
+        for f in FACES:
+            v = vals.get(f, np.nan)
+            fill, ink = heat_colour(v)
+            cells.append(dict(value=fmt(v), word=level_word(v), fill=fill, ink=ink,
+                              label=FACE_LABELS[f]))
+        visible_teams = [t for t in r.teams if data.plan.is_visible(t)]
+        out.append(dict(parent=r.parent, name=r.name, depth=r.depth, above=r.above,
+                        href=hrefs.get(r.parent), visible=bool(r.visible),
+                        n=str(r.n) if r.visible else "–",  # its count would give hidden teams away
+                        n_teams=len(r.teams), n_shown=len(visible_teams), cells=cells))
+    return out
+
+
+def overview_context(data: ReportData, slugs: dict[str, str], meta: dict,
+                     parent_hrefs: dict | None = None) -> dict:
     """The context of the organisation overview, from already-safe data."""
     plan, texts = data.plan, data.texts
-    rows = team_rows(data, slugs)
+    parent_hrefs = parent_hrefs or {}
+    rows = team_rows(data, slugs, parent_hrefs)
     visible = [r for r in rows if not r["suppressed"]]
     counts = [dict(type=o, label=texts[o]["short"], mark=TYPE_MARKS[o], summary=texts[o]["summary"],
                    n=sum(r["type"] == o for r in visible)) for o in NEED_ORDER]
@@ -121,7 +165,22 @@ def overview_context(data: ReportData, slugs: dict[str, str], meta: dict) -> dic
                 gap=fmt(r["gap"]), ci=interval_text(r["lo"], r["hi"]))
            for r in data.pooled_gap.to_dict("records")]
     waves = data.settings["waves"]
+    has_previous = data.settings["previous"]
+    contents = [("types-h", "Teams by type"), ("profile-h", "The organisation's profile"),
+                *([("parents-h", "Services and directorates")] if len(data.parents) else []),
+                ("teams-h", "Teams, most in need first"),
+                *([("change-h", "Change since the last wave")] if has_previous else []),
+                ("organisation-h", "Organisation scores"), ("gap-h", "PSWs' and colleagues' views"),
+                ("method-h", "Method notes")]
     return dict(meta=meta, k=plan.min_responses, rows=rows, counts=counts, n_visible=len(visible),
+                contents=[dict(id=i, label=label) for i, label in contents],
+                parents=parent_rows(data, parent_hrefs), mid=fmt(data.settings["mid"]),
+                org_weights=plan.organisation_weights,
+                org_trends=trends(data.org_history.assign(team="organisation"), waves)
+                if has_previous else [],
+                icc1=", ".join(f"{SCORE_LABELS[r['score']]} {fmt(r['icc1'])}"
+                               for r in data.org.to_dict("records") if r["score"] in FACES)
+                if len(data.org) else "",
                 org=interval_rows(org_rows), n_org=n_org, org_rate=org_rate,
                 n_teams=len(plan.teams), notes=list(plan.notes), gap=gap, movers=movers(data, slugs),
                 has_previous=data.settings["previous"], previous_wave=waves[-2] if len(waves) > 1

@@ -101,7 +101,7 @@ def _form(sec: dict) -> dict:
     if sec.get("skipped"):
         return out
     out["reliability"] = [dict(
-        scale=scale_label(s["scale"]), kind=s["kind"], items=s["n_items"], alpha=fmt(s["alpha"]),
+        scale=scale_label(s["scale"]), kind=s["kind"], n_items=s["n_items"], alpha=fmt(s["alpha"]),
         ci=f"{fmt(s['alpha_ci'][0])} to {fmt(s['alpha_ci'][1])}",
         mean_r=fmt(s["mean_inter_item_r"]), mean_r_ok=s["mean_r_in_range"],
         weak=", ".join(s["items_below_r_drop"]) or "none",
@@ -155,7 +155,11 @@ def validation_context(doc: dict, instrument: Instrument) -> dict:
                 package=f"copro-scale {__version__}", date=f"{date.today():%d %B %Y}".lstrip("0"),
                 input_hash=doc.get("meta", {}).get("input_sha256", "")[:16],
                 citation=instrument.citation)
-    return dict(meta=meta, instrument=instrument, cutoffs=doc["cutoffs"],
+    contents = [dict(id=i, label=label) for i, label in (
+        ("headline-h", "In five lines"), ("cutoffs-h", "Cut-offs used"),
+        *((f"form-{form}-h", instrument.forms[form].title) for form in doc["forms"]),
+        ("invariance-h", "Invariance between forms"), ("agreement-h", "Agreement within teams"))]
+    return dict(meta=meta, instrument=instrument, cutoffs=doc["cutoffs"], contents=contents,
                 estimation=doc.get("estimation", {}).get("text", ""),
                 forms=[dict(_form(sec), id=form, title=instrument.forms[form].title)
                        for form, sec in doc["forms"].items()],
@@ -177,9 +181,16 @@ def headline(doc: dict, instrument: Instrument) -> list[str]:
     5
     """
     s = doc.get("sample", {})
+    left = []
+    if "excluded" in s:
+        left.append(f"{s['excluded']} excluded on reading")
+    if s.get("withheld"):
+        left.append(f"{s['withheld']} withheld")
+    if "below_threshold_left_out" in s:  # a count would give the hidden teams away
+        left.append(f"{s['below_threshold_left_out']} from below-threshold teams left out")
+    left.append(f"{s.get('flagged_careless_left_out', 0)} careless left out")
     lines = [f"{instrument.short_title} v{instrument.version}: {s.get('analysed', '–')} responses "
-             f"analysed ({s.get('excluded', 0)} excluded, {s.get('flagged_careless_left_out', 0)} "
-             f"careless left out)."]
+             f"analysed ({', '.join(left)})."]
     rel, struct = [], []
     for form, sec in doc.get("forms", {}).items():
         if sec.get("skipped"):

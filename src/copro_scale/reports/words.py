@@ -60,3 +60,65 @@ def rate_text(n: int, expected) -> str | None:
     if expected is None or pd.isna(expected) or int(expected) <= 0:
         return None
     return f"{int(n)} of {int(expected)} ({pct(n / int(expected))})"
+
+
+#: Words for a flagged difference (see :func:`copro_scale.reports.certainty.flag`).
+FLAG_TEXT = {"higher": "clearly higher", "lower": "clearly lower", "": ""}
+
+
+def response_rate(n: int, expected) -> dict | None:
+    """``n`` of ``expected`` answered, as numbers and text; None without a headcount.
+
+    Examples
+    --------
+    >>> response_rate(6, 16)["text"], response_rate(6, None)
+    ('6 of 16 (38%)', None)
+    """
+    text = rate_text(n, expected)
+    if text is None:
+        return None
+    return dict(n=int(n), expected=int(expected), share=n / int(expected), text=text)
+
+
+def certainty_text(p: float, outcome: str, colleagues_only: bool, rate: dict | None) -> dict:
+    """What a type's probability means, in words: the headline, what it assumes, and what the
+    response rate leaves open.
+
+    The probability is the share of posterior draws of the team's profile that fall in the
+    type's region. It holds *if* the typology describes the team and the people who answered
+    see things as the whole team does; non-response and misfit are not in it.
+
+    Examples
+    --------
+    >>> t = certainty_text(0.999, "neutralized", False, response_rate(6, 16))
+    >>> t["headline"]
+    'Almost certain (probability over 99%), among those who answered'
+    >>> t["response"]
+    '6 of 16 answered (38%). Fewer than half the team answered, so treat the type as provisional: those who did not may see it differently.'
+    >>> certainty_text(0.999, "neutralized", True, None)["headline"]
+    "Colleagues' view only: no peer support worker answered"
+    """
+    assumes = ("The probability assumes that the typology fits this team and that those who "
+               "answered see things as the whole team does; it does not allow for anyone who did "
+               "not answer.")
+    if rate is None:
+        response = ("The team's headcount is not known, so it cannot be said how many did not "
+                    "answer or what their answers might change.")
+    elif rate["share"] < 0.5:
+        response = (f"{rate['n']} of {rate['expected']} answered ({pct(rate['share'])}). Fewer "
+                    "than half the team answered, so treat the type as provisional: those who "
+                    "did not may see it differently.")
+    else:
+        response = (f"{rate['n']} of {rate['expected']} answered ({pct(rate['share'])}); those "
+                    "who did not may see it differently.")
+    if colleagues_only:
+        headline = "Colleagues' view only: no peer support worker answered"
+        assumes = ("This type says how colleagues see the peer support workers' position, not "
+                   f"how PSWs experience it (probability {probability_text(p)} from the "
+                   "colleagues' answers alone). " + assumes)
+    elif outcome == "indeterminate":
+        headline = "No type is likely enough to report"
+    else:
+        headline = (f"{likelihood(p).capitalize()} (probability {probability_text(p)}), among "
+                    "those who answered")
+    return dict(headline=headline, assumes=assumes, response=response)

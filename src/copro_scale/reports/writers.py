@@ -90,6 +90,22 @@ def organisation_record(data: ReportData) -> dict:
     return rec
 
 
+def parent_records(data: ReportData) -> list[dict]:
+    """One record per service or directorate for summary.json; a withheld one carries its name
+    and teams only (its count would give its below-threshold teams' total away)."""
+    out = []
+    for r in data.parents.to_dict("records"):
+        rec = dict(parent=r["parent"], teams=list(r["teams"]), withheld=not r["visible"])
+        if r["visible"]:
+            shown = dict(zip(data.slice("parent_scores", r["parent"])["score"],
+                             data.slice("parent_scores", r["parent"])["mean"]))
+            rec.update(n=int(r["n"]), weights="respondents",
+                       faces={f: _num(shown.get(f)) for f in FACES},
+                       constructs={c: _num(shown.get(c)) for c in CONSTRUCTS})
+        out.append(rec)
+    return out
+
+
 def summary_frame(records: list[dict]) -> pd.DataFrame:
     """summary.csv: the records flattened; empty (NaN) where a team is below threshold.
 
@@ -169,7 +185,9 @@ def render_reports(responses: Responses, scores: pd.DataFrame, out: str | Path, 
     Returns
     -------
     dict
-        ``index``, ``summary_csv``, ``summary_json`` and ``teams`` (a dict team -> path).
+        ``index``, ``summary_csv``, ``summary_json``, ``teams`` (a dict team -> path),
+        ``kits`` (team -> its conversation kit, visible teams) and ``parents`` (parent path ->
+        page, with a team list's ``parent`` column).
 
     Examples
     --------
@@ -179,7 +197,7 @@ def render_reports(responses: Responses, scores: pd.DataFrame, out: str | Path, 
     >>> r = read_responses(simulate(3, 8, seed=1).responses)
     >>> paths = render_reports(r, score(r), tempfile.mkdtemp(), n_boot=100)
     >>> sorted(paths)
-    ['index', 'summary_csv', 'summary_json', 'teams']
+    ['index', 'kits', 'parents', 'summary_csv', 'summary_json', 'teams']
     """
     if not isinstance(responses, Responses):
         raise TypeError("render_reports takes the Responses that read_responses returned")
@@ -200,24 +218,48 @@ def render_reports(responses: Responses, scores: pd.DataFrame, out: str | Path, 
 
 
 def _write(rd: ReportData, meta: dict, out: Path) -> dict:
+    from .content import CONSTRUCT_LABELS
+    from .kit_page import kit_context
+    from .parent_page import parent_context
+
     (out / "teams").mkdir()
     slugs = team_slugs(rd.plan.teams["team"].tolist())
-    written: dict = {"teams": {}}
+    parent_slugs = team_slugs(rd.parents["parent"].tolist()) if len(rd.parents) else {}
+    written: dict = {"teams": {}, "kits": {}, "parents": {}}
+    if parent_slugs:
+        (out / "parents").mkdir()
+    if rd.plan.visible_teams:
+        (out / "kits").mkdir()
+    up = {p: f"../parents/{s}.html" for p, s in parent_slugs.items()}
+    levers = {v: k for k, v in CONSTRUCT_LABELS.items()}
     for team, slug in slugs.items():
-        ctx = team_context(rd, team, slug, meta)
+        links = dict(up, kit=f"../kits/{slug}.html" if rd.plan.is_visible(team) else None)
+        ctx = team_context(rd, team, slug, meta, links)
         p = out / "teams" / f"{slug}.html"
         p.write_text(render_template("report_team.html", **ctx), encoding="utf-8")
         written["teams"][team] = p
+        if not ctx["suppressed"]:
+            k = out / "kits" / f"{slug}.html"
+            k.write_text(render_template("report_kit.html", **kit_context(ctx, levers)),
+                         encoding="utf-8")
+            written["kits"][team] = k
+    for parent, slug in parent_slugs.items():
+        ctx = parent_context(rd, parent, meta, {p: f"{s}.html" for p, s in parent_slugs.items()},
+                             {t: f"../teams/{s}.html" for t, s in slugs.items()}, "../index.html")
+        p = out / "parents" / f"{slug}.html"
+        p.write_text(render_template("report_parent.html", **ctx), encoding="utf-8")
+        written["parents"][parent] = p
     written["index"] = out / "index.html"
     written["index"].write_text(
-        render_template("report_index.html", **overview_context(rd, slugs, meta)),
+        render_template("report_index.html", **overview_context(
+            rd, slugs, meta, {p: f"parents/{s}.html" for p, s in parent_slugs.items()})),
         encoding="utf-8")
     records = summary_records(rd)
     written["summary_json"] = out / "summary.json"
     written["summary_json"].write_text(json.dumps(dict(
         meta={**meta, **{k: v for k, v in rd.settings.items() if k != "previous"},
               "notes": list(rd.plan.notes)},
-        organisation=organisation_record(rd), teams=records),
+        organisation=organisation_record(rd), parents=parent_records(rd), teams=records),
         indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     written["summary_csv"] = out / "summary.csv"
     write_csv(summary_frame(records), written["summary_csv"])  # formula-safe

@@ -15,8 +15,10 @@ import pandas as pd
 from ..errors import CoproError
 from ..instrument import Instrument, load_instrument
 from .model import EXCLUSION_COLUMNS, FLAG_COLUMNS, META_COLUMNS, REASONS, Responses
+from .mapped import load_mapping
 from .normalise import finish
 from .registry import READERS, detect
+from .streams import is_stream, spooled
 from .tables import read_head
 from .teams import TeamList, read_team_list
 
@@ -26,19 +28,23 @@ __all__ = ["read_responses", "read_team_list", "Responses", "TeamList", "READERS
 
 def read_responses(path, instrument: Instrument | str | Path | None = None, format: str = "auto",
                    mapping=None, *, encoding: str | None = None, sheet=None, ids: str = "keep",
-                   salt: str | None = None, drop_flagged: bool = False, teams=None) -> Responses:
+                   salt: str | None = None, drop_flagged: bool = False, teams=None,
+                   team_codes: bool = False, wave: str | None = None,
+                   wave_column: str | None = None) -> Responses:
     """Read a response export, validate it and account for every row.
 
     Parameters
     ----------
     path : str, Path or DataFrame
-        The export file (CSV, xlsx or .sav), or a DataFrame already in canonical form.
+        The export file (CSV, xlsx or .sav), or a DataFrame already in canonical form. ``-``
+        (standard input) and a named pipe are read once, into a temporary copy.
     instrument : Instrument or path, optional
         The instrument the responses answer (default: the packaged one).
     format : {"auto", "canonical", "qualtrics", "redcap", "limesurvey", "surveyjs", "forms", "spss", "mapped"}
         The reader; ``auto`` detects it from the file. ``sav`` is accepted for ``spss``.
     mapping : dict or path, optional
         A column map (YAML file or dict) for the ``mapped`` reader; implies ``format="mapped"``.
+        Without ``columns``, its ``labels`` and ``roles`` are added to the detected reader's.
     encoding : str, optional
         Text encoding of a CSV (default UTF-8, with or without BOM; UTF-16 with BOM).
     sheet : str or int, optional
@@ -53,6 +59,17 @@ def read_responses(path, instrument: Instrument | str | Path | None = None, form
         A team list (:func:`read_team_list`): names are matched to it (aliases, case, spacing,
         punctuation) and names it does not hold are excluded as ``unknown_team``. Without one,
         spelling variants are merged and near-duplicates listed in ``warnings``.
+    team_codes : bool
+        The team cells are the answer codes of a team question offered as a choice of the team
+        list (``copro instrument export --teams``): REDCap's and Qualtrics' ``1..n`` are read as
+        positions in the list. Without it, a number is matched as a team name only (a number
+        typed into a free-text question is not a position). LimeSurvey's ``T1..Tn`` codes are
+        read either way.
+    wave : str, optional
+        Read only the rows of this wave (the others are excluded as ``other_wave``). A file
+        whose rows answer the form in more than one wave needs it.
+    wave_column : str, optional
+        The column naming each row's wave (default: ``redcap_event_name`` in a REDCap export).
 
     Returns
     -------
@@ -76,21 +93,49 @@ def read_responses(path, instrument: Instrument | str | Path | None = None, form
     >>> r.format, r.n_read, len(r.data)
     ('canonical', 24, 24)
     """
+    if not isinstance(path, pd.DataFrame) and is_stream(path):
+        with spooled(path) as copy:  # a FIFO or stdin can be read once: copied, then read
+            try:
+                return read_responses(copy, instrument, format, mapping, encoding=encoding,
+                                      sheet=sheet, ids=ids, salt=salt, drop_flagged=drop_flagged,
+                                      teams=teams, team_codes=team_codes, wave=wave,
+                                      wave_column=wave_column)
+            except CoproError as exc:
+                raise CoproError(exc.message, file=path, row=exc.row, column=exc.column,
+                                 item=exc.item, field=exc.field) from None
     inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
-    options = dict(ids=ids, salt=salt, drop_flagged=drop_flagged, teams=teams)
+    options = dict(ids=ids, salt=salt, drop_flagged=drop_flagged, teams=teams,
+                   team_codes=team_codes)
     if isinstance(path, pd.DataFrame):
         raw = path.copy()
         if "_row" not in raw:
             raw["_row"] = range(2, len(raw) + 2)
         return finish(raw, inst, source="<DataFrame>", format="canonical", **options)
     fmt = {"sav": "spss"}.get(format, format)
-    if mapping is not None:
+    if mapping is not None and fmt == "auto":
         fmt = "mapped"
     if fmt != "auto" and fmt not in READERS:
         raise CoproError(f"unknown format {format!r}; expected auto or one of {', '.join(READERS)}",
                          file=path)
+    overlay = None
+    if mapping is not None:
+        mapping = load_mapping(mapping, inst)
+        if "columns" not in mapping:  # labels / roles only: the platform's reader reads
+            overlay, mapping, fmt = mapping, None, "auto" if fmt == "mapped" else fmt
     head = read_head(path, encoding, sheet=sheet)
     reader = detect(head, inst, mapping) if fmt == "auto" else READERS[fmt]
-    raw = reader.read(path, inst, head, mapping=mapping, encoding=encoding, sheet=sheet)
-    return finish(raw.frame, inst, source=str(path), format=reader.NAME, labels=raw.labels,
-                  roles=raw.roles, team_code=raw.team_code, **options)
+    raw = reader.read(path, inst, head, mapping=mapping, encoding=encoding, sheet=sheet,
+                      wave_column=wave_column)
+    if wave_column is not None and "_wave" not in raw.frame:
+        raise CoproError(f"--wave-column is not read for {reader.NAME} files; export one wave "
+                         "per file", file=path)
+    if raw.frame.empty:
+        raise CoproError("has a header but no responses: nothing to score; export the responses "
+                         "again (with the responses recorded so far)", file=path, row=2)
+    labels, roles = raw.labels, raw.roles
+    if overlay is not None:
+        labels = {**(labels or {}), **(overlay.get("labels") or {})}
+        roles = {**(roles or {}), **(overlay.get("roles") or {})}
+    return finish(raw.frame, inst, source=str(path), format=reader.NAME, labels=labels,
+                  roles=roles, team_code=raw.team_code, wave=wave,
+                  reader_warnings=raw.warnings, teams_encoding=encoding, **options)

@@ -75,7 +75,7 @@ def careless_flags(codes: np.ndarray, inst: Instrument, duration=None, *,
     if codes.dtype.kind == "f":
         codes = np.nan_to_num(codes, nan=0).astype(np.int8)
     codes = np.asfortranarray(codes)  # one item = one contiguous column
-    n, k = codes.shape
+    n, _k = codes.shape
     is_rev = np.array([it.reverse for it in inst.items], dtype=bool)
     straight = np.zeros(n, dtype=bool)
     longstring = np.zeros(n, dtype=bool)

@@ -38,7 +38,51 @@ def label_lookup(inst: Instrument, extra: Mapping[str, int] | None = None) -> di
     out = {norm_text(p.label): float(p.code) for p in inst.scale}
     out[norm_text(inst.dont_know.label)] = np.nan
     for label, code in (extra or {}).items():
-        out[norm_text(label)] = np.nan if code is None else float(code)
+        value = np.nan if code is None else float(code)
+        text = str(label).strip()
+        if _NUMBER.match(text):  # a code given a meaning: -1 "no basis" -> null, 0 -> 1
+            out[number_key(float(text.replace(",", ".")))] = value
+        else:
+            out[norm_text(label)] = value
+    return out
+
+
+def number_key(value: float) -> str:
+    """The look-up key of a numeric code that a mapping's ``labels`` recodes.
+
+    Examples
+    --------
+    >>> number_key(-1.0), number_key(0)
+    ('#-1', '#0')
+    """
+    return f"#{float(value):g}"
+
+
+def recoded_numbers(lookup: Mapping[str, float]) -> dict[float, float]:
+    """Numeric code -> code (NaN: no answer), from a mapping's numeric ``labels``.
+
+    Examples
+    --------
+    >>> recoded_numbers({"#-1": float("nan"), "agree": 4.0})
+    {-1.0: nan}
+    """
+    return {float(k[1:]): v for k, v in lookup.items() if k.startswith("#")}
+
+
+def recode(values: np.ndarray, numbers: Mapping[float, float]) -> np.ndarray:
+    """``values`` (floats) with each numeric code in ``numbers`` replaced, all at once (0 -> 1
+    and 1 -> 2 never chain).
+
+    Examples
+    --------
+    >>> recode(np.array([0.0, 1.0, -1.0]), {0.0: 1.0, 1.0: 2.0, -1.0: np.nan})
+    array([ 1.,  2., nan])
+    """
+    if not numbers:
+        return values
+    out = values.astype("float64", copy=True)
+    for old, new in numbers.items():
+        out[values == old] = new
     return out
 
 
@@ -53,10 +97,11 @@ def code_of(value, lookup: Mapping[str, float]) -> float:
     if isinstance(value, (bool, np.bool_)):  # JSON true is no answer code
         return UNKNOWN_LABEL
     if isinstance(value, (int, float, np.integer, np.floating)):
-        return float(value)
+        return lookup.get(number_key(value), float(value)) if value == value else np.nan
     raw = str(value).strip()
     if _NUMBER.match(raw):
-        return float(raw.replace(",", "."))
+        number = float(raw.replace(",", "."))
+        return lookup.get(number_key(number), number)
     t = norm_text(raw)
     if t in BLANKS:
         return np.nan
@@ -85,7 +130,7 @@ def to_codes(column: pd.Series, lookup: Mapping[str, float]) -> np.ndarray:
     if pd.api.types.is_bool_dtype(column.dtype):
         return np.full(len(column), UNKNOWN_LABEL)
     if pd.api.types.is_numeric_dtype(column.dtype):
-        return column.to_numpy(dtype="float64", na_value=np.nan)
+        return recode(column.to_numpy(dtype="float64", na_value=np.nan), recoded_numbers(lookup))
     values = column.to_numpy(dtype=object)
     if column.dtype == object and _has_bool(values):  # True == 1 when hashed: keep them apart
         values = np.array([_BOOL if isinstance(v, (bool, np.bool_)) else v for v in values],
@@ -112,7 +157,8 @@ def column_codes(column: pd.Series, lookup: Mapping[str, float]) -> tuple[np.nda
     third array, for the log); unrecognised text as :data:`UNKNOWN_LABEL`.
     """
     dtype = column.dtype
-    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype) \
+            and not recoded_numbers(lookup):
         missing = column.isna().to_numpy()
         wide = column.to_numpy(dtype="int64", na_value=0)
         inside = (wide > -BAD_CODE) & (wide < BAD_CODE)
@@ -207,7 +253,8 @@ def check_items(raw: pd.DataFrame, inst: Instrument, colleague,
     dk = inst.dont_know.code
     ok_code = np.zeros(256, dtype=bool)  # the codes as a table for int8 values, indexed as uint8
     ok_code[np.array(inst.codes, dtype=np.int8).view(np.uint8)] = True
-    fast = [(j, i) for j, i in enumerate(inst.item_ids) if raw[i].dtype == "Int8" or is_int8(raw[i])]
+    fast = [] if recoded_numbers(lookup) else [  # a mapping recodes numbers: the general path
+        (j, i) for j, i in enumerate(inst.item_ids) if raw[i].dtype == "Int8" or is_int8(raw[i])]
     _int8_columns(raw, fast, res, ok_code, dk, colleague)
     for j, item in enumerate(inst.item_ids):
         if (j, item) in fast:

@@ -51,7 +51,8 @@ def sniff(head: Head, inst: Instrument) -> bool:
     return len(found) >= len(inst.item_ids) / 2 and not set(inst.item_ids) & set(header)
 
 
-def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, **_) -> Raw:
+def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, wave_column=None,
+         **_) -> Raw:
     """Read a Microsoft or Google Forms response sheet."""
     frame = read_any(path, head, encoding=encoding, sheet=sheet)
     mapping = columns(list(frame.columns), inst)
@@ -62,7 +63,7 @@ def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, **_) 
                       for k in ("start time", "completion time"))
         duration = (end - start).dt.total_seconds()
     frame = drop_identifying(frame, keep=tuple(mapping))
-    raw = pick(frame, mapping)
+    raw = pick(frame, mapping, wave_column=wave_column)
     if duration is not None:
         raw["duration_s"] = duration
     return Raw(raw)

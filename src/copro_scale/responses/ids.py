@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 
 import numpy as np
@@ -53,3 +54,30 @@ def sequence_ids(n: int) -> pd.Series:
 def new_salt() -> str:
     """A random salt for one run (32 hex digits)."""
     return secrets.token_hex(16)
+
+
+#: What a spreadsheet makes of an id it reads as a number or a date.
+EXCEL_DAMAGE = (
+    (re.compile(r"^[0-9](\.[0-9]+)?E\+[0-9]+$", re.I), "scientific notation such as 1.23457E+15"),
+    (re.compile(r"^[0-9]{16,}$"), "numbers of 16 or more digits, which Excel keeps to 15"),
+    (re.compile(r"^([0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}|[0-9]{1,2}-[A-Za-z]{3}(-[0-9]{2,4})?"
+                r"|[A-Za-z]{3}-[0-9]{2,4})$"), "dates made of ids such as 1-5"),
+)
+
+
+def excel_damage(repeated) -> str | None:
+    """What damaged a column's ids, judged from the ids that repeat: the kind shared by at
+    least half of them, or None (true repeats).
+
+    Examples
+    --------
+    >>> excel_damage(["1.23457E+15", "1.23457E+15"])
+    'scientific notation such as 1.23457E+15'
+    >>> excel_damage(["R_1", "R_2"]) is None
+    True
+    """
+    values = [str(v).strip() for v in repeated]
+    for pattern, kind in EXCEL_DAMAGE:
+        if values and sum(bool(pattern.match(v)) for v in values) * 2 >= len(values):
+            return kind
+    return None

@@ -76,7 +76,8 @@ def sniff(head: Head, inst: Instrument) -> bool:
     return _submit_column(header) is not None and any(t in inst.item_ids for t in cols.values())
 
 
-def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, **_) -> Raw:
+def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, wave_column=None,
+         **_) -> Raw:
     """Read a LimeSurvey response export (CSV or xlsx, question-code or full-text headings)."""
     frame = read_any(path, head, encoding=encoding, sheet=sheet)
     mapping = columns(list(frame.columns), inst)
@@ -89,7 +90,7 @@ def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, **_) 
         col = [c for c, t in mapping.items() if t == twice.iloc[0]][-1]
         raise CoproError(f"item {twice.iloc[0]} has two columns", file=path, column=col)
     submit = _submit_column(frame.columns)
-    raw = pick(drop_identifying(frame, keep=tuple(mapping)), mapping)
+    raw = pick(drop_identifying(frame, keep=tuple(mapping)), mapping, wave_column=wave_column)
     if submit is not None:
         raw["_unfinished"] = frame[submit].isna().to_numpy() | frame[submit].astype(
             "string").str.strip().eq("").fillna(True).to_numpy(dtype=bool)

@@ -22,7 +22,7 @@ EXCLUSION_COLUMNS: tuple[str, ...] = ("source_row", "response_id", "reason", "de
 FLAG_COLUMNS: tuple[str, ...] = ("straightline", "longstring", "speeder")
 #: Exclusion reasons, in the order they are tested; a row gets the first that applies.
 REASONS: tuple[str, ...] = (
-    "preview", "spam", "unknown_status", "unfinished", "invalid_text", "text_too_long",
+    "not_this_form", "other_wave", "preview", "spam", "unknown_status", "unfinished", "invalid_text", "text_too_long",
     "missing_team", "unknown_team", "unknown_form", "unknown_role", "out_of_range",
     "unknown_label", "no_answers", "duplicate_id", "flagged",
 )

@@ -4,7 +4,9 @@ A reader only finds its columns. It hands :func:`finish` a *raw table*: a DataFr
 
 - ``_row``: the 1-based row as a spreadsheet shows it (header = row 1);
 - optional booleans for the platform's status (:data:`STATUS_COLUMNS`: ``_preview``,
-  ``_spam``, ``_unknown_status``, ``_unfinished``);
+  ``_spam``, ``_unknown_status``, ``_unfinished``), and ``_other_form`` for rows that hold
+  another instrument (a REDCap event or repeat row);
+- optional ``_wave``: the wave of each row (:func:`mark_waves`);
 - any of ``response_id``, ``team``, ``role``, ``form``, ``months_in_role``, ``duration_s``;
 - one column per item id, holding codes (numbers or numeric text) or label text.
 
@@ -30,11 +32,11 @@ from ..instrument import Instrument
 from ..arrow import all_distinct, any_control, arrow_of, is_text
 from .careless import careless_flags, speeders
 from .codes import ItemChecks, check_items, label_lookup
-from .ids import hash_ids, sequence_ids
+from .ids import excel_damage, hash_ids, sequence_ids
 from .model import EXCLUSION_COLUMNS, FLAG_COLUMNS, META_COLUMNS, Responses
-from .teams import TeamList, read_team_list, resolve_teams
-from .text import (CONTROL, MAX_TEXT, Distinct, choice_lookup, choice_of, clean_text, norm_text,
-                   number_column, text_per_row, text_problem)
+from .teams import TeamList, headcount_checks, read_team_list, resolve_teams
+from .text import (CONTROL, MAX_TEXT, Distinct, choice_lookup, choice_of, clean_text, months_column,
+                   norm_text, number_column, text_per_row, text_problem)
 
 #: Status columns a reader may set, with the reason and detail of the rows they mark.
 STATUS_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -88,6 +90,38 @@ def _field(raw: pd.DataFrame, name: str) -> Distinct:
 
 
 # -- the steps -----------------------------------------------------------------------------------
+def mark_waves(raw: pd.DataFrame, ledger: Ledger, wave: str | None, source: str) -> None:
+    """Rows that hold no answer to this form (``not_this_form``: a REDCap event or repeat row of
+    another instrument), and rows of another wave than ``wave`` (``other_wave``).
+
+    Without ``wave``, a file whose rows answer the form in more than one wave is refused: the
+    waves are separate surveys, and pooled a person would count once per wave.
+    """
+    if "_other_form" in raw:
+        ledger.mark(raw["_other_form"].to_numpy(dtype=bool), "not_this_form",
+                    "this row (an event or repeat of another instrument) holds no answer to the form")
+    if "_wave" not in raw:
+        return
+    column = raw.attrs.get("wave_column", "wave")
+    waves = pd.Series(raw["_wave"].to_numpy(dtype=object)).fillna("").astype(str).str.strip()
+    counts = waves[ledger.free].value_counts(sort=False)
+    shown = ", ".join(f"{w or '(blank)'}: {n}" for w, n in counts.items())
+    if wave is None:
+        if len(counts) > 1:
+            raise CoproError(f"holds answers from {len(counts)} waves in column {column!r} "
+                             f"({shown[:200]}); pass --wave NAME to read one wave (waves are "
+                             "separate surveys: pooled, a person would count once per wave)",
+                             file=source, column=column)
+        return
+    if wave not in set(waves):
+        raise CoproError(f"no row of wave {wave!r} in column {column!r}; the waves are "
+                         f"{shown[:200]}", file=source, column=column)
+    other = waves.ne(wave).to_numpy()
+    ledger.mark(other, "other_wave", np.where(
+        other, "wave '" + waves.to_numpy(dtype=object) + f"' in column {column!r}, not {wave!r}",
+        None))
+
+
 def mark_status(raw: pd.DataFrame, ledger: Ledger) -> None:
     """Previews, spam, undocumented statuses and unfinished responses, as the reader marked them."""
     for column, code, text in STATUS_COLUMNS:
@@ -116,23 +150,57 @@ def mark_bad_text(raw: pd.DataFrame, fields: dict[str, Distinct], ledger: Ledger
                     f"column 'response_id' {_PROBLEM_TEXT['invalid_text']}")
 
 
-def team_codes_to_names(text: list, teams: TeamList | None, team_code) -> list:
-    """Team names for a column of the platform's team answer codes (an export made with a team
-    list), when every non-blank value is the code of a listed team; else ``text`` unchanged."""
+def team_codes_to_names(text: list, teams: TeamList | None, team_code, team_codes: bool = False
+                        ) -> tuple[list, list[str]]:
+    """Team names for the distinct team cells ``text``, matched by name first and only then by
+    the platform's answer code of a listed team (an export made with ``--teams``).
+
+    A code that is a bare number (REDCap's and Qualtrics' ``1..n``) is read as a list position
+    only when ``team_codes`` says the export offered the list as choices: a number typed into a
+    free-text team question is not a position. Returns the names and the warnings.
+
+    Examples
+    --------
+    >>> tl = TeamList.from_records([{"team": "Ward 1"}, {"team": "Ward 10"}, {"team": "Ward 2"}])
+    >>> team_codes_to_names(["2", "Ward 2"], tl, int)[0]
+    ['2', 'Ward 2']
+    >>> team_codes_to_names(["2", "Ward 2"], tl, int, team_codes=True)[0]
+    ['Ward 10', 'Ward 2']
+    """
     if teams is None or team_code is None:
-        return text
-    given = [t for t in text if t is not None]
-    positions = [team_code(t) for t in given]
-    if not given or any(p is None or not 1 <= p <= len(teams.teams) for p in positions):
-        return text
-    return [None if t is None else teams.teams[team_code(t) - 1] for t in text]
+        return text, []
+    out, numbers, warnings = list(text), [], []
+    for k, t in enumerate(text):
+        if t is None or teams.match(t) is not None:
+            continue
+        p = team_code(t)
+        if p is None or not 1 <= p <= len(teams.teams):
+            continue
+        if t.strip().isdigit() and not team_codes:
+            numbers.append(t)
+            continue
+        out[k] = teams.teams[p - 1]
+    if team_codes:
+        named = [t for t in teams.teams if t.strip().isdigit()]
+        if named:
+            raise CoproError(f"the team list names teams by numbers ({', '.join(named[:3])}) and "
+                             "--team-codes reads numbers as positions in the list: one number, "
+                             "two meanings; rename those teams or drop --team-codes",
+                             file=teams.source)
+    if numbers:
+        warnings.append(f"{len(numbers)} team cell value(s) are numbers that name no listed team "
+                        f"({', '.join(sorted(numbers)[:3])}); if the export offered the team list "
+                        "as choices (copro instrument export --teams), pass --team-codes to read "
+                        "them as the list's answer codes")
+    return out, warnings
 
 
 def resolve_team(d: Distinct, ledger: Ledger, teams: TeamList | None,
-                 team_code=None) -> tuple[np.ndarray, list]:
+                 team_code=None, team_codes: bool = False) -> tuple[np.ndarray, list]:
     """Team name per row: blanks marked ``missing_team``; spelling variants merged, or matched
     to the team list (unmatched: ``unknown_team``). Returns the names and the warnings."""
-    text = team_codes_to_names([clean_text(u, blanks={""}) for u in d.uniques], teams, team_code)
+    text, code_warnings = team_codes_to_names([clean_text(u, blanks={""}) for u in d.uniques],
+                                              teams, team_code, team_codes)
     ledger.mark(_per_row(d, [t is None for t in text] + [True], bool), "missing_team",
                 "column 'team' is blank")
     counts = np.bincount(d.codes[d.codes >= 0], minlength=len(text))
@@ -142,7 +210,7 @@ def resolve_team(d: Distinct, ledger: Ledger, teams: TeamList | None,
     if teams is not None:
         unknown = [t is not None and resolved.canonical.get(t, "") is None for t in text] + [False]
         ledger.mark(_per_row(d, unknown, bool), "unknown_team", "team is not in the team list")
-    return d.text_per_row(team[:-1]), resolved.warnings
+    return d.text_per_row(team[:-1]), code_warnings + resolved.warnings
 
 
 def resolve_role_form(inst: Instrument, roles: Mapping[str, str] | None,
@@ -214,9 +282,12 @@ def _all_distinct(ids: pd.Series | None, kept: np.ndarray) -> bool:
     return all_distinct(arr)
 
 
-def resolve_ids(raw: pd.DataFrame, ledger: Ledger, ids: str, salt: str | None) -> pd.Series:
+def resolve_ids(raw: pd.DataFrame, ledger: Ledger, ids: str, salt: str | None,
+                warnings: list | None = None) -> pd.Series:
     """Response ids (kept, hashed or numbered); all but the last kept row of a repeated id are
-    marked ``duplicate_id``. A blank id is ``row<N>``."""
+    marked ``duplicate_id``. A blank id is ``row<N>``. Ids that repeat because a spreadsheet
+    damaged them (:func:`~.ids.excel_damage`) are all replaced by ``row<N>``, with a warning
+    added to ``warnings`` naming the column."""
     rows, n = ledger.rows, len(ledger.rows)
     if "response_id" in raw:
         rid = raw["response_id"].astype("str")
@@ -230,6 +301,16 @@ def resolve_ids(raw: pd.DataFrame, ledger: Ledger, ids: str, salt: str | None) -
     if kept.any() and not _all_distinct(raw["response_id"] if "response_id" in raw else None, kept):
         kept_ids = rid[kept]
         d = kept_ids.duplicated(keep="last")
+        damage = excel_damage(kept_ids[kept_ids.duplicated(keep=False)].unique()) if d.any() else None
+        if damage is not None:
+            column = raw.attrs.get("columns", {}).get("response_id", "response_id")
+            (warnings if warnings is not None else []).append(
+                f"column {column!r} holds ids damaged by a spreadsheet ({damage}), so "
+                f"{int(d.sum())} rows share an id with another: every response id is its row "
+                "number (row<N>) instead; export the file again and save it as CSV without "
+                "opening it in Excel to keep the platform's ids")
+            rid = "row" + pd.Series(rows, index=raw.index).astype(str)
+            d = d & False
         if d.any():
             last_row = pd.Series(rows[kept], index=kept_ids.index).groupby(kept_ids).transform("last")
             dup = np.zeros(n, dtype=bool)
@@ -245,9 +326,14 @@ def resolve_ids(raw: pd.DataFrame, ledger: Ledger, ids: str, salt: str | None) -
     return rid
 
 
-def canonical_table(raw: pd.DataFrame, inst: Instrument, meta: dict, codes: np.ndarray) -> pd.DataFrame:
-    """The canonical responses table from the resolved metadata and the code matrix."""
-    meta = dict(meta, months_in_role=number_column(raw, "months_in_role", "Int64").array)
+def canonical_table(raw: pd.DataFrame, inst: Instrument, meta: dict, codes: np.ndarray,
+                    warnings: list | None = None) -> pd.DataFrame:
+    """The canonical responses table from the resolved metadata and the code matrix (a
+    months value that is no whole number of months adds a warning to ``warnings``)."""
+    months, problem = months_column(raw)
+    if problem and warnings is not None:
+        warnings.append(problem)
+    meta = dict(meta, months_in_role=months.array)
     if "duration_s" in raw:
         meta["duration_s"] = number_column(raw, "duration_s", "Float64").to_numpy(
             dtype="float64", na_value=np.nan)
@@ -263,7 +349,8 @@ def canonical_table(raw: pd.DataFrame, inst: Instrument, meta: dict, codes: np.n
 def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
            labels: Mapping[str, int] | None = None, roles: Mapping[str, str] | None = None,
            ids: str = "keep", salt: str | None = None, drop_flagged: bool = False,
-           teams=None, team_code=None) -> Responses:
+           teams=None, team_code=None, team_codes: bool = False, wave: str | None = None,
+           reader_warnings=(), teams_encoding: str | None = None) -> Responses:
     """Validate a raw table and account for every row.
 
     Parameters
@@ -288,6 +375,15 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
         The team list names are matched to (see :mod:`.teams`).
     team_code : callable, optional
         The reader's reading of a team answer code as a position in the team list.
+    team_codes : bool
+        Read team cells that are bare numbers as positions in the team list (the export offered
+        the list as choices); without it a number is matched as a name only.
+    wave : str, optional
+        The wave to keep, of the raw table's ``_wave`` column (see :func:`mark_waves`).
+    reader_warnings : tuple of str
+        The reader's warnings, put before the normalisation's.
+    teams_encoding : str, optional
+        Text encoding of a team list given as a path (the responses' ``encoding``).
 
     Returns
     -------
@@ -311,10 +407,15 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
     if absent:
         raise CoproError(f"wrong instrument? {len(absent)} of {len(inst.item_ids)} items have no "
                          f"column (first: {absent[0]})", file=source, column=absent[0])
-    team_list = read_team_list(teams) if teams is not None else None
+    team_list = read_team_list(teams, encoding=teams_encoding) if teams is not None else None
     raw = raw.reset_index(drop=True)
     n = len(raw)
     ledger = Ledger(raw["_row"].to_numpy(dtype="int64") if "_row" in raw else np.arange(2, n + 2))
+    mark_waves(raw, ledger, wave, source)
+    if wave is not None and "_wave" not in raw:
+        warnings_in = (f"wave {wave!r}: the file has no wave column (--wave-column), so every "
+                       "row is read as that wave",)
+        reader_warnings = tuple(reader_warnings) + warnings_in
     mark_status(raw, ledger)
     # The answers are checked in a second thread while this one works out the respondents'
     # fields; the checks ask for the colleague rows (known after the role step) only if a
@@ -328,7 +429,8 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
             if "form" in raw:
                 fields["form"] = _field(raw, "form")
             mark_bad_text(raw, fields, ledger)
-            team, warnings = resolve_team(fields["team"], ledger, team_list, team_code)
+            team, warnings = resolve_team(fields["team"], ledger, team_list, team_code,
+                                          team_codes)
             role, form_idx = resolve_role_form(inst, roles, fields["role"], fields.get("form"), ledger)
             colleague.set_result(form_idx == list(inst.forms).index("colleague"))
         finally:
@@ -337,11 +439,11 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
         checks, flags = answers.result()
     mark_answers(checks, inst, ledger)
     codes = checks.codes
-    rid = resolve_ids(raw, ledger, ids, salt)
+    rid = resolve_ids(raw, ledger, ids, salt, warnings)
     form = text_per_row(list(inst.forms) + [None], form_idx)  # -1 picks None
     data = canonical_table(raw, inst, {
         "response_id": rid.array if rid.dtype == "str" else rid.to_numpy(),
-        "team": team, "role": role, "form": form}, codes)
+        "team": team, "role": role, "form": form}, codes, warnings)
     if "duration_s" in data:
         flags["speeder"] = speeders(data["duration_s"], keep=ledger.free)
     if drop_flagged:
@@ -353,6 +455,10 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
     if not ledger.free.all():
         data = data[ledger.free].reset_index(drop=True)
         flags = flags[ledger.free].reset_index(drop=True)
+    heads = None
+    if team_list is not None:
+        heads, notes = headcount_checks(team_list.headcounts, data)
+        warnings = list(warnings) + notes
     return Responses(data=data, exclusions=excl, flags=flags, source=str(source), format=format,
-                     n_read=n, instrument=inst, warnings=tuple(warnings),
-                     team_list=team_list.headcounts.copy() if team_list is not None else None)
+                     n_read=n, instrument=inst, warnings=tuple(reader_warnings) + tuple(warnings),
+                     team_list=heads)

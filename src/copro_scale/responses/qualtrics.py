@@ -11,20 +11,25 @@ Items are found by tag (the item id, or the ``<section>_<n>`` tags of
 ``copro instrument export --format qualtrics``) or by statement text in row 2. Previews and
 test responses (Status 1, 2, 17 or their text) are excluded as ``preview``, spam (8, 9, 12) as
 ``spam``, a status Qualtrics does not document as ``unknown_status``
-(:mod:`copro_scale.platforms.qualtrics`); Finished 0/False as ``unfinished``. Identifying columns (IP, recipient, location, external reference) are dropped.
+(:mod:`copro_scale.platforms.qualtrics`); Finished 0/False as ``unfinished``. Choice text
+in Qualtrics' default agreement labels ("Somewhat agree") reads as the scale's codes
+(:func:`~copro_scale.platforms.qualtrics.default_labels`). Identifying columns (IP, recipient, location, external reference) are dropped.
 """
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from ..instrument import Instrument
-from ..platforms.qualtrics import (META_COLUMNS as META, STATUS, UNFINISHED, response_columns,
-                                   role_recodes, status_of, team_position)
+from ..platforms.qualtrics import (META_COLUMNS as META, STATUS, UNFINISHED, default_labels,
+                                   response_columns, role_recodes, status_of, team_position)
 from .text import drop_identifying, norm_header, norm_text
 from .tables import Head, Raw, item_texts, meta_names, pick, read_any
 
 NAME = "qualtrics"
+_IMPORT_ID = re.compile(r"""^\s*\{\s*["']ImportId["']""")
 
 
 def sniff(head: Head, inst: Instrument) -> bool:
@@ -50,8 +55,8 @@ def header_rows(head: Head) -> int:
         n = 2
     elif len(head.rows) > 1 and head.rows[1] and norm_text(head.rows[1][0]) in {"start date", "startdate"}:
         n = 2
-    if len(head.rows) > n and head.rows[n] and head.rows[n][0].lstrip().startswith('{"ImportId"'):
-        n += 1
+    if len(head.rows) > n and any(_IMPORT_ID.match(c) for c in head.rows[n][:3]):
+        n += 1  # {"ImportId":"QID1"}, or {'ImportId': 'QID1'} in Insights-era exports
     return n
 
 
@@ -83,25 +88,40 @@ def columns(head: Head, inst: Instrument, n_header: int) -> dict[str, str]:
     return out
 
 
-def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, **_) -> Raw:
+def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, wave_column=None,
+         **_) -> Raw:
     """Read a Qualtrics export (numeric or choice-text values)."""
     n = header_rows(head)
     frame = read_any(path, head, header_rows=n, encoding=encoding, sheet=sheet)
     mapping = columns(head, inst, n)
     texts = head.rows[1] if n >= 2 and len(head.rows) > 1 else []
+    flags = status_flags(frame, texts)
+    frame = drop_identifying(frame, keep=tuple(mapping))
+    raw = pick(frame, mapping, n, wave_column=wave_column)
+    for column, values in flags.items():
+        raw[column] = values
+    return Raw(raw, labels=default_labels(inst),
+               roles={str(k): code for code, k in role_recodes(inst).items()},
+               team_code=team_position)
+
+
+def status_flags(frame: pd.DataFrame, texts=()) -> dict:
+    """The status columns of :func:`~copro_scale.responses.normalise.finish` (``_preview``,
+    ``_spam``, ``_unknown_status``, ``_unfinished``) from Qualtrics' ``Status`` and
+    ``Finished`` columns, found by export tag or by their text in header row 2 (``texts``).
+    Used by this reader and by a ``--mapping`` read of a Qualtrics export."""
     status = {norm_text(c): c for c in frame.columns}
     status.update({norm_text(t): c for c, t in zip(frame.columns, texts) if norm_text(t) not in status})
-    frame = drop_identifying(frame, keep=tuple(mapping))
-    raw = pick(frame, mapping, n)
+    out = {}
     if "status" in status:
         col = frame[status["status"]]
         codes, uniques = col.factorize(use_na_sentinel=True)
         meaning = pd.Series([status_of(u) for u in uniques] + ["response"], dtype=object)
         per_row = meaning.to_numpy()[codes]
-        raw["_preview"] = per_row == "preview"
-        raw["_spam"] = per_row == "spam"
-        raw["_unknown_status"] = pd.isna(per_row)
+        out["_preview"] = per_row == "preview"
+        out["_spam"] = per_row == "spam"
+        out["_unknown_status"] = pd.isna(per_row)
     if "finished" in status:
-        raw["_unfinished"] = frame[status["finished"]].astype("string").str.strip().str.lower().isin(UNFINISHED).fillna(False)
-    return Raw(raw, roles={str(k): code for code, k in role_recodes(inst).items()},
-               team_code=team_position)
+        out["_unfinished"] = frame[status["finished"]].astype("string").str.strip().str.lower() \
+            .isin(UNFINISHED).fillna(False).to_numpy(dtype=bool)
+    return out

@@ -40,7 +40,27 @@ def detect(head: Head, inst: Instrument, mapping=None):
     for reader in READERS.values():
         if reader is not mapped and reader.sniff(head, inst):
             return reader
-    shown = ", ".join(head.header()[:4])
-    raise CoproError(
-        f"format not recognised (header starts: {shown[:80]}); wrong instrument? Pass --format, "
-        "or --mapping with a YAML column map", file=head.path, row=1)
+    raise CoproError(_unrecognised(head, inst), file=head.path, row=1)
+
+
+def _unrecognised(head: Head, inst: Instrument) -> str:
+    """What to do about a file no reader recognises: a separator hint, a title row, another
+    sheet, or else a wrong instrument or an unknown platform."""
+    from dataclasses import replace
+
+    shown = ", ".join(head.header()[:4])[:80]
+    first = head.header()[0].strip().lower() if head.header() else ""
+    if first.startswith("sep=") and len(head.header()) <= 2:
+        return ("the first line 'sep=...' is a separator hint for Excel; delete that line and "
+                "read the file again")
+    for k in range(1, len(head.rows)):
+        if any(r is not mapped and r.sniff(replace(head, rows=head.rows[k:]), inst)
+               for r in READERS.values()):
+            return (f"the header is on row {k + 1}, below a title (row 1 starts: {shown}); "
+                    f"delete the {k} row(s) above the header")
+    if len(head.sheets) > 1:
+        return (f"format not recognised on the first sheet ({head.sheets[0]!r}); the workbook "
+                f"has sheets {', '.join(head.sheets)}: pass --sheet NAME for the one with the "
+                "responses")
+    return (f"format not recognised (header starts: {shown}); wrong instrument? Pass --format, "
+            "or --mapping with a YAML column map")

@@ -2,8 +2,12 @@
 
 Variables are found by name (the item id or ``team``, ``role``, ...) or by variable label (the
 item or question text). Values go through their value labels where those are scale labels
-(so a file coded 0-4 but labelled "Strongly disagree" ... reads right); codes without a known
-label are taken as they are and range-checked. User-missing values (declared codes such as 9
+(so a file coded 0-4 but labelled "Strongly disagree" ... reads right). A code without a value
+label, in a column whose other codes are labelled, follows the rule the labelled codes follow
+when they all follow one: the same shift (0-4 labelled on 0, 2 and 4 reads 1 as 2) or the same
+reversal (4-0). When they follow none, or one label gives no rule, the file is refused, naming
+the column and the codes (:func:`recode_rule`). Codes with labels that are no scale label
+("Not applicable" on a code that is not user-missing) are taken as they are and range-checked. User-missing values (declared codes such as 9
 or 99, and declared ranges) are read as missing by pyreadstat and never scored. Source rows are
 case numbers (1 = the first case).
 """
@@ -37,6 +41,34 @@ def _read(path):
         raise
 
 
+def recode_rule(known: dict, unlabelled: list, *, file=None, column=None) -> dict:
+    """Scale code of each ``unlabelled`` code, by the one rule every labelled code follows.
+
+    ``known`` maps labelled codes to their scale codes. The rule is ``scale = code + b`` or
+    ``scale = b - code`` (a shifted or reversed coding), taken only when every labelled code
+    fits it and at least two do; otherwise a :class:`CoproError` names the codes.
+
+    Examples
+    --------
+    >>> recode_rule({0: 1, 2: 3, 4: 5}, [1, 3])
+    {1: 2.0, 3: 4.0}
+    >>> recode_rule({1: 5, 5: 1}, [2, 3, 4])
+    {2: 4.0, 3: 3.0, 4: 2.0}
+    """
+    pairs = [(float(c), float(s)) for c, s in known.items() if s == s]  # NaN: don't know
+    for sign in (1.0, -1.0):
+        offsets = {s - sign * c for c, s in pairs}
+        if len(pairs) >= 2 and len(offsets) == 1:
+            b = offsets.pop()
+            return {u: sign * float(u) + b for u in unlabelled}
+    shown = ", ".join(f"{u:g}" for u in unlabelled[:6])
+    labelled = ", ".join(f"{c:g}" for c in sorted(known)[:6])
+    raise CoproError(f"codes {shown} have no value label while {labelled} do, and the labelled "
+                     "codes follow no one shift or reversal of the scale; give every code a "
+                     "value label in SPSS (VALUE LABELS) or recode the column to "
+                     "the scale's codes", file=file, column=column)
+
+
 def read(path, inst: Instrument, head: Head, **_) -> Raw:
     """Read a .sav file, using value labels and dropping user-missing codes."""
     frame, meta = _read(path)
@@ -61,6 +93,10 @@ def read(path, inst: Instrument, head: Head, **_) -> Raw:
         if target in ids:
             known = {code: lookup[norm_text(lab)] for code, lab in vl.items() if norm_text(lab) in lookup}
             if known:  # recode through the labels; codes with other labels stay as they are
+                present = frame[col].dropna().unique().tolist()
+                unlabelled = sorted(float(v) for v in present if v not in vl)
+                if unlabelled:
+                    known = {**known, **recode_rule(known, unlabelled, file=path, column=col)}
                 frame[col] = frame[col].replace(known).astype("float64")
         else:  # team / role / form stored as labelled numbers: use the label text
             frame[col] = frame[col].astype(object).replace(vl)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -40,6 +41,7 @@ class Head:
     rows: list = field(default_factory=list)
     encoding: str = "utf-8-sig"
     sep: str = ","
+    sheets: tuple = ()
 
     def header(self) -> list[str]:
         return [str(c) for c in self.rows[0]] if self.rows else []
@@ -53,13 +55,15 @@ class Raw:
     """What a reader returns: the raw table and any extra label or role text it knows.
 
     ``team_code`` reads the platform's answer code of a team offered as a choice (the export's
-    ``--teams``) as its 1-based position in the team list, or None for a name.
+    ``--teams``) as its 1-based position in the team list, or None for a name. ``warnings``
+    are what the reader found for a person to look at (repeat instances, damaged ids).
     """
 
     frame: pd.DataFrame
     labels: Mapping[str, int] | None = None
     roles: Mapping[str, str] | None = None
     team_code: Callable[[str], int | None] | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def encoding_of(data: bytes, encoding: str | None) -> str:
@@ -115,10 +119,13 @@ def read_head(path: str | Path, encoding: str | None = None, n_rows: int = 5, *,
         data = fh.read(HEAD_BYTES)
     if suffix in (".sav", ".zsav", ".json"):
         return Head(path, suffix)
+    problem = binary_kind(path, data)
+    if problem:
+        raise CoproError(problem, file=path)
     if suffix in (".xlsx", ".xlsm") or data.startswith(b"PK\x03\x04"):
         frame = read_excel(path, nrows=n_rows, header=None, sheet=0 if sheet is None else sheet)
         rows = [["" if pd.isna(v) else str(v) for v in r] for r in frame.itertuples(index=False)]
-        return Head(path, ".xlsx", rows)
+        return Head(path, ".xlsx", rows, sheets=tuple(sheet_names(path)))
     if not data.strip():
         raise CoproError("is empty: no header row and no responses", file=path, row=1)
     enc = encoding_of(data, encoding)
@@ -130,7 +137,7 @@ def read_head(path: str | Path, encoding: str | None = None, n_rows: int = 5, *,
     sep = max((",", ";", "\t"), key=first.count)
     rows = []
     try:
-        for i, r in enumerate(csv.reader(io.StringIO(text), delimiter=sep)):
+        for i, r in enumerate(csv.reader(io.StringIO(text, newline=None), delimiter=sep)):
             if i >= n_rows:
                 break
             rows.append(r)
@@ -185,13 +192,14 @@ def read_csv(path: str | Path, head: Head, *, header_rows: int = 1, dtype=None,
     skip = list(range(1, header_rows)) or None  # an empty list still slows the C parser
     if isinstance(na_values, dict):
         na_values = {c: v for c, v in na_values.items() if c in head.header()}
+    check_row_widths(path, head, enc, header_rows)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             frame = pd.read_csv(path, sep=head.sep, encoding=enc, skiprows=skip, dtype=dtype,
-                                usecols=usecols, keep_default_na=False,
+                                usecols=usecols, keep_default_na=False, index_col=False,
                                 na_values=[""] if na_values is None else na_values,
-                                skip_blank_lines=True)
+                                skip_blank_lines=False)
     except UnicodeDecodeError:
         raise _decode_error(path, enc) from None
     except LookupError:
@@ -200,13 +208,65 @@ def read_csv(path: str | Path, head: Head, *, header_rows: int = 1, dtype=None,
         raise CoproError("is empty: no header row and no responses", file=path, row=1) from None
     except pd.errors.ParserError as exc:
         m = _LINE.search(str(exc))
+        fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if fields:
+            raise CoproError(_width_message(int(fields.group(3)), int(fields.group(1))), file=path,
+                             row=int(fields.group(2))) from None
         raise CoproError("is not a well-formed table: " + str(exc).split(". ", 1)[-1],
                          file=path, row=int(m.group(1)) if m else None) from None
     except (ValueError, OverflowError) as exc:  # a dtype that does not fit: the caller reads text
         raise TypeError(str(exc)) from None
     frame.attrs.update(duplicate_headers=dups, source=str(path))
     _check_last_line(path, enc, head.sep, len(head.header()), header_rows + len(frame))
-    return frame
+    return drop_blank_rows(frame, header_rows + 1)
+
+
+def _width_message(actual: int, expected: int) -> str:
+    if actual > expected:
+        return (f"a long row: {actual} fields where the header has {expected} (an extra "
+                "separator, or a separator inside an unquoted value); fix or delete the row")
+    return (f"a short row: {actual} fields where the header has {expected} (a line cut off or "
+            "broken in two, or a missing separator); fix or delete the row")
+
+
+def check_row_widths(path, head: Head, enc: str, header_rows: int = 1) -> None:
+    """Refuse a row with more or fewer fields than the header, naming the first (pandas fills a
+    short row with blanks, and reads a long row on every line as an index column, shifting
+    every value one column). Rows that end in empty extra fields only (a separator after the
+    last value of each data row) are accepted: nothing is lost. UTF-8 files only (pyarrow's
+    parser reports each row's width); others are judged by pandas.
+    """
+    try:
+        if codecs.lookup(enc).name not in ("utf-8", "utf-8-sig") or not head.header():
+            return
+    except LookupError:
+        return
+    bad: list = []
+
+    def note(row) -> str:
+        if row.text.strip(" \r\n" + head.sep):  # a blank line is a row of no data, not an error
+            extra = row.actual_columns - row.expected_columns
+            if extra <= 0 or not row.text.rstrip("\r\n").endswith(head.sep * extra):
+                bad.append(row)
+        return "skip"
+
+    first = head.header()[0]
+    try:
+        reader = pa_csv.open_csv(path, read_options=pa_csv.ReadOptions(
+            use_threads=False, skip_rows_after_names=header_rows - 1, block_size=1 << 24),
+            parse_options=pa_csv.ParseOptions(delimiter=head.sep, newlines_in_values=True,
+                                              ignore_empty_lines=False, invalid_row_handler=note),
+            convert_options=pa_csv.ConvertOptions(include_columns=[first],
+                                                  column_types={first: pa.string()}))
+        for _ in reader:
+            if bad:
+                break
+    except (pa.ArrowException, OSError, UnicodeDecodeError):
+        return  # pandas judges what arrow cannot read
+    if bad:
+        row = bad[0]
+        raise CoproError(_width_message(row.actual_columns, row.expected_columns), file=path,
+                         row=row.number)
 
 
 def read_csv_fast(path: str | Path, head: Head, *, columns: list[str], types: dict,
@@ -236,7 +296,8 @@ def read_csv_fast(path: str | Path, head: Head, *, columns: list[str], types: di
     for newlines in (False, True):
         try:
             table = pa_csv.read_csv(path, convert_options=convert, parse_options=pa_csv.ParseOptions(
-                delimiter=head.sep, newlines_in_values=newlines))
+                delimiter=head.sep, newlines_in_values=newlines,
+                ignore_empty_lines=False))  # a blank line is a row: later rows keep numbers
             break
         except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:  # headers: not checked
             if "out of sync" not in str(exc):  # only a value spanning lines is worth a re-read
@@ -252,7 +313,7 @@ def read_csv_fast(path: str | Path, head: Head, *, columns: list[str], types: di
         return None
     frame.attrs.update(duplicate_headers=[], source=str(path))
     _check_last_line(Path(path), enc, head.sep, len(head.header()), 1 + len(frame))
-    return frame
+    return drop_blank_rows(frame, 2)
 
 
 def _has_hex(path: str | Path) -> bool:
@@ -310,28 +371,150 @@ def _check_last_line(path: Path, enc: str, sep: str, n_fields: int | None, last_
                          file=path, row=last_row)
 
 
-def read_excel(path: str | Path, *, nrows=None, header=0, sheet=0) -> pd.DataFrame:
-    """Read one sheet of an xlsx workbook as objects; a file that is no workbook, or a sheet
-    it lacks, is a :class:`CoproError`. Headers that occur twice are listed in
-    ``frame.attrs["duplicate_headers"]`` and the later copies renamed ``name.1``, ...
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an old .xls, or an encrypted xlsx
+#: Leading bytes of files that are not tables, and what to do instead.
+NOT_A_TABLE = (
+    (OLE2, "is an old Excel .xls workbook or a password-protected one; open it in Excel and "
+     "save it as .xlsx without a password, or as CSV UTF-8"),
+    (b"\x1f\x8b", "is gzip-compressed; unpack it first (gunzip) and read the CSV inside"),
+    (b"PK\x03\x04", None),  # a zip: xlsx, read as a workbook
+)
+_STATA = {".dta": "Stata", ".por": "SPSS portable", ".sas7bdat": "SAS", ".rds": "R", ".rdata": "R"}
+
+
+def binary_kind(path: Path, data: bytes) -> str | None:
+    """What to tell a user whose file is a binary format copro does not read (None: go on).
+
+    Examples
+    --------
+    >>> binary_kind(Path("x.dta"), b"<stata_dta>")
+    'is a Stata file; export it from Stata as CSV (export delimited) or SPSS .sav'
+    >>> binary_kind(Path("x.csv"), b"a,b")
+    """
+    kind = _STATA.get(path.suffix.lower())
+    if kind:
+        return f"is a {kind} file; export it from {kind.split()[0]} as CSV (export delimited) or SPSS .sav"
+    for magic, text in NOT_A_TABLE:
+        if data.startswith(magic):
+            return text
+    sample = data[:4096]
+    if sample.count(b"\x00") * 8 > len(sample) and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return ("is a binary file (or UTF-16 text without a byte-order mark), not a table; save "
+                "it as CSV UTF-8")
+    return None
+
+
+def _workbook(path):
+    from python_calamine import CalamineWorkbook
+
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own types (ZipError, XmlError, PasswordError)
+        raise CoproError(f"is not a readable xlsx workbook ({type(exc).__name__}); open it in "
+                         "Excel and save it again as .xlsx, or as CSV UTF-8", file=path) from None
+
+
+def sheet_names(path) -> list[str]:
+    """The worksheets of an xlsx workbook, in order."""
+    return list(_workbook(path).sheet_names)
+
+
+def _sheet_part(zf: zipfile.ZipFile, sheet) -> str | None:
+    """The zip member holding ``sheet`` (a name or a 0-based index)."""
+    import xml.etree.ElementTree as ET
+
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+    book = ET.fromstring(zf.read("xl/workbook.xml"))
+    sheets = book.findall("m:sheets/m:sheet", ns)
+    chosen = (sheets[sheet] if isinstance(sheet, int) and sheet < len(sheets) else
+              next((e for e in sheets if e.get("name") == sheet), None))
+    if chosen is None:
+        return None
+    rid = chosen.get(f"{{{ns['r']}}}id")
+    rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    target = next((e.get("Target") for e in rels if e.get("Id") == rid), None)
+    if target is None:
+        return None
+    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+
+
+_FORMULA = re.compile(rb"<f[\s>/]")
+_CELL_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+_VALUE = re.compile(rb"<v>[^<]")
+
+
+def uncached_formulas(path, sheet=0) -> list[str]:
+    """Cells of a sheet holding a formula with no stored result (a workbook written by a
+    program, never opened in Excel): a reader sees them blank. Their references, in order.
+
+    The sheet's XML is searched for ``<f>`` elements only, so a sheet without formulas costs
+    one scan of its bytes.
     """
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            frame = pd.read_excel(path, sheet_name=sheet, header=None, engine="openpyxl",
-                                  dtype=object, nrows=None if nrows is None else nrows + 1)
-    except ValueError as exc:
-        if "worksheet" in str(exc).lower() or "sheet" in str(exc).lower():
-            raise CoproError(f"has no sheet {sheet!r}", file=path) from None
-        raise CoproError(f"is not a readable xlsx workbook ({type(exc).__name__})", file=path) from None
-    except IndexError:
-        raise CoproError(f"has no sheet {sheet!r}", file=path) from None
-    except (zipfile.BadZipFile, KeyError, OSError, TypeError) as exc:
-        raise CoproError(f"is not a readable xlsx workbook ({type(exc).__name__})", file=path) from None
-    except Exception as exc:  # openpyxl raises its own types for damaged parts of a workbook
-        if type(exc).__module__.startswith(("openpyxl", "xml", "zipfile")):
-            raise CoproError(f"is not a readable xlsx workbook ({type(exc).__name__})", file=path) from None
-        raise
+        with zipfile.ZipFile(path) as zf:
+            part = _sheet_part(zf, sheet)
+            if part is None or part not in zf.namelist():
+                return []
+            data = zf.read(part)
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return []
+    out = []
+    for m in _FORMULA.finditer(data):
+        start = data.rfind(b"<c ", 0, m.start())
+        end = data.find(b"</c>", m.start())
+        if start < 0 or end < 0:
+            continue
+        cell = data[start:end]
+        if not _VALUE.search(cell):
+            ref = _CELL_REF.search(cell[:200])
+            out.append(ref.group(1).decode() if ref else "?")
+    return out
+
+
+def _cell(value):
+    """A calamine cell as pandas' readers give it: blank -> NaN, whole floats -> int."""
+    if value == "":
+        return np.nan
+    if type(value) is float and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def read_excel(path: str | Path, *, nrows=None, header=0, sheet=0) -> pd.DataFrame:
+    """Read one sheet of an xlsx workbook as objects (python-calamine: ten times openpyxl's
+    speed); a file that is no workbook, a sheet it lacks, or a formula cell without a stored
+    result is a :class:`CoproError`. Headers that occur twice are listed in
+    ``frame.attrs["duplicate_headers"]`` and the later copies renamed ``name.1``, ...
+    """
+    book = _workbook(path)
+    names = list(book.sheet_names)
+    if isinstance(sheet, str) and sheet not in names and sheet.isdigit() and 1 <= int(sheet) <= len(names):
+        sheet = int(sheet) - 1  # --sheet 2: the second sheet, when no sheet is named "2"
+    try:
+        ws = book.get_sheet_by_index(sheet) if isinstance(sheet, int) else book.get_sheet_by_name(sheet)
+        rows = ws.to_python(skip_empty_area=False, nrows=None if nrows is None else nrows + 1)
+    except (IndexError, KeyError, ValueError):
+        raise CoproError(f"has no sheet {sheet!r} (sheets: {', '.join(names)}); pass --sheet NAME",
+                         file=path) from None
+    except Exception as exc:  # calamine's own error types
+        if "NotFound" in type(exc).__name__:
+            raise CoproError(f"has no sheet {sheet!r} (sheets: {', '.join(names)}); pass "
+                             "--sheet NAME", file=path) from None
+        raise CoproError(f"is not a readable xlsx workbook ({type(exc).__name__}); save it "
+                         "again as .xlsx, or as CSV UTF-8", file=path) from None
+    if nrows is None:
+        missing = uncached_formulas(path, names.index(sheet) if isinstance(sheet, str) else sheet)
+        if missing:
+            raise CoproError(f"{len(missing)} formula cell(s) have no stored result (first: "
+                             f"{', '.join(missing[:5])}), so they would read as blank; open the "
+                             "workbook in Excel and save it (Excel stores the results), or save "
+                             "it as CSV UTF-8", file=path)
+    width = max((len(r) for r in rows), default=0)
+    frame = pd.DataFrame([[_cell(v) for v in r] + [np.nan] * (width - len(r)) for r in rows],
+                         dtype=object)
+    while frame.shape[0] and frame.iloc[-1].isna().all():  # trailing blank rows of the area
+        frame = frame.iloc[:-1]
     if header is None:
         return frame.iloc[:nrows] if nrows is not None else frame
     if frame.empty:
@@ -347,7 +530,7 @@ def read_excel(path: str | Path, *, nrows=None, header=0, sheet=0) -> pd.DataFra
     frame = frame.iloc[1:].reset_index(drop=True)
     frame.columns = columns
     frame.attrs.update(duplicate_headers=duplicate_headers(names), source=str(path))
-    return frame
+    return drop_blank_rows(frame, 2)
 
 
 # -- finding the instrument's columns ------------------------------------------------------------
@@ -380,25 +563,19 @@ def item_texts(inst: Instrument) -> dict[str, tuple[str, str]]:
     return {norm_header(it.text(f)): (it.id, f) for f in inst.forms for it in inst.items}
 
 
-def by_header(frame: pd.DataFrame, names: Mapping[str, str]) -> dict[str, str]:
-    """Source column -> canonical name, for headers found (normalised) in ``names``."""
-    out = {}
-    taken = set()
-    for c in frame.columns:
-        key = names.get(norm_header(c))
-        if key is not None and key not in taken:
-            out[c] = key
-            taken.add(key)
-    return out
-
-
 def source_rows(frame: pd.DataFrame, header_rows: int = 1) -> pd.Series:
-    """1-based spreadsheet rows of a table read with ``header_rows`` header rows."""
+    """1-based spreadsheet rows of a table read with ``header_rows`` header rows (as
+    :func:`drop_blank_rows` recorded them, when it did)."""
+    rows = frame.attrs.get("source_rows")
+    if rows is not None and len(rows) == len(frame):
+        return pd.Series(rows, index=frame.index)
     return pd.Series(range(header_rows + 1, header_rows + 1 + len(frame)), index=frame.index)
 
 
-def pick(frame: pd.DataFrame, mapping: Mapping[str, str], header_rows: int = 1) -> pd.DataFrame:
-    """The raw table of a reader: mapped columns renamed, plus ``_row``.
+def pick(frame: pd.DataFrame, mapping: Mapping[str, str], header_rows: int = 1, *,
+         wave_column: str | None = None) -> pd.DataFrame:
+    """The raw table of a reader: mapped columns renamed, plus ``_row`` (and ``_wave``, the
+    ``wave_column``'s text, when one is named).
 
     Two source columns mapped to one name (an item asked on both forms' pages) are merged,
     the first non-blank value winning.
@@ -422,7 +599,37 @@ def pick(frame: pd.DataFrame, mapping: Mapping[str, str], header_rows: int = 1) 
             col = raw[dst].where(raw[dst].notna() & raw[dst].astype("string").str.strip().ne(""), col)
         raw[dst] = col
     raw["_row"] = source_rows(frame, header_rows)
+    raw.attrs["columns"] = {dst: str(src) for src, dst in mapping.items()}  # for messages
+    if wave_column is not None:
+        if wave_column not in frame.columns:
+            raise CoproError("the wave column (--wave-column) is not in the file",
+                             file=frame.attrs.get("source"), row=header_rows, column=wave_column)
+        raw["_wave"] = frame[wave_column].astype("string").to_numpy(dtype=object)
+        raw.attrs["wave_column"] = wave_column
     return raw
+
+
+def drop_blank_rows(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
+    """``frame`` (read from spreadsheet row ``first_row`` on) without its blank rows; the rows
+    kept keep their spreadsheet numbers in ``attrs["source_rows"]`` (:func:`source_rows`): a
+    blank line holds no response, and the rows after it are not renumbered.
+
+    Examples
+    --------
+    >>> f = drop_blank_rows(pd.DataFrame({"a": ["1", None, "2"]}), 2)
+    >>> f["a"].tolist(), f.attrs["source_rows"].tolist()
+    (['1', '2'], [2, 4])
+    """
+    rows = np.arange(first_row, first_row + len(frame))
+    attrs = dict(frame.attrs)
+    blank = None
+    if frame.shape[1] and frame.iloc[:, 0].isna().any():  # no blank in column 1: no blank row
+        blank = frame.isna().all(axis=1).to_numpy()
+    if blank is not None and blank.any():
+        frame = frame[~blank].reset_index(drop=True)
+        rows = rows[~blank]
+    frame.attrs.update(attrs, source_rows=rows)
+    return frame
 
 
 def read_any(path, head: Head, *, header_rows: int = 1, encoding=None, sheet=None) -> pd.DataFrame:
@@ -431,7 +638,8 @@ def read_any(path, head: Head, *, header_rows: int = 1, encoding=None, sheet=Non
         frame = read_excel(path, sheet=0 if sheet is None else sheet)
         if header_rows > 1:
             attrs = dict(frame.attrs)
+            rows = attrs.get("source_rows")
             frame = frame.iloc[header_rows - 1:].reset_index(drop=True)
-            frame.attrs.update(attrs)
+            frame.attrs.update(attrs, source_rows=None if rows is None else rows[header_rows - 1:])
         return frame
     return read_csv(path, head, header_rows=header_rows, dtype="str", encoding=encoding)

@@ -9,17 +9,22 @@ ignored) are one team.
   one of its aliases; a name that matches none is excluded as ``unknown_team``.
 - Without one, names with the same key are merged under their most frequent spelling, with a
   warning, and near-duplicates ("Psychosis Svc") are listed for a person to decide.
+
+A team list is a CSV (comma, semicolon or tab; ``encoding`` as for the responses) or an xlsx
+sheet; its columns beyond the known ones are read and left alone. Headcounts are whole numbers
+(``3``, or ``3.0`` as a spreadsheet writes it).
 """
 
 from __future__ import annotations
 
 import csv
-import difflib
+import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,16 +33,20 @@ from ..errors import CoproError
 
 #: Alias separators in the team list's ``aliases`` column.
 ALIAS_SEPARATOR = re.compile(r"\s*[;|]\s*")
-#: Two keys this similar (difflib ratio) are listed as near-duplicates.
+#: Two keys this similar (Indel ratio, as difflib's) are listed as near-duplicates.
 NEAR_RATIO = 0.8
 #: Above this many distinct names the near-duplicate search (quadratic) is skipped.
-MAX_NEAR_NAMES = 1000
+MAX_NEAR_NAMES = 5000
+#: Names not in the team list warned about one by one; the rest are counted in one line.
+MAX_NAMED = 10
 HEADCOUNT_COLUMNS = {"psw": "n_psw_expected", "colleague": "n_colleague_expected"}
 _HEADCOUNT_NAMES = {
     "n_psw_expected": "psw", "n_psw": "psw", "psw": "psw", "psws": "psw",
     "n_colleague_expected": "colleague", "n_colleague": "colleague", "n_colleagues": "colleague",
     "colleague": "colleague", "colleagues": "colleague",
 }
+#: Levels of a team list's ``parent`` path, outermost first ("Acute > Psychosis Service").
+PARENT_SEPARATOR = re.compile(r"\s*>\s*")
 #: Team names that may be a missing value written as text by another program.
 SUSPECT_NAMES = frozenset({"na", "n/a", "none", "null", "nan", "-", "."})
 
@@ -87,7 +96,9 @@ class TeamList:
     keys : dict
         :func:`team_key` of each name and alias -> team name.
     headcounts : DataFrame
-        ``team, n_psw_expected, n_colleague_expected`` (Int64, <NA> where not given).
+        ``team, n_psw_expected, n_colleague_expected`` (Int64, <NA> where not given) and
+        ``parent``: the team's service line or directorate path, levels joined by ``" > "``
+        outermost first (<NA> where not given).
     source : str
     """
 
@@ -99,15 +110,20 @@ class TeamList:
     @classmethod
     def from_records(cls, records, source: str = "<teams>") -> "TeamList":
         """Build from dicts with ``team`` and optional ``aliases`` (list or ``;``-joined text),
-        ``n_psw_expected``, ``n_colleague_expected``.
+        ``n_psw_expected``, ``n_colleague_expected`` and ``parent`` (a service line or
+        directorate; nested levels outermost first, separated by ``>``).
 
         Examples
         --------
-        >>> tl = TeamList.from_records([{"team": "Ward A", "aliases": "A; Ward 1"}])
+        >>> tl = TeamList.from_records([{"team": "Ward A", "aliases": "A; Ward 1",
+        ...                              "parent": "Acute > Inpatient"}])
         >>> tl.match("ward-a"), tl.match("ward 1"), tl.match("Ward B")
         ('Ward A', 'Ward A', None)
+        >>> tl.headcounts["parent"].tolist()
+        ['Acute > Inpatient']
         """
         teams, keys, counts = [], {}, []
+        above: dict[str, tuple] = {}  # parent key -> (its name, the path above it, row)
         for k, rec in enumerate(records, start=2):
             name = str(rec.get("team") or "").strip()
             if not name:
@@ -128,12 +144,18 @@ class TeamList:
             row = {"team": name}
             for form, col in HEADCOUNT_COLUMNS.items():
                 row[col] = _headcount(rec.get(col), source, k, col)
+            row["parent"] = _parent_path(rec.get("parent"), above, source, k)
             counts.append(row)
         if not teams:
             raise CoproError("lists no teams", file=source)
-        frame = pd.DataFrame(counts, columns=["team", *HEADCOUNT_COLUMNS.values()])
+        for key, (parent, _, k) in above.items():
+            if key in keys:
+                raise CoproError(f"parent {parent!r} is also a team name or alias", file=source,
+                                 row=k, column="parent")
+        frame = pd.DataFrame(counts, columns=["team", *HEADCOUNT_COLUMNS.values(), "parent"])
         for col in HEADCOUNT_COLUMNS.values():
             frame[col] = frame[col].astype("Int64")
+        frame["parent"] = frame["parent"].astype("string")
         return cls(tuple(teams), keys, frame, source)
 
     def match(self, name) -> str | None:
@@ -141,31 +163,135 @@ class TeamList:
         return self.keys.get(team_key(name))
 
     def closest(self, name) -> str | None:
-        """The listed team whose key is most like ``name``'s (for a hint), or None."""
-        hit = difflib.get_close_matches(team_key(name), list(self.keys), n=1, cutoff=0.6)
+        """The listed team whose key is most like ``name``'s (for a hint), or None: the Indel
+        similarity difflib's ratio measures, by rapidfuzz (C++, against every key at once).
+
+        Examples
+        --------
+        >>> TeamList.from_records([{"team": "Psychosis Service"}, {"team": "Ward A"}]).closest("Psychosis Svc")
+        'Psychosis Service'
+        """
+        from rapidfuzz import fuzz, process
+
+        hit = process.extractOne(team_key(name), list(self.keys), scorer=fuzz.ratio,
+                                 score_cutoff=60)
         return self.keys[hit[0]] if hit else None
 
 
 def _headcount(value, source, row, column):
-    if value is None or str(value).strip() == "":
+    """A headcount cell as a whole number: ``3``, ``3.0`` (a spreadsheet's number) or ``3,0``."""
+    if value is None or str(value).strip() == "" or value != value:
         return None
     text = str(value).strip()
-    if not text.isascii() or not text.isdigit():
+    whole = re.fullmatch(r"([0-9]+)(?:[.,]0*)?", text) if text.isascii() else None
+    if whole is None:
         raise CoproError(f"headcount {text[:20]!r} is not a whole number", file=source, row=row,
                          column=column)
-    return int(text)
+    return int(whole.group(1))
 
 
-def read_team_list(path) -> TeamList:
+def _read_rows(path: Path, encoding: str | None = None, sheet=None) -> list[list[str]]:
+    """The cells of a team list as text: an xlsx sheet, or delimited text (comma, semicolon or
+    tab, the one the header uses most) in ``encoding`` (default UTF-8, or UTF-16 by its BOM)."""
+    from .tables import binary_kind, encoding_of, read_excel
+
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise CoproError("team list not found", file=path) from None
+    except OSError as exc:
+        raise CoproError(f"cannot read the team list ({type(exc).__name__})", file=path) from None
+    if path.suffix.lower() in (".xlsx", ".xlsm") or data.startswith(b"PK\x03\x04"):
+        frame = read_excel(path, header=None, sheet=0 if sheet is None else sheet)
+        return [["" if v != v else str(int(v) if isinstance(v, float) and v.is_integer() else v)
+                 for v in r] for r in frame.itertuples(index=False)]
+    problem = binary_kind(path, data[:65536])
+    if problem:
+        raise CoproError(problem, file=path)
+    enc = encoding_of(data, encoding)
+    try:
+        text = data.decode(enc)
+    except UnicodeDecodeError as exc:
+        raise CoproError(f"team list is not {enc.replace('-sig', '')} text (byte "
+                         f"0x{data[exc.start]:02x}); save it as UTF-8 or pass --encoding (e.g. "
+                         "cp1252)", file=path, row=data.count(b"\n", 0, exc.start) + 1) from None
+    except LookupError:
+        raise CoproError(f"unknown encoding {enc!r}", file=path) from None
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    sep = max((",", ";", "\t"), key=first.count)
+    try:
+        return list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=None), delimiter=sep))
+    except csv.Error as exc:
+        raise CoproError(f"cannot read the team list ({exc})", file=path) from None
+
+
+def headcount_checks(team_list: pd.DataFrame, data: pd.DataFrame) -> tuple[pd.DataFrame, list]:
+    """The team list's headcounts checked against the responses kept: a headcount below the
+    responses of its form (a rate above 100 %) is withdrawn (<NA>: no rate is shown) with a
+    warning, and a listed team with no response is named.
+
+    Examples
+    --------
+    >>> tl = pd.DataFrame({"team": ["A", "B"], "n_psw_expected": pd.array([2, 3], "Int64"),
+    ...                    "n_colleague_expected": pd.array([None, None], "Int64")})
+    >>> heads, notes = headcount_checks(tl, pd.DataFrame({"team": ["A"] * 3, "form": ["psw"] * 3}))
+    >>> heads["n_psw_expected"].tolist(), len(notes)
+    ([<NA>, 3], 2)
+    """
+    heads = team_list.copy()
+    warnings = []
+    counts = pd.crosstab(data["team"].astype(str), data["form"].astype(str))
+    counts = counts.reindex(index=heads["team"].astype(str), fill_value=0)
+    for form, col in HEADCOUNT_COLUMNS.items():
+        got = counts[form].to_numpy() if form in counts else np.zeros(len(heads), dtype=int)
+        over = (heads[col] < got).fillna(False).to_numpy(dtype=bool)
+        for k in np.flatnonzero(over):
+            warnings.append(f"team {heads['team'].iloc[k]!r} has {got[k]} {form} responses but "
+                            f"the team list says {col} = {heads[col].iloc[k]}: its response rate "
+                            "would be above 100 % and is not shown; correct the headcount")
+        heads.loc[over, col] = pd.NA
+    answered = set(counts.index[counts.sum(axis=1).to_numpy() > 0])
+    silent = [t for t in heads["team"].astype(str) if t not in answered]
+    if silent:
+        warnings.append(f"{len(silent)} listed team(s) have no responses: "
+                        f"{', '.join(repr(t) for t in silent[:5])}"
+                        + (" ..." if len(silent) > 5 else ""))
+    return heads, warnings
+
+
+def _parent_path(value, above: dict, source, row) -> str | None:
+    """A team's parent path as ``"Outer > Inner"``, checked against the paths already read: one
+    parent name (by key) has one path above it throughout the list."""
+    if value is None or str(value).strip() == "":
+        return None
+    levels = PARENT_SEPARATOR.split(str(value).strip())
+    if any(not team_key(level) for level in levels):
+        raise CoproError(f"parent {str(value)[:60]!r} has a level with no letters or digits",
+                         file=source, row=row, column="parent")
+    for depth, level in enumerate(levels):
+        path = tuple(team_key(x) for x in levels[:depth])
+        name, seen, first = above.setdefault(team_key(level), (level, path, row))
+        if seen != path:
+            raise CoproError(f"parent {level!r} sits under {' > '.join(levels[:depth]) or 'nothing'}"
+                             f" here but elsewhere under another parent (row {first})",
+                             file=source, row=row, column="parent")
+    return " > ".join(above[team_key(level)][0] for level in levels)
+
+
+def read_team_list(path, encoding: str | None = None, sheet=None) -> TeamList:
     """Read a team list: a CSV with columns ``team``, optional ``aliases`` (separated by ``;``
-    or ``|``) and optional headcounts ``n_psw_expected`` and ``n_colleague_expected`` (also
-    accepted as ``psw`` / ``colleagues``).
+    or ``|``), optional headcounts ``n_psw_expected`` and ``n_colleague_expected`` (also
+    accepted as ``psw`` / ``colleagues``) and an optional ``parent``: the service line or
+    directorate the team belongs to, nested levels outermost first and separated by ``>``
+    (``Acute > Psychosis Service``).
 
     Raises
     ------
     CoproError
         For a missing file or ``team`` column, a blank or repeated team, an alias naming two
-        teams, or a headcount that is not a whole number; naming file, row and column.
+        teams, a headcount that is not a whole number, or a parent that is also a team or sits
+        under two different parents; naming file, row and column.
 
     Examples
     --------
@@ -179,19 +305,13 @@ def read_team_list(path) -> TeamList:
     if isinstance(path, TeamList):
         return path
     path = Path(path)
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
-    except FileNotFoundError:
-        raise CoproError("team list not found", file=path) from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise CoproError(f"cannot read the team list ({type(exc).__name__})", file=path) from None
+    rows = _read_rows(path, encoding, sheet)
     if not rows:
         raise CoproError("team list is empty", file=path, row=1)
     header = [h.strip().lower().replace(" ", "_") for h in rows[0]]
     if "team" not in header:
         raise CoproError("team list needs a 'team' column", file=path, row=1)
-    names = {"team": "team", "aliases": "aliases", "alias": "aliases"}
+    names = {"team": "team", "aliases": "aliases", "alias": "aliases", "parent": "parent"}
     names.update({k: HEADCOUNT_COLUMNS[v] for k, v in _HEADCOUNT_NAMES.items()})
     records = []
     for r in rows[1:]:
@@ -231,12 +351,17 @@ def resolve_teams(names: list[str], counts: list[int], teams: TeamList | None = 
                 "team name" for n, c in zip(names, counts) if n.strip().lower() in SUSPECT_NAMES]
     if teams is not None:
         out = {n: teams.match(n) for n in names}
-        for n, c in zip(names, counts):
-            if out[n] is None:
-                hint = teams.closest(n)
-                warnings.append(f"team {n[:60]!r} ({c} rows) is not in the team list"
-                                + (f"; closest listed team: {hint!r}" if hint else "")
-                                + ": excluded as unknown_team (add it as an alias to keep it)")
+        unknown = sorted(((c, n) for n, c in zip(names, counts) if out[n] is None), reverse=True)
+        for c, n in unknown[:MAX_NAMED]:  # the most frequent first; the rest summarised
+            hint = teams.closest(n)
+            warnings.append(f"team {n[:60]!r} ({c} rows) is not in the team list"
+                            + (f"; closest listed team: {hint!r}" if hint else "")
+                            + ": excluded as unknown_team (add it as an alias to keep it)")
+        if len(unknown) > MAX_NAMED:
+            rest = unknown[MAX_NAMED:]
+            warnings.append(f"... and {len(rest):,} more names ({sum(c for c, _ in rest):,} rows) "
+                            "not in the team list, excluded as unknown_team: the exclusion log "
+                            "(--exclusions) lists every row")
         return TeamNames(out, warnings)
     keys = [key or n for key, n in zip(team_keys(names), names)]
     if len(set(keys)) == len(names):  # no two names are one team: nothing to merge
@@ -271,17 +396,16 @@ def near_duplicates(teams: list[str]) -> list[str]:
     if len(teams) > MAX_NEAR_NAMES:
         return [f"{len(teams)} distinct team names: too many to look for near-duplicates; "
                 "pass a team list (--teams) to match names"]
+    from rapidfuzz import fuzz, process
+
     keys = [team_key(t) for t in teams]
-    digitless = [re.sub(r"[0-9]", "", k) for k in keys]  # once per name, not per pair
+    digitless = [re.sub(r"[0-9]", "", k) for k in keys]
+    # one C++ pass over every pair (the Indel ratio difflib's SequenceMatcher.ratio measures)
+    alike = process.cdist(keys, keys, scorer=fuzz.ratio, score_cutoff=NEAR_RATIO * 100,
+                          dtype="uint8", workers=-1)
     out = []
-    for i in range(len(teams)):
-        m = difflib.SequenceMatcher(None, "", keys[i])  # b is cached: one per name
-        for j in range(i + 1, len(teams)):
-            if digitless[i] == digitless[j]:
-                continue
-            m.set_seq1(keys[j])
-            if m.real_quick_ratio() >= NEAR_RATIO and m.quick_ratio() >= NEAR_RATIO \
-                    and m.ratio() >= NEAR_RATIO:
-                out.append(f"team names {teams[i]!r} and {teams[j]!r} look alike: one team? If so, "
-                           "list one as an alias of the other (--teams)")
+    for i, j in zip(*alike.nonzero()):
+        if i < j and digitless[i] != digitless[j]:
+            out.append(f"team names {teams[i]!r} and {teams[j]!r} look alike: one team? If so, "
+                       "list one as an alias of the other (--teams)")
     return out

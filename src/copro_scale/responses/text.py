@@ -230,3 +230,39 @@ def number_column(raw: pd.DataFrame, name: str, dtype: str) -> pd.Series:
     if dtype == "Int64":
         col = col.where(col.round() == col).round().astype("Int64")
     return col.astype(dtype)
+
+
+_MONTHS = re.compile(r"^([0-9]+(?:[.,][0-9]+)?)\s*(months?|mths?|mos?|m|years?|yrs?|y)?\.?$")
+
+
+def months_column(raw: pd.DataFrame) -> tuple[pd.Series, str | None]:
+    """``months_in_role`` as whole months (Int64): ``6``, ``6 months``, ``2 years`` (24). A value
+    that is no whole number of months (``12,5``, ``about a year``) is read as blank, and the
+    warning returned counts them and shows the first.
+
+    Examples
+    --------
+    >>> m, w = months_column(pd.DataFrame({"months_in_role": ["6 months", "2 years", "12,5", None]}))
+    >>> m.tolist(), w
+    ([6, 24, <NA>, <NA>], "column 'months_in_role': 1 value(s) are no whole number of months (first: '12,5'); read as blank")
+    """
+    if "months_in_role" not in raw or pd.api.types.is_numeric_dtype(raw["months_in_role"].dtype):
+        col = number_column(raw, "months_in_role", "Float64")
+        text = None
+    else:
+        text = raw["months_in_role"].astype("string").str.strip().str.lower()
+        parts = text.str.extract(_MONTHS)
+        number = pd.to_numeric(parts[0].str.replace(",", ".", regex=False), errors="coerce")
+        years = parts[1].fillna("").str.startswith("y").to_numpy(dtype=bool)
+        col = pd.Series(np.where(years, number * 12, number), index=raw.index).astype("Float64")
+        col = col.where(col.abs() < 1e15)
+    whole = col.where(col.round() == col)
+    out = whole.round().astype("Int64")
+    if text is None:
+        return out, None
+    lost = text.notna() & text.ne("") & out.isna()
+    if not lost.any():
+        return out, None
+    first = text[lost].iloc[0][:20]
+    return out, (f"column 'months_in_role': {int(lost.sum())} value(s) are no whole number of "
+                 f"months (first: {first!r}); read as blank")

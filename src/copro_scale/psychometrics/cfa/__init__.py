@@ -38,4 +38,4 @@ from copro_scale.psychometrics.cfa.results import CFAResult, InvarianceResult
 from copro_scale.psychometrics.cfa.specification import GROUP_EQUAL
 from copro_scale.psychometrics.cfa.syntax import parse_model
 
-__all__ = ["cfa", "invariance", "parse_model", "CFAResult", "InvarianceResult", "GROUP_EQUAL"]
+__all__ = ["GROUP_EQUAL", "CFAResult", "InvarianceResult", "cfa", "invariance", "parse_model"]

@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from copro_scale.errors import CoproError
+from copro_scale.psychometrics.cfa.linalg import masked_inverse
 
-__all__ = ["Pattern", "GroupData", "Stack", "split_patterns", "stack", "masked_inverse", "em_moments",
+__all__ = ["select_rows", "Pattern", "GroupData", "Stack", "split_patterns", "stack", "em_moments",
            "looks_like_matrix", "check_columns"]
 
 
@@ -74,21 +75,6 @@ def stack(patterns, p) -> Stack:
         mean[k, pt.obs] = pt.mean
         cov[k][np.ix_(pt.obs, pt.obs)] = pt.cov
     return Stack(mask, np.array([pt.n for pt in patterns], float), mean, cov)
-
-
-def masked_inverse(sigma, mask):
-    """Inverse of each Sigma_oo embedded in p x p (zeros elsewhere) and log|Sigma_oo|, all patterns.
-
-    The missing rows and columns are replaced by those of the identity, so one batched
-    Cholesky / inverse serves every pattern. Raises LinAlgError if a Sigma_oo is not PD.
-    """
-    mm = mask[:, :, None] & mask[:, None, :]
-    eye = np.eye(sigma.shape[0])
-    tilde = np.where(mm, sigma, eye)
-    chol = np.linalg.cholesky(tilde)
-    logdet = 2 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
-    inv = np.linalg.inv(tilde) * mm
-    return inv, logdet
 
 
 def em_moments(patterns, p, tol=1e-10, max_iter=2000):
@@ -151,3 +137,41 @@ def check_columns(data, ov, group=None):
     empty = [v for v in ov if data[v].isna().all()]
     if empty:
         raise CoproError(f"item column(s) {empty} have no answers")
+
+
+def select_rows(data, ov, group, miss, excluded, notes):
+    """The rows a fit uses and the group labels in lavaan's order; every dropped row is counted.
+
+    Groups are ordered as they first appear in all rows with a group (lavaan's
+    ``unique(data[[group]])``), before incomplete rows are dropped, so the first group (the
+    reference of latent means) does not depend on the missing answers. Rows without a group
+    are dropped with a note (lavaan warns too); with ``miss="listwise"`` incomplete rows go,
+    otherwise rows with no answer at all.
+    """
+    d = data[ov + ([group] if group is not None else [])]
+    labels = [None]
+    if group is not None:
+        nog = d[group].isna()
+        if nog.any():
+            excluded["missing group"] = int(nog.sum())
+            notes.append(f"{int(nog.sum())} row(s) without a value in group column {group!r} were left out")
+            d = d[~nog]
+        labels = list(pd.unique(d[group]))
+    if miss == "listwise":
+        keep = d[ov].notna().all(axis=1)
+        reason = "incomplete rows (listwise)"
+    else:
+        keep = d[ov].notna().any(axis=1)
+        reason = "rows with no answer to any item"
+    if (~keep).any():
+        excluded[reason] = int((~keep).sum())
+    d = d[keep]
+    if group is not None:
+        left = set(pd.unique(d[group]))
+        empty = [lab for lab in labels if lab not in left]
+        if empty:
+            raise CoproError(f"group(s) {empty} of column {group!r} have no rows left after dropping "
+                             f"{reason}")
+        if len(labels) < 2:
+            raise CoproError(f"group column {group!r} has fewer than 2 groups with data")
+    return d, labels

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from copro_scale.psychometrics.cfa.data import masked_inverse
+from copro_scale.psychometrics.cfa.linalg import masked_inverse
 
 __all__ = ["Discrepancy", "fisher_scoring", "start_values"]
 
@@ -31,7 +31,7 @@ class Discrepancy:
         self.groups = groups
         self.N = float(sum(g.n for g in groups))
 
-    def _pattern_loop(self, sigma, mu, grp, grad=True):
+    def pattern_terms(self, sigma, mu, grp, grad=True):
         """(n F contribution, dF/dSigma, dF/dmu) of one group, all patterns at once."""
         st = grp.stack
         inv, logdet = masked_inverse(sigma, st.mask)
@@ -50,7 +50,7 @@ class Discrepancy:
         for g, grp in enumerate(self.groups):
             sigma, mu, _ = self.spec.implied(theta, g)
             try:
-                v, _, _ = self._pattern_loop(sigma, mu, grp, grad=False)
+                v, _, _ = self.pattern_terms(sigma, mu, grp, grad=False)
             except np.linalg.LinAlgError:
                 return np.inf
             total += v
@@ -63,7 +63,7 @@ class Discrepancy:
         hess = np.zeros((q, q)) if info else None
         for g, grp in enumerate(self.groups):
             sigma, mu, _ = self.spec.implied(theta, g)
-            _, gS, gM = self._pattern_loop(sigma, mu, grp)
+            _, gS, gM = self.pattern_terms(sigma, mu, grp)
             dS, dM, _ = self.spec.jacobian(theta, g)
             grad += (np.einsum("kij,ij->k", dS, gS) + dM @ gM) / self.N
             if info:
@@ -85,11 +85,13 @@ class Discrepancy:
         """
         from copro_scale.psychometrics.cfa.robust import delta_matrix, h1_hessian
 
+        if self.spec.second_order:
+            return self._numeric_hessian(theta)
         q = self.spec.q
         out = np.zeros((q, q))
         for g, grp in enumerate(self.groups):
             sigma, mu, _ = self.spec.implied(theta, g)
-            _, gS, gM = self._pattern_loop(sigma, mu, grp)
+            _, gS, gM = self.pattern_terms(sigma, mu, grp)
             dS, dM, _ = self.spec.jacobian(theta, g)
             D = delta_matrix(dS, dM, self.spec.meanstructure)
             out += 2 * D.T @ h1_hessian(grp.stack, sigma, mu, self.spec.meanstructure) @ D
@@ -97,11 +99,23 @@ class Discrepancy:
         out /= self.N
         return (out + out.T) / 2
 
+    def _numeric_hessian(self, theta):
+        """Central differences of the analytic gradient (second-order factors: the second
+        derivatives through (I - B)^-1 are not written out)."""
+        q = len(theta)
+        out = np.zeros((q, q))
+        for k in range(q):
+            h = 1e-5 * max(1.0, abs(theta[k]))
+            e = np.zeros(q)
+            e[k] = h
+            out[:, k] = (self.gradient(theta + e)[0] - self.gradient(theta - e)[0]) / (2 * h)
+        return (out + out.T) / 2
+
     def saturated_value(self):
         """F at the saturated (h1) moments."""
         total = 0.0
         for grp in self.groups:
-            v, _, _ = self._pattern_loop(grp.cov, grp.mean, grp, grad=False)
+            v, _, _ = self.pattern_terms(grp.cov, grp.mean, grp, grad=False)
             total += v
         return total / self.N
 
@@ -163,46 +177,73 @@ def fisher_scoring(obj, theta, max_iter, tol=1e-9, newton_from=1e-2):
     return theta, f, ok, max_iter, None if ok else f"no convergence after {max_iter} iterations"
 
 
+def _start_loadings(spec, rows, s):
+    """Loadings of each factor on its items: the marker's value, then fabin-style ratios
+    s_jk / s_marker,k averaged over the factor's other items k."""
+    lam = np.zeros((spec.p, spec.m))
+    ind = {f: [r for r in rows if r["mat"] == "L" and r["j"] == f] for f in range(spec.m)}
+    for f, rs in ind.items():
+        if not rs:
+            continue
+        marker = rs[0]["i"]
+        lam[marker, f] = 1.0 if rs[0]["free"] else rs[0]["value"]
+        for r in rs[1:]:
+            j = r["i"]
+            ratios = [s[j, k] / s[marker, k] for k in (o["i"] for o in rs)
+                      if k not in (j, marker) and abs(s[marker, k]) > 1e-8]
+            lam[j, f] = (float(np.mean(ratios)) if ratios else 1.0) if r["free"] else r["value"]
+    return lam, ind
+
+
+def _start_variances(spec, ind, lam, s):
+    """Factor variances from the items' covariances over their loadings; a second-order
+    factor half the mean variance of the factors it holds, and their disturbances half theirs."""
+    var = np.zeros(spec.m)
+    for f, rs in ind.items():
+        idx = [r["i"] for r in rs]
+        vals = [s[a, b] / (lam[a, f] * lam[b, f]) for ai, a in enumerate(idx) for b in idx[ai + 1:]
+                if abs(lam[a, f] * lam[b, f]) > 1e-8]
+        var[f] = max(float(np.mean(vals)) if vals else (0.5 * s[idx[0], idx[0]] if idx else 0.0), 0.05)
+    if spec.second_order:
+        held = {r["j"]: [] for r in spec.table if r["mat"] == "B"}
+        for r in spec.table:
+            if r["mat"] == "B" and r["group"] == 0:
+                held[r["j"]].append(r["i"])
+        for f, kids in held.items():
+            if not ind[f]:
+                var[f] = max(0.5 * float(np.mean(var[kids])), 0.05)
+        var = np.where(spec.endogenous, 0.5 * var, var)
+    return var
+
+
+def _start_value(r, s, mvec, lam, var):
+    i, j, mat = r["i"], r["j"], r["mat"]
+    if mat == "L":
+        return lam[i, j]
+    if mat == "P":
+        return var[i] if i == j else 0.0
+    if mat == "T" and i == j:
+        return min(max(s[i, i] - float(lam[i] ** 2 @ var), 0.1 * s[i, i]), 0.9 * s[i, i])
+    if mat == "N":
+        return mvec[i]
+    if mat in "DB":
+        return 1.0
+    return 0.0
+
+
 def start_values(spec, moments):
-    """lavaan-like starting values from each group's (cov, mean): fabin-style loading ratios."""
+    """lavaan-like starting values from each group's (cov, mean), averaged over the groups a
+    parameter is shared by: fabin-style loading ratios, factor variances from them, residual
+    variances what is left of each item's variance (between 10 % and 90 %), means the sample
+    means, loadings on second-order factors and scaling factors 1, covariances 0."""
     starts = np.zeros(spec.q)
     counts = np.zeros(spec.q)
     for g, (s, mvec) in enumerate(moments):
-        lam = np.zeros((spec.p, spec.m))
         rows = [r for r in spec.table if r["group"] == g]
-        ind = {f: [r for r in rows if r["mat"] == "L" and r["j"] == f] for f in range(spec.m)}
-        for f, rs in ind.items():
-            if not rs:
-                continue
-            marker = rs[0]["i"]
-            lam[marker, f] = 1.0 if rs[0]["free"] else rs[0]["value"]
-            for r in rs[1:]:
-                j = r["i"]
-                ratios = [s[j, k] / s[marker, k] for k in (o["i"] for o in rs)
-                          if k not in (j, marker) and abs(s[marker, k]) > 1e-8]
-                lam[j, f] = (float(np.mean(ratios)) if ratios else 1.0) if r["free"] else r["value"]
-        phi = np.zeros((spec.m, spec.m))
-        for f, rs in ind.items():
-            idx = [r["i"] for r in rs]
-            vals = [s[a, b] / (lam[a, f] * lam[b, f]) for ai, a in enumerate(idx) for b in idx[ai + 1:]
-                    if abs(lam[a, f] * lam[b, f]) > 1e-8]
-            phi[f, f] = max(float(np.mean(vals)) if vals else 0.5 * s[idx[0], idx[0]], 0.05)
+        lam, ind = _start_loadings(spec, rows, s)
+        var = _start_variances(spec, ind, lam, s)
         for r in rows:
-            if not r["free"]:
-                continue
-            i, j, mat = r["i"], r["j"], r["mat"]
-            if mat == "L":
-                v = lam[i, j]
-            elif mat == "P":
-                v = phi[i, j] if i == j else 0.0
-            elif mat == "T" and i == j:
-                v = min(max(s[i, i] - float(lam[i] @ phi @ lam[i]), 0.1 * s[i, i]), 0.9 * s[i, i])
-            elif mat == "N":
-                v = mvec[i]
-            elif mat == "D":
-                v = 1.0
-            else:
-                v = 0.0
-            starts[r["id"]] += v
-            counts[r["id"]] += 1
+            if r["free"]:
+                starts[r["id"]] += _start_value(r, s, mvec, lam, var)
+                counts[r["id"]] += 1
     return starts / np.maximum(counts, 1)

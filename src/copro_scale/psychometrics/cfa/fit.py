@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize, stats
 
-__all__ = ["rmsea", "cfi_tli", "srmr", "standard_measures"]
+__all__ = ["rmsea", "cfi_tli", "srmr", "standard_measures", "scaled_measures", "not_converged"]
 
 
 def _ncp(chisq, df, target):
@@ -116,3 +116,12 @@ def scaled_measures(chisq, df, base, base_df, n, g, c, c0, shift=None, shift0=No
     _, lo, hi = rmsea(xs, df, n, g, c)
     out["rmsea_robust"], out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = est, lo, hi
     return out
+
+
+#: what a fit that did not converge still reports (lavaan's ``fitMeasures`` refuses all)
+_KEPT = ("df", "baseline_df", "npar")
+
+
+def not_converged(fit):
+    """The fit measures of a fit that did not converge: every statistic NaN, counts kept."""
+    return {k: (v if k in _KEPT else np.nan) for k, v in fit.items()}

@@ -4,36 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from copro_scale.psychometrics._common import small_matrix_blas
+from copro_scale.psychometrics.cfa.lrt import difference_test
 from copro_scale.psychometrics.cfa.model import cfa
 from copro_scale.psychometrics.cfa.results import InvarianceResult
 
 __all__ = ["invariance", "difference_test"]
-
-
-def difference_test(small, big):
-    """Chi-square difference of nested fits ``small`` (more constrained) vs ``big`` (lavTestLRT).
-
-    ML: the plain difference. MLR: Satorra-Bentler (2001) scaled difference, lavaan's default
-    for MLR: cd = (df0 c0 - df1 c1)/(df0 - df1), T = (T0 - T1)/cd.
-    """
-    f0, f1 = small.fit, big.fit
-    ddf = f0["df"] - f1["df"]
-    if ddf <= 0:
-        return np.nan, ddf, np.nan
-    if "chisq_scaling_factor" in f0 and "chisq_scaling_factor" in f1 and small.estimator == "MLR":
-        cd = (f0["df"] * f0["chisq_scaling_factor"] - f1["df"] * f1["chisq_scaling_factor"]) / ddf
-        t = (f0["chisq"] - f1["chisq"]) / cd
-        if t < 0:
-            t = 0.0
-    elif small.estimator == "WLSMV":
-        from copro_scale.psychometrics.cfa.wls import scaled_difference
-
-        return scaled_difference(small, big)
-    else:
-        t = f0["chisq"] - f1["chisq"]
-    return float(t), int(ddf), float(stats.chi2.sf(t, ddf))
 
 
 def invariance(data, model, group, *, estimator=None, missing="listwise", ordered=None,
@@ -100,6 +77,12 @@ def invariance(data, model, group, *, estimator=None, missing="listwise", ordere
     fits = {k: cfa(data, model, group=group, group_equal=v, estimator=estimator, missing=missing,
                    ordered=ordered, group_partial=group_partial if v else (), max_iter=max_iter)
             for k, v in steps.items()}
+    with small_matrix_blas():  # the difference tests' small SVDs and products
+        return _table(fits)
+
+
+def _table(fits):
+    """The invariance table: each step's fit and its differences from the step before."""
     est = next(iter(fits.values())).estimator
     # which CFI/RMSEA the deltas use: robust for MLR; scaled for WLSMV (lavaan has no robust
     # indices once thresholds are equal and scaling factors free; Mplus-style practice)

@@ -16,14 +16,14 @@ from copro_scale.errors import CoproError
 from copro_scale.psychometrics._common import is_positive_definite, small_matrix_blas
 from copro_scale.psychometrics.cfa import fit as fm
 from copro_scale.psychometrics.cfa import robust
-from copro_scale.psychometrics.cfa.data import (GroupData, Pattern, check_columns, em_moments, split_patterns,
-                                                stack)
+from copro_scale.psychometrics.cfa.data import (GroupData, Pattern, check_columns, em_moments, select_rows,
+                                                split_patterns, stack)
 from copro_scale.psychometrics.cfa.estimation import Discrepancy, fisher_scoring, start_values
 from copro_scale.psychometrics.cfa.results import CFAResult, estimates_table
 from copro_scale.psychometrics.cfa.specification import GROUP_EQUAL, ParTable
 from copro_scale.psychometrics.cfa.syntax import parse_model
 
-__all__ = ["cfa", "ESTIMATORS", "MISSING"]
+__all__ = ["cfa", "ESTIMATORS", "MISSING", "scaling_factor_at"]
 
 ESTIMATORS = ("ML", "MLR", "WLSMV")
 MISSING = {"listwise": "listwise", "fiml": "fiml", "ml": "fiml", "pairwise": "pairwise"}
@@ -51,30 +51,12 @@ def _options(estimator, missing, ordered, group_equal):
     return est, miss, ordered, tuple(group_equal)
 
 
-def _groups_from_data(data, ov, group, miss, excluded):
-    cols = ov + ([group] if group is not None else [])
-    d = data[cols]
-    if group is not None:
-        nog = d[group].isna()
-        if nog.any():
-            excluded["missing group"] = int(nog.sum())
-            d = d[~nog]
-    if miss == "listwise":
-        keep = d[ov].notna().all(axis=1)
-        reason = "incomplete rows (listwise)"
-    else:
-        keep = d[ov].notna().any(axis=1)
-        reason = "rows with no answer to any item"
-    if (~keep).any():
-        excluded[reason] = int((~keep).sum())
-    d = d[keep]
+def _groups_from_data(data, ov, group, miss, excluded, notes):
+    d, labels = select_rows(data, ov, group, miss, excluded, notes)
     flat = [v for v in ov if d[v].nunique() < 2]
     if flat:
         raise CoproError(f"item(s) {flat} have no variance (one value in every answered row); "
                          "drop them from the model")
-    labels = [None] if group is None else list(pd.unique(d[group]))
-    if group is not None and len(labels) < 2:
-        raise CoproError(f"group column {group!r} has fewer than 2 groups with data")
     out = []
     for lab in labels:
         x = (d if lab is None else d[d[group] == lab])[ov].to_numpy(float)
@@ -113,6 +95,8 @@ def _groups_from_cov(sample_cov, n_obs, ov, sample_mean=None):
 def _fit_ml(spec, groups, est, miss, max_iter, notes):
     obj = Discrepancy(spec, groups)
     theta0 = start_values(spec, [(g.cov, g.mean) for g in groups])
+    spec.check_identified(np.vstack([robust.delta_matrix(*spec.jacobian(theta0, g)[:2], spec.meanstructure)
+                                     for g in range(spec.G)]))
     theta, fmin, converged, iters, msg = fisher_scoring(obj, theta0, max_iter)
     if msg:
         notes.append(msg)
@@ -131,7 +115,7 @@ def _fit_ml(spec, groups, est, miss, max_iter, notes):
             mean[j] = vals.mean() if vals is not None else grp.mean[j]
             var[j] = vals.var() if vals is not None else grp.cov[j, j]
         base_theta_moments.append((np.diag(var), mean))
-    f0 = sum(obj._pattern_loop(s, m, grp, grad=False)[0] for (s, m), grp in zip(base_theta_moments, groups)) / n
+    f0 = sum(obj.pattern_terms(s, m, grp, grad=False)[0] for (s, m), grp in zip(base_theta_moments, groups)) / n
     base = n * (f0 - f1)
     moments = p * (p + 1) // 2 + (p if spec.meanstructure else 0)
     df = spec.G * moments - spec.q
@@ -160,6 +144,39 @@ def _fit_ml(spec, groups, est, miss, max_iter, notes):
         notes.append("the information matrix is singular: no standard errors (model not identified?)")
         converged = False
     return theta, se, fit, converged, iters
+
+
+def scaling_factor_at(spec, groups, theta, df):
+    """The Yuan-Bentler scaling factor of ``spec`` at any ``theta`` (lavaan's test of an
+    unoptimised model, used by the Satorra-Bentler 2010 difference test)."""
+    n = sum(g.n for g in groups)
+    h1 = [robust.h1_blocks(grp, grp.cov, grp.mean, spec.meanstructure) for grp in groups]
+    B0 = 0.0
+    for g, grp in enumerate(groups):
+        sigma, mu, _ = spec.implied(theta, g)
+        _, B1s = robust.h1_blocks(grp, sigma, mu, spec.meanstructure)
+        delta = robust.delta_matrix(*spec.jacobian(theta, g)[:2], spec.meanstructure)
+        B0 = B0 + grp.n / n * delta.T @ B1s @ delta
+    A = Discrepancy(spec, groups).observed_hessian(theta) / 2
+    return robust.scaling_factor(h1, A, B0, df)
+
+
+def satorra_parts(spec, groups, theta):
+    """What the Satorra (2000) difference test needs of an ML fit (see :mod:`.lrt`): per group
+    the Jacobian, the expected h1 information at the model-implied moments (lavaan's WLS.V,
+    ``h1.information = "structured"``) and the asymptotic covariance of the sample moments
+    A1^-1 B1 A1^-1 at the saturated moments; the inverse observed information of the model."""
+    n = sum(g.n for g in groups)
+    deltas, V, Gam = [], [], []
+    for g, grp in enumerate(groups):
+        sigma, mu, _ = spec.implied(theta, g)
+        deltas.append(robust.delta_matrix(*spec.jacobian(theta, g)[:2], spec.meanstructure))
+        V.append(robust.h1_expected(grp.stack, sigma, spec.meanstructure) / grp.n)
+        A1, B1 = robust.h1_blocks(grp, grp.cov, grp.mean, spec.meanstructure)
+        A1_inv = np.linalg.inv(A1)
+        Gam.append(A1_inv @ B1 @ A1_inv)
+    P_inv = np.linalg.inv(Discrepancy(spec, groups).observed_hessian(theta) / 2)
+    return dict(deltas=deltas, P_inv=P_inv, f=[g.n / n for g in groups], V=V, Gamma=Gam)
 
 
 def _robust(spec, groups, theta, A, df, base_moments, fit, est, miss):
@@ -319,7 +336,7 @@ def _cfa(data, model, group, group_equal, estimator, missing, ordered, group_par
                 raise CoproError("estimator='WLSMV' (ordered items) is not available in this version") from None
 
             return fit_wlsmv(data, rows, probe.ov, group, group_equal, group_partial, ordered, miss, max_iter)
-        labels, groups = _groups_from_data(data, probe.ov, group, miss, excluded)
+        labels, groups = _groups_from_data(data, probe.ov, group, miss, excluded, notes)
         spec = ParTable(rows, len(groups), group_equal, group_partial,
                         meanstructure=group is not None or miss == "fiml", columns=cols)
     n_total = int(sum(g.n for g in groups))
@@ -343,8 +360,14 @@ def _cfa(data, model, group, group_equal, estimator, missing, ordered, group_par
     theta, se, fit, converged, iters = _fit_ml(spec, groups, est, miss, max_iter, notes)
     table, std_load, more = estimates_table(spec, theta, se, [g.name for g in groups])
     notes += more
-    if not converged and not any("converge" in x for x in notes):
-        notes.append("the optimiser did not converge")
-    return CFAResult(fit=fit, std_loadings=std_load, estimates=table, converged=bool(converged),
-                     warning="; ".join(dict.fromkeys(notes)) or None, n_obs=n_total, groups=glabels,
-                     iterations=int(iters), estimator=est, missing=miss, excluded=excluded)
+    if not converged:
+        fit = fm.not_converged(fit)
+        notes.append("the optimiser did not converge: no fit measures (lavaan reports none either)")
+    res = CFAResult(fit=fit, std_loadings=std_load, estimates=table, converged=bool(converged),
+                    warning="; ".join(dict.fromkeys(notes)) or None, n_obs=n_total, groups=glabels,
+                    iterations=int(iters), estimator=est, missing=miss, excluded=excluded)
+    # for difference tests (not in to_dict)
+    res._internals = dict(spec=spec, groups=groups, theta=theta, satorra=lambda: satorra_parts(spec, groups, theta),
+                          deltas=lambda: [robust.delta_matrix(*spec.jacobian(theta, g)[:2], spec.meanstructure)
+                                          for g in range(spec.G)])
+    return res

@@ -52,56 +52,54 @@ class InvarianceResult(Result):
     fits: dict
 
 
+def _std_all(mat, i, j, est, sd, th_item):
+    """lavaan's std.all of one estimate; ``sd`` holds the item, factor and residual SDs."""
+    sd_ov, sd_lv, sd_res = sd
+    rules = {
+        "L": lambda: est * sd_lv[j] / sd_ov[i],
+        "B": lambda: est * sd_lv[j] / sd_lv[i],
+        "P": lambda: est / (sd_lv[i] * sd_lv[j]),
+        "T": lambda: est / sd_ov[i] ** 2 if i == j else est / (sd_res[i] * sd_res[j]),
+        "N": lambda: est / sd_ov[i],
+        "K": lambda: est / sd_ov[th_item[i]],
+        "D": lambda: 1.0,  # lavaan: scaling factors of standardised latent responses
+        "A": lambda: est / sd_lv[i],
+    }
+    return rules[mat]()
+
+
+def _group_scales(spec, theta, g, groups, notes):
+    """Matrices, residual variances and the SDs std.all divides by, of group ``g``."""
+    mt = spec.matrices(theta, g)
+    sigma, _, _ = spec.implied(theta, g)
+    resid = spec.residual_variances(theta, g)
+    # model-implied SD of each item on the scale of its parameters (before delta scaling)
+    sd_ov = np.sqrt(np.diag(sigma)) / mt["D"][:, 0]
+    cov_lv = spec.latent(mt)[1]  # total latent covariance (with second-order factors)
+    phi_d = np.diag(cov_lv)
+    sd_lv = np.sqrt(np.where(phi_d > 0, phi_d, np.nan))
+    sd_res = np.sqrt(np.where(resid > 0, resid, np.nan))
+    if not is_positive_definite(sigma):
+        notes.append(f"the model-implied covariance matrix is not positive definite (group {groups[g]})")
+    if spec.m > 1 and not is_positive_definite(cov_lv):
+        notes.append(f"the latent covariance matrix is not positive definite (group {groups[g]})")
+    return mt, resid, (sd_ov, sd_lv, sd_res)
+
+
 def estimates_table(spec, theta, se_free, groups):
     """(estimates DataFrame, std loadings of group 1, notes) for a fitted parameter table."""
     recs, notes, heywood = [], [], []
     std_load = np.full((spec.p, spec.m), np.nan)
     for g in range(spec.G):
-        mt = spec.matrices(theta, g)
-        sigma, _, _ = spec.implied(theta, g)
-        resid = spec.residual_variances(theta, g)
-        scale = mt["D"][:, 0]
-        # model-implied SD of each item on the scale of its parameters (before delta scaling)
-        sd_ov = np.sqrt(np.diag(sigma)) / scale
-        phi_d = np.diag(mt["P"])
-        sd_lv = np.sqrt(np.where(phi_d > 0, phi_d, np.nan))
-        sd_res = np.sqrt(np.where(resid > 0, resid, np.nan))
-        if not is_positive_definite(sigma):
-            notes.append(f"the model-implied covariance matrix is not positive definite (group {groups[g]})")
-        if spec.m > 1 and not is_positive_definite(mt["P"]):
-            notes.append(f"the latent covariance matrix is not positive definite (group {groups[g]})")
-        for r in spec.table:
-            if r["group"] != g:
-                continue
+        mt, resid, sd = _group_scales(spec, theta, g, groups, notes)
+        for r in (r for r in spec.table if r["group"] == g):
             i, j, mat = r["i"], r["j"], r["mat"]
-            if mat == "T" and i == j:
-                est = resid[i]
-            elif mat == "K":
-                est = mt["K"][i, 0]
-            else:
-                est = mt[mat][i, j]
-            if mat == "L":
-                std = est * sd_lv[j] / sd_ov[i]
-                if g == 0:
-                    std_load[i, j] = std
-            elif mat == "P":
-                std = est / (sd_lv[i] * sd_lv[j])
-                if i == j and est < 0:
-                    heywood.append(f"negative variance of {r['lhs']}")
-            elif mat == "T" and i == j:
-                std = est / sd_ov[i] ** 2
-                if est < 0:
-                    heywood.append(f"negative residual variance of {r['lhs']}")
-            elif mat == "T":
-                std = est / (sd_res[i] * sd_res[j])
-            elif mat == "N":
-                std = est / sd_ov[i]
-            elif mat == "K":
-                std = est / sd_ov[spec.th_item[i]]
-            elif mat == "D":
-                std = 1.0  # lavaan: scaling factors of standardised latent responses
-            else:
-                std = est / sd_lv[i]
+            est = resid[i] if (mat == "T" and i == j) else mt[mat][i, j]
+            std = _std_all(mat, i, j, est, sd, spec.th_item)
+            if mat == "L" and g == 0:
+                std_load[i, j] = std
+            if mat in "PT" and i == j and est < 0:
+                heywood.append(f"negative {'residual ' if mat == 'T' else ''}variance of {r['lhs']}")
             se = se_free[r["id"]] if r["free"] else np.nan
             ok = r["free"] and se > 0
             recs.append(dict(lhs=r["lhs"], op=r["op"], rhs=r["rhs"], group=g + 1, label=r["label"] or "",

@@ -20,34 +20,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from copro_scale.psychometrics.cfa.data import masked_inverse
+from copro_scale.psychometrics.cfa.linalg import bdiag, masked_inverse, pair_trace, vech_index
 
 __all__ = ["h1_blocks", "h1_hessian", "h1_expected", "delta_matrix", "scaling_factor", "fiml_corrected"]
-
-
-def _vech_index(p):
-    a, b = np.tril_indices(p)
-    return a, b
-
-
-def _pair_trace(A, B, a, b):
-    """T[l, k] = tr(E_l A E_k B) for the symmetric basis E of vech (a, b) (A, B symmetric)."""
-    la, lb = a[:, None], b[:, None]
-    ka, kb = a[None, :], b[None, :]
-    t = A[lb, ka] * B[kb, la] + A[lb, kb] * B[ka, la] + A[la, ka] * B[kb, lb] + A[la, kb] * B[ka, lb]
-    w = np.where(a == b, 0.5, 1.0)
-    return t * w[:, None] * w[None, :]
 
 
 def _t_sum(W1, W2, n, a, b):
     """sum_P n_P T(W1_P, W2_P) over a stack of patterns (P, p, p), with one matrix product.
 
     K[(x, y), (z, w)] = sum_P n_P W1_P[x, y] W2_P[z, w] holds every product the four terms of
-    :func:`_pair_trace` need (p^4 numbers: 13 MB for 36 items); beyond 60 items, per pattern.
+    :func:`.linalg.pair_trace` need (p^4 numbers: 13 MB for 36 items); beyond 60 items, per pattern.
     """
     P, p, _ = W1.shape
     if p > 60:
-        return sum(w * _pair_trace(x, y, a, b) for w, x, y in zip(n, W1, W2))
+        return sum(w * pair_trace(x, y, a, b) for w, x, y in zip(n, W1, W2))
     K = (W1.reshape(P, p * p) * n[:, None]).T @ W2.reshape(P, p * p)
     la, lb = a[:, None] * p, b[:, None] * p
     ka, kb = a[None, :], b[None, :]
@@ -60,7 +46,7 @@ def _t_sum(W1, W2, n, a, b):
 def h1_expected(st, sigma, meanstructure):
     """sum_P n_P x expected h1 information: blockdiag(Sigma_oo^-1, D'(Sigma_oo^-1 x Sigma_oo^-1)D / 2)."""
     p = sigma.shape[0]
-    a, b = _vech_index(p)
+    a, b = vech_index(p)
     inv, _ = masked_inverse(sigma, st.mask)
     ss = 0.5 * _t_sum(inv, inv, st.n, a, b)
     if not meanstructure:
@@ -77,7 +63,7 @@ def h1_hessian(st, sigma, mu, meanstructure):
     zbar = Sigma^-1 d, Z = Sigma^-1 (S_p + d d') Sigma^-1 and d = mean_p - mu.
     """
     p = len(mu)
-    a, b = _vech_index(p)
+    a, b = vech_index(p)
     inv, _ = masked_inverse(sigma, st.mask)
     d = (st.mean - mu) * st.mask if meanstructure else np.zeros_like(st.mean)
     Z = inv @ (st.cov + d[:, :, None] * d[:, None, :]) @ inv
@@ -94,7 +80,7 @@ def h1_hessian(st, sigma, mu, meanstructure):
 def h1_blocks(grp, sigma, mu, meanstructure):
     """(A1, B1) of one group at moments (sigma, mu): observed h1 information and mean score outer product, per case."""
     p = len(mu)
-    a, b = _vech_index(p)
+    a, b = vech_index(p)
     dbl = np.where(a == b, 1.0, 2.0)
     scores = []
     for pt in grp.patterns:
@@ -113,7 +99,7 @@ def h1_blocks(grp, sigma, mu, meanstructure):
 def delta_matrix(dS, dM, meanstructure):
     """Model Jacobian as (mu, vech Sigma) rows x parameters."""
     p = dS.shape[1]
-    a, b = _vech_index(p)
+    a, b = vech_index(p)
     rows = [dM.T] if meanstructure else []
     rows.append(dS[:, a, b].T)
     return np.vstack(rows)
@@ -142,23 +128,11 @@ def _complete_chisq(n, s, m, sigma, mu):
 def _complete_info(s):
     inv = np.linalg.inv(s)
     p = len(s)
-    a, b = _vech_index(p)
+    a, b = vech_index(p)
     k = p + len(a)
     out = np.zeros((k, k))
     out[:p, :p] = inv
-    out[p:, p:] = 0.5 * _pair_trace(inv, inv, a, b)
-    return out
-
-
-def _bdiag(blocks):
-    rows = sum(b.shape[0] for b in blocks)
-    cols = sum(b.shape[1] for b in blocks)
-    out = np.zeros((rows, cols))
-    r = c = 0
-    for b in blocks:
-        out[r:r + b.shape[0], c:c + b.shape[1]] = b
-        r += b.shape[0]
-        c += b.shape[1]
+    out[p:, p:] = 0.5 * pair_trace(inv, inv, a, b)
     return out
 
 
@@ -182,12 +156,12 @@ def fiml_corrected(groups, h1, implied, deltas, df, version="V3"):
     wm = [f * A1 for f, (A1, _) in zip(fg, h1)]
     wmi = [np.linalg.inv(A1) / f for f, (A1, _) in zip(fg, h1)]
     wc = [f * _complete_info(g.cov) for f, g in zip(fg, groups)]
-    Wm, Wmi, Wc = _bdiag(wm), _bdiag(wmi), _bdiag(wc)
+    Wm, Wmi, Wc = bdiag(wm), bdiag(wmi), bdiag(wc)
     D = np.vstack(deltas)
     E_inv = np.linalg.inv(D.T @ Wm @ D)
     U = Wm - Wm @ D @ E_inv @ D.T @ Wm
     if version == "V3":
-        gam = _bdiag([np.linalg.inv(A1) @ B1 @ np.linalg.inv(A1) / f for f, (A1, B1) in zip(fg, h1)])
+        gam = bdiag([np.linalg.inv(A1) @ B1 @ np.linalg.inv(A1) / f for f, (A1, B1) in zip(fg, h1)])
         k = np.trace(U @ Wmi @ Wc @ Wmi @ U @ gam)
     else:
         k = np.trace(Wc @ Wmi @ U @ Wmi)

@@ -1,6 +1,8 @@
 """The parameter table of a CFA (lavaan's ``lavaanify``): one row per parameter and group.
 
-Matrices (per group): ``L`` loadings (p x m), ``P`` latent covariances (m x m), ``T``
+Matrices (per group): ``L`` loadings (p x m), ``B`` loadings of factors on (second-order)
+factors (m x m, LISREL's Beta: eta = B eta + zeta), ``P`` latent (disturbance) covariances
+(m x m, Psi), ``T``
 residual covariances (p x p), ``N`` intercepts (p), ``A`` latent means (m), ``K``
 thresholds of ordered items (stacked), ``D`` scaling factors of ordered items (lavaan's
 ``~*~``, delta parameterization). Defaults follow lavaan's ``cfa()``: first loading of each
@@ -8,6 +10,9 @@ factor fixed to 1, residual and latent (co)variances free, a mean structure when
 groups or missing data (FIML), intercepts of ordered items fixed to 0, their residual
 variances not free (1 - explained, delta parameterization) and their thresholds free.
 ``group_equal`` / ``group_partial`` follow lavaan's ``group.equal`` / ``group.partial``.
+With second-order factors, Sigma = L (I - B)^-1 Psi (I - B)^-T L' + Theta and
+mu = nu + L (I - B)^-1 alpha; as lavaan's ``cfa()``, the factors that load on another factor
+get a free disturbance variance and no covariances, the others free covariances.
 """
 
 from __future__ import annotations
@@ -25,9 +30,10 @@ GROUP_EQUAL = ("loadings", "intercepts", "thresholds", "residuals", "residual.co
 def model_variables(rows, columns=None):
     """Latent and observed variable names, with lavaan's name checks.
 
-    A latent named like a data column is an error (lavaan: names collide); a latent used as an
-    indicator of another latent (a higher-order factor) is not supported.
+    A latent named like a data column is an error (lavaan: names collide); a latent may be an
+    indicator of another latent (a second-order factor), but not of itself through others.
     """
+    rows = [r for r in rows if r["op"] != "=="]
     lv = list(dict.fromkeys(r["lhs"] for r in rows if r["op"] == "=~"))
     if columns is not None:
         clash = [f for f in lv if f in set(columns)]
@@ -35,13 +41,12 @@ def model_variables(rows, columns=None):
             raise CoproError(f"latent variable name(s) {clash} are also column names of the data; "
                              "rename the factor(s) (lavaan stops here too: names collide)")
     ov = []
+    on = {f: [r["rhs"] for r in rows if r["op"] == "=~" and r["lhs"] == f and r["rhs"] in lv] for f in lv}
+    for f in lv:
+        _check_acyclic(f, on, [f])
     for r in rows:
-        if r["op"] == "=~":
-            if r["rhs"] in lv:
-                raise CoproError(f"'{r['lhs']} =~ {r['rhs']}': {r['rhs']!r} is a factor used as an "
-                                 "indicator (a higher-order factor), which is not supported")
-            if r["rhs"] not in ov:
-                ov.append(r["rhs"])
+        if r["op"] == "=~" and r["rhs"] not in lv and r["rhs"] not in ov:
+            ov.append(r["rhs"])
     for r in rows:
         if r["op"] == "~~":
             for v in (r["lhs"], r["rhs"]):
@@ -52,6 +57,13 @@ def model_variables(rows, columns=None):
                 raise CoproError(f"'{r['lhs']} ~~ {r['rhs']}': a covariance between a factor and an "
                                  "observed variable is not supported")
     return lv, ov
+
+
+def _check_acyclic(f, on, path):
+    for g in on[f]:
+        if g in path:
+            raise CoproError(f"factors {' =~ '.join(path + [g])} load on each other in a circle")
+        _check_acyclic(g, on, path + [g])
 
 
 def _acc(target, index, values):
@@ -87,6 +99,10 @@ class ParTable:
     def __init__(self, rows, n_groups=1, group_equal=(), group_partial=(), meanstructure=False,
                  ordered=None, columns=None):
         self.lv, self.ov = model_variables(rows, columns)
+        self.constraints = [(r["lhs"], r["rhs"]) for r in rows if r["op"] == "=="]
+        rows = [r for r in rows if r["op"] != "=="]
+        #: factors that load on another factor (their variance is a disturbance variance)
+        self.endogenous = np.array([any(r["op"] == "=~" and r["rhs"] == f for r in rows) for f in self.lv])
         self.p, self.m, self.G = len(self.ov), len(self.lv), n_groups
         self.meanstructure = meanstructure
         self.ordered = {v: int(k) for v, k in (ordered or {}).items()}
@@ -113,13 +129,15 @@ class ParTable:
         out, user, first = [], set(), set()
         for r in rows:
             if r["op"] == "=~":
-                i, j = ov.index(r["rhs"]), lv.index(r["lhs"])
-                marker = r["lhs"] not in first and r["label"] is None and not r["free"]
+                mat = "B" if r["rhs"] in lv else "L"
+                i, j = (lv if mat == "B" else ov).index(r["rhs"]), lv.index(r["lhs"])
+                # lavaan: the first loading is fixed to 1 unless NA* frees it (a label keeps it fixed)
+                marker = r["lhs"] not in first and r["fixed"] is None and not r["free"]
                 first.add(r["lhs"])
                 free = r["fixed"] is None and not marker
                 val = r["fixed"] if r["fixed"] is not None else (1.0 if marker else None)
-                out.append(_row(r["lhs"], "=~", r["rhs"], g, "L", i, j, free, val, r["label"],
-                                ("loadings", i, j) if "loadings" in ge else None))
+                out.append(_row(r["lhs"], "=~", r["rhs"], g, mat, i, j, free, val, r["label"],
+                                ("loadings", mat, i, j) if "loadings" in ge else None))
                 continue
             a, b = r["lhs"], r["rhs"]
             mat = "P" if a in lv else "T"
@@ -144,7 +162,7 @@ class ParTable:
                                 eq=("lv.variances", i) if "lv.variances" in ge else None))
         for j in range(self.m):
             for i in range(j + 1, self.m):
-                if ("P", i, j) not in user:
+                if ("P", i, j) not in user and not (self.endogenous[i] or self.endogenous[j]):
                     out.append(_row(lv[j], "~~", lv[i], g, "P", i, j, True, None,
                                     eq=("lv.covariances", i, j) if "lv.covariances" in ge else None))
         out += self._mean_rows(g, ge)
@@ -177,17 +195,43 @@ class ParTable:
                     out.append(_row(v, "~*~", v, g, "D", i, 0, free, None if free else 1.0))
         return out
 
+    def _label_classes(self, table):
+        """Label -> its class under ``==`` (union-find); a class holding a fixed row is fixed."""
+        labels = {r["label"] for r in table if r["label"]}
+        parent = {lab: lab for lab in labels}
+
+        def root(x):
+            while parent[x] != x:
+                x = parent[x]
+            return x
+
+        for a, b in self.constraints:
+            unknown = [x for x in (a, b) if x not in labels]
+            if unknown:
+                raise CoproError(f"'{a} == {b}': {unknown[0]!r} is not a label of any parameter in the model")
+            parent[root(a)] = root(b)
+        fixed = {}
+        for r in table:
+            if r["label"] and not r["free"] and not np.isnan(r["value"]):
+                fixed.setdefault(root(r["label"]), r["value"])
+        return root, fixed
+
     def _assign_ids(self, table):
+        """Parameter ids: equal labels (and labels joined by ``==``) share one; a label that a
+        fixed parameter carries fixes every parameter with it to that value (lavaan)."""
+        root, fixed = self._label_classes(table)
         ids, n = {}, 0
         for row in table:
             name = f"{row['lhs']}{row['op']}{row['rhs']}"
             if row["eq"] is not None and (name in self.partial or
                                           (row["op"] == "~1" and f"{row['lhs']}~1" in self.partial)):
                 row["eq"] = None
+            if row["label"] and root(row["label"]) in fixed:
+                row["free"], row["value"] = False, fixed[root(row["label"])]
             if not row["free"]:
                 row["id"] = -1
                 continue
-            key = ("label", row["label"]) if row["label"] else row["eq"]
+            key = ("label", root(row["label"])) if row["label"] else row["eq"]
             if key is not None and key in ids:
                 row["id"] = ids[key]
             else:
@@ -197,11 +241,49 @@ class ParTable:
                 n += 1
         self.q = n
 
+    def values_from(self, other, theta):
+        """This table's free parameters set to the values of the same parameters (by name and
+        group) in table ``other`` at ``theta`` (lavaan's ``lav_test_diff_m10``: M1 at M0's estimates)."""
+        key = lambda r: (r["lhs"], r["op"], r["rhs"], r["group"])  # noqa: E731
+        vals = {key(r): (theta[r["id"]] if r["free"] else r["value"]) for r in other.table}
+        out = np.zeros(self.q)
+        for r in self.table:
+            if r["free"]:
+                out[r["id"]] = vals[key(r)]
+        return out
+
+    def parameter_names(self):
+        """lavaan-style names of the free parameters (``F=~x``, ``x~~x``, ``x|t1``), one per id."""
+        names = {}
+        for r in self.table:
+            if r["free"]:
+                g = f" (group {r['group'] + 1})" if self.G > 1 else ""
+                names.setdefault(r["id"], f"{r['lhs']}{r['op']}{r['rhs']}{g}")
+        return [names[k] for k in range(self.q)]
+
+    def check_identified(self, delta, rtol=1e-8):
+        """Error naming the parameters when the moments' Jacobian ``delta`` (moments x q) is rank deficient.
+
+        A null vector of Delta is a direction in which those parameters change together without
+        changing any implied moment, so the model is not (locally) identified there.
+        """
+        if self.q == 0:
+            return
+        _, sv, vt = np.linalg.svd(delta, full_matrices=False)
+        if sv[-1] > rtol * sv[0]:
+            return
+        v = np.abs(vt[-1])
+        names = self.parameter_names()
+        which = [names[k] for k in np.flatnonzero(v > 0.1 * v.max())]
+        raise CoproError("the model is not identified: the parameters " + ", ".join(which)
+                         + " can change together without changing the implied moments; fix one of them "
+                         "(e.g. a marker loading to 1 or a factor variance to 1)")
+
     def _index(self):
         self.fill = []
         for g in range(self.G):
             d = {}
-            for mat in "LPTNAKD":
+            for mat in "LBPTNAKD":
                 rs = [r for r in self.table if r["group"] == g and r["mat"] == mat]
                 fr = [r for r in rs if r["free"]]
                 fx = [r for r in rs if not r["free"] and not np.isnan(r["value"])]
@@ -214,7 +296,7 @@ class ParTable:
     # ---------------------------------------------------------------- moments
     def matrices(self, theta, g):
         p, m = self.p, self.m
-        shapes = {"L": (p, m), "P": (m, m), "T": (p, p), "N": (p, 1), "A": (m, 1),
+        shapes = {"L": (p, m), "B": (m, m), "P": (m, m), "T": (p, p), "N": (p, 1), "A": (m, 1),
                   "K": (self.n_th, 1), "D": (p, 1)}
         out = {}
         for mat, shape in shapes.items():
@@ -228,12 +310,24 @@ class ParTable:
             out[mat] = a
         return out
 
+    @property
+    def second_order(self):
+        return bool(self.endogenous.any())
+
+    def latent(self, mt):
+        """(I - B)^-1, the latent covariance C = (I - B)^-1 Psi (I - B)^-T and latent means (I - B)^-1 alpha."""
+        if not self.second_order:
+            return np.eye(self.m), mt["P"], mt["A"]
+        ib = np.linalg.inv(np.eye(self.m) - mt["B"])
+        return ib, ib @ mt["P"] @ ib.T, ib @ mt["A"]
+
     def implied(self, theta, g):
         """Model-implied covariance matrix, means and thresholds of group ``g``."""
         mt = self.matrices(theta, g)
         lam = mt["L"]
-        sigma = lam @ mt["P"] @ lam.T + mt["T"]
-        mu = (mt["N"] + lam @ mt["A"])[:, 0]
+        _, cov_lv, mean_lv = self.latent(mt)
+        sigma = lam @ cov_lv @ lam.T + mt["T"]
+        mu = (mt["N"] + lam @ mean_lv)[:, 0]
         if not self.n_th:
             return sigma, mu, np.zeros(0)
         d = mt["D"][:, 0]
@@ -246,7 +340,7 @@ class ParTable:
     def residual_variances(self, theta, g):
         """Residual variances (continuous) and 1/delta^2 - explained (ordered) of group ``g``."""
         mt = self.matrices(theta, g)
-        expl = np.einsum("ij,jk,ik->i", mt["L"], mt["P"], mt["L"])
+        expl = np.einsum("ij,jk,ik->i", mt["L"], self.latent(mt)[1], mt["L"])
         t = np.diag(mt["T"]).copy()
         d = mt["D"][:, 0]
         t[self.is_ord] = 1.0 / d[self.is_ord] ** 2 - expl[self.is_ord]
@@ -292,7 +386,9 @@ class ParTable:
         dmu/dalpha_j = l_j; ordered items as in :meth:`implied`.
         """
         mt = self.matrices(theta, g)
-        lam, phi, alpha = mt["L"], mt["P"], mt["A"][:, 0]
+        ib, phi, alpha = self.latent(mt)
+        lam, alpha = mt["L"], alpha[:, 0]
+        lt = lam @ ib  # loadings on the disturbances
         p, q = self.p, self.q
         dS = np.zeros((q, p, p))
         dM = np.zeros((q, p))
@@ -307,10 +403,17 @@ class ParTable:
             blk[np.arange(len(k)), :, i] += a
             _acc(dS, k, blk)
             _acc(dM, (k, i), alpha[j])
-        # latent (co)variances
+        # loadings of factors on factors: dC = IB E_ij C + C E_ji IB'
+        i, j, k = f["B"][:3]
+        if len(k):
+            a, c = lt[:, i].T, (lam @ phi)[:, j].T
+            blk = a[:, :, None] * c[:, None, :]
+            _acc(dS, k, blk + np.swapaxes(blk, 1, 2))
+            _acc(dM, k, a * (ib @ mt["A"][:, 0])[j][:, None])
+        # latent (disturbance) (co)variances
         i, j, k = f["P"][:3]
         if len(k):
-            li, lj = lam[:, i].T, lam[:, j].T
+            li, lj = lt[:, i].T, lt[:, j].T
             blk = li[:, :, None] * lj[:, None, :]
             blk = blk + np.where((i != j)[:, None, None], np.swapaxes(blk, 1, 2), 0.0)
             _acc(dS, k, blk)
@@ -325,7 +428,7 @@ class ParTable:
             _acc(dM, (k, i), 1.0)
         i, _, k = f["A"][:3]
         if len(k):
-            _acc(dM, k, lam[:, i].T)
+            _acc(dM, k, lt[:, i].T)
         if not self.n_th:
             return dS, dM, dK
         d = mt["D"][:, 0]

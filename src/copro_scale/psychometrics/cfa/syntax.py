@@ -1,8 +1,10 @@
 """lavaan model syntax for measurement models: text -> rows (lavaan's ``lavParseModelString``).
 
-Supported: ``F =~ a + b + c`` (loadings), ``a ~~ b`` (variances / covariances), modifiers
-``1*x`` (fixed value), ``NA*x`` (free), ``lab*x`` (equality by label), comments ``#`` / ``!``,
-statements separated by new lines or ``;``. Every error names the statement and the term at
+Supported: ``F =~ a + b + c`` (loadings; a factor may load on factors: second order),
+``a ~~ b`` (variances / covariances), modifiers ``1*x`` (fixed value), ``NA*x`` (free),
+``lab*x`` (equality by label), a term given twice with different modifiers (``NA*x + lab*x``:
+a free, labelled marker, as lavaan), equality constraints between labels ``lab1 == lab2``,
+comments ``#`` / ``!``, statements separated by new lines or ``;``. Every error names the statement and the term at
 fault. Other lavaan operators are recognised and refused by name; anything else is an
 "unknown operator" quoted as written.
 """
@@ -15,9 +17,9 @@ from copro_scale.errors import CoproError
 
 __all__ = ["parse_model", "SUPPORTED", "LAVAAN_ONLY"]
 
-SUPPORTED = ("=~", "~~")
+SUPPORTED = ("=~", "~~", "==")
 LAVAAN_ONLY = {"~": "regressions", "~1": "intercepts", ":=": "defined parameters",
-               "==": "equality constraints", "<": "inequality constraints",
+               "<": "inequality constraints",
                ">": "inequality constraints", "|": "thresholds", "<~": "composites",
                "~*~": "scaling factors"}
 _NAME = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
@@ -45,7 +47,7 @@ def _operator(stmt: str, line: int):
     if op not in SUPPORTED:
         if op in LAVAAN_ONLY:
             raise CoproError(f"model line {line}: {stmt!r}: operator {op!r} ({LAVAAN_ONLY[op]}) is "
-                             "not supported in a CFA here (only =~ and ~~)")
+                             "not supported in a CFA here (only =~, ~~ and == between labels)")
         raise CoproError(f"model line {line}: {stmt!r}: unknown operator {op!r} "
                          "(lavaan measurement syntax uses =~ and ~~)")
     if not _NAME.match(lhs) or _NUMBER.match(lhs):
@@ -76,6 +78,26 @@ def _term(term: str, stmt: str, line: int) -> dict:
     return dict(rhs=name, fixed=fixed, label=label, free=free)
 
 
+def _merge(row, old, stmt, line, first):
+    """A term given again with other modifiers (lavaan: ``NA*x + a*x``): one row with both."""
+    value = {"fixed", "free"}
+    given = {k for k in ("fixed", "label", "free") if row[k] is not None}
+    taken = {k for k in ("fixed", "label", "free") if old[k] is not None}
+    if not given or ("label" in given and "label" in taken) or (given & value and taken & value):
+        what = (f"indicator {row['rhs']!r} of factor {row['lhs']!r} is given twice" if row["op"] == "=~"
+                else f"'{row['lhs']} ~~ {row['rhs']}' is given twice")
+        raise CoproError(f"model line {line}: {stmt!r}: {what} (first on line {first})")
+    for k in given:
+        old[k] = row[k]
+
+
+def _constraint(lhs, rhs, stmt, line):
+    if not _NAME.match(rhs) or _NUMBER.match(rhs):
+        raise CoproError(f"model line {line}: {stmt!r}: '==' here sets two labels equal "
+                         f"(e.g. 'a == b'); {rhs!r} is not a label")
+    return dict(lhs=lhs, op="==", rhs=rhs, fixed=None, label=None, free=None)
+
+
 def parse_model(model: str) -> list[dict]:
     """Parse lavaan-style CFA syntax into rows ``{lhs, op, rhs, fixed, label, free}``.
 
@@ -99,14 +121,16 @@ def parse_model(model: str) -> list[dict]:
     rows, seen = [], {}
     for line, stmt in _split_statements(model):
         lhs, op, rhs = _operator(stmt, line)
+        if op == "==":
+            rows.append(_constraint(lhs, rhs, stmt, line))
+            continue
         for term in rhs.split("+"):
             row = dict(lhs=lhs, op=op, **_term(term.strip(), stmt, line))
             key = (lhs, op, row["rhs"]) if op == "=~" else (op,) + tuple(sorted((lhs, row["rhs"])))
             if key in seen:
-                what = (f"indicator {row['rhs']!r} of factor {lhs!r} is given twice" if op == "=~"
-                        else f"'{lhs} ~~ {row['rhs']}' is given twice")
-                raise CoproError(f"model line {line}: {stmt!r}: {what} (first on line {seen[key]})")
-            seen[key] = line
+                _merge(row, seen[key][1], stmt, line, seen[key][0])
+                continue
+            seen[key] = (line, row)
             rows.append(row)
     if not any(r["op"] == "=~" for r in rows):
         raise CoproError("the CFA model defines no latent variable (no '=~')")

@@ -18,25 +18,32 @@ estimates, with scaling factor tr(WiU' V WiU Gamma) / df, V the ML weight of the
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 
 from copro_scale.errors import CoproError
 from copro_scale.psychometrics.cfa import fit as fm
+from copro_scale.psychometrics.cfa.data import select_rows
 from copro_scale.psychometrics.cfa.estimation import start_values
 from copro_scale.psychometrics.cfa.ordinal import codes_of, ordinal_stats
 from copro_scale.psychometrics.cfa.results import CFAResult, estimates_table
-from copro_scale.psychometrics.cfa.robust import _bdiag, _pair_trace
+from copro_scale.psychometrics.cfa.linalg import bdiag, pair_trace
 from copro_scale.psychometrics.cfa.specification import ParTable
 
-__all__ = ["fit_wlsmv", "scaled_difference"]
+__all__ = ["fit_wlsmv"]
 
 
 class _DWLS:
+    """DWLS discrepancy; groups weighted (N_g - 1)/N in the estimation and N_g/N in the SEs and tests.
+
+    lavaan's ``lav_model_objective`` multiplies a group's WLS function by (N_g - 1)/N_g before
+    the N_g-weighted mean; with one group this changes no estimate, with several it moves the
+    equal parameters slightly (thresholds by about 1e-4 on msq, 400 rows in two groups).
+    """
+
     def __init__(self, spec, stats_):
         self.spec, self.st = spec, stats_
         self.N = float(sum(s.n for s in stats_))
         self.f = [s.n / self.N for s in stats_]
+        self.fo = [(s.n - 1) / self.N for s in stats_]
         self.W = [1.0 / np.diag(s.nacov) for s in stats_]
 
     def sigma(self, theta, g):
@@ -50,13 +57,21 @@ class _DWLS:
 
     def value(self, theta):
         return sum(f * np.sum(w * (s.s - self.sigma(theta, g)) ** 2)
-                   for g, (f, w, s) in enumerate(zip(self.f, self.W, self.st)))
+                   for g, (f, w, s) in enumerate(zip(self.fo, self.W, self.st)))
+
+    def information(self, deltas):
+        """E = sum_g f_g Delta_g' W_g Delta_g with f_g = N_g / N (lavaan's expected information)."""
+        return sum(f * d.T @ (w[:, None] * d) for f, w, d in zip(self.f, self.W, deltas))
+
+    def gradient(self, theta):
+        return sum(-2 * f * self.delta(theta, g).T @ (w * (s.s - self.sigma(theta, g)))
+                   for g, (f, w, s) in enumerate(zip(self.fo, self.W, self.st)))
 
     def step(self, theta):
-        """Gauss-Newton direction, gradient and E = sum f_g Delta' W Delta."""
+        """Gauss-Newton direction, gradient and sum f_g Delta' W Delta (estimation weights)."""
         q = self.spec.q
         E, grad = np.zeros((q, q)), np.zeros(q)
-        for g, (f, w, s) in enumerate(zip(self.f, self.W, self.st)):
+        for g, (f, w, s) in enumerate(zip(self.fo, self.W, self.st)):
             d = self.delta(theta, g)
             e = s.s - self.sigma(theta, g)
             E += f * d.T @ (w[:, None] * d)
@@ -65,6 +80,20 @@ class _DWLS:
 
 
 def _optimise(obj, theta, max_iter):
+    """Gauss-Newton with step halving; when that does not converge (it can run off along a
+    near-flat direction from poor start values), BFGS from the same start, then Gauss-Newton."""
+    out = _gauss_newton(obj, theta, max_iter)
+    if out[2]:
+        return out
+    from scipy import optimize
+
+    res = optimize.minimize(obj.value, theta, jac=obj.gradient, method="BFGS",
+                            options=dict(gtol=1e-8, maxiter=max_iter))
+    again = _gauss_newton(obj, res.x, max_iter)
+    return again if again[2] or again[1] < out[1] else out
+
+
+def _gauss_newton(obj, theta, max_iter):
     f = obj.value(theta)
     for it in range(1, max_iter + 1):
         try:
@@ -89,22 +118,9 @@ def _optimise(obj, theta, max_iter):
     return theta, f, ok, max_iter, None if ok else f"no convergence after {max_iter} iterations"
 
 
-def _group_stats(data, ov, group, miss, excluded):
-    d = data[ov + ([group] if group else [])]
-    if group is not None:
-        nog = d[group].isna()
-        if nog.any():
-            excluded["missing group"] = int(nog.sum())
-            d = d[~nog]
-    keep = d[ov].notna().all(axis=1) if miss == "listwise" else d[ov].notna().any(axis=1)
-    if (~keep).any():
-        excluded["incomplete rows (listwise)" if miss == "listwise" else "rows with no answer to any item"] = \
-            int((~keep).sum())
-    d = d[keep]
+def _group_stats(data, ov, group, miss, excluded, notes):
+    d, labels = select_rows(data, ov, group, miss, excluded, notes)
     _, levels = codes_of(d, ov)
-    labels = [None] if group is None else list(pd.unique(d[group]))
-    if group is not None and len(labels) < 2:
-        raise CoproError(f"group column {group!r} has fewer than 2 groups with data")
     out = []
     for lab in labels:
         part = d if lab is None else d[d[group] == lab]
@@ -115,7 +131,10 @@ def _group_stats(data, ov, group, miss, excluded):
                 where = "" if lab is None else f" in group {lab!r}"
                 raise CoproError(f"ordered item {v!r} has an empty category{where}; lavaan stops here too "
                                  "(merge sparse categories)")
-        out.append(ordinal_stats(codes, [len(lv) for lv in levels], ov))
+        stats_ = ordinal_stats(codes, [len(lv) for lv in levels], ov)
+        where = "" if lab is None else f" (group {lab})"
+        notes += [note + where for note in stats_.notes]
+        out.append(stats_)
     return labels, levels, out
 
 
@@ -131,11 +150,11 @@ def _robust_catml(spec, obj, theta, E_inv, df):
         x30 += s.n * (-np.linalg.slogdet(r)[1])
         a, b = s.pairs
         nth = len(s.s) - len(a)
-        V.append(f * 0.5 * _pair_trace(inv, inv, a, b))
+        V.append(f * 0.5 * pair_trace(inv, inv, a, b))
         W.append(f * w[nth:])
         G.append(s.nacov[nth:, nth:] / f)
         D.append(obj.delta(theta, g)[nth:])
-    V, G, D = _bdiag(V), _bdiag(G), np.vstack(D)
+    V, G, D = bdiag(V), bdiag(G), np.vstack(D)
     # tr(P' V P G) with P = I - D K, K = E^-1 D' W of the parameters' rank, expanded so that
     # no product of two full matrices of statistics is formed (V and G are symmetric)
     K = E_inv @ (np.concatenate(W)[:, None] * D).T
@@ -153,7 +172,7 @@ def _ugamma(obj, deltas, E_inv):
     w * Gamma - (w D) E^-1 ((w D)' Gamma): no product of two full matrices of statistics.
     """
     w = np.concatenate([f * w for f, w in zip(obj.f, obj.W)])
-    G = _bdiag([s.nacov / f for f, s in zip(obj.f, obj.st)])
+    G = bdiag([s.nacov / f for f, s in zip(obj.f, obj.st)])
     wd = w[:, None] * np.vstack(deltas)
     ug = w[:, None] * G - wd @ (E_inv @ (wd.T @ G))
     return float(np.trace(ug)), float(np.sum(ug * ug.T))
@@ -164,80 +183,113 @@ def _scaled_shifted(tr1, tr2, df):
     return 1 / a, df - a * tr1
 
 
+def _start(spec, st):
+    """Start values: fabin-style loadings from the polychoric matrix, sample thresholds."""
+    theta = start_values(spec, [(s.rho, np.zeros(spec.p)) for s in st])
+    for r in spec.table:
+        if r["free"] and r["mat"] == "K":
+            theta[r["id"]] = np.concatenate(st[r["group"]].th)[r["i"]]
+    return theta
+
+
+def _test_statistics(spec, obj, theta, st):
+    """(chisq, baseline chisq): lavaan's DWLS statistic, sum_g (N_g - 1) F_g."""
+    pstar = spec.p * (spec.p - 1) // 2
+    chisq = sum((s.n - 1) * np.sum(w * (s.s - obj.sigma(theta, g)) ** 2)
+                for g, (w, s) in enumerate(zip(obj.W, st)))
+    base = sum((s.n - 1) * np.sum(w[len(w) - pstar:] * s.s[len(w) - pstar:] ** 2) for w, s in zip(obj.W, st))
+    return chisq, base
+
+
+def _robust_measures(spec, obj, theta, deltas, E_inv, df, base_df, names, fit, notes):
+    """Scaled-shifted test and indices; robust CFI/TLI/RMSEA (catML) where lavaan has them."""
+    n_fit, G, st = obj.N - spec.G, spec.G, obj.st
+    pstar = spec.p * (spec.p - 1) // 2
+    nth = [len(s.s) - pstar for s in st]
+    d0 = []
+    for g, s in enumerate(st):
+        blk = np.zeros((len(s.s), sum(nth)))
+        blk[np.arange(nth[g]), sum(nth[:g]) + np.arange(nth[g])] = 1.0
+        d0.append(blk)
+    c0, shift0 = _scaled_shifted(*_ugamma(obj, d0, np.linalg.inv(obj.information(d0))), base_df)
+    if df == 0:  # as lavaan: the statistic itself, perfect indices, no scaling factor
+        fit.update(fm.scaled_measures(fit["chisq"], 1, fit["baseline_chisq"], base_df, n_fit, G, 1.0, c0, 0.0,
+                                      shift0))
+        fit.update(chisq_scaled=fit["chisq"], pvalue_scaled=np.nan, chisq_scaling_factor=np.nan, chisq_shift=np.nan)
+        fit.update({k: 1.0 for k in ("cfi_scaled", "tli_scaled", "cfi_robust", "tli_robust")})
+        fit.update({k: 0.0 for k in fit if k.startswith("rmsea") and k.endswith(("_scaled", "_robust"))})
+        return
+    c, shift = _scaled_shifted(*_ugamma(obj, deltas, E_inv), df)
+    fit.update(fm.scaled_measures(fit["chisq"], df, fit["baseline_chisq"], base_df, n_fit, G, c, c0, shift, shift0))
+    robust_keys = ("cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_lower_robust", "rmsea_ci_upper_robust")
+    not_pd = [names[g] for g, s in enumerate(st) if np.linalg.eigvalsh(s.rho)[0] < np.sqrt(np.finfo(float).eps)]
+    if not_pd:
+        # lavaan's catML takes the log-determinant of the polychoric matrix: NA when it is not PD
+        fit.update(dict.fromkeys(robust_keys, np.nan))
+        notes.append("robust CFI/TLI/RMSEA are not defined: the polychoric matrix is not positive "
+                     f"definite ({', '.join(not_pd)})")
+    elif any(r["free"] and r["mat"] == "D" for r in spec.table):
+        # lavaan's catML refit cannot take free scaling factors and reports NA here
+        fit.update(dict.fromkeys(robust_keys, np.nan))
+        notes.append("robust CFI/TLI/RMSEA are not defined with free scaling factors (equal thresholds "
+                     "across groups), as in lavaan; use the scaled indices")
+    else:
+        x3, c3, x30, c30 = _robust_catml(spec, obj, theta, E_inv, df)
+        fit["cfi_robust"], fit["tli_robust"] = fm.cfi_tli(x3, df, x30, base_df, c3, c30)
+        est, _, _ = fm.rmsea(x3, df, n_fit, G, c3)
+        _, lo, hi = fm.rmsea(x3 / c3, df, n_fit, G, c3)
+        fit.update(zip(robust_keys, (fit["cfi_robust"], fit["tli_robust"], est, lo, hi)))
+
+
 def fit_wlsmv(data, rows, ov, group, group_equal, group_partial, ordered, miss, max_iter):
-    """WLSMV fit of a parsed model; called by :func:`copro_scale.psychometrics.cfa.cfa`."""
+    """WLSMV fit of a parsed model; called by :func:`copro_scale.psychometrics.cfa.cfa`.
+
+    Steps: sample statistics per group (:mod:`.ordinal`), parameter table, identification
+    check, DWLS estimation, test statistics, robust standard errors
+    E^-1 [sum_g f_g Delta' W Gamma W Delta] E^-1 / (N - G) (lavaan's ``robust.sem`` on
+    N - G), scaled and robust fit measures (none when the optimiser did not converge).
+    """
     not_ordered = [v for v in ov if v not in ordered]
     if not_ordered:
         raise CoproError(f"WLSMV here needs every indicator ordered; not in ordered: {not_ordered}")
     excluded, notes = {}, []
-    labels, levels, st = _group_stats(data, ov, group, miss, excluded)
+    labels, levels, st = _group_stats(data, ov, group, miss, excluded, notes)
     spec = ParTable(rows, len(st), group_equal, group_partial, meanstructure=True,
                     ordered={v: len(lv) - 1 for v, lv in zip(ov, levels)}, columns=list(data.columns))
     obj = _DWLS(spec, st)
-    theta = start_values(spec, [(s.rho, np.zeros(spec.p)) for s in st])
-    for r in spec.table:  # thresholds start at the sample thresholds
-        if r["free"] and r["mat"] == "K":
-            theta[r["id"]] = np.concatenate(st[r["group"]].th)[r["i"]]
-    theta, fmin, converged, iters, msg = _optimise(obj, theta, max_iter)
-    if msg:
-        notes.append(msg)
-    n, G = obj.N, spec.G
-    pstar = spec.p * (spec.p - 1) // 2
-    df = sum(len(s.s) for s in st) - spec.q
+    theta = _start(spec, st)
+    n_stats = sum(len(s.s) for s in st)
+    df = n_stats - spec.q
     if df < 0:
         raise CoproError(f"the model is not identified: {spec.q} free parameters for "
-                         f"{sum(len(s.s) for s in st)} sample statistics (df = {df})")
-    # lavaan's DWLS statistic uses N - 1 per group
-    chisq = sum((s.n - 1) * np.sum(w * (s.s - obj.sigma(theta, g)) ** 2) for g, (w, s) in enumerate(zip(obj.W, st)))
-    base = sum((s.n - 1) * np.sum(w[len(w) - pstar:] * s.s[len(w) - pstar:] ** 2) for w, s in zip(obj.W, st))
-    base_df = G * pstar
-    _, _, E = obj.step(theta)
-    E_inv = np.linalg.inv(E)
-    deltas = [obj.delta(theta, g) for g in range(G)]
-    meat = sum(f * d.T @ (w[:, None] * s.nacov * w[None, :]) @ d for f, w, s, d in zip(obj.f, obj.W, st, deltas))
-    vcov = E_inv @ meat @ E_inv / n
-    se = np.sqrt(np.where(np.diag(vcov) > 0, np.diag(vcov), np.nan))
+                         f"{n_stats} sample statistics (df = {df})")
+    spec.check_identified(np.vstack([obj.delta(theta, g) for g in range(spec.G)]))
+    theta, _, converged, iters, msg = _optimise(obj, theta, max_iter)
+    if msg:
+        notes.append(msg)
     names = [str(lab) if lab is not None else "data" for lab in labels]
-    n_fit = n - G  # lavaan's lav_utils_get_ntotal: N - G for every estimator but ML (RMSEA)
-    fit = fm.standard_measures(chisq, df, base, base_df, n_fit, G)
+    deltas = [obj.delta(theta, g) for g in range(spec.G)]
+    E_inv = np.linalg.inv(obj.information(deltas))
+    meat = sum(f * d.T @ (w[:, None] * s.nacov * w[None, :]) @ d for f, w, s, d in zip(obj.f, obj.W, st, deltas))
+    vcov = E_inv @ meat @ E_inv / (obj.N - spec.G)
+    se = np.sqrt(np.where(np.diag(vcov) > 0, np.diag(vcov), np.nan))
+    pstar = spec.p * (spec.p - 1) // 2
+    chisq, base = _test_statistics(spec, obj, theta, st)
+    fit = fm.standard_measures(chisq, df, base, spec.G * pstar, obj.N - spec.G, spec.G)
     fit.update(npar=int(spec.q), srmr=_srmr(spec, theta, st))
-    if df > 0:
-        c, shift = _scaled_shifted(*_ugamma(obj, deltas, E_inv), df)
-        nth = [len(s.s) - pstar for s in st]
-        d0 = []
-        for g, s in enumerate(st):
-            blk = np.zeros((len(s.s), sum(nth)))
-            blk[np.arange(nth[g]), sum(nth[:g]) + np.arange(nth[g])] = 1.0
-            d0.append(blk)
-        E0 = sum(f * d.T @ (w[:, None] * d) for f, w, d in zip(obj.f, obj.W, d0))
-        c0, shift0 = _scaled_shifted(*_ugamma(obj, d0, np.linalg.inv(E0)), base_df)
-        fit.update(fm.scaled_measures(chisq, df, base, base_df, n_fit, G, c, c0, shift, shift0))
-        robust_keys = ("cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_lower_robust", "rmsea_ci_upper_robust")
-        not_pd = [names[g] for g, s in enumerate(st) if np.linalg.eigvalsh(s.rho)[0] < np.sqrt(np.finfo(float).eps)]
-        if not_pd:
-            # lavaan's catML needs a positive definite polychoric matrix and reports NA otherwise
-            fit.update(dict.fromkeys(robust_keys, np.nan))
-            notes.append("robust CFI/TLI/RMSEA are not defined: the polychoric matrix is not positive "
-                         f"definite ({', '.join(not_pd)}), as in lavaan")
-        elif any(r["free"] and r["mat"] == "D" for r in spec.table):
-            # lavaan's catML refit cannot take free scaling factors and reports NA here
-            fit.update(dict.fromkeys(robust_keys, np.nan))
-            notes.append("robust CFI/TLI/RMSEA are not defined with free scaling factors (equal thresholds "
-                         "across groups), as in lavaan; use the scaled indices")
-        else:
-            x3, c3, x30, c30 = _robust_catml(spec, obj, theta, E_inv, df)
-            fit["cfi_robust"], fit["tli_robust"] = fm.cfi_tli(x3, df, x30, base_df, c3, c30)
-            est, _, _ = fm.rmsea(x3, df, n_fit, G, c3)
-            _, lo, hi = fm.rmsea(x3 / c3, df, n_fit, G, c3)
-            fit.update(zip(robust_keys, (fit["cfi_robust"], fit["tli_robust"], est, lo, hi)))
+    _robust_measures(spec, obj, theta, deltas, E_inv, df, spec.G * pstar, names, fit, notes)
+    if not converged:
+        fit = fm.not_converged(fit)
+        notes.append("the optimiser did not converge: no fit measures (lavaan reports none either)")
     table, std_load, more = estimates_table(spec, theta, se, names)
     notes += more
     res = CFAResult(fit=fit, std_loadings=std_load, estimates=table, converged=bool(converged),
-                     warning="; ".join(dict.fromkeys(notes)) or None, n_obs=int(n),
-                     groups=[str(g) for g in labels] if group is not None else [], iterations=int(iters),
-                     estimator="WLSMV", missing=miss, excluded=excluded)
+                    warning="; ".join(dict.fromkeys(notes)) or None, n_obs=int(obj.N),
+                    groups=[str(g) for g in labels] if group is not None else [], iterations=int(iters),
+                    estimator="WLSMV", missing=miss, excluded=excluded)
     # kept for difference tests between nested fits (not part of to_dict)
-    res._internals = dict(deltas=deltas, E_inv=E_inv, f=obj.f, W=obj.W, Gamma=[s.nacov for s in st])
+    parts = dict(deltas=deltas, P_inv=E_inv, f=obj.f, V=[np.diag(w) for w in obj.W], Gamma=[s.nacov for s in st])
+    res._internals = dict(spec=spec, satorra=lambda: parts, deltas=lambda: deltas)
     return res
 
 
@@ -250,39 +302,3 @@ def _srmr(spec, theta, st):
         vals.append(np.sqrt(np.sum((s.rho[a, b] - sig[a, b]) ** 2) / (spec.p * (spec.p + 1) / 2)))
     ns = np.array([s.n for s in st], float)
     return float(np.sum(np.array(vals) * ns) / ns.sum())
-
-
-def scaled_difference(small, big):
-    """Scaled-shifted difference test of nested WLSMV fits (lavTestLRT's ``satorra.2000``).
-
-    With Pi, P = E, W, Gamma of the less constrained fit ``big``, A the constraints that
-    turn it into ``small`` (``A.method = "delta"``: the orthogonal complement of
-    ginv(Delta_big) Delta_small), M = P^-1 A' (A P^-1 A')^+ A P^-1 and U = W Pi M Pi' W:
-    tr1 = sum_g f_g tr(W_g Gamma_g W_g Pi_g M Pi_g'), tr2 = tr((U Gamma_f)^2) with
-    Gamma_f = bdiag(f_g Gamma_g), a = sqrt(m / tr2), b = m - a tr1 and
-    T = a (X2_small - X2_big) + b on m = df_small - df_big degrees of freedom.
-    """
-    m = small.fit["df"] - big.fit["df"]
-    if m <= 0:
-        return np.nan, m, np.nan
-    i1, i0 = big._internals, small._internals
-    d1, d0 = np.vstack(i1["deltas"]), np.vstack(i0["deltas"])
-    H = np.linalg.pinv(d1) @ d0
-    q, r = np.linalg.qr(H, mode="complete")
-    rank = np.linalg.matrix_rank(H)
-    A = q[:, rank:].T
-    P_inv = i1["E_inv"]
-    apa = A @ P_inv @ A.T
-    keep = ~((np.abs(apa.sum(axis=0)) < 1.5e-8) & (np.abs(apa.sum(axis=1)) < 1.5e-8))
-    A = A[keep]
-    M = P_inv @ A.T @ np.linalg.pinv(A @ P_inv @ A.T) @ A @ P_inv
-    f, W, Gam, Pi = i1["f"], i1["W"], i1["Gamma"], i1["deltas"]
-    tr1 = sum(fg * np.trace((w[:, None] * g * w[None, :]) @ pi @ M @ pi.T) for fg, w, g, pi in zip(f, W, Gam, Pi))
-    V = np.diag(np.concatenate(W))
-    Pa = np.vstack(Pi)
-    ug = V @ Pa @ M @ Pa.T @ V @ _bdiag([fg * g for fg, g in zip(f, Gam)])
-    tr2 = float(np.sum(ug * ug.T))
-    a = np.sqrt(m / tr2)
-    b = m - a * tr1
-    t = (small.fit["chisq"] - big.fit["chisq"]) * a + b
-    return float(t), int(m), float(stats.chi2.sf(t, m))

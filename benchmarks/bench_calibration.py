@@ -1,0 +1,139 @@
+"""Calibration of the team classification on the nuisance grid, on two generators side by side.
+
+For every condition, ``--reps`` organisations of ``--teams`` teams go through the real pipeline
+(``read_responses`` -> ``score`` -> ``classify_teams`` at ``copro report``'s defaults) and the
+teams are counted:
+
+- ``correct``: the reported type is the truth (a team *between* two types: left indeterminate or
+  called mixed); ``indeterminate``; ``wrong``: a type or mixed other than the truth reported at
+  the instrument's probability (.80) - "confidently wrong";
+- ``ECE``: expected calibration error of the most probable outcome's probability over the teams
+  whose truth is an outcome (bins of :data:`copro_scale.plan.BIN_EDGES`);
+- ``between typed``: the share of teams between two types that were given one of the types;
+- ``tokenistic``: the share of tokenistic teams typed right.
+
+Generators: the package's simulator (:func:`copro_scale.simulate.simulate` with each condition
+of :mod:`copro_scale.nuisance`: clean, each nuisance alone at its realistic size, realistic,
+harsh), and ``benchmarks/independent_generator.py`` (a graded response model written apart from
+the simulator, with its own conditions). Teams: the simulator's ``per_team`` 8 (2 PSW) with the
+condition's spread of sizes; the independent generator's headcounts of 1-3 PSWs and about 14
+staff, each answering at the condition's response rate.
+
+Run: ``.venv/bin/python benchmarks/bench_calibration.py [--reps 25] [--teams 42] [--markdown]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from copro_scale import read_responses, score  # noqa: E402
+from copro_scale.classify import classify_teams  # noqa: E402
+from copro_scale.nuisance import PROFILES  # noqa: E402
+from copro_scale.plan import classification_records, expected_calibration_error  # noqa: E402
+from copro_scale.simulate import simulate  # noqa: E402
+from independent_generator import CONDITIONS, generate, headcounts  # noqa: E402
+
+#: Each nuisance alone: the fields of the realistic profile it sets on the clean one.
+ALONE = {
+    "colleague optimism": ("colleague_optimism",),
+    "response styles": ("acquiescence_mean", "acquiescence_sd", "extreme_share"),
+    "careless": ("careless_share", "straightline_share"),
+    "answer-dependent skips": ("skip_low",),
+    "don't know": ("dont_know", "missing"),
+    "loadings, thresholds": ("loadings", "threshold_shift", "threshold_jitter"),
+    "between-team spread": ("face_sd",),
+    "between two types": ("between_share",),
+    "team sizes": ("size_cv", "no_psw_share"),
+}
+
+
+def simulator_conditions() -> dict:
+    real = PROFILES["realistic"]
+    out = {"clean": PROFILES["clean"]}
+    for name, keys in ALONE.items():
+        out[name] = replace(PROFILES["clean"], **{k: getattr(real, k) for k in keys})
+    out["realistic"] = real
+    out["harsh"] = PROFILES["harsh"]
+    return out
+
+
+def summarise(rec: pd.DataFrame) -> dict:
+    between = rec[rec["truth"] == "between"]
+    tok = rec[rec["truth"] == "tokenistic"]
+    typed_between = between["type"].isin(["neutralized", "enhanced", "tokenistic"])
+    return dict(teams=len(rec), correct=rec["correct"].mean(),
+                indeterminate=(rec["type"] == "indeterminate").mean(),
+                wrong=rec["wrong"].mean(), ECE=expected_calibration_error(rec),
+                between_typed=typed_between.mean() if len(between) else float("nan"),
+                tokenistic=tok["correct"].mean() if len(tok) else float("nan"))
+
+
+def run_simulator(reps: int, teams: int, draws: int) -> pd.DataFrame:
+    rows = []
+    for name, nz in simulator_conditions().items():
+        parts = []
+        for r in range(reps):
+            sim = simulate(teams, 8, n_psw=2, seed=3000 + r, nuisance=nz)
+            types = classify_teams(score(read_responses(sim.responses)), n_draws=draws, seed=r)
+            parts.append(classification_records(types, sim.truth))
+        rows.append(dict(generator="simulator", condition=name,
+                         **summarise(pd.concat(parts, ignore_index=True))))
+    return pd.DataFrame(rows)
+
+
+def run_independent(reps: int, teams: int, draws: int) -> pd.DataFrame:
+    rows = []
+    for name, cond in CONDITIONS.items():
+        parts = []
+        for r in range(reps):
+            resp, truth = generate(headcounts(teams, rng_seed=r), cond, seed=r)
+            types = classify_teams(score(read_responses(resp)), n_draws=draws, seed=r)
+            parts.append(classification_records(types, truth))
+        rows.append(dict(generator="independent", condition=name,
+                         **summarise(pd.concat(parts, ignore_index=True))))
+    return pd.DataFrame(rows)
+
+
+def table(frame: pd.DataFrame, markdown: bool) -> str:
+    f = frame.copy()
+    for c in ("correct", "indeterminate", "wrong", "between_typed", "tokenistic"):
+        f[c] = f[c].map(lambda v: "" if pd.isna(v) else f"{v:.1%}")
+    f["ECE"] = f["ECE"].map(lambda v: f"{v:.3f}")
+    if not markdown:
+        return f.to_string(index=False)
+    head = "| " + " | ".join(f.columns) + " |"
+    rule = "|" + "|".join("---" for _ in f.columns) + "|"
+    return "\n".join([head, rule, *("| " + " | ".join(str(v) for v in r) + " |"
+                                    for r in f.itertuples(index=False))])
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=25)
+    ap.add_argument("--teams", type=int, default=42)
+    ap.add_argument("--draws", type=int, default=1000)
+    ap.add_argument("--only", choices=["simulator", "independent"])
+    ap.add_argument("--markdown", action="store_true")
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    parts = []
+    if args.only != "independent":
+        parts.append(run_simulator(args.reps, args.teams, args.draws))
+    if args.only != "simulator":
+        parts.append(run_independent(args.reps, args.teams, args.draws))
+    print(table(pd.concat(parts, ignore_index=True), args.markdown))
+    print(f"\n{args.reps} organisations x {args.teams} teams per condition; "
+          f"{time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

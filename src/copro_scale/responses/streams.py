@@ -1,0 +1,57 @@
+"""Inputs that can be read only once: standard input and named pipes (FIFOs).
+
+Every reader opens its file more than once (the first rows to detect the format, then the
+table), so a stream is first copied to a temporary file, in blocks (memory stays bounded),
+which is deleted after the read.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+#: Names of standard input.
+STDIN = ("-", "/dev/stdin")
+
+
+def is_stream(path) -> bool:
+    """Whether ``path`` is standard input or a file that is not a regular file (a FIFO, a
+    character device).
+
+    Examples
+    --------
+    >>> is_stream("-"), is_stream(__file__)
+    (True, False)
+    """
+    if str(path) in STDIN:
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
+
+
+@contextmanager
+def spooled(path):
+    """A temporary regular-file copy of a stream, named like it (``stdin.csv`` for standard
+    input, or ``.xlsx`` when the bytes are a zip); removed on exit."""
+    with tempfile.TemporaryDirectory(prefix="copro-") as folder:
+        name = "stdin" if str(path) in STDIN else Path(path).name or "stream"
+        target = Path(folder) / name
+        with open(target, "wb") as out:
+            if str(path) in STDIN:
+                shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+            else:
+                with open(path, "rb") as src:
+                    shutil.copyfileobj(src, out, 1 << 20)
+        if not Path(name).suffix:
+            with open(target, "rb") as fh:
+                zipped = fh.read(4) == b"PK\x03\x04"
+            target = target.rename(target.with_suffix(".xlsx" if zipped else ".csv"))
+        yield target
