@@ -78,6 +78,9 @@ def running_postgresql(max_connections: int = 300):
     if ctl is None or not os.path.exists(ctl):
         raise LookupError("PostgreSQL's pg_ctl not found: run `make postgresql` (Debian's "
                           "postgresql package) or set COPRO_PG_CTL")
+    if not stat.S_ISCHR(os.stat("/dev/null").st_mode):  # initdb fails on it, cryptically
+        raise LookupError("/dev/null is a plain file, not the null device (a program replaced "
+                          "it); as root: rm /dev/null && mknod -m 666 /dev/null c 1 3")
     base = Path(tempfile.mkdtemp(prefix="copro-pg-"))
     executable, wrapper_dir = ctl, None
     try:
