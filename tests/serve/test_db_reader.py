@@ -121,7 +121,7 @@ def test_report_from_the_database_equals_the_report_from_csv_files(db_url, tmp_p
     assert earlier_waves(db_url, "2026-spring") == ["2025-autumn"]
     assert earlier_waves(db_url, "2025-autumn") == []
 
-    common = ["--n-boot", "200", "--organisation", "Trust X"]
+    common = ["--n-draws", "200", "--organisation", "Trust X"]
     assert main(["report", "--db", db_url, "--wave", "2026-spring", "-o", str(tmp_path / "db"),
                  *common]) == 0
     assert main(["report", str(tmp_path / "2026-spring.csv"), "--teams", str(tmp_path / "teams.csv"),
