@@ -6,7 +6,13 @@ import sys
 from pathlib import Path
 
 from ..errors import CoproError
-from .options import add_input_options, add_threshold_option, earlier_inputs, read_input, threshold
+from .options import (
+    add_input_options,
+    add_threshold_option,
+    earlier_inputs,
+    read_input,
+    threshold,
+)
 
 
 def run(args) -> int:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .options import add_input_options, add_threshold_option, input_digest, read_input, threshold
+from .options import (
+    add_input_options,
+    add_threshold_option,
+    input_digest,
+    read_input,
+    threshold,
+)
 
 
 def run(args) -> int:
