@@ -14,21 +14,15 @@ import statistics
 import time
 
 import pytest
-import yaml
 from markupsafe import escape
 from sqlalchemy import select
 
-from copro_scale.instrument import default_instrument_path
 from copro_scale.serve import store
 from copro_scale.serve.app import create_app
 from copro_scale.serve.security import CSP
 
+from .server import DONT_KNOW, ITEMS, RAW, SCALE
 from .survey_client import CSRF, RADIO, fill, flask_transport, follow
-
-RAW = yaml.safe_load(default_instrument_path().read_text(encoding="utf-8"))
-ITEMS = [it["id"] for it in RAW["items"]]
-SCALE = [p["code"] for p in RAW["scale"]["points"]]
-DONT_KNOW = RAW["scale"]["dont_know"]["code"]
 
 
 def _app(url, **config):
