@@ -84,7 +84,7 @@ def main(argv=None) -> None:
         try:
             with postgresql_database(args.pg) as url:
                 results["PostgreSQL"] = measure(url, args.n, args.clients, Path(d))
-        except (ImportError, OSError, RuntimeError) as exc:
+        except (ImportError, LookupError, OSError, RuntimeError) as exc:
             print(f"PostgreSQL skipped: {type(exc).__name__}: {exc}", file=sys.stderr)
     print(f"copro serve on loopback: {args.n} respondents, {args.clients} at a time, "
           "waitress with 32 threads")
