@@ -203,7 +203,7 @@ def test_the_survey_end_to_end_in_chromium(opened_wave, browser, tmp_path):
     assert copro(["report", "--db", opened_wave.url, *report, "-o", str(tmp_path / "db")]) == 0
     assert copro(["report", str(canonical), *teams, *report, "-o", str(tmp_path / "csv")]) == 0
     from_db, from_csv = _report(tmp_path / "db"), _report(tmp_path / "csv")
-    assert sorted(from_db) == ["index.html", "summary.csv", "summary.json", "teams/ward-a.html",
-                               "teams/ward-b.html"]
+    assert {"index.html", "summary.csv", "summary.json", "teams/ward-a.html",
+            "teams/ward-b.html"} <= set(from_db)
     assert from_db == from_csv
     assert "fewer than 5" in from_db["teams/ward-b.html"]  # 4 responses: below the threshold
