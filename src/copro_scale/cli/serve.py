@@ -22,8 +22,8 @@ def run(args) -> int:
     import waitress
 
     from ..serve import security, store
-    from ..serve.migrations import check_current
     from ..serve.app import create_app
+    from ..serve.migrations import check_current
 
     config = {"COPRO_SECURE_COOKIES": not args.allow_http}
     for option, key in (("client_limit", "COPRO_CLIENT_LIMIT"),
