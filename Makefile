@@ -71,7 +71,8 @@ lint: $(TESTENV)
 	$(PY) -m pip install --quiet 'ruff==0.17.6'
 	$(VENV)/bin/ruff check --isolated src
 
-bench: $(RUNTIME)
+# bench_serve.py needs the serve extra and a PostgreSQL like the tests'.
+bench: $(TESTENV) postgresql
 	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
 
 clean:

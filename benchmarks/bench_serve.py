@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 import uuid
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -25,8 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.serve.server import open_load_wave, running_server  # noqa: E402
-from tests.serve.test_load import run_respondents, stored  # noqa: E402
+from tests.serve.server import open_load_wave, run_respondents, running_server, stored  # noqa: E402
 
 REQUESTS_PER_RESPONDENT = 7
 
@@ -39,7 +37,9 @@ def postgresql_database(url: str | None):
 
     with ExitStack() as stack:
         if url is None:
-            from tests.serve.pg import running_postgresql  # the tests' server, started here
+            from tests.serve.pg import (
+                running_postgresql,  # the tests' server, started here
+            )
 
             ex = stack.enter_context(running_postgresql())
             url = f"postgresql://{ex.user}@{ex.host}:{ex.port}/postgres"
@@ -84,7 +84,7 @@ def main(argv=None) -> None:
         try:
             with postgresql_database(args.pg) as url:
                 results["PostgreSQL"] = measure(url, args.n, args.clients, Path(d))
-        except (ImportError, OSError, RuntimeError) as exc:
+        except (ImportError, LookupError, OSError, RuntimeError) as exc:
             print(f"PostgreSQL skipped: {type(exc).__name__}: {exc}", file=sys.stderr)
     print(f"copro serve on loopback: {args.n} respondents, {args.clients} at a time, "
           "waitress with 32 threads")

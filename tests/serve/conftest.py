@@ -9,13 +9,7 @@ owns. Each test gets a database of its own, cloned from a migrated template.
 
 from __future__ import annotations
 
-import glob
-import os
-import pwd
 import shutil
-import socket
-import stat
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +19,8 @@ import pytest
 from copro_scale.serve import migrations
 from copro_scale.serve.store import engine_for, session_factory
 
+from .pg import running_postgresql, wait_ready
+
 TEAMS_CSV = (
     "team,aliases,n_psw_expected,n_colleague_expected\n"
     "Ward A,A ward;WA,2,5\n"
@@ -32,83 +28,15 @@ TEAMS_CSV = (
 )
 
 
-def _pg_ctl() -> str | None:
-    """Debian's newest pg_ctl (or $COPRO_PG_CTL, or one on PATH)."""
-    if os.environ.get("COPRO_PG_CTL"):
-        return os.environ["COPRO_PG_CTL"]
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"),
-                   key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
-    return found[-1] if found else shutil.which("pg_ctl")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _server_user() -> str:
-    for name in ("postgres", "nobody"):
-        try:
-            pwd.getpwnam(name)
-            return name
-        except KeyError:
-            continue
-    pytest.fail("running as root, and there is no 'postgres' or 'nobody' user to run PostgreSQL as")
-
-
 @pytest.fixture(scope="session")
 def postgresql_server():
     """A PostgreSQL server of this test process (pytest-postgresql's PostgreSQLExecutor):
     ``.host``, ``.port``, ``.user``; ``.stop()`` and ``.start()`` restart it."""
-    from pytest_postgresql.executors import PostgreSQLExecutor
-
-    pg_ctl = _pg_ctl()
-    if pg_ctl is None or not os.path.exists(pg_ctl):
-        pytest.fail("PostgreSQL's pg_ctl not found: run `make postgresql` (Debian's postgresql "
-                    "package) or set COPRO_PG_CTL")
-    base = Path(tempfile.mkdtemp(prefix="copro-pg-"))
-    executable = pg_ctl
-    if os.geteuid() == 0:
-        user = _server_user()
-        shutil.chown(base, user)
-        wrapper = Path(tempfile.mkdtemp(prefix="copro-pg-bin-")) / "pg_ctl"
-        wrapper.write_text(f'#!/bin/sh\ncd /\nexec runuser -u {user} -- "{pg_ctl}" "$@"\n')
-        wrapper.chmod(stat.S_IRWXU)
-        executable = str(wrapper)
-    executor = PostgreSQLExecutor(
-        executable=executable, host="127.0.0.1", port=_free_port(), datadir=str(base / "data"),
-        unixsocketdir=str(base), logfile=str(base / "postgresql.log"), startparams="-w",
-        dbname="copro_test", user="postgres", options="",
-        postgres_options="-c fsync=off -c max_connections=300",
-    )
-    executor.start()
-    _wait_ready(executor)
     try:
-        yield executor
-    finally:
-        executor.stop()
-        shutil.rmtree(base, ignore_errors=True)
-        if executable != pg_ctl:
-            shutil.rmtree(Path(executable).parent, ignore_errors=True)
-
-
-def _wait_ready(server, timeout: float = 30.0) -> None:
-    """Until the server takes connections (it accepts TCP while still starting up)."""
-    import time
-
-    import psycopg
-
-    end = time.monotonic() + timeout
-    while True:
-        try:
-            psycopg.connect(host=server.host, port=server.port, user=server.user,
-                            dbname="postgres", connect_timeout=2).close()
-            return
-        except psycopg.OperationalError:
-            if time.monotonic() > end:
-                raise
-            time.sleep(0.1)
+        with running_postgresql() as executor:
+            yield executor
+    except LookupError as exc:
+        pytest.fail(str(exc))
 
 
 def _pg_url(server, dbname: str) -> str:
@@ -220,6 +148,6 @@ def db_restart(db_url, request):
     def restart() -> None:
         server.stop()
         server.start()
-        _wait_ready(server)
+        wait_ready(server)
 
     return restart

@@ -1,9 +1,14 @@
-"""A real ``copro serve`` process for the load and fault tests and the benchmark.
+"""A real ``copro serve`` process and its respondents, for the load and fault tests and the
+benchmark.
 
 :func:`running_server` starts ``copro serve`` (waitress) on a free loopback port with its
 stderr in a file, waits for ``/healthz`` and stops it afterwards; ``Server.kill()`` ends it
-with SIGKILL (nothing runs after: no handler, no flush). :func:`open_load_wave` opens a wave
-whose headcounts give ``n`` single-use links.
+with SIGKILL (nothing runs after: no handler, no flush). The fixture :func:`live` keeps one
+database and one server per backend for a test module (each test opens a wave of its own).
+:func:`open_load_wave` opens a wave whose headcounts give ``n`` single-use links;
+:func:`run_respondents` answers them all at once, one thread each; :func:`saved_drafts` puts
+answers in their drafts directly (for tests about the submit only); :func:`stored` reads what
+the wave holds.
 """
 
 from __future__ import annotations
@@ -15,11 +20,30 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
-from contextlib import contextmanager
+import uuid
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from copro_scale.instrument import default_instrument_path
+from copro_scale.serve import store
+
+from .survey_client import HTTPTransport, fill
+
+RAW = yaml.safe_load(default_instrument_path().read_text(encoding="utf-8"))
+ITEMS = [it["id"] for it in RAW["items"]]
+SCALE = [p["code"] for p in RAW["scale"]["points"]]
+DONT_KNOW = RAW["scale"]["dont_know"]["code"]
+#: The item ids of each section page (the YAML's constructs in order).
+PAGES = [[it["id"] for it in RAW["items"] if it["construct"] == c]
+         for c in ("voice", "experience", "identity")]
 
 #: ``copro serve`` through its own parser (what the ``copro`` command runs).
 SCRIPT = ("import argparse, sys\n"
@@ -119,3 +143,131 @@ def open_load_wave(db_url: str, label: str, n_teams: int, psw: int, colleagues: 
     links = [(i.team, i.form, i.token) for i in issued]
     random.Random(label).shuffle(links)
     return links
+
+
+@dataclass
+class Live:
+    """A migrated database and a ``copro serve`` process on it (``restart()`` after a kill)."""
+
+    url: str
+    server: Server
+    folder: Path
+
+    @property
+    def base(self) -> str:
+        return self.server.base
+
+    def restart(self) -> None:
+        self.server.stop()
+        self.server = start_server(self.url)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def live(request, tmp_path_factory):
+    """One database per backend for the module, and a server on it."""
+    from copro_scale.serve import migrations
+
+    folder = tmp_path_factory.mktemp("live")
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{folder / 'copro.db'}"
+            migrations.upgrade(url)
+        else:
+            from pytest_postgresql.janitor import DatabaseJanitor
+
+            pg = request.getfixturevalue("postgresql_server")
+            template = request.getfixturevalue("postgresql_template")
+            name = f"copro_live_{uuid.uuid4().hex[:8]}"
+            janitor = DatabaseJanitor(user=pg.user, host=pg.host, port=pg.port, dbname=name,
+                                      template_dbname=template)
+            janitor.init()
+            stack.callback(janitor.drop)
+            url = f"postgresql://{pg.user}@{pg.host}:{pg.port}/{name}"
+        live = Live(url, start_server(url), folder)
+        try:
+            yield live
+        finally:
+            live.server.stop()
+
+
+def answers_for(rng: random.Random, form: str) -> dict:
+    """Random answers, about one in ten skipped; unique with near certainty (36 items)."""
+    codes = SCALE + ([DONT_KNOW] if form == "colleague" else [])
+    return {i: rng.choice(codes) for i in ITEMS if rng.random() > 0.1}
+
+
+def plan_answers(links, seed: int):
+    """(team, form, role, months, answers) for each link: what its respondent will send."""
+    rng = random.Random(seed)
+    sent = []
+    for team, form, _ in links:
+        role = "psw" if form == "psw" else rng.choice(["clinical", "manager", "volunteer"])
+        sent.append((team, form, role, rng.choice([None, 3, 40]), answers_for(rng, form)))
+    return sent
+
+
+def run_respondents(base: str, links, seed: int = 1, submit: bool = True):
+    """Answer every link at once, one thread each; returns (sent, results, seconds).
+
+    ``sent[i]`` is (team, form, role, months, answers) of link ``i``; ``results[i]`` its last
+    (status, path) or the exception it ended with.
+    """
+    sent = plan_answers(links, seed)
+    results: list = [None] * len(links)
+    barrier = threading.Barrier(len(links) + 1)
+
+    def one(i):
+        client = HTTPTransport(base, timeout=120)
+        barrier.wait()
+        try:
+            _, _, role, months, answers = sent[i]
+            results[i] = fill(client, links[i][2], answers, role=role, months=months,
+                              submit=submit, pages=PAGES)[:2]
+        except Exception as exc:  # recorded: the test says which and how many
+            results[i] = exc
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(len(links))]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join(timeout=300)
+    return sent, results, time.perf_counter() - t0
+
+
+def saved_drafts(db_url: str, links, seed: int):
+    """Each link's answers saved in its draft, on the last page, as "Save and finish later"
+    leaves them; returns what each respondent sends."""
+    sent = plan_answers(links, seed)
+    engine = store.engine_for(db_url)
+    with store.session_factory(engine)() as s:
+        for (_, _, token), (_, _, role, months, answers) in zip(links, sent):
+            inv = store.invitation_by_token(s, token)
+            store.save_draft(s, invitation=inv, draft_key_hash=inv.token_hash, answers=answers,
+                             role=role, months=months, page=len(PAGES))
+    engine.dispose()
+    return sent
+
+
+def stored(db_url: str, label: str):
+    """The wave's responses as sorted (team, form, role, months, answers); its used links; its
+    drafts."""
+    engine = store.engine_for(db_url)
+    with store.session_factory(engine)() as s:
+        wave = store.wave_by_label(s, label)
+        rows = [(r.team, r.form, r.role, r.months_in_role, dict(r.answers))
+                for r in store.wave_responses(s, wave)]
+        invitations = select(store.Invitation.id).where(store.Invitation.wave_id == wave.id)
+        used = s.execute(select(func.count()).select_from(store.Invitation).where(
+            store.Invitation.wave_id == wave.id, store.Invitation.used.is_(True))).scalar_one()
+        drafts = s.execute(select(func.count()).select_from(store.Draft).where(
+            store.Draft.invitation_id.in_(invitations))).scalar_one()
+    engine.dispose()
+    return sorted(rows, key=row_key), used, drafts
+
+
+def row_key(row):
+    return (row[0], row[1], row[2], str(row[3]), sorted(row[4].items()))

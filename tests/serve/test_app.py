@@ -14,21 +14,31 @@ import statistics
 import time
 
 import pytest
-import yaml
 from markupsafe import escape
 from sqlalchemy import select
 
-from copro_scale.instrument import default_instrument_path
+from copro_scale.serve import app as app_module
 from copro_scale.serve import store
-from copro_scale.serve.app import create_app
 from copro_scale.serve.security import CSP
 
+from .server import DONT_KNOW, ITEMS, RAW, SCALE
 from .survey_client import CSRF, RADIO, fill, flask_transport, follow
 
-RAW = yaml.safe_load(default_instrument_path().read_text(encoding="utf-8"))
-ITEMS = [it["id"] for it in RAW["items"]]
-SCALE = [p["code"] for p in RAW["scale"]["points"]]
-DONT_KNOW = RAW["scale"]["dont_know"]["code"]
+create_app = app_module.create_app  # replaced per test by _dispose_engines' recorder
+
+@pytest.fixture(autouse=True)
+def _dispose_engines(monkeypatch):
+    """Every app made in a test has its database connections closed after it (PostgreSQL's
+    connection limit is shared by the whole test process)."""
+    made = []
+
+    def make(*args, **kwargs):
+        made.append(app_module.create_app(*args, **kwargs))
+        return made[-1]
+    monkeypatch.setitem(globals(), "create_app", make)
+    yield
+    for a in made:
+        a.extensions["copro_serve"].engine.dispose()
 
 
 def _app(url, **config):

@@ -5,10 +5,29 @@ from __future__ import annotations
 
 import re
 
-from copro_scale.serve.app import create_app
+import pytest
+
+from copro_scale.serve import app as app_module
 from copro_scale.serve.security import hash_password
 
 from .survey_client import CSRF, fill, flask_transport, follow
+
+
+create_app = app_module.create_app  # replaced per test by _dispose_engines' recorder
+
+@pytest.fixture(autouse=True)
+def _dispose_engines(monkeypatch):
+    """Every app made in a test has its database connections closed after it (PostgreSQL's
+    connection limit is shared by the whole test process)."""
+    made = []
+
+    def make(*args, **kwargs):
+        made.append(app_module.create_app(*args, **kwargs))
+        return made[-1]
+    monkeypatch.setitem(globals(), "create_app", make)
+    yield
+    for a in made:
+        a.extensions["copro_serve"].engine.dispose()
 
 PASSWORD = "a long admin password"
 

@@ -248,3 +248,15 @@ def test_a_submit_under_way_when_the_wave_closes_lands_before_the_rewrite(opened
         wave = conn.execute(text("SELECT xmin::text FROM waves")).scalar_one()
     # the response was rewritten by the close (a later transaction than the one closing the wave)
     assert len(responses) == 1 and int(responses[0]) > int(wave)
+
+
+def test_a_save_after_the_link_was_used_leaves_no_draft(opened_wave, sessions):
+    token = opened_wave.tokens[("Ward B", "colleague")][0]
+    with sessions() as s:
+        inv = store.invitation_by_token(s, token)  # a second browser, before the submit
+    with sessions() as s:
+        _submit(s, token)
+    with sessions() as s:
+        with pytest.raises(AlreadyUsed):
+            store.save_draft(s, invitation=inv, draft_key_hash=inv.token_hash, answers={"vdm1": 2})
+        assert s.execute(select(Draft)).first() is None

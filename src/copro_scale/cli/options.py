@@ -23,7 +23,7 @@ FORMATS = ("auto", "spss", "surveyjs", "limesurvey", "qualtrics", "redcap", "for
 
 def add_input_options(p: argparse.ArgumentParser) -> None:
     """Add INPUT and ``--format``, ``--mapping``, ``--encoding``, ``--sheet``, ``--instrument``,
-    ``--teams``, ``--db`` and ``--wave`` to ``p``."""
+    ``--teams``, ``--wave-column``, ``--team-codes``, ``--db`` and ``--wave`` to ``p``."""
     p.add_argument("input", nargs="?", help="the export file (CSV, xlsx, .sav or SurveyJS JSON); "
                    "or none, with --db URL --wave LABEL")
     g = p.add_argument_group("input options (the same for score, validate and report)")
@@ -129,7 +129,7 @@ def read_input(args, path=None, **kwargs):
 
 
 #: Database input options that file input has no use for.
-_FILE_ONLY = ("format", "mapping", "encoding", "sheet")
+_FILE_ONLY = ("format", "mapping", "encoding", "sheet", "wave_column", "team_codes")
 
 
 def read_wave_input(args, label, **kwargs):
@@ -140,7 +140,8 @@ def read_wave_input(args, label, **kwargs):
         raise CoproError("give either an export file or --db, not both", field="--db")
     if not label:
         raise CoproError("--db needs --wave LABEL: the wave to read", field="--wave")
-    given = [f"--{o}" for o in _FILE_ONLY if getattr(args, o, None) not in (None, "auto")]
+    given = [f"--{o.replace('_', '-')}" for o in _FILE_ONLY
+             if getattr(args, o, None) not in (None, "auto", False)]
     if given:
         raise CoproError(f"{given[0]} is for export files; the database's responses need none",
                          field=given[0])

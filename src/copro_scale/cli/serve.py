@@ -25,7 +25,6 @@ def run(args) -> int:
     from ..serve.app import create_app
     from ..serve.migrations import check_current
 
-    security.configure_logging()
     config = {"COPRO_SECURE_COOKIES": not args.allow_http}
     for option, key in (("client_limit", "COPRO_CLIENT_LIMIT"),
                         ("invitation_limit", "COPRO_INVITATION_LIMIT")):
@@ -55,6 +54,7 @@ def run(args) -> int:
         engine.dispose()
     app = create_app(args.db, args.instrument, **config)
     _warn_other_instruments(app)
+    security.configure_logging()  # only now: the checks above end with one line, not a log
     proxy = {}
     if args.trusted_proxy:
         proxy = {"trusted_proxy": args.trusted_proxy, "trusted_proxy_count": 1,

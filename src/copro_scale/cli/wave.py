@@ -82,12 +82,9 @@ def run_open(args) -> int:
         print(f"opened wave {wave.label!r}: {len(issued)} {kinds} for {n_teams} team(s), "
               f"threshold {wave.threshold}; links in {args.output} (keep it private: each link "
               "is a way in)", file=sys.stderr)
-        if mailer is not None:
-            mailer.send([(i.email, _link(args, i)) for i in issued])
+        _send_links(args, mailer, issued)
     finally:
-        engine.dispose()
-        if mailer is not None:
-            mailer.close()
+        _release(engine, mailer)
     return 0
 
 
@@ -108,12 +105,9 @@ def run_invite(args) -> int:
                                                 staff=args.emails)
         print(f"wave {wave.label!r}: {len(issued)} more single-use link(s); links in "
               f"{args.output}", file=sys.stderr)
-        if mailer is not None:
-            mailer.send([(i.email, _link(args, i)) for i in issued])
+        _send_links(args, mailer, issued)
     finally:
-        engine.dispose()
-        if mailer is not None:
-            mailer.close()
+        _release(engine, mailer)
     return 0
 
 
@@ -135,6 +129,18 @@ def run_list(args) -> int:
         print(f"{r['label'][:24]:<24} {r['status']:<7} {r['opened_on']:%Y-%m-%d} {closed:<10} "
               f"{r['threshold']:>3} {r['links']:>7}")
     return 0
+
+
+def _send_links(args, mailer, issued) -> None:
+    """Mail each issued link to its address, when ``--smtp`` was given."""
+    if mailer is not None:
+        mailer.send([(i.email, _link(args, i)) for i in issued])
+
+
+def _release(engine, mailer) -> None:
+    engine.dispose()
+    if mailer is not None:
+        mailer.close()
 
 
 def _link(args, issued) -> str:

@@ -285,10 +285,26 @@ def save_draft(session: Session, *, invitation: Invitation, draft_key_hash: str,
     """Create or update the draft under ``draft_key_hash`` and commit.
 
     Two saves of a new draft at once (a double click) both succeed: the one that finds the
-    draft made by the other updates it.
+    draft made by the other updates it. A single-use link that has been used is refused.
+
+    Raises
+    ------
+    AlreadyUsed
     """
     for attempt in (1, 2):
         try:
+            if invitation.kind == "single":
+                # The write comes first, as in submit: it locks the invitation, so a save racing
+                # a submit of the same link either lands before it (and is deleted with the
+                # draft) or sees the link used, never leaving a draft behind a used link.
+                unused = session.execute(
+                    update(Invitation)
+                    .where(Invitation.id == invitation.id, Invitation.used.is_(False))
+                    .values(used=False)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                if unused != 1:
+                    raise AlreadyUsed("this invitation has already been used")
             draft = load_draft(session, draft_key_hash)
             if draft is None:
                 draft = Draft(invitation_id=invitation.id, draft_key_hash=draft_key_hash)

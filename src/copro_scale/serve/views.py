@@ -243,7 +243,13 @@ def survey_blueprint(limiter, config) -> Blueprint:
 
         last = number == n_pages(inst) - 1
         if action == "submit" and last:
-            if role is None:  # never through the pages; only by skipping "About you"
+            if role is None:
+                # No draft: another browser may have just sent this link (its submit deleted
+                # the draft), or "About you" was skipped by typing an address.
+                db().expire_all()
+                if respondent() is None:
+                    session.clear()
+                    return refused()
                 _save(r, draft, answers, role, months, 0)
                 return redirect(url_for("survey.page", number=0), 303)
             try:
@@ -262,7 +268,11 @@ def survey_blueprint(limiter, config) -> Blueprint:
             target = number
         else:
             target = min(number + 1, n_pages(inst) - 1)
-        _save(r, draft, answers, role, months, target)
+        try:
+            _save(r, draft, answers, role, months, target)
+        except (store.AlreadyUsed, store.WaveClosed):  # sent or closed from elsewhere just now
+            session.clear()
+            return refused()
         if action == "save":
             session["saved"] = r.invitation.kind
             return redirect(url_for("survey.saved"), 303)
