@@ -14,10 +14,10 @@ import sys
 
 from .. import __version__
 from ..errors import CoproError
-from . import demo, instrument, plan, report, score, simulate, validate
+from . import audit, demo, instrument, plan, report, score, simulate, validate
 
 #: The commands, in the order ``copro --help`` lists them.
-COMMANDS = (instrument, score, validate, report, plan, simulate, demo)
+COMMANDS = (instrument, score, validate, report, audit, plan, simulate, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
