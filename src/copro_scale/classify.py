@@ -46,7 +46,7 @@ import pandas as pd
 from .aggregate import WEIGHTS, team_counts
 from .errors import CoproError
 from .instrument import CONSTRUCTS, FACES, TYPES, Instrument, load_instrument
-from .privacy import check_threshold, disclosure_plan
+from .privacy import check_threshold, plan_for
 from .typology import OUTCOMES, Typology
 
 #: Types a team can get besides the three of the paper.
@@ -84,8 +84,7 @@ def organisation_gap(scores: pd.DataFrame, min_responses: int | None = None,
     """
     columns = columns or [c for c in _COLS if c in scores.columns]
     k = check_threshold(instrument, min_responses)
-    return _pooled_gap(scores, disclosure_plan(team_counts(scores), k, instrument=instrument),
-                       columns)
+    return _pooled_gap(scores, plan_for(scores, instrument, k), columns)
 
 
 def _pooled_gap(scores: pd.DataFrame, plan, columns: list[str]) -> pd.DataFrame | None:
@@ -140,8 +139,11 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
                    min_responses: int | None = None, min_probability: float | None = None,
                    n_draws: int = 4000, seed: int = 0, weights: str = "forms_equal",
                    max_distance: float | None = None, gap_sd: float = GAP_SD,
-                   n_boot: int | None = None) -> pd.DataFrame:
+                   n_boot: int | None = None, plan=None) -> pd.DataFrame:
     """Classify every team's co-production type with a posterior probability.
+
+    ``plan`` is the run's :class:`~copro_scale.privacy.DisclosurePlan` (default:
+    :func:`copro_scale.privacy.plan_for` the scores): which rows the pooled gap may use.
 
     Parameters
     ----------
@@ -224,7 +226,8 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
         return out
 
     # 1. the organisation's gap and within-team spread, from the rows it may pool -------------
-    plan = disclosure_plan(counts, min_responses, instrument=inst)
+    if plan is None:  # the run's plan, from the one place that decides
+        plan = plan_for(scores, inst, min_responses)
     delta, se_delta = np.zeros(len(_COLS)), np.zeros(len(_COLS))
     if weights == "forms_equal":
         gap = _pooled_gap(scores, plan, _COLS)

@@ -10,7 +10,8 @@ from .options import add_input_options, add_threshold_option, read_input, thresh
 
 def run(args) -> int:
     """Read, run the battery in memory, write validation.json and validation.html."""
-    from ..validate import ValidationSettings, file_sha256, validate, write_validation
+    from ..reports.validation_files import write_validation
+    from ..validate import ValidationSettings, file_sha256, validate
 
     chosen = {"estimator": args.estimator} if args.estimator else {}  # checked by the settings
     settings = ValidationSettings(min_responses=threshold(args), seed=args.seed, **chosen)

@@ -17,7 +17,7 @@ import pandas as pd
 from ..aggregate import change, form_gaps, organisation_scores, team_counts, team_scores
 from ..classify import classify_teams
 from ..instrument import CONSTRUCTS, FACES, Instrument, load_instrument
-from ..privacy import DisclosurePlan, disclosure_plan
+from ..privacy import MEAN_DECIMALS, SHARE_DECIMALS, DisclosurePlan, disclosure_plan
 from ..render import fmt
 from ..scoring import keyed_matrix
 from .content import CONSTRUCT_LABELS, FACE_LABELS, type_text
@@ -64,7 +64,10 @@ def item_distribution(responses: pd.DataFrame, instrument: Instrument) -> pd.Dat
 
 
 def sample_reliability(responses: pd.DataFrame, instrument: Instrument) -> list[dict]:
-    """Cronbach's alpha of each construct and face in this sample (items reverse keyed).
+    """Cronbach's alpha of each construct and face in this sample, with the validation's verdict.
+
+    Alpha and verdict come from :func:`copro_scale.validate.reliability_table`, the one place
+    they are computed.
 
     Examples
     --------
@@ -73,19 +76,13 @@ def sample_reliability(responses: pd.DataFrame, instrument: Instrument) -> list[
     >>> [x["scale"] for x in r][:3]
     ['Voice', 'Experience', 'Identity']
     """
-    from ..psychometrics.reliability import ALPHA_MIN, reliability
+    from ..validate import reliability_table
 
     x = pd.DataFrame(keyed_matrix(responses, instrument), columns=instrument.item_ids)
-    groups = [(CONSTRUCT_LABELS[c], [it.id for it in instrument.items if it.construct == c])
-              for c in CONSTRUCTS]
-    groups += [(FACE_LABELS[f], [it.id for it in instrument.items if it.face == f]) for f in FACES]
-    out = []
-    for label, ids in groups:
-        res = reliability(x[ids])
-        a = float(res.alpha)
-        out.append(dict(scale=label, k=len(ids), alpha=fmt(a),
-                        verdict=("meets " if a >= ALPHA_MIN else "below ") + f"{ALPHA_MIN:.2f}".lstrip("0")))
-    return out
+    table = {r["scale"]: r for r in reliability_table(x, instrument, kinds=("face", "construct"))}
+    labels = [(CONSTRUCT_LABELS[c], c) for c in CONSTRUCTS] + [(FACE_LABELS[f], f) for f in FACES]
+    return [dict(scale=label, k=table[key]["n_items"], alpha=fmt(table[key]["alpha"]),
+                 verdict=table[key]["verdict"]) for label, key in labels]
 
 
 def team_agreement_table(scores: pd.DataFrame, cells: list[str]) -> dict | None:
@@ -183,23 +180,30 @@ def plan_weighted_scores(scores: pd.DataFrame, columns: list[str], plan: Disclos
     parts = [team_scores(equal, columns, weights="forms_equal")] if len(equal) else []
     parts += [team_scores(rest, columns, weights="respondents")] if len(rest) else []
     out = pd.concat(parts, ignore_index=True) if parts else empty
-    few = out["n"] < plan.min_responses
-    out.loc[few, ["mean", "se", "lo", "hi"]] = np.nan
-    return out
+    return plan.withhold_few(out, ["mean", "se", "lo", "hi"])
 
 
 def _withhold_org_remainders(org: pd.DataFrame, org_rows: pd.DataFrame, team: pd.DataFrame,
                              plan: DisclosurePlan) -> pd.DataFrame:
-    """Organisation figures whose rows minus the shown team figures' rows are 1 to k-1 (rule 7)."""
+    """Organisation figures whose rows minus the shown team figures' rows are 1 to k-1 (rule 2)."""
     shown_n = team.dropna(subset=["mean"]).groupby("score")["n"].sum()
     org = org.copy()
     for i, r in org.iterrows():
         s = r["score"]
         n_org = int(org_rows[s].notna().sum()) if s in org_rows.columns else 0
-        rest = n_org - int(shown_n.get(s, 0))
-        if n_org < plan.min_responses or 0 < rest < plan.min_responses:
+        if not plan.remainder_ok(n_org, int(shown_n.get(s, 0))):
             org.loc[i, [c for c in ("mean", "se", "lo", "hi") if c in org.columns]] = np.nan
     return org
+
+
+def _published(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table of figures at the published precision: means on the 1-5 scale to 2 decimals,
+    so that no page, chart or file carries more than the plan allows (docs/privacy.md)."""
+    out = frame.copy()
+    for c in ("mean", "se", "lo", "hi", "psw", "colleague", "gap", "previous", "current", "delta"):
+        if c in out.columns:
+            out[c] = pd.to_numeric(out[c], errors="coerce").round(MEAN_DECIMALS)
+    return out
 
 
 def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
@@ -232,8 +236,10 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     p_min = inst.min_probability if min_probability is None else float(min_probability)
     classify = dict(min_responses=min_responses, n_boot=n_boot, seed=seed,
                     min_probability=p_min, weights=weights)
-    types = classify_teams(scores, inst, **classify)
+    types = classify_teams(scores, inst, plan=plan, **classify)
     cols = [*FACES, *CONSTRUCTS, *inst.cells]
+    # score figures rest on respondents with every cell scored (rule 8); types use everyone
+    scores = plan.complete_cells(scores, inst.cells)
     visible_scores = scores[scores["team"].astype(str).isin(plan.visible_teams)]
     org_rows = plan.organisation_rows(scores)
     now = plan_weighted_scores(visible_scores, [*FACES, *CONSTRUCTS], plan, weights)
@@ -250,7 +256,8 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     for w, prev_scores in enumerate(earlier):
         prev_plan = disclosure_plan(team_counts(prev_scores), min_responses, instrument=inst)
         shown = prev_scores[prev_scores["team"].astype(str).isin(prev_plan.visible_teams)]
-        prev = plan_weighted_scores(shown, [*FACES, *CONSTRUCTS], prev_plan, weights)
+        prev = plan_weighted_scores(prev_plan.complete_cells(shown, inst.cells),
+                                    [*FACES, *CONSTRUCTS], prev_plan, weights)
         prev = prev.dropna(subset=["mean"])
         history.append(plan.only_visible(prev.loc[prev["score"].isin(FACES),
                                                   ["team", "score", "mean"]]).assign(wave=w))
@@ -272,19 +279,21 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     org_weights = plan.organisation_weights if weights == "forms_equal" else "respondents"
     items = item_distribution(responses, inst)
     items_psw = item_distribution(psw_rows, inst)
-    for frame in (items, items_psw):
-        frame.loc[frame["n"] < plan.min_responses, ["disagree", "neutral", "agree"]] = np.nan
+    shares = ["disagree", "neutral", "agree"]
+    items, items_psw = (plan.withhold_few(f.round({c: SHARE_DECIMALS for c in shares}), shares)
+                        for f in (items, items_psw))
     org = _withhold_org_remainders(organisation_scores(org_rows, cols, weights=org_weights),
                                    org_rows, team, plan)
     if len(pooled):  # the two forms' figures together are the organisation's: withheld with it
         withheld = set(org.loc[org["mean"].isna(), "score"])
         pooled = pooled[~pooled["score"].isin(withheld)].reset_index(drop=True)
+    gaps = (plan.only_split_visible(form_gaps(visible_scores, [*FACES, *CONSTRUCTS]))
+            if len(visible_scores) else pd.DataFrame(columns=["team"]))
+    team, org, gaps, pooled, chg = (_published(f) for f in (team, org, gaps, pooled, chg))
     return ReportData(
         instrument=inst, plan=plan, types=types, team=team,
         org=org,
-        gaps=plan.only_split_visible(form_gaps(visible_scores, [*FACES, *CONSTRUCTS]))
-        if len(visible_scores) else pd.DataFrame(columns=["team"]),
-        pooled_gap=pooled, change=chg,
+        gaps=gaps, pooled_gap=pooled, change=chg,
         items=plan.only_visible(items),
         items_psw=plan.only_split_visible(items_psw),
         history=pd.concat(history, ignore_index=True),
