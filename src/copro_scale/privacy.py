@@ -223,7 +223,8 @@ class DisclosurePlan:
 
         Exact when both forms reach k. Otherwise the small form reads "fewer than k" and the
         other "at least n-k+1": its exact count would give the small one away by subtraction
-        from the team's total. None for a team below the threshold.
+        from the team's total. When both are below k, neither is shown: "fewer than k" twice
+        with a total of 2(k-1) would pin both. None for a team below the threshold.
 
         Examples
         --------
@@ -241,6 +242,8 @@ class DisclosurePlan:
             return {"psw": str(int(r["n_psw"])), "colleague": str(int(r["n_colleague"]))}
         k = self.min_responses
         small = {f: int(r[f"n_{f}"]) < k for f in ("psw", "colleague")}
+        if all(small.values()):  # both below k: with the total, two bounds would meet
+            return {f: "not shown" for f in small}
         return {f: (f"fewer than {k}" if small[f] else f"at least {int(r['n']) - k + 1}")
                 for f in ("psw", "colleague")}
 
@@ -273,6 +276,10 @@ class DisclosurePlan:
         if int(r["n_colleague"]) == 0:
             return (f"These figures rest on {n} responses, all from peer support workers: no "
                     "colleague answered.")
+        if c["psw"] == "not shown":
+            return (f"These figures rest on {n} responses from peer support workers and colleagues, "
+                    f"fewer than {self.min_responses} on each form, so every response counts once "
+                    f"(1/{n} each) and the split is not shown.")
         return (f"These figures rest on {n} responses: {c['psw']} from peer support workers and "
                 f"{c['colleague']} from colleagues. With fewer than {self.min_responses} on one "
                 f"form, every response counts once (1/{n} each), so no one's answers weigh more "

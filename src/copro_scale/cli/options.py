@@ -44,8 +44,10 @@ def threshold(args) -> int:
 
 def read_input(args, path=None, **kwargs):
     """Read ``path`` (default ``args.input``) with the shared input options of ``args``."""
-    if args.teams is not None:
+    if args.teams is not None and "teams" not in kwargs:
         kwargs["teams"] = args.teams
+    if kwargs.get("teams", "") is None:  # read without the team list
+        del kwargs["teams"]
     instrument = kwargs.pop("instrument", None) or load_instrument(args.instrument)
     responses = read_responses(args.input if path is None else path, instrument,
                                format=args.format, mapping=args.mapping, encoding=args.encoding,

@@ -23,7 +23,7 @@ def run(args) -> int:
     if len(labels) > len(previous):
         raise CoproError("given more often than --previous", field="--previous-wave")
     now = read_input(args)
-    earlier = [score(read_input(args, p, instrument=now.instrument)) for p in previous]
+    earlier = [score(_earlier_wave(args, p, now.instrument)) for p in previous]
     labels = [*labels, *(Path(p).stem for p in previous[len(labels):])]
     scores = score(now)
     plan = plan_for(scores, now.instrument, k)  # once per run: every figure goes through it
@@ -34,6 +34,30 @@ def run(args) -> int:
     print(f"wrote {paths['index']}, {len(paths['teams'])} team reports, "
           f"{paths['summary_csv'].name} and {paths['summary_json'].name}", file=sys.stderr)
     return 0
+
+
+def _earlier_wave(args, path, instrument):
+    """An earlier wave read with this run's options, refused where the team list regroups it.
+
+    Its report pooled its teams as the file reads; re-pooled under a team list that moves
+    someone into another team, the "Then" figures differ from the ones that report published
+    by those people, and the difference gives their answers (docs/privacy.md, waves).
+    """
+    wave = read_input(args, path, instrument=instrument)
+    if args.teams is None:
+        return wave
+    alone = read_input(args, path, instrument=instrument, teams=None)
+    listed = wave.data["team"].astype(str).value_counts()
+    plain = alone.data["team"].astype(str).value_counts()
+    moved = [f"'{t}' ({n} under --teams, {int(plain.get(t, 0))} as the file reads alone)"
+             for t, n in listed.items() if int(plain.get(t, 0)) != int(n)]
+    if moved:
+        raise CoproError(
+            f"{path}: the team list regroups this earlier wave: " + ", ".join(sorted(moved))
+            + "; its figures would differ from the ones reported for that wave by the people "
+            "moved. Report every wave with the same team list (or give --previous only waves "
+            "whose teams it leaves as they are)", field="--previous")
+    return wave
 
 
 def register(sub) -> None:
