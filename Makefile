@@ -7,7 +7,7 @@ SUM    := $(shell cksum pyproject.toml | cut -d' ' -f1)
 RUNTIME := $(VENV)/.runtime-$(SUM)
 TESTENV := $(VENV)/.test-$(SUM)
 
-.PHONY: demo test test-all venv browser axe bench clean
+.PHONY: demo test test-all venv browser axe bench mutation clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ test-all: $(TESTENV) browser axe
 
 bench: $(RUNTIME)
 	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
+
+# Mutation runs (tools/mutate.py): every rule's comparison flipped must fail its tests.
+mutation: $(TESTENV)
+	$(PY) tools/mutate.py src/copro_scale/privacy.py tests/privacy/test_rules.py tests/reports/test_privacy.py
 
 clean:
 	rm -rf $(VENV) copro-demo build dist src/*.egg-info axe/node_modules
