@@ -7,11 +7,9 @@ threat model and what these rules do not protect.
 
 Rules (``k0`` = the instrument's ``privacy.min_responses``; ``k`` = the run's threshold, ``k0`` or higher)
 ----------------------------------------------------------------------------------------------------
-Which respondents a figure pools and how it weights them (rules 2, 4, 5's condition and 6) is
-decided at ``k0``, so that runs at two thresholds publish the same organisation figures and
-cannot be differenced (the difference between a run at 5 and one at 6 would otherwise single out
-whoever the higher threshold moved). What is displayed (rules 1, 3, 7) follows ``k``: a raised
-threshold only ever hides more.
+Which respondents a figure pools (rules 2, 5's condition and 6) is decided at ``k0``, so that
+runs at two thresholds never pool sets that differ by whoever the higher threshold moved.
+Everything else follows ``k``: a raised threshold only ever hides more.
 
 0. **A promise with a floor.** ``k`` is the threshold the participant text promises, read from
    the instrument file; a run may raise it, never lower it (:func:`check_threshold`).
@@ -40,6 +38,12 @@ threshold only ever hides more.
    them, because a figure with and one without 1 to k-1 people is a figure about those people.
 7. **Enough answers.** A figure resting on fewer than ``k`` answers (a cell or an item most of a
    team skipped) is withheld.
+8. **Every figure a set.** A figure is shown only where its set of respondents, and its
+   difference with every other shown set, holds nobody or at least ``k`` (:func:`may_show`,
+   :func:`isolated_groups`): score figures rest on respondents with every cell; the validation's
+   item statistics are withheld where they and the teams' item shares would isolate fewer than
+   ``k`` answerers, or 1 to k-1 answered part of the item's cell (:func:`validation_items`).
+   Means are published to :data:`MEAN_DECIMALS` places and shares to whole percentages.
 
 Published sets therefore nest: organisation > visible teams > split team forms, and
 organisation > pooled forms; each set differs from the union of the shown sets inside it by no
