@@ -15,7 +15,6 @@ import re
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from copro_scale import read_responses, score

@@ -54,10 +54,10 @@ class Program:
         a = np.zeros((len(self.rows), n))
         lo = np.empty(len(self.rows))
         hi = np.empty(len(self.rows))
-        for r, (coef, l, h, _) in enumerate(self.rows):
+        for r, (coef, low, high, _) in enumerate(self.rows):
             for i, c in coef.items():
                 a[r, i] = c
-            lo[r], hi[r] = l, h
+            lo[r], hi[r] = low, high
         cons = [LinearConstraint(a, lo, hi)] if len(self.rows) else []
         return milp(objective, constraints=cons, integrality=np.array(self.integer, dtype=int),
                     bounds=Bounds(np.array(self.lower), np.array(self.upper)),
