@@ -106,3 +106,20 @@ def test_rule8_partial_cells(edge, withheld):
     cell = {it.id for it in INST.cell_items("voice", "decision_making")}
     assert (cell <= out["psw"]) is withheld
     assert not out["colleague"]
+
+
+@pytest.mark.parametrize("edge,ok", [(-1, False), (0, True)])
+def test_rule5_validation_rows_follow_the_per_form_pools(edge, ok):
+    p = plan([("A", BIG, BIG), ("B", K + edge, BIG - K)])
+    n = 2 * BIG + BIG
+    frame = pd.DataFrame({"team": ["A"] * 2 * BIG + ["B"] * BIG,
+                          "form": ["psw"] * BIG + ["colleague"] * BIG
+                          + ["psw"] * (K + edge) + ["colleague"] * (BIG - K - edge)})
+    assert len(frame) == n
+    assert bool(p.validation_rows(frame).any()) is ok
+
+
+def test_a_hidden_team_has_no_view_and_a_both_small_team_no_split():
+    p = plan([("A", 1, 2), ("B", K - 1, K - 1)])
+    assert p.view_text("A") == f"Fewer than {K} people answered, so nothing is shown."
+    assert "the split is not shown" in p.view_text("B")
