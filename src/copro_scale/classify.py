@@ -66,7 +66,7 @@ from .instrument import (
     cell_name,
     load_instrument,
 )
-from .privacy import check_threshold, disclosure_plan
+from .privacy import check_threshold, plan_for
 from .typology import OUTCOMES, Typology
 
 #: Types a team can get besides the three of the paper.
@@ -120,8 +120,7 @@ def organisation_gap(scores: pd.DataFrame, min_responses: int | None = None,
     """
     columns = columns or [c for c in _COLS if c in scores.columns]
     k = check_threshold(instrument, min_responses)
-    return _gap_if_shown(scores, disclosure_plan(team_counts(scores), k, instrument=instrument),
-                         columns)
+    return _gap_if_shown(scores, plan_for(scores, instrument, k), columns)
 
 
 def _gap_if_shown(scores: pd.DataFrame, plan, columns: list[str]) -> pd.DataFrame | None:
@@ -342,8 +341,12 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
                    min_responses: int | None = None, min_probability: float | None = None,
                    n_draws: int = 4000, seed: int = 0, weights: str = "forms_equal",
                    view: str = "psw", max_distance: float | None = None,
-                   gap_sd: float | None = None, n_boot: int | None = None) -> pd.DataFrame:
+                   gap_sd: float | None = None, n_boot: int | None = None,
+                   plan=None) -> pd.DataFrame:
     """Classify every team's co-production type with a posterior probability.
+
+    ``plan`` is the run's :class:`~copro_scale.privacy.DisclosurePlan` (default:
+    :func:`copro_scale.privacy.plan_for` the scores): which rows the pooled gap may use.
 
     Parameters
     ----------
@@ -435,7 +438,8 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
     if len(shown) == 0:
         return out
     # 2-3. the organisation's gap and spread, each team's posterior ------------------------
-    plan = disclosure_plan(team_counts(scores), min_responses, instrument=inst)
+    if plan is None:  # the run's plan, from the one place that decides
+        plan = plan_for(scores, inst, min_responses)
     spread = _organisation_spread(rows, plan, weights, view, gap_sd)
     post = _team_posteriors(rows, shown, spread, weights, view)
     # 4-6. outcome and lever probabilities, decisions ---------------------------------------

@@ -16,7 +16,8 @@ from .reports import render_reports
 from .responses import read_responses
 from .scoring import score
 from .simulate import simulate, write_simulation
-from .validate import ValidationSettings, file_sha256, validate, write_validation
+from .reports.validation_files import write_validation
+from .validate import ValidationSettings, file_sha256, validate
 
 #: One demo team answers too few times to be reported: it shows what "below threshold" looks like.
 SMALL_TEAM_RESPONSES = 3

@@ -7,11 +7,9 @@ threat model and what these rules do not protect.
 
 Rules (``k0`` = the instrument's ``privacy.min_responses``; ``k`` = the run's threshold, ``k0`` or higher)
 ----------------------------------------------------------------------------------------------------
-Which respondents a figure pools and how it weights them (rules 2, 4, 5's condition and 6) is
-decided at ``k0``, so that runs at two thresholds publish the same organisation figures and
-cannot be differenced (the difference between a run at 5 and one at 6 would otherwise single out
-whoever the higher threshold moved). What is displayed (rules 1, 3, 7) follows ``k``: a raised
-threshold only ever hides more.
+Which respondents a figure pools (rules 2, 5's condition and 6) is decided at ``k0``, so that
+runs at two thresholds never pool sets that differ by whoever the higher threshold moved.
+Everything else follows ``k``: a raised threshold only ever hides more.
 
 0. **A promise with a floor.** ``k`` is the threshold the participant text promises, read from
    the instrument file; a run may raise it, never lower it (:func:`check_threshold`).
@@ -40,6 +38,12 @@ threshold only ever hides more.
    them, because a figure with and one without 1 to k-1 people is a figure about those people.
 7. **Enough answers.** A figure resting on fewer than ``k`` answers (a cell or an item most of a
    team skipped) is withheld.
+8. **Every figure a set.** A figure is shown only where its set of respondents, and its
+   difference with every other shown set, holds nobody or at least ``k`` (:func:`may_show`,
+   :func:`isolated_groups`): score figures rest on respondents with every cell; the validation's
+   item statistics are withheld where they and the teams' item shares would isolate fewer than
+   ``k`` answerers, or 1 to k-1 answered part of the item's cell (:func:`validation_items`).
+   Means are published to :data:`MEAN_DECIMALS` places and shares to whole percentages.
 
 Published sets therefore nest: organisation > visible teams > split team forms, and
 organisation > pooled forms; each set differs from the union of the shown sets inside it by no
@@ -51,10 +55,38 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .errors import CoproError
 from .instrument import Instrument, load_instrument
+
+
+#: Decimals of published means and scores (1-5 scale) and of validation item statistics.
+MEAN_DECIMALS = 2
+#: Decimals of published shares as fractions (2: whole percentages).
+SHARE_DECIMALS = 2
+#: What published files state in ``meta.precision`` (``copro audit`` reads it).
+PRECISION = {"mean": MEAN_DECIMALS, "share": SHARE_DECIMALS, "item_statistics": MEAN_DECIMALS}
+
+
+def published_validation(doc: dict) -> dict:
+    """validation.json as it may be published: item statistics to :data:`MEAN_DECIMALS` places.
+
+    Means, SDs and shares printed at full precision give each item's five answer counts for any
+    form under about 10^4 respondents; rounded, they give them for fewer. What is left is
+    withheld by the plan (:func:`validation_items`); the rounding narrows what the rest gives.
+    """
+    import copy
+
+    out = copy.deepcopy(doc)
+    for sec in out.get("forms", {}).values():
+        for scale in sec.get("reliability", []) or []:
+            st = scale.get("item_stats")
+            if isinstance(st, dict):
+                st["data"] = [[v if v is None or c == "n" else round(float(v), MEAN_DECIMALS)
+                               for c, v in zip(st["columns"], row)] for row in st["data"]]
+    return out
 
 
 def check_threshold(instrument: Instrument | None = None, min_responses: int | None = None, *,
@@ -124,6 +156,11 @@ class DisclosurePlan:
         gap and the validation's per-form statistics.
     notes : tuple of str
         Plain-language notes for the reader about what was withheld and why.
+    per_form_note : str
+        Why organisation figures of one form are withheld ("" when they are shown).
+    organisation_count_shown : bool
+        Whether the organisation's exact count may be shown: its teams below ``k`` hold none or
+        at least ``k`` respondents (otherwise organisation minus the visible teams is their count).
     """
 
     teams: pd.DataFrame
@@ -133,6 +170,8 @@ class DisclosurePlan:
     remainder_left_out: bool
     pooled_gap: bool
     notes: tuple[str, ...]
+    per_form_note: str = ""
+    organisation_count_shown: bool = True
 
     @property
     def visible_teams(self) -> list[str]:
@@ -188,7 +227,8 @@ class DisclosurePlan:
 
         Exact when both forms reach k. Otherwise the small form reads "fewer than k" and the
         other "at least n-k+1": its exact count would give the small one away by subtraction
-        from the team's total. None for a team below the threshold.
+        from the team's total. When both are below k, neither is shown: "fewer than k" twice
+        with a total of 2(k-1) would pin both. None for a team below the threshold.
 
         Examples
         --------
@@ -206,6 +246,8 @@ class DisclosurePlan:
             return {"psw": str(int(r["n_psw"])), "colleague": str(int(r["n_colleague"]))}
         k = self.min_responses
         small = {f: int(r[f"n_{f}"]) < k for f in ("psw", "colleague")}
+        if all(small.values()):  # both below k: with the total, two bounds would meet
+            return {f: "not shown" for f in small}
         return {f: (f"fewer than {k}" if small[f] else f"at least {int(r['n']) - k + 1}")
                 for f in ("psw", "colleague")}
 
@@ -238,6 +280,10 @@ class DisclosurePlan:
         if int(r["n_colleague"]) == 0:
             return (f"These figures rest on {n} responses, all from peer support workers: no "
                     "colleague answered.")
+        if c["psw"] == "not shown":
+            return (f"These figures rest on {n} responses from peer support workers and colleagues, "
+                    f"fewer than {self.min_responses} on each form, so every response counts once "
+                    f"(1/{n} each) and the split is not shown.")
         return (f"These figures rest on {n} responses: {c['psw']} from peer support workers and "
                 f"{c['colleague']} from colleagues. With fewer than {self.min_responses} on one "
                 f"form, every response counts once (1/{n} each), so no one's answers weigh more "
@@ -262,8 +308,214 @@ class DisclosurePlan:
         return keep
 
     def enough(self, n_answered) -> bool:
-        """Whether a figure resting on ``n_answered`` answers may be shown (rule 7)."""
+        """Whether a figure resting on ``n_answered`` answers may be shown (rule 7).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> plan = disclosure_plan(pd.DataFrame({"team": ["A"], "n_psw": [5], "n_colleague": [5]}))
+        >>> plan.enough(4), plan.enough(5)
+        (False, True)
+        """
         return int(n_answered) >= self.min_responses
+
+    def withhold_few(self, frame: pd.DataFrame, columns, n: str = "n") -> pd.DataFrame:
+        """``frame`` with ``columns`` blanked (NaN) in rows resting on fewer than k answers (rule 7)."""
+        out = frame.copy()
+        few = ~out[n].map(self.enough).astype(bool)
+        out.loc[few, [c for c in columns if c in out.columns]] = np.nan
+        return out
+
+    def remainder_ok(self, n_whole: int, n_shown: int) -> bool:
+        """Whether a figure over ``n_whole`` people may be shown beside figures over ``n_shown``
+        of them: it rests on at least k, and the rest is nobody or at least k (rule 2)."""
+        rest = int(n_whole) - int(n_shown)
+        return self.enough(n_whole) and (rest == 0 or self.enough(rest))
+
+    def organisation_count(self) -> int | str:
+        """The organisation's count as it may be shown (exact, or "at least" the visible teams)."""
+        org = self.teams[self.teams["team"].isin(self.organisation_teams)]
+        if self.organisation_count_shown:
+            return int(org["n"].sum())
+        return f"at least {int(org.loc[org['visible'], 'n'].sum())}"
+
+    def may_show(self, members, published=()) -> bool:
+        """Whether a figure over ``members`` may be shown beside the ``published`` sets (rule 8).
+
+        See :func:`may_show`; the threshold is the plan's ``k``.
+        """
+        return may_show(members, published, self.min_responses)
+
+    def complete_cells(self, scores: pd.DataFrame, cells) -> pd.DataFrame:
+        """The rows whose score figures may be published: every cell scored (rule 8).
+
+        A respondent with a missing cell has face and construct scores that average fewer cells
+        than everyone else's, so a group's faces minus its constructs (or its cells minus its
+        faces) is a figure about them alone. Their answers still count in the item figures.
+        """
+        cells = [c for c in cells if c in scores.columns]
+        return scores[scores[cells].notna().all(axis=1)] if cells else scores
+
+
+def may_show(members, published=(), k: int | None = None) -> bool:
+    """Whether a figure over the set ``members`` may be shown beside the ``published`` sets.
+
+    The set, and its difference with every published set, holds nobody or at least ``k``
+    people: ``S``, ``S - T`` and ``T - S`` for each published ``T``; ``S`` minus the union of the
+    published sets inside it; and each published ``T`` containing ``S`` minus the union of the
+    sets inside it with ``S`` among them (a parent minus its shown teams). Sets are of any
+    hashable ids (respondents, or respondent-item pairs). Linear combinations beyond unions and
+    differences are checked by :func:`isolated_groups` and ``copro audit``.
+
+    Examples
+    --------
+    >>> team, parent = set(range(8)), set(range(12))
+    >>> may_show(team, [], 5), may_show(parent, [team], 5), may_show(set(range(10)), [team], 5)
+    (True, False, False)
+    >>> may_show(set(range(13)), [team], 5), may_show(set(range(4)), [], 5)
+    (True, False)
+    """
+    k = check_threshold(None, k)
+    s = frozenset(members)
+    ok = lambda n: n == 0 or n >= k  # noqa: E731  (nobody, or at least k)
+    if not ok(len(s)):
+        return False
+    sets = [frozenset(t) for t in published]
+    for t in sets:
+        if not (ok(len(s - t)) and ok(len(t - s))):
+            return False
+    inside = [t for t in sets if t < s]
+    if inside and not ok(len(s - frozenset().union(*inside))):
+        return False
+    for t in sets:
+        if s < t:
+            parts = [u for u in sets if u < t] + [s]
+            if not ok(len(t - frozenset().union(*parts))):
+                return False
+    return True
+
+
+def isolated_groups(rows, sizes, k: int) -> list[list[int]]:
+    """Groups of fewer than ``k`` people that linear combinations of published figures isolate.
+
+    ``rows`` (figures x atoms) gives each figure's weight on each atom's sum (an atom is a set
+    of people the figures never split, e.g. a team's PSWs); ``sizes`` the people in each atom.
+    A figure combination is about a group when it is a nonzero vector of the rows' span that is
+    zero outside the group. The span's part inside the atoms smaller than ``k`` is found as the
+    left null space of the other columns; each row of its reduced echelon basis whose atoms
+    hold 1 to k-1 people is returned (as atom indices).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> org_and_teams = np.array([[1, 1, 1], [1, 1, 0]])   # organisation, and a team of 2 atoms
+    >>> isolated_groups(org_and_teams, [6, 6, 3], 5)        # organisation minus team = atom 2
+    [[2]]
+    >>> isolated_groups(org_and_teams, [6, 6, 7], 5)
+    []
+    """
+    from scipy.linalg import null_space
+
+    a = np.atleast_2d(np.asarray(rows, dtype=float))
+    sizes = np.asarray(sizes)
+    if not a.size:
+        return []
+    live = sizes > 0
+    small = live & (sizes < k)
+    if not small.any():
+        return []
+    big = a[:, live & ~small]
+    y = null_space(big.T) if big.shape[1] else np.eye(a.shape[0])
+    if not y.size:
+        return []
+    w = y.T @ a[:, small]
+    idx = np.flatnonzero(small)
+    out = []
+    for row in _rref(w):
+        support = idx[np.abs(row) > 1e-9]
+        if 0 < sizes[support].sum() < k:
+            out.append(support.tolist())
+    return out
+
+
+def _rref(m: np.ndarray, tol: float = 1e-9) -> list[np.ndarray]:
+    """Nonzero rows of the reduced row echelon form (numpy has none; scipy neither)."""
+    m = m.astype(float).copy()
+    rows, cols = m.shape
+    r = 0
+    for c in range(cols):
+        if r == rows:
+            break
+        p = r + int(np.argmax(np.abs(m[r:, c])))
+        if abs(m[p, c]) < tol:
+            continue
+        m[[r, p]] = m[[p, r]]
+        m[r] /= m[r, c]
+        for i in range(rows):
+            if i != r:
+                m[i] -= m[i, c] * m[r]
+        r += 1
+    return [m[i] for i in range(r)]
+
+
+def validation_items(responses: pd.DataFrame, rows: pd.Series, plan: "DisclosurePlan",
+                     instrument: Instrument) -> dict[str, set[str]]:
+    """Items whose per-form validation statistics the plan withholds, per form (rule 8).
+
+    A form's item statistics (n, mean, SD, floor, ceiling give its five answer counts) are
+    withheld where, with the report's item shares of the visible teams, they isolate a group of
+    1 to k-1 answerers (:func:`isolated_groups` over team x form x analysed atoms), or where 1 to
+    k-1 of the form's analysed respondents answered some but not all items of the item's cell
+    (their cell score then differs from the mean of their answers, so the item means and the
+    per-form face figures would give it).
+    """
+    k = plan.min_responses
+    out: dict[str, set[str]] = {"psw": set(), "colleague": set()}
+    team = responses["team"].astype(str)
+    form = responses["form"].astype(str)
+    visible = set(plan.visible_teams)
+    split = set(plan.teams.loc[plan.teams["split_visible"], "team"])
+    atoms = pd.MultiIndex.from_arrays([team, form, rows.reindex(responses.index, fill_value=False)])
+    keys = list(dict.fromkeys(atoms))
+    pos = {a: i for i, a in enumerate(keys)}
+    col = np.array([pos[a] for a in atoms])
+    for f in out:
+        analysed = rows & (form == f)
+        for c in {(it.construct, it.face) for it in instrument.items}:
+            ids = [it.id for it in instrument.cell_items(*c)]
+            answered = responses.loc[analysed, ids].notna().sum(axis=1)
+            partial = int(((answered > 0) & (answered < len(ids))).sum())
+            if 0 < partial < k:
+                out[f].update(ids)
+    for it in instrument.items:
+        answered = responses[it.id].notna().to_numpy()
+        sizes = np.bincount(col[answered], minlength=len(keys))
+        shown, covered = [], np.zeros(len(keys))
+        for t in visible:
+            for view_forms, ok in ((("psw", "colleague"), True), (("psw",), t in split)):
+                members = [i for i, a in enumerate(keys) if a[0] == t and a[1] in view_forms]
+                if ok and plan.enough(sizes[members].sum()):
+                    shown.append(np.isin(np.arange(len(keys)), members).astype(float))
+                    covered[members] = 1
+        # bounds and whole counts pin more than the span: any analysed answerer no shown share
+        # covers (a withheld share, a pooled hidden team) withholds the item's statistics
+        analysed = np.array([bool(a[2]) for a in keys])
+        if (sizes[analysed & (covered == 0)] > 0).any():
+            out["psw"].add(it.id)
+            out["colleague"].add(it.id)
+        for t in split:  # a split team's withheld PSW share, beside the PSW form's statistics
+            members = [i for i, a in enumerate(keys) if a[0] == t and a[1] == "psw"]
+            if 0 < sizes[members].sum() < k:
+                out["psw"].add(it.id)
+        for f in out:
+            if it.id in out[f]:
+                continue
+            v = np.array([a[1] == f and bool(a[2]) for a in keys], dtype=float)
+            others = [np.array([a[1] == g and bool(a[2]) for a in keys], dtype=float)
+                      for g in out if g != f and it.id not in out[g]]
+            if isolated_groups(np.array(shown + others + [v]), sizes, k):
+                out[f].add(it.id)
+    return out
 
 
 def disclosure_plan(counts: pd.DataFrame, min_responses: int | None = None, *,
@@ -300,7 +552,8 @@ def disclosure_plan(counts: pd.DataFrame, min_responses: int | None = None, *,
     # raised k publishes the same organisation figures as a run at k0 (no cross-run difference).
     split0 = (t["n_psw"] >= k0) & (t["n_colleague"] >= k0)
     t["split_visible"] = t["visible"] & (t["n_psw"] >= k) & (t["n_colleague"] >= k)
-    t["weights"] = split0.map({True: "forms_equal", False: "respondents"})
+    # the label says how the figure is weighted: forms equally only where both forms reach k
+    t["weights"] = t["split_visible"].map({True: "forms_equal", False: "respondents"})
     notes = []
 
     below0 = t["n"] < k0
@@ -323,19 +576,24 @@ def disclosure_plan(counts: pd.DataFrame, min_responses: int | None = None, *,
     gap_ok = True
     for form in ("psw", "colleague"):
         pooled = int(org[f"n_{form}"].sum())
-        uncovered = int(org.loc[~split0[org.index], f"n_{form}"].sum())
-        if pooled < k0 or 0 < uncovered < k0:
-            gap_ok = False
+        for kk, split in ((k0, split0), (k, t["split_visible"])):  # at the promise and at k
+            uncovered = int(org.loc[~split[org.index], f"n_{form}"].sum())
+            if pooled < kk or 0 < uncovered < kk:
+                gap_ok = False
+    per_form_note = ""
     if not gap_ok:
-        notes.append(
+        per_form_note = (
             f"Organisation figures for one form (the PSW vs colleague comparison, and the "
             f"validation's per-form statistics) are withheld: one of the two groups (or the part "
-            f"of it not already shown by team) has fewer than {k0} respondents. The organisation's "
+            f"of it not already shown by team) has fewer than {k} respondents. The organisation's "
             "figures count every response once.")
+        notes.append(per_form_note)
+    hidden_now = int(org.loc[~t.loc[org.index, "visible"], "n"].sum())
     return DisclosurePlan(
         teams=t.reset_index(drop=True), min_responses=k, promise=k0,
         organisation_teams=tuple(org["team"]), remainder_left_out=left_out,
-        pooled_gap=gap_ok, notes=tuple(notes))
+        pooled_gap=gap_ok, notes=tuple(notes), per_form_note=per_form_note,
+        organisation_count_shown=bool(hidden_now == 0 or hidden_now >= k))
 
 
 def plan_for(scores: pd.DataFrame, instrument: Instrument | None = None,

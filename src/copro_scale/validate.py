@@ -23,7 +23,6 @@ an unstable number. A model that does not converge is reported as such.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -31,11 +30,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .cutoffs import CUTOFFS, alpha_verdict
 from .errors import CoproError
 from .instrument import CONSTRUCTS, FACES, FORMS, Instrument, cell_name
-from .privacy import DisclosurePlan, check_threshold, plan_for
+from .privacy import DisclosurePlan, check_threshold, plan_for, validation_items
+from .psychometrics._result import Result
+from .cutoffs import CUTOFFS, alpha_verdict
 from .psychometrics import (
     bartlett,
     correlation,
@@ -60,7 +59,7 @@ from .validate_cfa import (
     usable_sample,
 )
 
-__all__ = ["ValidationResult", "ValidationSettings", "cfa_models", "validate", "write_validation"]
+__all__ = ["validate", "ValidationSettings", "ValidationResult", "cfa_models", "reliability_table"]
 
 # -- the battery -------------------------------------------------------------------------------
 #: Fewest responses a form, and answers an item, need before the battery and its factor steps run.
@@ -107,7 +106,8 @@ class ValidationResult(Result):
         return pd.DataFrame(rows)
 
 
-def _scale_reliability(x: pd.DataFrame, name: str, kind: str, nan_policy: str) -> dict:
+def _scale_reliability(x: pd.DataFrame, name: str, kind: str, nan_policy: str,
+                       withheld=frozenset()) -> dict:
     try:
         res = reliability(x, nan_policy=nan_policy)
     except CoproError as exc:  # e.g. an item everyone answered alike on this form
@@ -133,8 +133,41 @@ def _scale_reliability(x: pd.DataFrame, name: str, kind: str, nan_policy: str) -
         "items_below_r_drop": low_items,
         "verdict": verdict,
         "meaning": meaning,
-        "item_stats": res.item_stats,
+        "item_stats": _withhold_items(res.item_stats, withheld),
     }
+
+
+def _withhold_items(stats: pd.DataFrame, withheld) -> pd.DataFrame:
+    """Item statistics with the rows the disclosure plan withholds blanked (null in the JSON)."""
+    gone = stats.index.isin(list(withheld))
+    if gone.any():
+        stats = stats.astype("float64")
+        stats.loc[gone] = np.nan
+    return stats
+
+
+def reliability_table(x: pd.DataFrame, instrument: Instrument, nan_policy: str = "pairwise",
+                      withheld=frozenset(), kinds=("cell", "face", "construct")) -> list[dict]:
+    """Alpha, its interval, item statistics and the verdict of every cell, face and construct.
+
+    ``x`` holds reverse-keyed items (columns: item ids). The one place reliability verdicts are
+    made: the validation battery and the report's reliability table both take theirs from it.
+    """
+    scales = []
+    if "cell" in kinds:
+        for c in CONSTRUCTS:
+            for f in FACES:
+                cols = [it.id for it in instrument.cell_items(c, f)]
+                scales.append(_scale_reliability(x[cols], cell_name(c, f), "cell", nan_policy, withheld))
+    if "face" in kinds:
+        for f in FACES:
+            cols = [it.id for it in instrument.items if it.face == f]
+            scales.append(_scale_reliability(x[cols], f, "face", nan_policy, withheld))
+    if "construct" in kinds:
+        for c in CONSTRUCTS:
+            cols = [it.id for it in instrument.items if it.construct == c]
+            scales.append(_scale_reliability(x[cols], c, "construct", nan_policy, withheld))
+    return scales
 
 
 def _efa_summary(x: pd.DataFrame, n_factors: int, nan_policy: str) -> dict:
@@ -224,6 +257,7 @@ def validate(responses, settings: ValidationSettings = ValidationSettings(), *,
     careless = responses.flags.any(axis=1).reindex(keyed.index, fill_value=False)
     rows = plan.validation_rows(keyed, careless)
     data = keyed[rows]
+    withheld_items = validation_items(keyed, rows, plan, instrument)
     ids = instrument.item_ids
     k = len(ids)
     models = cfa_models(instrument)
@@ -233,27 +267,23 @@ def validate(responses, settings: ValidationSettings = ValidationSettings(), *,
     for form in FORMS:
         x = data.loc[data["form"] == form, ids].astype("float64")
         n = len(x)
-        section: dict[str, Any] = {"n": n}
+        # both forms' counts add up to the organisation's, withheld when it is (rule 2)
+        section: dict[str, Any] = {"n": n if plan.organisation_count_shown else "withheld"}
         out["forms"][form] = section
         if not plan.per_form_pools:
-            section["skipped"] = ("withheld: " + plan.notes[-1])
+            section["skipped"] = "withheld: " + plan.per_form_note
             continue
         if n < max(MIN_ANSWERS_PER_ITEM, settings.min_responses):
             section["skipped"] = (f"only {n} responses on this form; the battery needs at least "
                                   f"{MIN_ANSWERS_PER_ITEM}")
             continue
-        scales = []
-        for c in CONSTRUCTS:
-            for f in FACES:
-                cols = [it.id for it in instrument.cell_items(c, f)]
-                scales.append(_scale_reliability(x[cols], cell_name(c, f), "cell", settings.nan_policy))
-        for f in FACES:
-            cols = [it.id for it in instrument.items if it.face == f]
-            scales.append(_scale_reliability(x[cols], f, "face", settings.nan_policy))
-        for c in CONSTRUCTS:
-            cols = [it.id for it in instrument.items if it.construct == c]
-            scales.append(_scale_reliability(x[cols], c, "construct", settings.nan_policy))
-        section["reliability"] = scales
+        section["reliability"] = reliability_table(x, instrument, settings.nan_policy,
+                                                   withheld_items[form])
+        if withheld_items[form]:
+            section["items_withheld"] = (
+                f"Statistics of {len(withheld_items[form])} item(s) are withheld: with the team "
+                f"reports' item shares, or the organisation's figures of this form, they would "
+                f"give the answers of fewer than {plan.min_responses} people.")
         answered = x.notna().sum()
         sparse = answered[answered < MIN_ANSWERS_PER_ITEM]
         try:
@@ -290,10 +320,12 @@ def _sample(responses, keyed: pd.DataFrame, careless: pd.Series, rows: pd.Series
     org = keyed["team"].astype(str).isin(plan.organisation_teams)
     out = {"analysed": int(rows.sum()), "flagged_careless_left_out": int((org & careless & ~rows).sum()),
            "flagged_careless_kept": int((rows & careless).sum())}
+    if not plan.organisation_count_shown:  # analysed minus the visible teams: a hidden team
+        out["analysed"] = "withheld: it would give the count of teams below the threshold"
     if plan.remainder_left_out:  # rows read minus the rest would be the hidden teams' count
         out["below_threshold_left_out"] = f"fewer than {plan.min_responses}"
-    else:
-        out.update(rows_read=int(responses.n_read), excluded=len(responses.exclusions),
+    elif plan.organisation_count_shown:
+        out.update(rows_read=int(responses.n_read), excluded=int(len(responses.exclusions)),
                    withheld=int((org & ~careless & ~rows).sum()))
     if out["flagged_careless_kept"]:
         out["note"] = (f"{out['flagged_careless_kept']} careless response(s) are kept: leaving out "
@@ -328,36 +360,7 @@ def _agreement(data: pd.DataFrame, inst: Instrument, settings: ValidationSetting
                     "left out and only counted."}
 
 
-# -- output ---------------------------------------------------------------------------------------
-def write_validation(result: ValidationResult, out_dir: Path, *, instrument: Instrument,
-                     input_hash: str) -> dict[str, Path]:
-    """Write ``validation.json`` and a self-contained ``validation.html`` into ``out_dir``.
-
-    ``out_dir`` is replaced whole (see :func:`copro_scale.outputs.write_folder`).
-    """
-    from .outputs import write_folder
-
-    result = result.to_dict() if isinstance(result, Result) else result
-    return write_folder(out_dir, "validation", lambda d: _write_validation(
-        result, d, instrument=instrument, input_hash=input_hash))
-
-
-def _write_validation(result: dict, out_dir: Path, *, instrument: Instrument, input_hash: str) -> dict[str, Path]:
-    from .render import render_template
-
-    meta = {"instrument": instrument.name, "instrument_version": instrument.version,
-            "package_version": __version__, "input_sha256": input_hash}
-    doc = {"meta": meta, **result}
-    pj = out_dir / "validation.json"
-    pj.write_text(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
-    ph = out_dir / "validation.html"
-    from .reports.validation_page import validation_context  # formatted for people
-
-    ph.write_text(render_template("validation.html", **validation_context(doc, instrument)),
-                  encoding="utf-8")
-    return {"json": pj, "html": ph}
-
-
+# -- input ----------------------------------------------------------------------------------------
 def file_sha256(path: str | Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:

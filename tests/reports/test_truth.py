@@ -298,7 +298,8 @@ def test_trends_carry_intervals_and_the_organisation_has_one(three_waves):
 
 # -- 8. the validation page -----------------------------------------------------------------------
 def test_validation_page_items_column_and_headline(tmp_path):
-    from copro_scale.validate import ValidationSettings, validate, write_validation
+    from copro_scale.reports.validation_files import write_validation
+    from copro_scale.validate import ValidationSettings, validate
 
     r = pd.concat([simulate(20, 8, seed=81, psw_share=0.5).responses,
                    _team(3, 82, "Tiny Team")], ignore_index=True)

@@ -14,10 +14,10 @@ import sys
 
 from .. import __version__
 from ..errors import CoproError
-from . import db, demo, instrument, plan, report, score, serve, simulate, validate, wave
+from . import audit, db, demo, instrument, plan, report, score, serve, simulate, validate, wave
 
 #: The commands, in the order ``copro --help`` lists them.
-COMMANDS = (instrument, score, validate, report, plan, simulate, demo, db, wave, serve)
+COMMANDS = (instrument, score, validate, report, audit, plan, simulate, demo, db, wave, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

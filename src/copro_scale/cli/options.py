@@ -105,7 +105,7 @@ def _same_file(a: Path, b: Path) -> bool:
 def read_input(args, path=None, **kwargs):
     """Read ``path`` (default ``args.input``, or the wave ``--wave`` of ``--db``) with the shared
     input options of ``args``, once no output of ``args`` would overwrite an input
-    (:func:`check_outputs`)."""
+    (:func:`check_outputs`). ``teams=None`` reads without the team list."""
     check_outputs(args)
     if path is None and args.db is not None:
         return read_wave_input(args, args.wave, **kwargs)
@@ -113,9 +113,11 @@ def read_input(args, path=None, **kwargs):
         raise CoproError("give the export file to read, or --db URL --wave LABEL", field="INPUT")
     from ..responses import read_responses
 
-    if args.teams is not None:
+    if args.teams is not None and "teams" not in kwargs:
         kwargs["teams"] = args.teams
         kwargs["team_codes"] = args.team_codes
+    if kwargs.get("teams", "") is None:  # read without the team list
+        del kwargs["teams"]
     instrument = kwargs.pop("instrument", None) or load_instrument(args.instrument)
     if path is None:  # the wave this run reads (report's --wave also labels the pages)
         kwargs.setdefault("wave", getattr(args, "wave", None))
@@ -173,8 +175,32 @@ def earlier_inputs(args, instrument) -> tuple[list, list[str]]:
         raise CoproError("given more often than --previous", field="--previous-wave")
     from pathlib import Path
 
-    earlier = [read_input(args, p, instrument=instrument) for p in previous]
+    earlier = [_earlier_wave(args, p, instrument) for p in previous]
     return earlier, [*labels, *(Path(p).stem for p in previous[len(labels):])]
+
+
+def _earlier_wave(args, path, instrument):
+    """An earlier wave read with this run's options, refused where the team list regroups it.
+
+    Its report pooled its teams as the file reads; re-pooled under a team list that moves
+    someone into another team, the "Then" figures differ from the ones that report published
+    by those people, and the difference gives their answers (docs/privacy.md, waves).
+    """
+    wave = read_input(args, path, instrument=instrument)
+    if args.teams is None:
+        return wave
+    alone = read_input(args, path, instrument=instrument, teams=None)
+    listed = wave.data["team"].astype(str).value_counts()
+    plain = alone.data["team"].astype(str).value_counts()
+    moved = [f"'{t}' ({n} under --teams, {int(plain.get(t, 0))} as the file reads alone)"
+             for t, n in listed.items() if int(plain.get(t, 0)) != int(n)]
+    if moved:
+        raise CoproError(
+            f"{path}: the team list regroups this earlier wave: " + ", ".join(sorted(moved))
+            + "; its figures would differ from the ones reported for that wave by the people "
+            "moved. Report every wave with the same team list (or give --previous only waves "
+            "whose teams it leaves as they are)", field="--previous")
+    return wave
 
 
 def input_digest(args, responses) -> str:

@@ -27,7 +27,7 @@ def run(args) -> int:
             salt = new_salt()
             print("copro: no --salt or COPRO_SALT given: response ids are hashed with a random "
                   "salt for this run only (they will not match another run)", file=sys.stderr)
-    k = threshold(args) if args.favourable else None
+    k = threshold(args)  # checked before any input is read, with or without --favourable
     if args.favourable and args.drop_flagged:
         # a team's figure with and without its flagged responses is a figure about those people
         raise CoproError("--favourable cannot be combined with --drop-flagged: the team figures "
@@ -40,6 +40,7 @@ def run(args) -> int:
     if args.favourable:
         plan = plan_for(responses.data, responses.instrument, k)  # only teams reaching k
         fav = favourable(responses, by="team", min_answered=plan.min_responses).reset_index()
+        fav = fav.round({c: 0 for c in fav.columns if c not in ("team", "n")})  # whole percentages
         write_csv(plan.only_visible(fav), args.favourable)
         if len(plan.visible_teams) < len(plan.teams):
             print(f"copro: --favourable leaves out {len(plan.teams) - len(plan.visible_teams)} "

@@ -16,7 +16,8 @@ from .options import (
 
 def run(args) -> int:
     """Read, run the battery in memory, write validation.json and validation.html."""
-    from ..validate import ValidationSettings, validate, write_validation
+    from ..reports.validation_files import write_validation
+    from ..validate import ValidationSettings, validate
 
     chosen = {"estimator": args.estimator} if args.estimator else {}  # checked by the settings
     settings = ValidationSettings(min_responses=threshold(args), seed=args.seed, **chosen)

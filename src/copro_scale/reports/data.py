@@ -17,7 +17,7 @@ import pandas as pd
 from ..aggregate import change, form_gaps, organisation_scores, team_counts, team_scores
 from ..classify import classify_teams
 from ..instrument import CONSTRUCTS, FACES, Instrument, load_instrument
-from ..privacy import DisclosurePlan, disclosure_plan, parent_plan
+from ..privacy import MEAN_DECIMALS, SHARE_DECIMALS, DisclosurePlan, disclosure_plan, parent_plan
 from ..render import fmt
 from ..scoring import keyed_matrix
 from .certainty import MINIMAL_IMPORTANT_DIFFERENCE, design_effect
@@ -111,7 +111,10 @@ def statement_shares(dist: pd.DataFrame, plan: DisclosurePlan, weights: str = "f
 
 
 def sample_reliability(responses: pd.DataFrame, instrument: Instrument) -> list[dict]:
-    """Cronbach's alpha of each construct and face in this sample (items reverse keyed).
+    """Cronbach's alpha of each construct and face in this sample, with the validation's verdict.
+
+    Alpha and verdict come from :func:`copro_scale.validate.reliability_table`, the one place
+    they are computed.
 
     Examples
     --------
@@ -120,19 +123,13 @@ def sample_reliability(responses: pd.DataFrame, instrument: Instrument) -> list[
     >>> [x["scale"] for x in r][:3]
     ['Voice', 'Experience', 'Identity']
     """
-    from ..psychometrics.reliability import ALPHA_MIN, reliability
+    from ..validate import reliability_table
 
     x = pd.DataFrame(keyed_matrix(responses, instrument), columns=instrument.item_ids)
-    groups = [(CONSTRUCT_LABELS[c], [it.id for it in instrument.items if it.construct == c])
-              for c in CONSTRUCTS]
-    groups += [(FACE_LABELS[f], [it.id for it in instrument.items if it.face == f]) for f in FACES]
-    out = []
-    for label, ids in groups:
-        res = reliability(x[ids])
-        a = float(res.alpha)
-        out.append({"scale": label, "k": len(ids), "alpha": fmt(a),
-                        "verdict": ("meets " if a >= ALPHA_MIN else "below ") + f"{ALPHA_MIN:.2f}".lstrip("0")})
-    return out
+    table = {r["scale"]: r for r in reliability_table(x, instrument, kinds=("face", "construct"))}
+    labels = [(CONSTRUCT_LABELS[c], c) for c in CONSTRUCTS] + [(FACE_LABELS[f], f) for f in FACES]
+    return [{"scale": label, "k": table[key]["n_items"], "alpha": fmt(table[key]["alpha"]),
+             "verdict": table[key]["verdict"]} for label, key in labels]
 
 
 def team_agreement_table(scores: pd.DataFrame, cells: list[str]) -> dict | None:
@@ -252,21 +249,18 @@ def plan_weighted_scores(scores: pd.DataFrame, columns: list[str], plan: Disclos
     parts = [team_scores(equal, columns, weights="forms_equal")] if len(equal) else []
     parts += [team_scores(rest, columns, weights="respondents")] if len(rest) else []
     out = pd.concat(parts, ignore_index=True) if parts else empty
-    few = out["n"] < plan.min_responses
-    out.loc[few, ["mean", "se", "lo", "hi"]] = np.nan
-    return out
+    return plan.withhold_few(out, ["mean", "se", "lo", "hi"])
 
 
 def _withhold_org_remainders(org: pd.DataFrame, org_rows: pd.DataFrame, team: pd.DataFrame,
                              plan: DisclosurePlan) -> pd.DataFrame:
-    """Organisation figures whose rows minus the shown team figures' rows are 1 to k-1 (rule 7)."""
+    """Organisation figures whose rows minus the shown team figures' rows are 1 to k-1 (rule 2)."""
     shown_n = team.dropna(subset=["mean"]).groupby("score")["n"].sum()
     org = org.copy()
     for i, r in org.iterrows():
         s = r["score"]
         n_org = int(org_rows[s].notna().sum()) if s in org_rows.columns else 0
-        rest = n_org - int(shown_n.get(s, 0))
-        if n_org < plan.min_responses or 0 < rest < plan.min_responses:
+        if not plan.remainder_ok(n_org, int(shown_n.get(s, 0))):
             org.loc[i, [c for c in ("mean", "se", "lo", "hi") if c in org.columns]] = np.nan
     return org
 
@@ -339,6 +333,16 @@ def parent_figures(scores: pd.DataFrame, plan: DisclosurePlan, parents: pd.DataF
     return out
 
 
+def _published(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table of figures at the published precision: means on the 1-5 scale to 2 decimals,
+    so that no page, chart or file carries more than the plan allows (docs/privacy.md)."""
+    out = frame.copy()
+    for c in ("mean", "se", "lo", "hi", "psw", "colleague", "gap", "previous", "current", "delta"):
+        if c in out.columns:
+            out[c] = pd.to_numeric(out[c], errors="coerce").round(MEAN_DECIMALS)
+    return out
+
+
 def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
                       instrument: Instrument | None = None, min_responses: int | None = None,
                       previous=None, seed: int = 0, n_boot: int = 2000,
@@ -370,8 +374,10 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     p_min = inst.min_probability if min_probability is None else float(min_probability)
     classify = {"min_responses": min_responses, "n_draws": n_boot, "seed": seed,
                     "min_probability": p_min, "weights": weights}
-    types = classify_teams(scores, inst, **classify)
+    types = classify_teams(scores, inst, plan=plan, **classify)
     cols = [*FACES, *CONSTRUCTS, *inst.cells]
+    # score figures rest on respondents with every cell scored (rule 8); types use everyone
+    scores = plan.complete_cells(scores, inst.cells)
     visible_scores = scores[scores["team"].astype(str).isin(plan.visible_teams)]
     org_rows = plan.organisation_rows(scores)
     now = plan_weighted_scores(visible_scores, [*FACES, *CONSTRUCTS], plan, weights)
@@ -389,9 +395,10 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     for w, prev_scores in enumerate(earlier):
         prev_plan = disclosure_plan(team_counts(prev_scores), min_responses, instrument=inst)
         shown = prev_scores[prev_scores["team"].astype(str).isin(prev_plan.visible_teams)]
-        prev = plan_weighted_scores(shown, [*FACES, *CONSTRUCTS], prev_plan, weights)
-        prev_org = organisation_figures(prev_scores, prev_plan, list(FACES), weights,
-                                        prev[prev["score"].isin(FACES)])
+        prev = plan_weighted_scores(prev_plan.complete_cells(shown, inst.cells),
+                                    [*FACES, *CONSTRUCTS], prev_plan, weights)
+        prev_org = organisation_figures(prev_plan.complete_cells(prev_scores, inst.cells), prev_plan,
+                                        list(FACES), weights, prev[prev["score"].isin(FACES)])
         org_history.append(prev_org[["score", "mean", "se", "lo", "hi"]].assign(wave=w))
         prev = prev.dropna(subset=["mean"])
         history.append(plan.only_visible(prev.loc[prev["score"].isin(FACES), keep]).assign(wave=w))
@@ -416,7 +423,9 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     both = items.set_index(["team", "id"])["equal"]  # the colleagues' share is then derivable
     ok = both.reindex(pd.MultiIndex.from_frame(items_psw[["team", "id"]]), fill_value=False)
     items_psw.loc[~ok.to_numpy(), ["disagree", "neutral", "agree"]] = np.nan
-    org = organisation_figures(scores, plan, cols, weights, team)
+    shares = ["disagree", "neutral", "agree", "dont_know"]  # at the published precision
+    items, items_psw = (f.round({c: SHARE_DECIMALS for c in shares}) for f in (items, items_psw))
+    org = _published(organisation_figures(scores, plan, cols, weights, team))
     org_history.append(org.loc[org["score"].isin(FACES), ["score", "mean", "se", "lo", "hi"]]
                        .assign(wave=len(earlier)))
     if len(pooled):  # the two forms' figures together are the organisation's: withheld with it
@@ -425,16 +434,18 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     team_parents = dict(zip(heads["team"], heads["parent"]))
     parents = parent_plan(plan, {t: p for t, p in team_parents.items() if isinstance(p, str)})
     parent_scores = parent_figures(scores, plan, parents, team, [*FACES, *CONSTRUCTS])
+    gaps = (plan.only_split_visible(form_gaps(visible_scores, [*FACES, *CONSTRUCTS]))
+            if len(visible_scores) else pd.DataFrame(columns=["team"]))
+    team, gaps, pooled, chg, parent_scores = (_published(f) for f in (team, gaps, pooled, chg,
+                                                                       parent_scores))
     return ReportData(
         instrument=inst, plan=plan, types=types, team=team,
         org=org,
-        gaps=plan.only_split_visible(form_gaps(visible_scores, [*FACES, *CONSTRUCTS]))
-        if len(visible_scores) else pd.DataFrame(columns=["team"]),
-        pooled_gap=pooled, change=chg,
+        gaps=gaps, pooled_gap=pooled, change=chg,
         items=plan.only_visible(items),
         items_psw=plan.only_split_visible(items_psw),
-        history=pd.concat(history, ignore_index=True),
-        org_history=pd.concat(org_history, ignore_index=True),
+        history=_published(pd.concat(history, ignore_index=True)),
+        org_history=_published(pd.concat(org_history, ignore_index=True)),
         wave_types=wave_types, headcounts=heads, parents=parents, parent_scores=parent_scores,
         reliability=sample_reliability(plan.organisation_rows(responses), inst)
         if len(org_rows) >= 3 else [],

@@ -19,7 +19,7 @@ from ..classify import OUTCOMES
 from ..csvsafe import write_csv
 from ..instrument import CONSTRUCTS, FACES, Instrument
 from ..outputs import write_folder
-from ..privacy import DisclosurePlan
+from ..privacy import MEAN_DECIMALS, PRECISION, DisclosurePlan
 from ..render import render_template
 from ..responses import Responses
 from .data import ReportData, build_report_data, data_hash
@@ -67,18 +67,18 @@ def summary_records(data: ReportData) -> list[dict]:
 
 
 def _num(v):
-    return None if v is None or not np.isfinite(v) else round(float(v), 4)
+    """A published figure at the plan's precision (docs/privacy.md)."""
+    return None if v is None or not np.isfinite(v) else round(float(v), MEAN_DECIMALS)
 
 
 def organisation_record(data: ReportData) -> dict:
     """The organisation's figures for summary.json, as the overview shows them."""
     plan = data.plan
     org = dict(zip(data.org["score"], data.org["mean"]))
-    rec = {"teams": list(plan.organisation_teams),
-               "n": int(plan.teams.set_index("team").loc[list(plan.organisation_teams), "n"].sum()),
-               "weights": plan.organisation_weights, "remainder_left_out": plan.remainder_left_out,
-               "faces": {f: _num(org.get(f)) for f in FACES},
-               "constructs": {c: _num(org.get(c)) for c in CONSTRUCTS}, "psw_vs_colleague": None}
+    rec = {"teams": list(plan.organisation_teams), "n": plan.organisation_count(),
+           "weights": plan.organisation_weights, "remainder_left_out": plan.remainder_left_out,
+           "faces": {f: _num(org.get(f)) for f in FACES},
+           "constructs": {c: _num(org.get(c)) for c in CONSTRUCTS}, "psw_vs_colleague": None}
     gap = data.pooled_gap
     if len(gap):
         g = gap.set_index("score")
@@ -258,7 +258,7 @@ def _write(rd: ReportData, meta: dict, out: Path) -> dict:
     written["summary_json"] = out / "summary.json"
     written["summary_json"].write_text(json.dumps({
         "meta": {**meta, **{k: v for k, v in rd.settings.items() if k != "previous"},
-              "notes": list(rd.plan.notes)},
+              "notes": list(rd.plan.notes), "precision": PRECISION},
         "organisation": organisation_record(rd), "parents": parent_records(rd), "teams": records},
         indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     written["summary_csv"] = out / "summary.csv"
