@@ -133,7 +133,8 @@ def test_summary_records_for_visible_teams(rendered):
     assert len(shown) == r["team"].nunique() - 1
     for t in shown:
         assert set(t["faces"]) == set(FACES) and t["n"]["total"] >= 5
-        assert abs(sum(t["probabilities"].values()) - 1) < 1e-9
+        # published to 2 decimals: the sum is 1 within half a unit per outcome
+        assert abs(sum(t["probabilities"].values()) - 1) <= 0.005 * len(t["probabilities"]) + 1e-9
         assert t["type"] in {"neutralized", "enhanced", "tokenistic", "mixed", "indeterminate"}
 
 
