@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from copro_scale.cli import main
 
 
+@pytest.mark.slow  # 13 s (the battery on 113 responses); `make demo` runs the same
 def test_demo_runs_every_stage(tmp_path, capsys):
     out = tmp_path / "demo"
     assert main(["demo", "-o", str(out)]) == 0
