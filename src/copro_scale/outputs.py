@@ -259,6 +259,28 @@ def _relocate(value: Any, staging: Path, out: Path) -> Any:
     return value
 
 
+#: Names of the standard streams, links that ``replaced_file`` writes through.
+STREAMS = ("/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/self/fd/")
+
+
+def _is_stream(path: Path) -> bool:
+    """Whether ``path`` is a character device or a named pipe itself, or a standard stream.
+
+    Renaming a file over such a path (as root, over ``/dev/null``) would replace the device;
+    a link elsewhere stays a link to replace, so a planted link is never written through.
+    """
+    import stat
+
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return False
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+        return True
+    name = str(path)
+    return stat.S_ISLNK(mode) and (name in STREAMS[:2] or name.startswith(STREAMS[2:]))
+
+
 @contextmanager
 def replaced_file(path: str | Path, *, encoding: str = "utf-8", newline: str | None = None):
     """Open a new file that takes the place of ``path`` only when the block ends without error.
@@ -278,6 +300,13 @@ def replaced_file(path: str | Path, *, encoding: str = "utf-8", newline: str | N
     (False, False)
     """
     path = Path(path)
+    if _is_stream(path):  # /dev/null, /dev/stdout, a named pipe: written to, never replaced
+        try:
+            with open(path, "w", encoding=encoding, newline=newline) as fh:
+                yield fh
+        except OSError as exc:
+            raise CoproError(f"cannot write ({exc.strerror})", file=path) from None
+        return
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:

@@ -33,6 +33,27 @@ def test_score_writes_scores_exclusions_and_prints_the_account(tmp_path, capsys)
     assert "vdm1" in pd.read_csv(fav).columns
 
 
+def test_an_output_that_is_a_device_or_a_pipe_is_written_to_not_replaced(tmp_path, capsys):
+    import os
+    import stat
+    import threading
+
+    # -o /dev/null: renaming a temporary file over it (as root) would replace the device
+    code, _, err = run(["score", FIX / "qualtrics.csv", "-o", "/dev/null"], capsys)
+    assert code == 0, err
+    assert stat.S_ISCHR(os.lstat("/dev/null").st_mode)
+    fifo = tmp_path / "scores.fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    code, _, err = run(["score", FIX / "qualtrics.csv", "-o", fifo], capsys)
+    reader.join(timeout=30)
+    assert code == 0, err
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and "response_id" in got[0].splitlines()[0]
+    assert len(got[0].strip().splitlines()) == 25
+
+
 def test_hash_ids_hashes_with_the_salt(tmp_path, capsys, monkeypatch):
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     run(["score", FIX / "canonical.csv", "-o", a, "--hash-ids", "--salt", "x"], capsys)
