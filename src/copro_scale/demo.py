@@ -13,10 +13,10 @@ from .csvsafe import write_csv
 from .instrument import load_instrument
 from .outputs import write_folder
 from .reports import render_reports
+from .reports.validation_files import write_validation
 from .responses import read_responses
 from .scoring import score
 from .simulate import simulate, write_simulation
-from .reports.validation_files import write_validation
 from .validate import ValidationSettings, file_sha256, validate
 
 #: One demo team answers too few times to be reported: it shows what "below threshold" looks like.

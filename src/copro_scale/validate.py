@@ -30,11 +30,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .cutoffs import CUTOFFS, alpha_verdict
 from .errors import CoproError
 from .instrument import CONSTRUCTS, FACES, FORMS, Instrument, cell_name
 from .privacy import DisclosurePlan, check_threshold, plan_for, validation_items
-from .psychometrics._result import Result
-from .cutoffs import CUTOFFS, alpha_verdict
 from .psychometrics import (
     bartlett,
     correlation,
@@ -59,7 +58,7 @@ from .validate_cfa import (
     usable_sample,
 )
 
-__all__ = ["validate", "ValidationSettings", "ValidationResult", "cfa_models", "reliability_table"]
+__all__ = ["ValidationResult", "ValidationSettings", "cfa_models", "reliability_table", "validate"]
 
 # -- the battery -------------------------------------------------------------------------------
 #: Fewest responses a form, and answers an item, need before the battery and its factor steps run.
@@ -325,7 +324,7 @@ def _sample(responses, keyed: pd.DataFrame, careless: pd.Series, rows: pd.Series
     if plan.remainder_left_out:  # rows read minus the rest would be the hidden teams' count
         out["below_threshold_left_out"] = f"fewer than {plan.min_responses}"
     elif plan.organisation_count_shown:
-        out.update(rows_read=int(responses.n_read), excluded=int(len(responses.exclusions)),
+        out.update(rows_read=int(responses.n_read), excluded=len(responses.exclusions),
                    withheld=int((org & ~careless & ~rows).sum()))
     if out["flagged_careless_kept"]:
         out["note"] = (f"{out['flagged_careless_kept']} careless response(s) are kept: leaving out "

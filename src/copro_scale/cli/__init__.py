@@ -14,7 +14,19 @@ import sys
 
 from .. import __version__
 from ..errors import CoproError
-from . import audit, db, demo, instrument, plan, report, score, serve, simulate, validate, wave
+from . import (
+    audit,
+    db,
+    demo,
+    instrument,
+    plan,
+    report,
+    score,
+    serve,
+    simulate,
+    validate,
+    wave,
+)
 
 #: The commands, in the order ``copro --help`` lists them.
 COMMANDS = (instrument, score, validate, report, audit, plan, simulate, demo, db, wave, serve)

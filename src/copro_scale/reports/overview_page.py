@@ -38,8 +38,8 @@ def face_cells(fig: dict) -> list[dict]:
     for f in FACES:
         v = fig.get(f, np.nan)
         fill, ink = heat_colour(v)
-        cells.append(dict(value=fmt(v), word=level_word(v), fill=fill, ink=ink,
-                          label=FACE_LABELS[f]))
+        cells.append({"value": fmt(v), "word": level_word(v), "fill": fill, "ink": ink,
+                      "label": FACE_LABELS[f]})
     return cells
 
 
@@ -131,12 +131,12 @@ def organisation_change(data: ReportData) -> list[dict]:
     now = h[h["wave"] == last].set_index("score")
     then = h[h["wave"] == last - 1].set_index("score")
     change_table = pd.DataFrame([
-        dict(score=f, previous=then.loc[f, "mean"], current=now.loc[f, "mean"],
-             delta=now.loc[f, "mean"] - then.loc[f, "mean"],
-             lo=now.loc[f, "mean"] - then.loc[f, "mean"]
-             - 1.959964 * np.hypot(now.loc[f, "se"], then.loc[f, "se"]),
-             hi=now.loc[f, "mean"] - then.loc[f, "mean"]
-             + 1.959964 * np.hypot(now.loc[f, "se"], then.loc[f, "se"]))
+        {"score": f, "previous": then.loc[f, "mean"], "current": now.loc[f, "mean"],
+         "delta": now.loc[f, "mean"] - then.loc[f, "mean"],
+         "lo": now.loc[f, "mean"] - then.loc[f, "mean"]
+         - 1.959964 * np.hypot(now.loc[f, "se"], then.loc[f, "se"]),
+         "hi": now.loc[f, "mean"] - then.loc[f, "mean"]
+         + 1.959964 * np.hypot(now.loc[f, "se"], then.loc[f, "se"])}
         for f in FACES if f in now.index and f in then.index])
     return change_rows(change_table, data.settings["mid"]) if len(change_table) else []
 

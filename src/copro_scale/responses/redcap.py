@@ -27,9 +27,19 @@ import pandas as pd
 
 from ..errors import CoproError
 from ..instrument import Instrument
-from ..platforms.redcap import (COMPLETE_SUFFIX, EVENT, INCOMPLETE, LABEL_HEADERS, NOT_COMPLETED,
-                                REPEAT_INSTANCE, REPEAT_INSTRUMENT, TIMESTAMP_SUFFIX,
-                                completion_columns, form_name, team_position)
+from ..platforms.redcap import (
+    COMPLETE_SUFFIX,
+    EVENT,
+    INCOMPLETE,
+    LABEL_HEADERS,
+    NOT_COMPLETED,
+    REPEAT_INSTANCE,
+    REPEAT_INSTRUMENT,
+    TIMESTAMP_SUFFIX,
+    completion_columns,
+    form_name,
+    team_position,
+)
 from .tables import Head, Raw, item_texts, meta_names, pick, read_any
 from .text import drop_identifying, norm_header
 
