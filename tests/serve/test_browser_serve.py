@@ -199,7 +199,7 @@ def test_the_survey_end_to_end_in_chromium(opened_wave, browser, tmp_path):
     assert copro(["score", *db, "-o", str(tmp_path / "db.csv")]) == 0
     assert copro(["score", str(canonical), *teams, "-o", str(tmp_path / "csv.csv")]) == 0
     assert _scores(tmp_path / "db.csv") == _scores(tmp_path / "csv.csv")
-    report = ["--seed", "3", "--n-boot", "200", "--wave", opened_wave.label]
+    report = ["--seed", "3", "--n-draws", "200", "--wave", opened_wave.label]
     assert copro(["report", "--db", opened_wave.url, *report, "-o", str(tmp_path / "db")]) == 0
     assert copro(["report", str(canonical), *teams, *report, "-o", str(tmp_path / "csv")]) == 0
     from_db, from_csv = _report(tmp_path / "db"), _report(tmp_path / "csv")
