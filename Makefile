@@ -42,6 +42,9 @@ postgresql:
 # axe-core for the accessibility tests, from npm at the version locked in axe/package-lock.json.
 AXE := axe/node_modules/axe-core/axe.min.js
 $(AXE): axe/package.json axe/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Debian's npm for axe-core"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
 	cd axe && npm ci --no-audit --no-fund --silent
 	touch $(AXE)
 

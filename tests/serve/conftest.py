@@ -9,6 +9,7 @@ owns. Each test gets a database of its own, cloned from a migrated template.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import uuid
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from copro_scale.serve import migrations
+from copro_scale.serve.security import RedactingFormatter
 from copro_scale.serve.store import engine_for, session_factory
 
 from .pg import running_postgresql, wait_ready
@@ -26,6 +28,23 @@ TEAMS_CSV = (
     "Ward A,A ward;WA,2,5\n"
     "Ward B,,1,3\n"
 )
+
+
+@pytest.fixture(autouse=True)
+def _no_log_handler_left_behind():
+    """A root log handler that a test installs (``copro serve``'s configure_logging) and leaves
+    behind writes the next tests' log lines (under ``-n 2``, other folders' tests) to this
+    test's closed capture stream: it is removed, the root level restored, and the test fails."""
+    root = logging.getLogger()
+    before, level = list(root.handlers), root.level
+    yield
+    left = [h for h in root.handlers if h not in before
+            and (type(h) is logging.StreamHandler or isinstance(h.formatter, RedactingFormatter))]
+    for h in left:
+        root.removeHandler(h)
+    root.setLevel(level)
+    if left:
+        pytest.fail(f"the test left root log handler(s) behind: {left}")
 
 
 @pytest.fixture(scope="session")

@@ -70,9 +70,10 @@ def test_admin_login_and_counts_through_the_disclosure_plan(opened_wave):
             role = "psw" if form == "psw" else "clinical"
             assert fill(respondent, token, {"vdm1": 4}, role=role)[1] == "/done"
     text = req("GET", "/admin")[2]
-    # Ward A: 7 shown, but not per form (2 PSWs < 5); Ward B: 4 < 5. The organisation count
-    # leaves Ward B's 4 out (fewer than 5 hidden respondents), so 7, never 11.
-    assert _rows(text) == {"Ward A": ("7", "not shown", "not shown"),
+    # Ward A: 7 shown, but not exactly per form (2 PSWs < 5: the colleagues' count is bounded
+    # by 7 - 4); Ward B: 4 < 5. The organisation count leaves Ward B's 4 out (fewer than 5
+    # hidden respondents), so 7, never 11.
+    assert _rows(text) == {"Ward A": ("7", "fewer than 5", "at least 3"),
                            "Ward B": ("fewer than 5", "not shown", "not shown")}
     assert re.search(r'Organisation</th><td class="n">7</td>', text)
     assert ">11<" not in text and ">4<" not in text and ">2<" not in text
@@ -88,3 +89,34 @@ def test_admin_login_and_counts_through_the_disclosure_plan(opened_wave):
     csrf = CSRF.search(req("GET", "/admin")[2]).group(1)
     req("POST", "/admin/logout", {"csrf_token": csrf})
     assert follow(req, "GET", "/admin")[1] == "/admin/login"
+
+
+def test_admin_counts_show_a_parent_only_where_the_plan_allows(db_url, tmp_path):
+    from copro_scale.serve import store, waves
+
+    # Every link answered (k = 5): Ward A 10, Ward B 3, Home D 6. Ward B's 3 are the only
+    # hidden respondents (1 to 4): left out of the organisation (16 = A + D), and Acute (13)
+    # would give them away as Acute minus Ward A: not shown; Acute > Rehab is Ward B alone.
+    (tmp_path / "t.csv").write_text(
+        "team,n_psw_expected,n_colleague_expected,parent\n"
+        "Ward A,4,6,Acute > Inpatient\nWard B,1,2,Acute > Rehab\nHome D,3,3,Community\n",
+        encoding="utf-8")
+    engine = store.engine_for(db_url)
+    with store.session_factory(engine)() as s:
+        _, issued = waves.open_wave(s, "w", teams=tmp_path / "t.csv")
+        s.commit()
+        for i in issued:
+            store.submit(s, draft_key_hash=None, invitation_token_hash=store.hash_token(i.token),
+                         answers={}, role=None, months=None)
+    engine.dispose()
+    app = create_app(db_url, SECRET_KEY="t", COPRO_ADMIN_PASSWORD_HASH=hash_password(PASSWORD))
+    req = flask_transport(app.test_client())
+    csrf = CSRF.search(follow(req, "GET", "/admin")[2]).group(1)
+    assert req("POST", "/admin/login", {"csrf_token": csrf, "password": PASSWORD})[0] == 303
+    text = req("GET", "/admin")[2]
+    parents = dict(re.findall(r'<tr><th scope="row">([^<]+)</th><td class="n">([^<]+)</td></tr>',
+                              text))
+    assert parents == {"Acute": "not shown", "Acute &gt; Inpatient": "10",
+                       "Acute &gt; Rehab": "not shown", "Community": "6"}
+    assert re.search(r'Organisation</th><td class="n">16</td>', text)
+    assert ">13<" not in text and ">3<" not in text and ">19<" not in text

@@ -1,8 +1,9 @@
 """The survey in headless Debian Chromium against a real ``copro serve`` process, end to end.
 
-A wave is opened (Ward A: 2 PSW and 5 colleague links; Ward B: 1 and 3, below the threshold of
-5). Chromium answers the colleague form at 1280 px wide by clicking the labels and the PSW form
-at 390 px, one page by keyboard alone, and runs axe-core on every page it sees (0 violations); the other links
+A wave is opened with ``copro wave open`` and its links read from invitations.csv (Ward A: 2
+PSW and 5 colleague links; Ward B: 1 and 3, below the threshold of 5). Chromium answers the
+colleague form at 1280 px wide by clicking the labels and the PSW form at 390 px, one page by
+keyboard alone, and runs axe-core on every page it sees (0 violations); the other links
 are answered over HTTP by the test client. A used link is refused. The wave is closed and
 ``copro score`` and ``copro report`` read it from the database; their outputs equal those of
 the same answers written as a canonical CSV and read from the file.
@@ -24,6 +25,10 @@ import pytest
 
 from copro_scale.cli import main as copro
 
+from copro_scale.serve.invitations import token_of
+
+from .conftest import TEAMS_CSV
+from .conftest import OpenedWave as Wave
 from .server import DONT_KNOW, ITEMS, SCALE, row_key, running_server, stored
 from .survey_client import HTTPTransport, fill
 
@@ -158,10 +163,25 @@ def _report(folder: Path) -> dict:
             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".copro-output"}
 
 
-def test_the_survey_end_to_end_in_chromium(opened_wave, browser, tmp_path):
-    if not opened_wave.url.startswith("sqlite"):
+def _open_wave(db_url: str, folder: Path) -> Wave:
+    """``copro wave open`` with the team list of the fixtures; the links from invitations.csv."""
+    teams = folder / "teams.csv"
+    teams.write_text(TEAMS_CSV, encoding="utf-8")
+    links = folder / "invitations.csv"
+    assert copro(["wave", "open", "2026-spring", "--db", db_url, "--teams", str(teams),
+                  "--base-url", "https://survey.example.org", "-o", str(links)]) == 0
+    wave = Wave(db_url, "2026-spring", teams)
+    with open(links, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            wave.tokens.setdefault((row["team"], row["form"]), []).append(token_of(row["link"]))
+    return wave
+
+
+def test_the_survey_end_to_end_in_chromium(db_url, browser, tmp_path):
+    if not db_url.startswith("sqlite"):
         pytest.skip("the pages are the same on both databases: Chromium runs once (SQLite); "
                     "PostgreSQL is driven over HTTP by the load and fault tests")
+    opened_wave = _open_wave(db_url, tmp_path)
     rng = random.Random(24)
     # each form in Chromium, one at each width (one PSW page by keyboard alone); the rest over
     # HTTP: the pages of both forms are the same template, checked at both widths by axe-core

@@ -170,9 +170,12 @@ def test_counts_show_only_what_the_disclosure_plan_allows(opened_wave, tmp_path)
     submit(opened_wave.open_tokens[("Ward B", "colleague")], 3)
     with sessions() as s:
         counts = waves.visible_counts(s, store.wave_by_label(s, opened_wave.label))
+    # both of Ward A's forms below 5: neither is shown (two bounds with the total would meet)
     assert counts.teams == [
-        {"team": "Ward A", "total": "6", "psw": None, "colleague": None},
-        {"team": "Ward B", "total": "fewer than 5", "psw": None, "colleague": None}]
+        {"team": "Ward A", "parent": None, "total": "6", "psw": "not shown",
+         "colleague": "not shown"},
+        {"team": "Ward B", "parent": None, "total": "fewer than 5", "psw": None,
+         "colleague": None}]
     # 3 hidden respondents (1-4) are left out of the organisation: 6, not 9
     assert counts.organisation == "6"
     # both forms of Ward A at 5: the split shows
@@ -180,8 +183,54 @@ def test_counts_show_only_what_the_disclosure_plan_allows(opened_wave, tmp_path)
     submit(opened_wave.tokens[("Ward A", "colleague")][4])
     with sessions() as s:
         counts = waves.visible_counts(s, store.wave_by_label(s, opened_wave.label))
-    assert counts.teams[0] == {"team": "Ward A", "total": "10", "psw": "5", "colleague": "5"}
+    assert counts.teams[0] == {"team": "Ward A", "parent": None, "total": "10", "psw": "5",
+                               "colleague": "5"}
+    assert counts.parents == []
     engine.dispose()
+
+
+PARENTS = ("team,n_psw_expected,n_colleague_expected,parent\n"
+           "Ward A,4,6,Acute > Inpatient\n"
+           "Ward B,1,2,Acute > Rehab\n"
+           "Ward C,1,2,Acute > Rehab\n"
+           "Home D,3,3,Community > Day\n"
+           "Home F,1,2,Community > Day\n"
+           "Home E,1,2,Community\n"
+           "Home G,1,2,Community\n")
+
+
+def test_live_counts_show_a_parent_only_where_it_gives_no_hidden_team_away(db_url, tmp_path,
+                                                                            capsys):
+    # Every link answered (k = 5): Ward A 10, Home D 6, the five other teams 3 each (hidden).
+    # By hand: Community > Day (9) minus Home D (6) would give Home F's 3: not shown.
+    # Acute (16) = Inpatient (Ward A, 10) + Rehab (Wards B and C, 6); Community (15) minus
+    # Home D leaves Homes E, F and G together (9); the organisation (31) is Acute + Community.
+    (tmp_path / "t.csv").write_text(PARENTS, encoding="utf-8")
+    engine = engine_for(db_url)
+    with session_factory(engine)() as s:
+        _, issued = waves.open_wave(s, "w", teams=tmp_path / "t.csv")
+        s.commit()
+        for i in issued:
+            store.submit(s, draft_key_hash=None, invitation_token_hash=hash_token(i.token),
+                         answers={}, role=None, months=None)
+        counts = waves.visible_counts(s, store.wave_by_label(s, "w"))
+    engine.dispose()
+    assert [(r["team"], r["total"]) for r in counts.teams] == [
+        ("Ward A", "10"), ("Ward B", "fewer than 5"), ("Ward C", "fewer than 5"),
+        ("Home D", "6"), ("Home F", "fewer than 5"), ("Home E", "fewer than 5"),
+        ("Home G", "fewer than 5")]
+    assert counts.teams[0]["parent"] == "Acute > Inpatient"
+    assert [(r["parent"], r["depth"], r["total"]) for r in counts.parents] == [
+        ("Acute", 0, "16"), ("Acute > Inpatient", 1, "10"), ("Acute > Rehab", 1, "6"),
+        ("Community", 0, "15"), ("Community > Day", 1, "not shown")]
+    assert counts.organisation == "31"
+    assert main(["wave", "status", "w", "--db", db_url]) == 0
+    out = capsys.readouterr().out
+    lines = [" ".join(line.split()) for line in out.splitlines()]
+    assert lines[lines.index("service or directorate responses") + 1:][:6] == [
+        "Acute 16", "Inpatient 10", "Rehab 6", "Community 15", "Day not shown",
+        "organisation 31"]
+    assert not {"9", "3"} & set(out.split())
 
 
 def test_close_ends_the_wave_once(opened_wave, capsys):

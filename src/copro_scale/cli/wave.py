@@ -217,6 +217,11 @@ def run_status(args) -> int:
     for r in counts.teams:
         print(f"{r['team'][:40]:<40} {r['total']:>12} {r['psw'] or '-':>12} "
               f"{r['colleague'] or '-':>12}")
+    if counts.parents:
+        print(f"{'service or directorate':<40} {'responses':>12}")
+        for r in counts.parents:
+            name = "  " * r["depth"] + r["name"]
+            print(f"{name[:40]:<40} {r['total']:>12}")
     print(f"{'organisation':<40} {counts.organisation:>12}")
     for note in counts.notes:
         print(f"note: {note}")

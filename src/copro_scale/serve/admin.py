@@ -1,8 +1,10 @@
 """The admin pages: a login (argon2-hashed password) and the live counts of each wave.
 
 Counts come only from :func:`.waves.visible_counts`, the disclosure plan at the wave's threshold
-``k``: a team below ``k`` reads "fewer than k", a team's per-form counts appear only when both
-forms reach ``k``, and the organisation count leaves out what the report would. Nothing else
+``k``: a team below ``k`` reads "fewer than k", a team's per-form counts are exact only when
+both forms reach ``k``, a parent (service line or directorate) is shown only where
+:func:`copro_scale.privacy.parent_plan` shows it, and the organisation count leaves out what
+the report would. Nothing else
 about responses is shown (no scores, no used-link counts: for single links those are the
 response counts themselves).
 """

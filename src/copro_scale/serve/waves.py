@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, text, update
 
 from ..errors import CoproError
 from ..instrument import Instrument, load_instrument
-from ..privacy import check_threshold, disclosure_plan
+from ..privacy import check_threshold, disclosure_plan, parent_plan
 from ..responses.teams import TeamList, read_team_list
 from . import invitations as inv
 from .store import Draft, Invitation, Wave, hash_token, wave_by_label, wave_counts
@@ -241,13 +241,19 @@ def forget_arrival_order(engine, wave_id: int) -> None:
 
 @dataclass(frozen=True)
 class Counts:
-    """Response counts as they may be shown: each text is a number or "fewer than k".
+    """Response counts as they may be shown: each text is a number, "fewer than k", a bound
+    ("at least n") or "not shown".
 
     Attributes
     ----------
     teams : list of dict
-        ``team``, ``total`` (text), ``psw`` and ``colleague`` (text, or None where a per-form
-        count would single someone out: both forms must reach k).
+        ``team``, ``parent`` (its path, or None), ``total`` (text), ``psw`` and ``colleague``
+        (:meth:`~copro_scale.privacy.DisclosurePlan.form_counts`: exact only when both forms
+        reach k; None for a team below k).
+    parents : list of dict
+        One per service line or directorate of the team list's ``parent`` column, outermost
+        first: ``parent`` (the path), ``name``, ``depth``, ``total`` (text: the count where
+        :func:`~copro_scale.privacy.parent_plan` shows the parent, else "not shown").
     organisation : str
         Responses the organisation figures will pool (text): exact, or "at least" the visible
         teams' count when the hidden teams it includes hold 1 to k-1 (a raised threshold).
@@ -258,37 +264,74 @@ class Counts:
     teams: list
     organisation: str
     notes: tuple
+    parents: list = ()
+
+
+def live_counts(counts: pd.DataFrame, team_parents: dict, k: int,
+                instrument: Instrument | None = None) -> Counts:
+    """Counts per team, parent and organisation as the disclosure plan lets them be shown.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        ``team, n_psw, n_colleague``: responses so far.
+    team_parents : dict
+        Team -> parent path (``"Directorate > Service"``); teams without one are left out.
+    k : int
+        The wave's threshold.
+
+    Every exact count is a figure of the plan (:func:`~copro_scale.privacy.disclosure_plan`,
+    :func:`~copro_scale.privacy.parent_plan`): a visible team's total, both forms of a team
+    whose forms reach k, a parent whose respondents not inside shown teams or sub-parents are
+    none or at least k, and the organisation's pool. Their sets nest, so no sum or difference
+    of them is a group of 1 to k-1 respondents.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"team": ["A", "B", "C"], "n_psw": [4, 1, 2], "n_colleague": [6, 1, 2]})
+    >>> shown = live_counts(c, {"A": "Acute", "B": "Acute", "C": "Acute > Rehab"}, 5)
+    >>> [t["total"] for t in shown.teams], [p["total"] for p in shown.parents]
+    (['10', 'fewer than 5', 'fewer than 5'], ['16', 'not shown'])
+    >>> shown.organisation
+    '16'
+    """
+    plan = disclosure_plan(counts, k, instrument=instrument)
+    few = f"fewer than {plan.min_responses}"
+    rows = []
+    for r in plan.teams.itertuples(index=False):
+        forms = plan.form_counts(r.team)
+        path = team_parents.get(r.team)
+        rows.append({"team": r.team, "parent": path if isinstance(path, str) else None,
+                     "total": plan.count_text(int(r.n)) if r.visible else few,
+                     "psw": forms["psw"], "colleague": forms["colleague"]})
+    parents = parent_plan(plan, {t: p for t, p in team_parents.items() if isinstance(p, str)})
+    parent_rows = [{"parent": p.parent, "name": p.name, "depth": int(p.depth),
+                    # a withheld parent's count, even as "fewer than k", would bound its teams
+                    "total": str(int(p.n)) if p.visible else "not shown"}
+                   for p in parents.itertuples(index=False)]
+    org = plan.organisation_count()
+    if isinstance(org, int):  # 0 or >= k: exact counts of visible and pooled hidden teams
+        organisation = str(org) if org >= plan.min_responses else few
+    else:
+        organisation = org if org != "at least 0" else few
+    return Counts(rows, organisation, plan.notes, parent_rows)
 
 
 def visible_counts(session, wave: Wave, instrument: Instrument | None = None) -> Counts:
     """The wave's response counts through the disclosure plan (threshold ``wave.threshold``).
 
-    The one place where live counts are made fit to show: a team below k reads "fewer than k",
-    its per-form counts are shown only when both forms reach k, and the organisation count
-    leaves out what the report would leave out.
+    The one place where live counts are read for showing (:func:`live_counts`): a team below k
+    reads "fewer than k", its per-form counts are exact only when both forms reach k, a parent
+    (the team list's ``parent`` column) is shown only where the plan allows, and the
+    organisation count leaves out what the report would leave out.
     """
     inst = instrument_for(wave, instrument)
     raw = wave_counts(session, wave)
-    names = list(team_list_of(wave).teams)
+    heads = team_list_of(wave).headcounts
+    names = heads["team"].tolist()
     names += sorted({t for t, _ in raw} - set(names))
     frame = pd.DataFrame({"team": names,
                           "n_psw": [raw.get((t, "psw"), 0) for t in names],
                           "n_colleague": [raw.get((t, "colleague"), 0) for t in names]})
-    plan = disclosure_plan(frame, wave.threshold, instrument=inst)
-    few = f"fewer than {plan.min_responses}"
-    rows = []
-    for r in plan.teams.itertuples(index=False):
-        rows.append({
-            "team": r.team,
-            "total": str(int(r.n)) if r.visible else few,
-            "psw": str(int(r.n_psw)) if r.split_visible else None,
-            "colleague": str(int(r.n_colleague)) if r.split_visible else None,
-        })
-    org = plan.teams[plan.teams["team"].isin(plan.organisation_teams)]
-    hidden = int(org.loc[~org["visible"], "n"].sum())
-    shown = int(org.loc[org["visible"], "n"].sum())
-    if 0 < hidden < plan.min_responses:  # the exact total minus the visible teams is their count
-        organisation = f"at least {shown}"
-    else:
-        organisation = str(shown + hidden) if shown + hidden >= plan.min_responses else few
-    return Counts(rows, organisation, plan.notes)
+    parents = {t: p for t, p in zip(heads["team"], heads["parent"]) if isinstance(p, str)}
+    return live_counts(frame, parents, wave.threshold, inst)
