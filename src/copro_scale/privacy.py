@@ -319,6 +319,55 @@ class DisclosurePlan:
         """
         return int(n_answered) >= self.min_responses
 
+    def share_shown(self, team: str, psw: int, colleague: int) -> bool:
+        """Whether a team's statement share over every answer may be shown (rules 7 and 8).
+
+        ``psw`` and ``colleague`` are how many of each form answered the statement. The share
+        rests on at least k answers (rule 7). In a team whose forms are shown apart (rule 3),
+        each form's answers are also none or at least k: the share's answers minus one form's
+        (whose figures and exact count the team's page shows) would otherwise be the few answers
+        of the other form (rule 8), however the share is weighted.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> plan = disclosure_plan(pd.DataFrame({"team": ["A", "B"], "n_psw": [5, 1],
+        ...                                      "n_colleague": [9, 9]}))
+        >>> plan.share_shown("A", 4, 9), plan.share_shown("A", 5, 9), plan.share_shown("A", 0, 9)
+        (False, True, True)
+        >>> plan.share_shown("B", 1, 9), plan.share_shown("B", 1, 3)
+        (True, False)
+        """
+        psw, colleague = int(psw), int(colleague)
+        if not self.enough(psw + colleague):
+            return False
+        if str(team) not in set(self.teams.loc[self.teams["split_visible"], "team"]):
+            return True
+        return all(n == 0 or self.enough(n) for n in (psw, colleague))
+
+    def shares_shown(self, answered: pd.DataFrame) -> pd.Series:
+        """:meth:`share_shown` for each row of ``answered`` (``team, psw, colleague``)."""
+        rows = answered[["team", "psw", "colleague"]].itertuples(index=False)
+        return pd.Series([self.share_shown(*r) for r in rows], index=answered.index, dtype=bool)
+
+    def withhold_shares(self, table: pd.DataFrame, answered: pd.DataFrame,
+                        cells: dict) -> pd.DataFrame:
+        """``table`` (``team`` and one column per item and cell) with the shares the plan
+        withholds blanked: an item's where :meth:`share_shown` says no, and a cell's holding one.
+
+        ``answered`` gives how many answered each item, indexed by ``(team, form)``; ``cells``
+        maps a cell column to its items.
+        """
+        out = table.copy()
+        for i, team in out["team"].astype(str).items():
+            n = {g: answered.loc[(team, g)] if (team, g) in answered.index else None
+                 for g in ("psw", "colleague")}
+            hidden = {it for it in answered.columns if it in out.columns and not self.share_shown(
+                team, *(0 if n[g] is None else int(n[g][it]) for g in ("psw", "colleague")))}
+            hidden |= {c for c, items in cells.items() if c in out.columns and hidden & set(items)}
+            out.loc[i, sorted(hidden)] = np.nan
+        return out
+
     def withhold_few(self, frame: pd.DataFrame, columns, n: str = "n") -> pd.DataFrame:
         """``frame`` with ``columns`` blanked (NaN) in rows resting on fewer than k answers (rule 7)."""
         out = frame.copy()
@@ -492,7 +541,10 @@ def validation_items(responses: pd.DataFrame, rows: pd.Series, plan: "Disclosure
         sizes = np.bincount(col[answered], minlength=len(keys))
         shown, covered = [], np.zeros(len(keys))
         for t in visible:
-            for view_forms, ok in ((("psw", "colleague"), True), (("psw",), t in split)):
+            n_form = {g: int(sum(sizes[i] for i, a in enumerate(keys) if a[0] == t and a[1] == g))
+                      for g in ("psw", "colleague")}
+            for view_forms, ok in ((("psw", "colleague"), plan.share_shown(t, **n_form)),
+                                   (("psw",), t in split)):
                 members = [i for i, a in enumerate(keys) if a[0] == t and a[1] in view_forms]
                 if ok and plan.enough(sizes[members].sum()):
                     shown.append(np.isin(np.arange(len(keys)), members).astype(float))

@@ -123,3 +123,18 @@ def test_a_hidden_team_has_no_view_and_a_both_small_team_no_split():
     p = plan([("A", 1, 2), ("B", K - 1, K - 1)])
     assert p.view_text("A") == f"Fewer than {K} people answered, so nothing is shown."
     assert "the split is not shown" in p.view_text("B")
+
+
+@pytest.mark.parametrize("edge,ok", [(-1, False), (0, True)])
+def test_rule8_split_team_share_needs_each_form_none_or_k(edge, ok):
+    p = plan([("A", BIG, BIG), ("B", K - 1, BIG)])  # A split, B not
+    assert p.share_shown("A", K + edge, BIG) is ok and p.share_shown("A", BIG, K + edge) is ok
+    assert p.share_shown("A", 0, K + edge) is ok      # one form silent: the other's k answers
+    assert p.share_shown("B", 1, K + edge - 1) is ok  # not split: only the total counts
+    fav = pd.DataFrame({"team": ["A"], "vdm1": [50.0], "voice.decision_making": [40.0],
+                        "vdm2": [30.0]})
+    answered = pd.DataFrame({"vdm1": [K + edge, BIG], "vdm2": [BIG, BIG]},
+                            index=pd.MultiIndex.from_tuples([("A", "psw"), ("A", "colleague")]))
+    out = p.withhold_shares(fav, answered, {"voice.decision_making": ["vdm1", "vdm2"]})
+    assert bool(out[["vdm1", "voice.decision_making"]].notna().all(axis=None)) is ok
+    assert out["vdm2"].notna().all()

@@ -76,7 +76,8 @@ def statement_shares(dist: pd.DataFrame, plan: DisclosurePlan, weights: str = "f
     The rule is the one of the scores (:func:`plan_weighted_scores`): a team whose forms the plan
     weights equally gets the mean of its two forms' shares, provided each form answered the
     statement at least k times; otherwise every answer counts once. ``form`` restricts to one
-    form (every answer once). A share resting on fewer than k answers is withheld (NaN; rule 7).
+    form (every answer once). A share resting on fewer than k answers is withheld (NaN; rule 7),
+    and so is a share over every answer where the plan says so (:meth:`DisclosurePlan.shares_shown`).
 
     Returns
     -------
@@ -107,6 +108,12 @@ def statement_shares(dist: pd.DataFrame, plan: DisclosurePlan, weights: str = "f
                         dont_know=pooled["none"] / n_resp.where(n_resp > 0),
                         equal=equal).reset_index()
     out.loc[out["n"] < k, cats] = np.nan
+    if form is None:  # a split team's share whose one form answered 1 to k-1 times (rule 8)
+        per_form = (d.groupby(["team", "id", "form"], sort=False)["answered"].sum()
+                    .unstack("form").reindex(columns=["psw", "colleague"]).fillna(0))
+        per_form = per_form.reindex(pd.MultiIndex.from_frame(out[["team", "id"]])).fillna(0)
+        shown = plan.shares_shown(per_form.reset_index()).to_numpy()
+        out.loc[~shown, cats] = np.nan
     return out
 
 
