@@ -388,6 +388,22 @@ class DisclosurePlan:
             return int(org["n"].sum())
         return f"at least {int(org.loc[org['visible'], 'n'].sum())}"
 
+    def organisation_form_count(self, n: int) -> int | str:
+        """A count of one form's respondents in the organisation as it may be shown.
+
+        Exact only where the organisation's count is (:attr:`organisation_count_shown`): the
+        two forms' counts add up to it, so the organisation's count minus its visible teams'
+        would give the teams below the threshold away (rule 8).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> c = pd.DataFrame({"team": ["A", "B"], "n_psw": [9, 0], "n_colleague": [9, 5]})
+        >>> disclosure_plan(c, 5).organisation_form_count(9), disclosure_plan(c, 6).organisation_form_count(9)
+        (9, 'withheld')
+        """
+        return int(n) if self.organisation_count_shown else "withheld"
+
     def may_show(self, members, published=()) -> bool:
         """Whether a figure over ``members`` may be shown beside the ``published`` sets (rule 8).
 

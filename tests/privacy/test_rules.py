@@ -83,8 +83,10 @@ def test_rule8_set_differences(edge, ok):
 def test_rule8_raised_threshold_hides_the_count():
     p = plan([("A", BIG, BIG), ("B", 0, K)], K + 1)  # B pooled at the promise, hidden at K + 1
     assert not p.organisation_count_shown and str(p.organisation_count()).startswith("at least")
+    assert p.organisation_form_count(BIG) == "withheld"  # the two forms would add up to it
     p = plan([("A", BIG, BIG), ("B", 0, K + 1)], K + 1)
     assert p.organisation_count_shown and p.organisation_count() == 2 * BIG + K + 1
+    assert p.organisation_form_count(BIG) == BIG
 
 
 def test_both_forms_below_k_show_no_split_count():

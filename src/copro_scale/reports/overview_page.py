@@ -180,7 +180,8 @@ def overview_context(data: ReportData, slugs: dict[str, str], meta: dict,
     n_org = int(plan.teams.set_index("team").loc[org_teams, "n"].sum()) if org_teams else 0
     expected = _expected(data.headcounts)
     org_rate = (rate_text(n_org, sum(expected[t] for t in org_teams))
-                if org_teams and all(t in expected for t in org_teams) else None)
+                if org_teams and plan.organisation_count_shown
+                and all(t in expected for t in org_teams) else None)
     gap = [{"label": SCORE_LABELS[r["score"]], "psw": fmt(r["psw"]), "colleague": fmt(r["colleague"]),
                 "gap": fmt(r["gap"]), "ci": interval_text(r["lo"], r["hi"])}
            for r in data.pooled_gap.to_dict("records")]

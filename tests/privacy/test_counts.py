@@ -1,0 +1,27 @@
+"""The organisation's per-form counts where its count is withheld (rule 8).
+
+Found by ``copro audit`` on generated organisation 196 (``benchmarks/audit_organisations.py``)
+at ``--min-responses 6``: a team of 5 is pooled at the promise and hidden at 6, so the
+organisation's count reads "at least" its visible teams' total; ``summary.json`` still gave the
+PSW and colleague counts of the organisation figures, which add up to it wherever nobody has a
+missing cell. The oracle is the summary's own arithmetic.
+"""
+
+from __future__ import annotations
+
+from copro_scale import read_responses, score
+from copro_scale.reports.data import build_report_data
+from copro_scale.reports.writers import organisation_record
+
+from .orgs import INST, organisation
+
+K = INST.min_responses
+
+
+def test_form_counts_do_not_add_up_to_a_withheld_count():
+    r = read_responses(organisation(196))
+    data = build_report_data(r.data, score(r), n_boot=20, min_responses=K + 1)
+    org = organisation_record(data)
+    assert not isinstance(org["n"], int)  # the case: the count is withheld at K + 1
+    gap = org["psw_vs_colleague"] or {}
+    assert not any(isinstance(gap.get(f"n_{f}"), int) for f in ("psw", "colleague")), gap
