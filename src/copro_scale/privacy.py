@@ -242,10 +242,10 @@ class DisclosurePlan:
         if not len(row) or not bool(row["visible"].iloc[0]):
             return {"psw": None, "colleague": None}
         r = row.iloc[0]
-        if bool(r["split_visible"]):
-            return {"psw": str(int(r["n_psw"])), "colleague": str(int(r["n_colleague"]))}
         k = self.min_responses
         small = {f: int(r[f"n_{f}"]) < k for f in ("psw", "colleague")}
+        if not any(small.values()):  # both forms' respondents reach k (split or not)
+            return {"psw": str(int(r["n_psw"])), "colleague": str(int(r["n_colleague"]))}
         if all(small.values()):  # both below k: with the total, two bounds would meet
             return {f: "not shown" for f in small}
         return {f: (f"fewer than {k}" if small[f] else f"at least {int(r['n']) - k + 1}")
@@ -284,6 +284,11 @@ class DisclosurePlan:
             return (f"These figures rest on {n} responses from peer support workers and colleagues, "
                     f"fewer than {self.min_responses} on each form, so every response counts once "
                     f"(1/{n} each) and the split is not shown.")
+        if c["psw"].isdigit() and c["colleague"].isdigit():
+            return (f"These figures rest on {n} responses: {c['psw']} from peer support workers "
+                    f"and {c['colleague']} from colleagues, but fewer than {self.min_responses} on "
+                    "one form answered every part, so every response counts once and the split "
+                    "is not shown.")
         return (f"These figures rest on {n} responses: {c['psw']} from peer support workers and "
                 f"{c['colleague']} from colleagues. With fewer than {self.min_responses} on one "
                 f"form, every response counts once (1/{n} each), so no one's answers weigh more "
@@ -618,8 +623,11 @@ def disclosure_plan(counts: pd.DataFrame, min_responses: int | None = None, *,
     t["visible"] = t["n"] >= k
     # Everything but a team's own visibility is decided at the promise k0, so that a run at a
     # raised k publishes the same organisation figures as a run at k0 (no cross-run difference).
-    split0 = (t["n_psw"] >= k0) & (t["n_colleague"] >= k0)
-    t["split_visible"] = t["visible"] & (t["n_psw"] >= k) & (t["n_colleague"] >= k)
+    # per-form figures rest on the respondents with every cell scored (rule 8), where known
+    whole = [counts[f"n_{f}_complete"] if f"n_{f}_complete" in counts.columns else t[f"n_{f}"]
+             for f in ("psw", "colleague")]
+    split0 = (whole[0] >= k0) & (whole[1] >= k0)
+    t["split_visible"] = t["visible"] & (whole[0] >= k) & (whole[1] >= k)
     # the label says how the figure is weighted: forms equally only where both forms reach k
     t["weights"] = t["split_visible"].map({True: "forms_equal", False: "respondents"})
     notes = []
@@ -679,7 +687,35 @@ def plan_for(scores: pd.DataFrame, instrument: Instrument | None = None,
         team_counts,  # aggregate is a later stage's module; no cycle at import
     )
 
-    return disclosure_plan(team_counts(scores), min_responses, instrument=instrument)
+    counts = team_counts(scores)
+    whole = complete_rows(scores, instrument if instrument is not None else load_instrument())
+    if whole is not None:
+        tab = pd.crosstab(scores["team"].astype(str)[whole], scores["form"].astype(str)[whole])
+        for f in ("psw", "colleague"):
+            got = tab[f] if f in tab.columns else pd.Series(dtype="int64")
+            counts[f"n_{f}_complete"] = counts["team"].astype(str).map(got).fillna(0).astype(int)
+    return disclosure_plan(counts, min_responses, instrument=instrument)
+
+
+def complete_rows(frame: pd.DataFrame, instrument: Instrument) -> pd.Series | None:
+    """Which rows have every cell scored (the rows score figures rest on, rule 8), from the
+    cell scores where ``frame`` has them, else from its items with the scoring's rule (a cell
+    needs half its items answered); None when it has neither.
+    """
+    cells = list(instrument.cells)
+    if all(c in frame.columns for c in cells):
+        return frame[cells].notna().all(axis=1)
+    ids = instrument.item_ids
+    if not all(i in frame.columns for i in ids):
+        return None
+    from .scoring import keyed_matrix
+
+    answered = ~np.isnan(keyed_matrix(frame, instrument))
+    ok = np.ones(len(frame), dtype=bool)
+    for cell in cells:
+        cols = [ids.index(it.id) for it in instrument.cell_items(*cell.split("."))]
+        ok &= answered[:, cols].sum(axis=1) >= int(np.ceil(0.5 * len(cols) - 1e-9))
+    return pd.Series(ok, index=frame.index)
 
 
 def parent_plan(plan: DisclosurePlan, team_parents: dict) -> pd.DataFrame:

@@ -25,3 +25,23 @@ def test_form_counts_do_not_add_up_to_a_withheld_count():
     assert not isinstance(org["n"], int)  # the case: the count is withheld at K + 1
     gap = org["psw_vs_colleague"] or {}
     assert not any(isinstance(gap.get(f"n_{f}"), int) for f in ("psw", "colleague")), gap
+
+
+def test_a_form_with_fewer_than_k_complete_respondents_is_not_shown_apart():
+    """Generated organisation 4: Team 07 has 5 PSWs and 5 colleagues, one colleague with a whole
+    cell unknown, so the colleague-only figures rested on 4 people (and the team minus its PSW
+    figure on the same 4). Counted by hand from the cell scores."""
+    from copro_scale.privacy import plan_for
+    from copro_scale.scoring import keyed_items
+
+    r = read_responses(organisation(4))
+    s = score(r)
+    whole = s[list(INST.cells)].notna().all(axis=1)
+    per = s[whole].groupby(["team", "form"]).size().unstack(fill_value=0)
+    assert per.loc["Team 07", "colleague"] == K - 1 and per.loc["Team 07", "psw"] >= K
+    data = build_report_data(r.data, s, n_boot=20)
+    assert "Team 07" not in set(data.gaps["team"])
+    assert data.plan.weights("Team 07") == "respondents"
+    # the validation plans from items, --favourable from the raw table: the same decisions
+    for other in (plan_for(keyed_items(r), INST), plan_for(r.data, INST)):
+        assert other.teams.equals(data.plan.teams) and other.pooled_gap == data.plan.pooled_gap

@@ -17,7 +17,8 @@ import pandas as pd
 from ..aggregate import change, form_gaps, organisation_scores, team_counts, team_scores
 from ..classify import classify_teams
 from ..instrument import CONSTRUCTS, FACES, Instrument, load_instrument
-from ..privacy import MEAN_DECIMALS, SHARE_DECIMALS, DisclosurePlan, disclosure_plan, parent_plan
+from ..privacy import (MEAN_DECIMALS, SHARE_DECIMALS, DisclosurePlan, disclosure_plan, parent_plan,
+                       plan_for)
 from ..render import fmt
 from ..scoring import keyed_matrix
 from .certainty import MINIMAL_IMPORTANT_DIFFERENCE, design_effect
@@ -376,7 +377,7 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     """
     inst = instrument or load_instrument()
     if plan is None:
-        plan = disclosure_plan(team_counts(scores), min_responses, instrument=inst)
+        plan = plan_for(scores, inst, min_responses)
     min_responses = plan.min_responses
     p_min = inst.min_probability if min_probability is None else float(min_probability)
     classify = {"min_responses": min_responses, "n_draws": n_boot, "seed": seed,
