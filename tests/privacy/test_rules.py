@@ -140,3 +140,151 @@ def test_rule8_split_team_share_needs_each_form_none_or_k(edge, ok):
     out = p.withhold_shares(fav, answered, {"voice.decision_making": ["vdm1", "vdm2"]})
     assert bool(out[["vdm1", "voice.decision_making"]].notna().all(axis=None)) is ok
     assert out["vdm2"].notna().all()
+
+
+# ---- edges the mutation run found unguarded (docs/privacy.md, "Mutation run") ----
+
+def test_rule5_pooled_form_reaches_k():
+    for edge, ok in ((-1, False), (0, True)):
+        assert plan([("A", K + edge, BIG)]).pooled_gap is ok  # all the PSWs in one split team
+
+
+@pytest.mark.parametrize("edge,ok", [(-1, False), (0, True)])
+def test_rule5_uncovered_remainder_at_k(edge, ok):
+    # B: K + edge PSWs, not split; C: K colleagues, not split; H: one colleague below k
+    p = plan([("A", BIG, BIG), ("B", K + edge, 0), ("C", 0, K), ("H", 0, 1)])
+    assert p.pooled_gap is ok
+
+
+@pytest.mark.parametrize("edge,shown", [(-1, False), (0, True)])
+def test_rule8_organisation_count_hidden_part_at_k(edge, shown):
+    k = 2 * K  # B and C pooled at the promise, hidden at 2K: K + (K + edge) of them
+    p = plan([("A", BIG, BIG), ("B", 0, K), ("C", 0, K + edge)], k)
+    assert p.organisation_count_shown is shown
+
+
+def test_rule2_nothing_left_out_without_hidden_teams():
+    p = plan([("A", BIG, BIG)])
+    assert p.remainder_left_out is False and p.notes == () and p.per_form_note == ""
+    assert list(p.teams.columns) == ["team", "n_psw", "n_colleague", "n", "visible",
+                                     "split_visible", "weights"]
+
+
+def test_notes_say_what_was_done():
+    p = plan([("A", BIG, BIG), ("B", 0, K), ("H", 0, 1), ("P", 1, 0)], K + 1)
+    assert p.notes[0] == (
+        f"2 team(s) with fewer than {K} respondents hold fewer than {K} between them; they are "
+        "left out of the organisation figures and counts so that no one's answers can be "
+        "worked out by subtraction.")
+    assert p.notes[1] == (
+        f"The organisation figures include the respondents of 1 team(s) below the reporting "
+        f"threshold of {K + 1} (at least {K} people in every group that could be taken away); "
+        "those teams' own scores are not shown.")
+    assert p.per_form_note == p.notes[2] == (
+        "Organisation figures for one form (the PSW vs colleague comparison, and the "
+        "validation's per-form statistics) are withheld: one of the two groups (or the part of "
+        f"it not already shown by team) has fewer than {K + 1} respondents. The organisation's "
+        "figures count every response once.")
+
+
+def test_plan_reads_team_names_as_text_and_its_own_promise():
+    from dataclasses import replace
+
+    p = disclosure_plan(pd.DataFrame({"team": [1, 2], "n_psw": [BIG, 0], "n_colleague": [BIG, 1]},
+                                     index=[7, 9]))
+    assert p.is_visible("1") and not p.is_visible("2") and p.organisation_teams == ("1",)
+    strict = replace(INST, min_responses=K + 2)
+    p = disclosure_plan(pd.DataFrame({"team": ["A", "B"], "n_psw": [BIG, 0],
+                                      "n_colleague": [BIG, K + 1]}), instrument=strict)
+    assert p.min_responses == p.promise == K + 2 and p.remainder_left_out  # B: K + 1 < K + 2
+
+
+def test_threshold_is_a_whole_number():
+    from copro_scale.errors import CoproError
+    from copro_scale.privacy import check_threshold
+
+    for bad in (K + 0.5, True):
+        with pytest.raises(CoproError):
+            check_threshold(None, bad)
+    assert check_threshold(None, K + 1) == K + 1
+
+
+@pytest.mark.parametrize("edge", [-1, 0])
+def test_counts_as_text_at_k(edge):
+    p = plan([("A", K + edge, BIG), ("B", BIG, BIG)])
+    assert p.count_text(K + edge) == (f"fewer than {K}" if edge else str(K))
+    assert p.weights("no such team") == "respondents"
+    expect = ({"psw": f"fewer than {K}", "colleague": f"at least {K + edge + BIG - K + 1}"}
+              if edge else {"psw": str(K), "colleague": str(BIG)})
+    assert p.form_counts("A") == expect
+
+
+def test_plan_may_show_uses_its_threshold():
+    p = plan([("A", BIG, BIG)], K + 1)
+    assert not p.may_show(set(range(K))) and p.may_show(set(range(K + 1)))
+    assert not p.may_show(set(range(30)), [set(range(30 - K))])
+
+
+def test_may_show_every_kind_of_difference():
+    s = set(range(20))
+    assert not may_show(s, [set(range(10, 20)) | {100, 101}], K)  # T - S holds 2
+    halves = [set(range(8)), set(range(8, 16))]
+    assert not may_show(s, halves, K)            # S minus the sets inside it holds 4
+    assert not may_show(s, [*halves, s], K)
+    assert not may_show(set(range(8)), [s, set(range(8, 17))], K)  # parent minus S and U holds 3
+    assert may_show(set(range(8)), [s, set(range(8, 20))], K)      # ... or nobody
+
+
+def test_isolated_groups_edges():
+    assert isolated_groups([[1, 1], [1, 0]], [20, 1], K) == [[1]]        # one person
+    # organisation minus team = atoms 1 and 2, K - 1 or K people between them
+    assert isolated_groups([[1, 1, 1], [1, 0, 0]], [20, 2, K - 3], K) == [[1, 2]]
+    assert isolated_groups([[1, 1, 1], [1, 0, 0]], [20, 2, K - 2], K) == []
+    assert isolated_groups([[1, 1]], [2, 2], K) == [[0, 1]]               # no atom reaches k
+
+
+def test_rref_by_hand():
+    from copro_scale.privacy import _rref
+
+    def rows(m):
+        return [r.tolist() for r in _rref(np.array(m, dtype=float))]
+
+    assert rows([[2, 4], [1, 3]]) == [[1, 0], [0, 1]]
+    assert rows([[0, 0], [0, 1], [1, 0]]) == [[1, 0], [0, 1]]
+    assert rows([[0, 1], [0, 2]]) == [[0, 1]]
+    assert rows([[1, 2, 3]]) == [[1, 2, 3]]
+    assert rows([[1, 1, 0], [0, 2, 4], [1, 3, 4]]) == [[1, 0, -2], [0, 1, 2]]
+
+
+def test_published_validation_rounds_item_statistics_only():
+    from copro_scale.privacy import published_validation
+
+    doc = {"forms": {"psw": {"reliability": [
+        {"item_stats": {"columns": ["n", "mean", "sd"], "data": [[12, 3.14159, None]]},
+         "alpha": 0.81234}]}}}
+    out = published_validation(doc)
+    assert out["forms"]["psw"]["reliability"][0]["item_stats"]["data"] == [[12, 3.14, None]]
+    assert doc["forms"]["psw"]["reliability"][0]["item_stats"]["data"] == [[12, 3.14159, None]]
+    assert out["forms"]["psw"]["reliability"][0]["alpha"] == 0.81234
+
+
+def test_complete_cells_keeps_whole_rows():
+    p = plan([("A", BIG, BIG)])
+    s = pd.DataFrame({"team": ["A"] * 3, "a": [1.0, np.nan, 2.0], "b": [1.0, 1.0, np.nan]})
+    assert p.complete_cells(s, ["a", "b", "zz"]).index.tolist() == [0]
+    assert p.complete_cells(s, ["zz"]).index.tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("edge,shown", [(-1, False), (0, True)])
+def test_parent_at_k(edge, shown):
+    from copro_scale.privacy import parent_plan
+
+    # a parent of a visible team and small teams holding K + edge between them
+    p = plan([("A", BIG, BIG), ("B", 0, 2), ("C", 0, K + edge - 2), ("D", BIG, BIG)])
+    par = parent_plan(p, {"A": "Acute", "B": "Acute", "C": "Acute", "D": "Community > East"})
+    got = par.set_index("parent")
+    assert bool(got.loc["Acute", "visible"]) is shown
+    assert got.loc["Acute", "n"] == 2 * BIG + K + edge and got.loc["Acute", "hidden"] == K + edge
+    assert got.loc["Community > East", ["name", "depth", "above"]].tolist() == ["East", 1, "Community"]
+    assert got.loc["Community", "teams"] == ("D",) and bool(got.loc["Community", "visible"])
+    assert list(par.columns) == ["parent", "name", "depth", "above", "teams", "n", "hidden", "visible"]
