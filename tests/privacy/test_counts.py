@@ -45,3 +45,33 @@ def test_a_form_with_fewer_than_k_complete_respondents_is_not_shown_apart():
     # the validation plans from items, --favourable from the raw table: the same decisions
     for other in (plan_for(keyed_items(r), INST), plan_for(r.data, INST)):
         assert other.teams.equals(data.plan.teams) and other.pooled_gap == data.plan.pooled_gap
+
+
+def test_a_service_and_the_organisation_do_not_differ_by_a_few():
+    """Service P holds visible team A (figures weighted by respondent) and small teams B and C (6 people: shown, as the counts
+    allow); D (2) and E (3) are small teams in no service. E's three have no voice score, so the
+    organisation's voice figure minus P's is about D's two people. Hand arithmetic on the
+    unrounded figures is the oracle."""
+    from copro_scale.privacy import disclosure_plan, parent_plan
+    from copro_scale.reports.data import organisation_figures, parent_figures, plan_weighted_scores
+
+    big = 3 * K
+    sizes = {"A": (K - 1, big), "B": (0, 3), "C": (0, 3), "D": (0, 2), "E": (0, 3)}
+    rows = [(t, f) for t, (p, c) in sizes.items() for f in ["psw"] * p + ["colleague"] * c]
+    rng = __import__("numpy").random.default_rng(7)
+    s = __import__("pandas").DataFrame(rows, columns=["team", "form"])
+    s["voice"] = rng.uniform(1, 5, len(s)).round(2)
+    s.loc[s["team"] == "E", "voice"] = float("nan")
+    counts = __import__("pandas").DataFrame(
+        [(t, p, c) for t, (p, c) in sizes.items()], columns=["team", "n_psw", "n_colleague"])
+    plan = disclosure_plan(counts)
+    parents = parent_plan(plan, {"A": "P", "B": "P", "C": "P"})
+    assert bool(parents.set_index("parent").loc["P", "visible"])
+    team = plan_weighted_scores(s[s["team"] == "A"], ["voice"], plan)
+    org = organisation_figures(s, plan, ["voice"], team=team)
+    fig = parent_figures(s, plan, parents, team, ["voice"], org)
+    org_v, p_v = org.set_index("score").loc["voice"], fig.set_index("score").loc["voice"]
+    d_sum = s.loc[s["team"] == "D", "voice"].sum()
+    if org_v.notna()["mean"] and p_v.notna()["mean"]:  # the attack works: it must not be shown
+        got = org_v["mean"] * org_v["n"] - p_v["mean"] * p_v["n"]
+        assert abs(got - d_sum) > 1e-6, "the organisation minus service P gave D's two people"
