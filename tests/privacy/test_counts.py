@@ -75,3 +75,21 @@ def test_a_service_and_the_organisation_do_not_differ_by_a_few():
     if org_v.notna()["mean"] and p_v.notna()["mean"]:  # the attack works: it must not be shown
         got = org_v["mean"] * org_v["n"] - p_v["mean"] * p_v["n"]
         assert abs(got - d_sum) > 1e-6, "the organisation minus service P gave D's two people"
+
+
+def test_overview_does_not_print_a_withheld_organisation_count():
+    """Organisation 196 at K + 1: the overview printed the exact count (and, with a team list,
+    a response rate "n of m") where summary.json reads "at least"."""
+    import pandas as pd
+
+    from copro_scale.reports.overview_page import overview_context
+
+    raw = organisation(196)
+    r = read_responses(raw)
+    heads = pd.DataFrame({"team": sorted(raw["team"].unique())}).assign(
+        n_psw_expected=10, n_colleague_expected=10)
+    data = build_report_data(r.data, score(r), n_boot=20, min_responses=K + 1, team_list=heads)
+    exact = int(data.plan.teams.set_index("team").loc[list(data.plan.organisation_teams), "n"].sum())
+    ctx = overview_context(data, {t: t for t in data.plan.teams["team"]}, {})
+    assert str(ctx["n_org"]) != str(exact) and str(ctx["n_org"]).startswith("at least")
+    assert ctx["org_rate"] is None
