@@ -571,15 +571,11 @@ def validation_items(responses: pd.DataFrame, rows: pd.Series, plan: "Disclosure
                     shown.append(np.isin(np.arange(len(keys)), members).astype(float))
                     covered[members] = 1
         # bounds and whole counts pin more than the span: any analysed answerer no shown share
-        # covers (a withheld share, a pooled hidden team) withholds the item's statistics
+        # covers (a withheld share, a split team's few PSWs, a pooled hidden team) withholds
         analysed = np.array([bool(a[2]) for a in keys])
         if (sizes[analysed & (covered == 0)] > 0).any():
             out["psw"].add(it.id)
             out["colleague"].add(it.id)
-        for t in split:  # a split team's withheld PSW share, beside the PSW form's statistics
-            members = [i for i, a in enumerate(keys) if a[0] == t and a[1] == "psw"]
-            if 0 < sizes[members].sum() < k:
-                out["psw"].add(it.id)
         for f in out:
             if it.id in out[f]:
                 continue

@@ -137,9 +137,19 @@ def test_rule8_split_team_share_needs_each_form_none_or_k(edge, ok):
                         "vdm2": [30.0]})
     answered = pd.DataFrame({"vdm1": [K + edge, BIG], "vdm2": [BIG, BIG]},
                             index=pd.MultiIndex.from_tuples([("A", "psw"), ("A", "colleague")]))
-    out = p.withhold_shares(fav, answered, {"voice.decision_making": ["vdm1", "vdm2"]})
-    assert bool(out[["vdm1", "voice.decision_making"]].notna().all(axis=None)) is ok
-    assert out["vdm2"].notna().all()
+    out = p.withhold_shares(fav, answered, {"voice.decision_making": ["vdm1", "vdm2"],
+                                            "not.in.table": ["vdm1"]})
+    assert bool(out.at[0, "vdm1"] == 50.0) is ok and bool(out.at[0, "voice.decision_making"] == 40.0) is ok
+    assert out.at[0, "vdm2"] == 30.0 and "not.in.table" not in out.columns
+    # a team without a colleague row answered nothing there; a team with no rows, nothing
+    fav2 = pd.DataFrame({"team": ["A", "B"], "vdm1": [50.0, 60.0]}, index=[3, 4])
+    only_psw = answered.loc[[("A", "psw")]].assign(vdm1=BIG)
+    out = p.withhold_shares(fav2, only_psw[["vdm1"]], {})
+    assert out.loc[3, "vdm1"] == 50.0 and np.isnan(out.loc[4, "vdm1"])
+    a = pd.DataFrame({"team": ["A", "A"], "psw": [K + edge, 0], "colleague": [BIG, BIG]},
+                     index=[5, 6])
+    got = p.shares_shown(a)
+    assert got.index.tolist() == [5, 6] and got.tolist() == [ok, True] and got.dtype == bool
 
 
 # ---- edges the mutation run found unguarded (docs/privacy.md, "Mutation run") ----
@@ -288,3 +298,79 @@ def test_parent_at_k(edge, shown):
     assert got.loc["Community > East", ["name", "depth", "above"]].tolist() == ["East", 1, "Community"]
     assert got.loc["Community", "teams"] == ("D",) and bool(got.loc["Community", "visible"])
     assert list(par.columns) == ["parent", "name", "depth", "above", "teams", "n", "hidden", "visible"]
+
+
+def _answers(teams: dict, skip: dict | None = None) -> pd.DataFrame:
+    """Responses answering every item (a fixed pattern); ``skip`` maps (team, form) to how many
+    of them leave ``vdm1`` blank."""
+    rows = [(t, f) for t, (p, c) in teams.items() for f in ["psw"] * p + ["colleague"] * c]
+    resp = pd.DataFrame(rows, columns=["team", "form"])
+    x = pd.DataFrame(np.tile(np.arange(36) % 5 + 1, (len(resp), 1)), columns=INST.item_ids,
+                     dtype="float64")
+    resp = pd.concat([resp, x], axis=1)
+    for (t, f), n in (skip or {}).items():
+        idx = resp.index[(resp["team"] == t) & (resp["form"] == f)][:n]
+        resp.loc[idx, "vdm1"] = np.nan
+    return resp
+
+
+@pytest.mark.parametrize("edge,withheld", [(-1, True), (0, False)])
+def test_rule8_validation_item_where_a_split_teams_psws_answered_k_minus_1(edge, withheld):
+    # A split (BIG, BIG); all but K + edge of its PSWs skip vdm1 (the cell still has 3 of 4)
+    teams = {"A": (BIG, BIG), "B": (BIG, BIG)}
+    resp = _answers(teams, {("A", "psw"): BIG - K - edge})
+    p = plan([(t, *n) for t, n in teams.items()])
+    out = validation_items(resp, pd.Series(True, index=resp.index), p, INST)
+    assert ("vdm1" in out["psw"]) is withheld and ("vdm1" in out["colleague"]) is withheld
+    assert out["psw"] <= {"vdm1"} and out["colleague"] <= {"vdm1"}
+
+
+@pytest.mark.parametrize("edge,withheld", [(-1, True), (0, False)])
+def test_rule8_validation_item_minus_a_psw_only_team(edge, withheld):
+    # A: PSWs only; B: K + edge PSWs and BIG colleagues. PSW form minus A's share = B's PSWs.
+    teams = {"A": (BIG, 0), "B": (K + edge, BIG)}
+    resp = _answers(teams)
+    p = plan([(t, *n) for t, n in teams.items()])
+    out = validation_items(resp, pd.Series(True, index=resp.index), p, INST)
+    items = set(INST.item_ids)
+    assert (out["psw"] == items) is withheld and (out["colleague"] == items) is withheld
+    if not withheld:
+        assert out == {"psw": set(), "colleague": set()}
+
+
+def test_complete_rows_by_hand():
+    from copro_scale.privacy import complete_rows
+
+    resp = _answers({"A": (2, 1)})
+    cell = [it.id for it in INST.cell_items("voice", "decision_making")]  # 4 items: 2 needed
+    resp.loc[0, cell[:2]] = np.nan        # half answered: scored
+    resp.loc[1, cell[:3]] = np.nan        # one of four: not scored
+    assert complete_rows(resp, INST).tolist() == [True, False, True]
+    cells = pd.DataFrame({c: [1.0, np.nan] for c in INST.cells})
+    assert complete_rows(cells, INST).tolist() == [True, False]
+    assert complete_rows(pd.DataFrame({"team": ["A"]}), INST) is None
+
+
+def test_plan_for_counts_complete_respondents_per_form():
+    from dataclasses import replace
+
+    from copro_scale.privacy import plan_for
+
+    teams = {"A": (K, K), "B": (0, BIG)}
+    resp = _answers(teams)
+    assert plan_for(resp).weights("A") == "forms_equal"
+    cell = [it.id for it in INST.cell_items("identity", "ideological")]
+    for form, first in (("colleague", K), ("psw", 0)):
+        r = resp.copy()
+        r.loc[first, cell] = np.nan               # one of A's K on this form has no cell
+        p = plan_for(r)
+        assert p.weights("A") == "respondents" and p.form_counts("A") == {
+            "psw": str(K), "colleague": str(K)}
+        assert p.teams["n"].tolist() == [2 * K, BIG]
+    strict = replace(INST, min_responses=K + 1)
+    assert plan_for(resp, strict).promise == K + 1
+    assert plan_for(resp[["team", "form"]]).weights("A") == "forms_equal"
+
+
+def test_isolated_groups_with_a_big_atom_in_every_figure():
+    assert isolated_groups([[1, 1]], [20, 2], K) == []   # the small atom never stands alone
