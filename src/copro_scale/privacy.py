@@ -61,7 +61,6 @@ import pandas as pd
 from .errors import CoproError
 from .instrument import Instrument, load_instrument
 
-
 #: Decimals of published means and scores (1-5 scale) and of validation item statistics.
 MEAN_DECIMALS = 2
 #: Decimals of published shares as fractions (2: whole percentages).
@@ -447,7 +446,7 @@ def may_show(members, published=(), k: int | None = None) -> bool:
     """
     k = check_threshold(None, k)
     s = frozenset(members)
-    ok = lambda n: n == 0 or n >= k  # noqa: E731  (nobody, or at least k)
+    ok = lambda n: n == 0 or n >= k
     if not ok(len(s)):
         return False
     sets = [frozenset(t) for t in published]
@@ -528,7 +527,7 @@ def _rref(m: np.ndarray, tol: float = 1e-9) -> list[np.ndarray]:
     return [m[i] for i in range(r)]
 
 
-def validation_items(responses: pd.DataFrame, rows: pd.Series, plan: "DisclosurePlan",
+def validation_items(responses: pd.DataFrame, rows: pd.Series, plan: DisclosurePlan,
                      instrument: Instrument) -> dict[str, set[str]]:
     """Items whose per-form validation statistics the plan withholds, per form (rule 8).
 
@@ -549,14 +548,14 @@ def validation_items(responses: pd.DataFrame, rows: pd.Series, plan: "Disclosure
     keys = list(dict.fromkeys(atoms))
     pos = {a: i for i, a in enumerate(keys)}
     col = np.array([pos[a] for a in atoms])
-    for f in out:
+    for f, withheld in out.items():
         analysed = rows & (form == f)
         for c in {(it.construct, it.face) for it in instrument.items}:
             ids = [it.id for it in instrument.cell_items(*c)]
             answered = responses.loc[analysed, ids].notna().sum(axis=1)
             partial = int(((answered > 0) & (answered < len(ids))).sum())
             if 0 < partial < k:
-                out[f].update(ids)
+                withheld.update(ids)
     for it in instrument.items:
         answered = responses[it.id].notna().to_numpy()
         sizes = np.bincount(col[answered], minlength=len(keys))
@@ -576,14 +575,14 @@ def validation_items(responses: pd.DataFrame, rows: pd.Series, plan: "Disclosure
         if (sizes[analysed & (covered == 0)] > 0).any():
             out["psw"].add(it.id)
             out["colleague"].add(it.id)
-        for f in out:
-            if it.id in out[f]:
+        for f, withheld in out.items():
+            if it.id in withheld:
                 continue
             v = np.array([a[1] == f and bool(a[2]) for a in keys], dtype=float)
             others = [np.array([a[1] == g and bool(a[2]) for a in keys], dtype=float)
                       for g in out if g != f and it.id not in out[g]]
             if isolated_groups(np.array(shown + others + [v]), sizes, k):
-                out[f].add(it.id)
+                withheld.add(it.id)
     return out
 
 

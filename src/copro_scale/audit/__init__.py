@@ -11,14 +11,22 @@ organisation's per-form figures. docs/privacy.md states the model, the guarantee
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from ..instrument import FACES, Instrument, load_instrument
-from .checks import (Disclosure, Population, item_program, pinned, score_program,
-                     FORMS, _item_stats)
+from .checks import (
+    FORMS,
+    Disclosure,
+    Population,
+    _item_stats,
+    item_program,
+    pinned,
+    score_program,
+)
 from .read import Favourable, Report, Validation, discover, num, precision
 
-__all__ = ["audit", "AuditResult", "Disclosure"]
+__all__ = ["AuditResult", "Disclosure", "audit"]
 
 
 @dataclass
@@ -38,7 +46,7 @@ def _populations(outputs) -> list[Population]:
     """A report and the validation and --favourable outputs in the same folder as it."""
     pops: dict[Path, Population] = {}
     for o in outputs:
-        key = o.path.parent if not isinstance(o, Favourable) else o.path.parent
+        key = o.path.parent
         pop = pops.setdefault(key, Population(str(key)))
         if isinstance(o, Report):
             if pop.report is not None:  # two reports in one folder: two populations
@@ -61,7 +69,7 @@ def _waves(reports: list[Report], k: int) -> list[Disclosure]:
             if not t.get("suppressed"):
                 own.setdefault((r.wave, t["team"]), []).append((r, t))
     for (wave, team), seen in own.items():  # reruns of one wave
-        for (r1, t1), (r2, t2) in zip(seen, seen[1:]):
+        for (r1, t1), (r2, t2) in pairwise(seen):
             d = abs(int(t1["n"]["total"]) - int(t2["n"]["total"]))
             if 0 < d < k:
                 out.append(Disclosure("waves", f"team '{team}', {wave}: the {d} respondent(s) "

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..instrument import CONSTRUCTS, FACES
-from .read import Num, Report, Validation, Favourable, num, precision
+from .read import Favourable, Num, Report, Validation, num, precision
 from .solve import Program
 
 FORMS = ("psw", "colleague")
@@ -294,6 +294,6 @@ def pinned(prog: Program, targets, k: int, protection: float, kind_default: str 
         n = round(rn[0])
         r = prog.range(total)
         if r and (r[1] - r[0]) / n <= protection + 1e-6:
-            out.append(Disclosure(kind, group, f"{what} of {n} respondent(s)" if what != "mean keyed answer"
-                                  else f"{what} of {n} respondent(s)", r[0] / n, r[1] / n, prog.sources(total)))
+            out.append(Disclosure(kind, group, f"{what} of {n} respondent(s)", r[0] / n, r[1] / n,
+                                  prog.sources(total)))
     return out

@@ -101,7 +101,7 @@ class Favourable:
     rows: list[dict]
 
 
-_TABLE = re.compile(r'<table class="stack items[^"]*">(.*?)</table>', re.S)
+_TABLE = re.compile(r'<table class="stack items[^"]*">(.*?)</table>', re.DOTALL)
 _SHARES = re.compile(r'data-label="Unfavourable">([^<]*)</td><td class="num" '
                      r'data-label="Favourable">([^<]*)</td>')
 _THEN = re.compile(r'<tr><th scope="row">([^<]*)</th><td class="num" data-label="Then">([^<]*)</td>')
@@ -146,7 +146,7 @@ def read_favourable(path: Path) -> Favourable:
     with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     for r in rows:  # formula-safe cells start with a quote
-        r["team"] = r["team"][1:] if r["team"].startswith("'") else r["team"]
+        r["team"] = r["team"].removeprefix("'")
     return Favourable(path, rows)
 
 

@@ -17,8 +17,14 @@ import pandas as pd
 from ..aggregate import change, form_gaps, organisation_scores, team_counts, team_scores
 from ..classify import classify_teams
 from ..instrument import CONSTRUCTS, FACES, Instrument, load_instrument
-from ..privacy import (MEAN_DECIMALS, SHARE_DECIMALS, DisclosurePlan, disclosure_plan, parent_plan,
-                       plan_for)
+from ..privacy import (
+    MEAN_DECIMALS,
+    SHARE_DECIMALS,
+    DisclosurePlan,
+    disclosure_plan,
+    parent_plan,
+    plan_for,
+)
 from ..render import fmt
 from ..scoring import keyed_matrix
 from .certainty import MINIMAL_IMPORTANT_DIFFERENCE, design_effect
