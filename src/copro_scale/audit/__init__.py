@@ -24,7 +24,7 @@ from .checks import (
     pinned,
     score_program,
 )
-from .read import Favourable, Report, Validation, discover, num, precision
+from .read import Report, Validation, discover, num, precision
 
 __all__ = ["AuditResult", "Disclosure", "audit"]
 
