@@ -158,8 +158,9 @@ class DisclosurePlan:
     per_form_note : str
         Why organisation figures of one form are withheld ("" when they are shown).
     organisation_count_shown : bool
-        Whether the organisation's exact count may be shown: its teams below ``k`` hold none or
-        at least ``k`` respondents (otherwise organisation minus the visible teams is their count).
+        Whether the organisation's exact count may be shown: its teams below ``k`` hold none, or
+        a total that pins none of their counts (:func:`total_hides_teams`; otherwise the
+        organisation minus the visible teams gives them).
     """
 
     teams: pd.DataFrame
@@ -586,6 +587,27 @@ def validation_items(responses: pd.DataFrame, rows: pd.Series, plan: DisclosureP
     return out
 
 
+def total_hides_teams(sizes, k: int) -> bool:
+    """Whether the exact total of teams shown as "fewer than k" keeps each one's count unknown.
+
+    Each such team holds 1 to k-1 people; beside the visible teams' counts, an exact total
+    gives their sum. With none, or a sum of at least k that neither 1 nor k-1 per team
+    accounts for, no team's count follows from it; one team alone, or two of k-1 each (a sum
+    of 2(k-1)), would be pinned (rule 1: not even a count).
+
+    Examples
+    --------
+    >>> total_hides_teams([], 5), total_hides_teams([4], 5), total_hides_teams([4, 4], 5)
+    (True, False, False)
+    >>> total_hides_teams([4, 3], 5), total_hides_teams([1, 1, 1, 1, 1], 5)
+    (True, False)
+    """
+    total, m = int(sum(sizes)), len(sizes)
+    if total == 0:
+        return True
+    return total >= k and total != m * (k - 1) and total != m
+
+
 def disclosure_plan(counts: pd.DataFrame, min_responses: int | None = None, *,
                     instrument: Instrument | None = None) -> DisclosurePlan:
     """Decide what may be shown, from respondent counts per team and form.
@@ -659,12 +681,12 @@ def disclosure_plan(counts: pd.DataFrame, min_responses: int | None = None, *,
             f"of it not already shown by team) has fewer than {k} respondents. The organisation's "
             "figures count every response once.")
         notes.append(per_form_note)
-    hidden_now = int(org.loc[~t.loc[org.index, "visible"], "n"].sum())
+    hidden_now = org.loc[~t.loc[org.index, "visible"], "n"]
     return DisclosurePlan(
         teams=t.reset_index(drop=True), min_responses=k, promise=k0,
         organisation_teams=tuple(org["team"]), remainder_left_out=left_out,
         pooled_gap=gap_ok, notes=tuple(notes), per_form_note=per_form_note,
-        organisation_count_shown=bool(hidden_now == 0 or hidden_now >= k))
+        organisation_count_shown=total_hides_teams(hidden_now.tolist(), k))
 
 
 def plan_for(scores: pd.DataFrame, instrument: Instrument | None = None,

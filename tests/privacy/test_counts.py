@@ -93,3 +93,18 @@ def test_overview_does_not_print_a_withheld_organisation_count():
     ctx = overview_context(data, {t: t for t in data.plan.teams["team"]}, {})
     assert str(ctx["n_org"]) != str(exact) and str(ctx["n_org"]).startswith("at least")
     assert ctx["org_rate"] is None
+
+
+def test_organisation_count_does_not_pin_two_small_teams():
+    """Generated organisation 38 (found by copro audit once it read the per-form counts as
+    complete respondents): two teams of 4 below the threshold of 5, pooled; the organisation's
+    exact count minus the visible teams' was 8, so each held exactly 4. Counted by hand."""
+    raw = organisation(38)
+    sizes = raw.groupby("team").size()
+    small = sizes[sizes < K]
+    r = read_responses(raw)
+    data = build_report_data(r.data, score(r), n_boot=20)
+    org = organisation_record(data)
+    hidden = [t for t in org["teams"] if t in small.index]
+    assert len(hidden) == 2 and all(small[t] == K - 1 for t in hidden)
+    assert not isinstance(org["n"], int)

@@ -374,3 +374,12 @@ def test_plan_for_counts_complete_respondents_per_form():
 
 def test_isolated_groups_with_a_big_atom_in_every_figure():
     assert isolated_groups([[1, 1]], [20, 2], K) == []   # the small atom never stands alone
+
+
+@pytest.mark.parametrize("edge,shown", [(-1, True), (0, False)])
+def test_rule1_organisation_count_does_not_pin_small_teams(edge, shown):
+    # two teams below k, pooled (K - 1 + K - 2 + edge >= K): at edge 0 each must hold K - 1
+    p = plan([("A", BIG, BIG), ("B", 0, K - 1), ("C", 0, K - 1 + edge)])
+    assert p.organisation_teams == ("A", "B", "C")
+    assert p.organisation_count_shown is shown
+    assert (p.organisation_count() == 2 * BIG + 2 * K - 2 + edge) is shown
