@@ -759,7 +759,10 @@ def parent_plan(plan: DisclosurePlan, team_parents: dict) -> pd.DataFrame:
     DataFrame
         ``parent`` (the full path), ``name`` (its last level), ``depth`` (0 = outermost),
         ``above`` (the path of the parent above it, or ""), ``teams`` (tuple of every team
-        beneath it), ``n``, ``hidden`` (respondents of its below-threshold teams), ``visible``.
+        beneath it), ``n``, ``hidden`` (respondents of its below-threshold teams), ``visible``,
+        ``count`` (as it may be shown: exact where its, its sub-parents' and the organisation's
+        counts pin no team below k, :func:`total_hides_teams`; else "at least" its visible
+        teams' total).
 
     Examples
     --------
@@ -791,7 +794,7 @@ def parent_plan(plan: DisclosurePlan, team_parents: dict) -> pd.DataFrame:
                          "n": int(sub["n"].sum()), "hidden": int(sub.loc[~sub["visible"], "n"].sum())})
     out = pd.DataFrame(rows, columns=["parent", "name", "depth", "above", "teams", "n", "hidden"])
     if not len(out):
-        return out.assign(visible=pd.Series(dtype=bool))
+        return out.assign(visible=pd.Series(dtype=bool), count=pd.Series(dtype=object))
     shown = set(out.loc[out["n"] >= k, "parent"])
     hidden = dict(zip(out["parent"], out["hidden"]))
     org = set(plan.organisation_teams)
@@ -819,4 +822,25 @@ def parent_plan(plan: DisclosurePlan, team_parents: dict) -> pd.DataFrame:
             continue
         break
     out["visible"] = out["parent"].isin(shown)
+    # A shown count minus the visible teams' and the exactly counted sets inside it (sub-parents;
+    # for the organisation, the parents) is a total of teams below k: exact only where every
+    # such total pins none of them (total_hides_teams), else "at least" the visible teams'.
+    small = {x: int(t.loc[x, "n"]) for x in t.index if not t.loc[x, "visible"]}
+    teams_of = dict(zip(out["parent"], out["teams"]))
+    exact = {x for x in shown if total_hides_teams([small[y] for y in teams_of[x] if y in small], k)}
+
+    def rest(x, pool):  # small teams of ``pool`` outside the exact sets strictly inside x
+        inner = set().union(*[set(teams_of[y]) for y in exact if inside(y, x)])
+        return [small[y] for y in pool if y in small and y not in inner]
+
+    while True:
+        wrong = {x for x in exact if not total_hides_teams(rest(x, teams_of[x]), k)}
+        if not wrong and plan.organisation_count_shown and exact and not total_hides_teams(
+                rest("", [y for y in org]), k):
+            wrong = {max(exact, key=lambda y: (-y.count(" > "), y))}  # outermost first
+        if not wrong:
+            break
+        exact -= wrong
+    out["count"] = [int(n) if x in exact else f"at least {int(n) - int(h)}"
+                    for x, n, h in zip(out["parent"], out["n"], out["hidden"])]
     return out.sort_values(["parent"], kind="stable").reset_index(drop=True)

@@ -297,7 +297,15 @@ def test_parent_at_k(edge, shown):
     assert got.loc["Acute", "n"] == 2 * BIG + K + edge and got.loc["Acute", "hidden"] == K + edge
     assert got.loc["Community > East", ["name", "depth", "above"]].tolist() == ["East", 1, "Community"]
     assert got.loc["Community", "teams"] == ("D",) and bool(got.loc["Community", "visible"])
-    assert list(par.columns) == ["parent", "name", "depth", "above", "teams", "n", "hidden", "visible"]
+    assert list(par.columns) == ["parent", "name", "depth", "above", "teams", "n", "hidden", "visible",
+                                 "count"]
+    # a parent's exact count minus its visible teams' gives its small teams' total (rule 1)
+    assert got.loc["Community", "count"] == 2 * BIG
+    if shown:  # 2 and K - 2 below k: their exact total K pins neither
+        assert got.loc["Acute", "count"] == 2 * BIG + K
+    two = parent_plan(plan([("A", BIG, BIG), ("B", 0, K - 1), ("C", 0, K - 1)]),
+                      {"A": "Acute", "B": "Acute", "C": "Acute"}).set_index("parent")
+    assert bool(two.loc["Acute", "visible"]) and two.loc["Acute", "count"] == f"at least {2 * BIG}"
 
 
 def _answers(teams: dict, skip: dict | None = None) -> pd.DataFrame:

@@ -150,7 +150,7 @@ def parent_rows(data: ReportData, hrefs: dict[str, str]) -> list[dict]:
         visible_teams = [t for t in r.teams if data.plan.is_visible(t)]
         out.append({"parent": r.parent, "name": r.name, "depth": r.depth, "above": r.above,
                         "href": hrefs.get(r.parent), "visible": bool(r.visible),
-                        "n": str(r.n) if r.visible else "–",  # its count would give hidden teams away
+                        "n": str(r.count) if r.visible else "–",  # the plan's count (rule 1)
                         "n_teams": len(r.teams), "n_shown": len(visible_teams), "cells": cells})
     return out
 

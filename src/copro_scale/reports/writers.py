@@ -100,7 +100,7 @@ def parent_records(data: ReportData) -> list[dict]:
         if r["visible"]:
             shown = dict(zip(data.slice("parent_scores", r["parent"])["score"],
                              data.slice("parent_scores", r["parent"])["mean"]))
-            rec.update(n=int(r["n"]), weights="respondents",
+            rec.update(n=r["count"], weights="respondents",
                        faces={f: _num(shown.get(f)) for f in FACES},
                        constructs={c: _num(shown.get(c)) for c in CONSTRUCTS})
         out.append(rec)
