@@ -391,3 +391,34 @@ def test_rule1_organisation_count_does_not_pin_small_teams(edge, shown):
     assert p.organisation_teams == ("A", "B", "C")
     assert p.organisation_count_shown is shown
     assert (p.organisation_count() == 2 * BIG + 2 * K - 2 + edge) is shown
+
+
+def test_view_text_says_whose_view_in_every_case():
+    c = pd.DataFrame({"team": ["H", "S", "C", "P", "B", "O", "W"],
+                      "n_psw": [1, K, 0, K, K - 1, 1, K], "n_colleague": [1, K + 1, K, 0, K - 1, K, K],
+                      "n_psw_complete": [1, K, 0, K, K - 1, 1, K],
+                      "n_colleague_complete": [1, K + 1, K, 0, K - 1, K, K - 1]})
+    p = disclosure_plan(c)
+    n = 2 * K - 2
+    assert p.view_text("H") == f"Fewer than {K} people answered, so nothing is shown."
+    assert p.view_text("S") == (
+        f"These figures rest on {2 * K + 1} responses: {K} from peer support workers and {K + 1} "
+        "from colleagues. Each form counts half, so the PSWs' own view weighs as much as their "
+        "colleagues'.")
+    assert p.view_text("C") == (
+        f"These figures rest on {K} responses, all from colleagues: no peer support worker "
+        "answered, so they say how colleagues see the PSWs' position, not how PSWs see it.")
+    assert p.view_text("P") == (
+        f"These figures rest on {K} responses, all from peer support workers: no colleague answered.")
+    assert p.view_text("B") == (
+        f"These figures rest on {n} responses from peer support workers and colleagues, fewer "
+        f"than {K} on each form, so every response counts once (1/{n} each) and the split is not "
+        "shown.")
+    assert p.view_text("O") == (
+        f"These figures rest on {K + 1} responses: fewer than {K} from peer support workers and "
+        f"at least 2 from colleagues. With fewer than {K} on one form, every response counts "
+        f"once (1/{K + 1} each), so no one's answers weigh more than the threshold allows.")
+    assert p.view_text("W") == (
+        f"These figures rest on {2 * K} responses: {K} from peer support workers and {K} from "
+        f"colleagues, but fewer than {K} on one form answered every part, so every response "
+        "counts once and the split is not shown.")
