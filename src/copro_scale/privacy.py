@@ -20,8 +20,9 @@ Everything else follows ``k``: a raised threshold only ever hides more.
    ``k`` respondents between them. Otherwise (1 to k-1 hidden respondents) those respondents are
    *left out* of the organisation figures and counts, and the report says so; subtracting the
    visible teams from the organisation then reveals nobody.
-3. **Within-team splits.** A team's PSW-only and colleague-only figures (and exact per-form
-   counts) are shown only when both forms reach ``k``; otherwise only the combined figure is
+3. **Within-team splits.** A team's PSW-only and colleague-only figures are shown only when
+   both forms reach ``k`` respondents with every cell scored (:func:`complete_rows`), exact
+   per-form counts only when both forms' respondents reach ``k``; otherwise only the combined figure is
    shown, and a per-form count below ``k`` reads "fewer than k".
 4. **Weights: nobody above 1/k.** A team's forms are weighted equally only when both reach
    ``k`` (each respondent then carries at most 1/(2k)). Otherwise its figures pool every
@@ -42,8 +43,11 @@ Everything else follows ``k``: a raised threshold only ever hides more.
    difference with every other shown set, holds nobody or at least ``k`` (:func:`may_show`,
    :func:`isolated_groups`): score figures rest on respondents with every cell; the validation's
    item statistics are withheld where they and the teams' item shares would isolate fewer than
-   ``k`` answerers, or 1 to k-1 answered part of the item's cell (:func:`validation_items`).
-   Means are published to :data:`MEAN_DECIMALS` places and shares to whole percentages.
+   ``k`` answerers, or 1 to k-1 answered part of the item's cell (:func:`validation_items`);
+   a split team's share over every answer needs each form's answers none or at least ``k``
+   (:meth:`DisclosurePlan.share_shown`); an exact organisation or service count must pin no
+   below-threshold team's count (:func:`total_hides_teams`). Means are published to
+   :data:`MEAN_DECIMALS` places and shares to whole percentages.
 
 Published sets therefore nest: organisation > visible teams > split team forms, and
 organisation > pooled forms; each set differs from the union of the shown sets inside it by no
