@@ -422,3 +422,47 @@ def test_view_text_says_whose_view_in_every_case():
         f"These figures rest on {2 * K} responses: {K} from peer support workers and {K} from "
         f"colleagues, but fewer than {K} on one form answered every part, so every response "
         "counts once and the split is not shown.")
+
+
+@pytest.mark.parametrize("edge,shown", [(-1, False), (0, True)])
+def test_parent_beside_the_organisation_at_k(edge, shown):
+    from copro_scale.privacy import parent_plan
+
+    # X: A and small B, C (6 between them); E1, E2: small teams in no service, K - 1 + edge
+    p = plan([("A", BIG, BIG), ("B", 0, 3), ("C", 0, 3), ("E1", 0, 2), ("E2", 0, K - 2 + edge)])
+    par = parent_plan(p, {"A": "X", "B": "X", "C": "X"}).set_index("parent")
+    assert bool(par.loc["X", "visible"]) is shown  # organisation minus X's and A's: E1 + E2
+
+
+def test_parent_minus_its_shown_sub_parent():
+    from copro_scale.privacy import parent_plan
+
+    p = plan([("A", BIG, BIG), ("B", 0, 3), ("C", 0, 3), ("D", 0, 2), ("F", BIG, BIG),
+              ("G1", 0, 3), ("G2", 0, 3)])  # G1, G2: small, in no service
+    par = parent_plan(p, {"A": "X", "B": "X > S", "C": "X > S", "D": "X", "F": "Y"})
+    vis = dict(zip(par["parent"], par["visible"]))
+    assert vis == {"X": False, "X > S": True, "Y": True}  # X minus S and A = D's 2
+    assert par.set_index("parent").loc["X > S", "above"] == "X"
+
+
+def test_rule5_one_uncovered_respondent():
+    assert not plan([("A", BIG, BIG), ("B", 1, BIG)]).pooled_gap
+
+
+def test_rule8_one_respondent_answering_part_of_a_cell():
+    teams = {"A": (BIG, BIG), "B": (BIG, BIG)}
+    resp = _answers(teams)
+    cell = [it.id for it in INST.cell_items("voice", "decision_making")]
+    resp.loc[0, cell[1:]] = np.nan  # one PSW answers one of the cell's four items
+    out = validation_items(resp, pd.Series(True, index=resp.index), plan(
+        [(t, *n) for t, n in teams.items()]), INST)
+    assert set(cell) <= out["psw"] and not out["colleague"]
+
+
+def test_rule8_one_pooled_answerer_no_share_covers():
+    # H1 (one person) and H2 (K - 1) are below k and pooled; H2 all skip vdm1
+    teams = {"A": (BIG, BIG), "H1": (0, 1), "H2": (0, K - 1)}
+    resp = _answers(teams, {("H2", "colleague"): K - 1})
+    out = validation_items(resp, pd.Series(True, index=resp.index), plan(
+        [(t, *n) for t, n in teams.items()]), INST)
+    assert "vdm1" in out["colleague"] and "vdm1" in out["psw"]
