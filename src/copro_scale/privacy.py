@@ -20,8 +20,9 @@ Everything else follows ``k``: a raised threshold only ever hides more.
    ``k`` respondents between them. Otherwise (1 to k-1 hidden respondents) those respondents are
    *left out* of the organisation figures and counts, and the report says so; subtracting the
    visible teams from the organisation then reveals nobody.
-3. **Within-team splits.** A team's PSW-only and colleague-only figures (and exact per-form
-   counts) are shown only when both forms reach ``k``; otherwise only the combined figure is
+3. **Within-team splits.** A team's PSW-only and colleague-only figures are shown only when
+   both forms reach ``k`` respondents with every cell scored (:func:`complete_rows`), exact
+   per-form counts only when both forms' respondents reach ``k``; otherwise only the combined figure is
    shown, and a per-form count below ``k`` reads "fewer than k".
 4. **Weights: nobody above 1/k.** A team's forms are weighted equally only when both reach
    ``k`` (each respondent then carries at most 1/(2k)). Otherwise its figures pool every
@@ -42,8 +43,11 @@ Everything else follows ``k``: a raised threshold only ever hides more.
    difference with every other shown set, holds nobody or at least ``k`` (:func:`may_show`,
    :func:`isolated_groups`): score figures rest on respondents with every cell; the validation's
    item statistics are withheld where they and the teams' item shares would isolate fewer than
-   ``k`` answerers, or 1 to k-1 answered part of the item's cell (:func:`validation_items`).
-   Means are published to :data:`MEAN_DECIMALS` places and shares to whole percentages.
+   ``k`` answerers, or 1 to k-1 answered part of the item's cell (:func:`validation_items`);
+   a split team's share over every answer needs each form's answers none or at least ``k``
+   (:meth:`DisclosurePlan.share_shown`); an exact organisation or service count must pin no
+   below-threshold team's count (:func:`total_hides_teams`). Means are published to
+   :data:`MEAN_DECIMALS` places and shares to whole percentages.
 
 Published sets therefore nest: organisation > visible teams > split team forms, and
 organisation > pooled forms; each set differs from the union of the shown sets inside it by no
@@ -60,7 +64,6 @@ import pandas as pd
 
 from .errors import CoproError
 from .instrument import Instrument, load_instrument
-
 
 #: Decimals of published means and scores (1-5 scale) and of validation item statistics.
 MEAN_DECIMALS = 2
@@ -159,8 +162,9 @@ class DisclosurePlan:
     per_form_note : str
         Why organisation figures of one form are withheld ("" when they are shown).
     organisation_count_shown : bool
-        Whether the organisation's exact count may be shown: its teams below ``k`` hold none or
-        at least ``k`` respondents (otherwise organisation minus the visible teams is their count).
+        Whether the organisation's exact count may be shown: its teams below ``k`` hold none, or
+        a total that pins none of their counts (:func:`total_hides_teams`; otherwise the
+        organisation minus the visible teams gives them).
     """
 
     teams: pd.DataFrame
@@ -242,10 +246,10 @@ class DisclosurePlan:
         if not len(row) or not bool(row["visible"].iloc[0]):
             return {"psw": None, "colleague": None}
         r = row.iloc[0]
-        if bool(r["split_visible"]):
-            return {"psw": str(int(r["n_psw"])), "colleague": str(int(r["n_colleague"]))}
         k = self.min_responses
         small = {f: int(r[f"n_{f}"]) < k for f in ("psw", "colleague")}
+        if not any(small.values()):  # both forms' respondents reach k (split or not)
+            return {"psw": str(int(r["n_psw"])), "colleague": str(int(r["n_colleague"]))}
         if all(small.values()):  # both below k: with the total, two bounds would meet
             return {f: "not shown" for f in small}
         return {f: (f"fewer than {k}" if small[f] else f"at least {int(r['n']) - k + 1}")
@@ -284,6 +288,11 @@ class DisclosurePlan:
             return (f"These figures rest on {n} responses from peer support workers and colleagues, "
                     f"fewer than {self.min_responses} on each form, so every response counts once "
                     f"(1/{n} each) and the split is not shown.")
+        if c["psw"].isdigit() and c["colleague"].isdigit():
+            return (f"These figures rest on {n} responses: {c['psw']} from peer support workers "
+                    f"and {c['colleague']} from colleagues, but fewer than {self.min_responses} on "
+                    "one form answered every part, so every response counts once and the split "
+                    "is not shown.")
         return (f"These figures rest on {n} responses: {c['psw']} from peer support workers and "
                 f"{c['colleague']} from colleagues. With fewer than {self.min_responses} on one "
                 f"form, every response counts once (1/{n} each), so no one's answers weigh more "
@@ -319,6 +328,55 @@ class DisclosurePlan:
         """
         return int(n_answered) >= self.min_responses
 
+    def share_shown(self, team: str, psw: int, colleague: int) -> bool:
+        """Whether a team's statement share over every answer may be shown (rules 7 and 8).
+
+        ``psw`` and ``colleague`` are how many of each form answered the statement. The share
+        rests on at least k answers (rule 7). In a team whose forms are shown apart (rule 3),
+        each form's answers are also none or at least k: the share's answers minus one form's
+        (whose figures and exact count the team's page shows) would otherwise be the few answers
+        of the other form (rule 8), however the share is weighted.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> plan = disclosure_plan(pd.DataFrame({"team": ["A", "B"], "n_psw": [5, 1],
+        ...                                      "n_colleague": [9, 9]}))
+        >>> plan.share_shown("A", 4, 9), plan.share_shown("A", 5, 9), plan.share_shown("A", 0, 9)
+        (False, True, True)
+        >>> plan.share_shown("B", 1, 9), plan.share_shown("B", 1, 3)
+        (True, False)
+        """
+        psw, colleague = int(psw), int(colleague)
+        if not self.enough(psw + colleague):
+            return False
+        if str(team) not in set(self.teams.loc[self.teams["split_visible"], "team"]):
+            return True
+        return all(n == 0 or self.enough(n) for n in (psw, colleague))
+
+    def shares_shown(self, answered: pd.DataFrame) -> pd.Series:
+        """:meth:`share_shown` for each row of ``answered`` (``team, psw, colleague``)."""
+        rows = answered[["team", "psw", "colleague"]].itertuples(index=False)
+        return pd.Series([self.share_shown(*r) for r in rows], index=answered.index, dtype=bool)
+
+    def withhold_shares(self, table: pd.DataFrame, answered: pd.DataFrame,
+                        cells: dict) -> pd.DataFrame:
+        """``table`` (``team`` and one column per item and cell) with the shares the plan
+        withholds blanked: an item's where :meth:`share_shown` says no, and a cell's holding one.
+
+        ``answered`` gives how many answered each item, indexed by ``(team, form)``; ``cells``
+        maps a cell column to its items.
+        """
+        out = table.copy()
+        for i, team in out["team"].astype(str).items():
+            n = {g: answered.loc[(team, g)] if (team, g) in answered.index else None
+                 for g in ("psw", "colleague")}
+            hidden = {it for it in answered.columns if it in out.columns and not self.share_shown(
+                team, *(0 if n[g] is None else int(n[g][it]) for g in ("psw", "colleague")))}
+            hidden |= {c for c, items in cells.items() if c in out.columns and hidden & set(items)}
+            out.loc[i, sorted(hidden)] = np.nan
+        return out
+
     def withhold_few(self, frame: pd.DataFrame, columns, n: str = "n") -> pd.DataFrame:
         """``frame`` with ``columns`` blanked (NaN) in rows resting on fewer than k answers (rule 7)."""
         out = frame.copy()
@@ -338,6 +396,22 @@ class DisclosurePlan:
         if self.organisation_count_shown:
             return int(org["n"].sum())
         return f"at least {int(org.loc[org['visible'], 'n'].sum())}"
+
+    def organisation_form_count(self, n: int) -> int | str:
+        """A count of one form's respondents in the organisation as it may be shown.
+
+        Exact only where the organisation's count is (:attr:`organisation_count_shown`): the
+        two forms' counts add up to it, so the organisation's count minus its visible teams'
+        would give the teams below the threshold away (rule 8).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> c = pd.DataFrame({"team": ["A", "B"], "n_psw": [9, 0], "n_colleague": [9, 5]})
+        >>> disclosure_plan(c, 5).organisation_form_count(9), disclosure_plan(c, 6).organisation_form_count(9)
+        (9, 'withheld')
+        """
+        return int(n) if self.organisation_count_shown else "withheld"
 
     def may_show(self, members, published=()) -> bool:
         """Whether a figure over ``members`` may be shown beside the ``published`` sets (rule 8).
@@ -377,7 +451,7 @@ def may_show(members, published=(), k: int | None = None) -> bool:
     """
     k = check_threshold(None, k)
     s = frozenset(members)
-    ok = lambda n: n == 0 or n >= k  # noqa: E731  (nobody, or at least k)
+    ok = lambda n: n == 0 or n >= k
     if not ok(len(s)):
         return False
     sets = [frozenset(t) for t in published]
@@ -458,7 +532,7 @@ def _rref(m: np.ndarray, tol: float = 1e-9) -> list[np.ndarray]:
     return [m[i] for i in range(r)]
 
 
-def validation_items(responses: pd.DataFrame, rows: pd.Series, plan: "DisclosurePlan",
+def validation_items(responses: pd.DataFrame, rows: pd.Series, plan: DisclosurePlan,
                      instrument: Instrument) -> dict[str, set[str]]:
     """Items whose per-form validation statistics the plan withholds, per form (rule 8).
 
@@ -479,43 +553,63 @@ def validation_items(responses: pd.DataFrame, rows: pd.Series, plan: "Disclosure
     keys = list(dict.fromkeys(atoms))
     pos = {a: i for i, a in enumerate(keys)}
     col = np.array([pos[a] for a in atoms])
-    for f in out:
+    for f, withheld in out.items():
         analysed = rows & (form == f)
         for c in {(it.construct, it.face) for it in instrument.items}:
             ids = [it.id for it in instrument.cell_items(*c)]
             answered = responses.loc[analysed, ids].notna().sum(axis=1)
             partial = int(((answered > 0) & (answered < len(ids))).sum())
             if 0 < partial < k:
-                out[f].update(ids)
+                withheld.update(ids)
     for it in instrument.items:
         answered = responses[it.id].notna().to_numpy()
         sizes = np.bincount(col[answered], minlength=len(keys))
         shown, covered = [], np.zeros(len(keys))
         for t in visible:
-            for view_forms, ok in ((("psw", "colleague"), True), (("psw",), t in split)):
+            n_form = {g: int(sum(sizes[i] for i, a in enumerate(keys) if a[0] == t and a[1] == g))
+                      for g in ("psw", "colleague")}
+            for view_forms, ok in ((("psw", "colleague"), plan.share_shown(t, **n_form)),
+                                   (("psw",), t in split)):
                 members = [i for i, a in enumerate(keys) if a[0] == t and a[1] in view_forms]
                 if ok and plan.enough(sizes[members].sum()):
                     shown.append(np.isin(np.arange(len(keys)), members).astype(float))
                     covered[members] = 1
         # bounds and whole counts pin more than the span: any analysed answerer no shown share
-        # covers (a withheld share, a pooled hidden team) withholds the item's statistics
+        # covers (a withheld share, a split team's few PSWs, a pooled hidden team) withholds
         analysed = np.array([bool(a[2]) for a in keys])
         if (sizes[analysed & (covered == 0)] > 0).any():
             out["psw"].add(it.id)
             out["colleague"].add(it.id)
-        for t in split:  # a split team's withheld PSW share, beside the PSW form's statistics
-            members = [i for i, a in enumerate(keys) if a[0] == t and a[1] == "psw"]
-            if 0 < sizes[members].sum() < k:
-                out["psw"].add(it.id)
-        for f in out:
-            if it.id in out[f]:
+        for f, withheld in out.items():
+            if it.id in withheld:
                 continue
             v = np.array([a[1] == f and bool(a[2]) for a in keys], dtype=float)
             others = [np.array([a[1] == g and bool(a[2]) for a in keys], dtype=float)
                       for g in out if g != f and it.id not in out[g]]
             if isolated_groups(np.array(shown + others + [v]), sizes, k):
-                out[f].add(it.id)
+                withheld.add(it.id)
     return out
+
+
+def total_hides_teams(sizes, k: int) -> bool:
+    """Whether the exact total of teams shown as "fewer than k" keeps each one's count unknown.
+
+    Each such team holds 1 to k-1 people; beside the visible teams' counts, an exact total
+    gives their sum. With none, or a sum of at least k that neither 1 nor k-1 per team
+    accounts for, no team's count follows from it; one team alone, or two of k-1 each (a sum
+    of 2(k-1)), would be pinned (rule 1: not even a count).
+
+    Examples
+    --------
+    >>> total_hides_teams([], 5), total_hides_teams([4], 5), total_hides_teams([4, 4], 5)
+    (True, False, False)
+    >>> total_hides_teams([4, 3], 5), total_hides_teams([1, 1, 1, 1, 1], 5)
+    (True, False)
+    """
+    total, m = int(sum(sizes)), len(sizes)
+    if total == 0:
+        return True
+    return total >= k and total != m * (k - 1) and total != m
 
 
 def disclosure_plan(counts: pd.DataFrame, min_responses: int | None = None, *,
@@ -550,8 +644,11 @@ def disclosure_plan(counts: pd.DataFrame, min_responses: int | None = None, *,
     t["visible"] = t["n"] >= k
     # Everything but a team's own visibility is decided at the promise k0, so that a run at a
     # raised k publishes the same organisation figures as a run at k0 (no cross-run difference).
-    split0 = (t["n_psw"] >= k0) & (t["n_colleague"] >= k0)
-    t["split_visible"] = t["visible"] & (t["n_psw"] >= k) & (t["n_colleague"] >= k)
+    # per-form figures rest on the respondents with every cell scored (rule 8), where known
+    whole = [counts[f"n_{f}_complete"] if f"n_{f}_complete" in counts.columns else t[f"n_{f}"]
+             for f in ("psw", "colleague")]
+    split0 = (whole[0] >= k0) & (whole[1] >= k0)
+    t["split_visible"] = t["visible"] & (whole[0] >= k) & (whole[1] >= k)
     # the label says how the figure is weighted: forms equally only where both forms reach k
     t["weights"] = t["split_visible"].map({True: "forms_equal", False: "respondents"})
     notes = []
@@ -588,12 +685,12 @@ def disclosure_plan(counts: pd.DataFrame, min_responses: int | None = None, *,
             f"of it not already shown by team) has fewer than {k} respondents. The organisation's "
             "figures count every response once.")
         notes.append(per_form_note)
-    hidden_now = int(org.loc[~t.loc[org.index, "visible"], "n"].sum())
+    hidden_now = org.loc[~t.loc[org.index, "visible"], "n"]
     return DisclosurePlan(
         teams=t.reset_index(drop=True), min_responses=k, promise=k0,
         organisation_teams=tuple(org["team"]), remainder_left_out=left_out,
         pooled_gap=gap_ok, notes=tuple(notes), per_form_note=per_form_note,
-        organisation_count_shown=bool(hidden_now == 0 or hidden_now >= k))
+        organisation_count_shown=total_hides_teams(hidden_now.tolist(), k))
 
 
 def plan_for(scores: pd.DataFrame, instrument: Instrument | None = None,
@@ -611,7 +708,35 @@ def plan_for(scores: pd.DataFrame, instrument: Instrument | None = None,
         team_counts,  # aggregate is a later stage's module; no cycle at import
     )
 
-    return disclosure_plan(team_counts(scores), min_responses, instrument=instrument)
+    counts = team_counts(scores)
+    whole = complete_rows(scores, instrument if instrument is not None else load_instrument())
+    if whole is not None:
+        tab = pd.crosstab(scores["team"].astype(str)[whole], scores["form"].astype(str)[whole])
+        for f in ("psw", "colleague"):
+            got = tab[f] if f in tab.columns else pd.Series(dtype="int64")
+            counts[f"n_{f}_complete"] = counts["team"].astype(str).map(got).fillna(0).astype(int)
+    return disclosure_plan(counts, min_responses, instrument=instrument)
+
+
+def complete_rows(frame: pd.DataFrame, instrument: Instrument) -> pd.Series | None:
+    """Which rows have every cell scored (the rows score figures rest on, rule 8), from the
+    cell scores where ``frame`` has them, else from its items with the scoring's rule (a cell
+    needs half its items answered); None when it has neither.
+    """
+    cells = list(instrument.cells)
+    if all(c in frame.columns for c in cells):
+        return frame[cells].notna().all(axis=1)
+    ids = instrument.item_ids
+    if not all(i in frame.columns for i in ids):
+        return None
+    from .scoring import keyed_matrix
+
+    answered = ~np.isnan(keyed_matrix(frame, instrument))
+    ok = np.ones(len(frame), dtype=bool)
+    for cell in cells:
+        cols = [ids.index(it.id) for it in instrument.cell_items(*cell.split("."))]
+        ok &= answered[:, cols].sum(axis=1) >= int(np.ceil(0.5 * len(cols) - 1e-9))
+    return pd.Series(ok, index=frame.index)
 
 
 def parent_plan(plan: DisclosurePlan, team_parents: dict) -> pd.DataFrame:
@@ -638,7 +763,10 @@ def parent_plan(plan: DisclosurePlan, team_parents: dict) -> pd.DataFrame:
     DataFrame
         ``parent`` (the full path), ``name`` (its last level), ``depth`` (0 = outermost),
         ``above`` (the path of the parent above it, or ""), ``teams`` (tuple of every team
-        beneath it), ``n``, ``hidden`` (respondents of its below-threshold teams), ``visible``.
+        beneath it), ``n``, ``hidden`` (respondents of its below-threshold teams), ``visible``,
+        ``count`` (as it may be shown: exact where its, its sub-parents' and the organisation's
+        counts pin no team below k, :func:`total_hides_teams`; else "at least" its visible
+        teams' total).
 
     Examples
     --------
@@ -670,7 +798,7 @@ def parent_plan(plan: DisclosurePlan, team_parents: dict) -> pd.DataFrame:
                          "n": int(sub["n"].sum()), "hidden": int(sub.loc[~sub["visible"], "n"].sum())})
     out = pd.DataFrame(rows, columns=["parent", "name", "depth", "above", "teams", "n", "hidden"])
     if not len(out):
-        return out.assign(visible=pd.Series(dtype=bool))
+        return out.assign(visible=pd.Series(dtype=bool), count=pd.Series(dtype=object))
     shown = set(out.loc[out["n"] >= k, "parent"])
     hidden = dict(zip(out["parent"], out["hidden"]))
     org = set(plan.organisation_teams)
@@ -698,4 +826,25 @@ def parent_plan(plan: DisclosurePlan, team_parents: dict) -> pd.DataFrame:
             continue
         break
     out["visible"] = out["parent"].isin(shown)
+    # A shown count minus the visible teams' and the exactly counted sets inside it (sub-parents;
+    # for the organisation, the parents) is a total of teams below k: exact only where every
+    # such total pins none of them (total_hides_teams), else "at least" the visible teams'.
+    small = {x: int(t.loc[x, "n"]) for x in t.index if not t.loc[x, "visible"]}
+    teams_of = dict(zip(out["parent"], out["teams"]))
+    exact = {x for x in shown if total_hides_teams([small[y] for y in teams_of[x] if y in small], k)}
+
+    def rest(x, pool):  # small teams of ``pool`` outside the exact sets strictly inside x
+        inner = set().union(*[set(teams_of[y]) for y in exact if inside(y, x)])
+        return [small[y] for y in pool if y in small and y not in inner]
+
+    while True:
+        wrong = {x for x in exact if not total_hides_teams(rest(x, teams_of[x]), k)}
+        if not wrong and plan.organisation_count_shown and exact and not total_hides_teams(
+                rest("", [y for y in org]), k):
+            wrong = {max(exact, key=lambda y: (-y.count(" > "), y))}  # outermost first
+        if not wrong:
+            break
+        exact -= wrong
+    out["count"] = [int(n) if x in exact else f"at least {int(n) - int(h)}"
+                    for x, n, h in zip(out["parent"], out["n"], out["hidden"])]
     return out.sort_values(["parent"], kind="stable").reset_index(drop=True)

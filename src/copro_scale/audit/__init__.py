@@ -10,9 +10,8 @@ organisation's per-form figures. docs/privacy.md states the model, the guarantee
 
 from __future__ import annotations
 
-import itertools
-
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from ..instrument import FACES, Instrument, load_instrument
@@ -25,7 +24,7 @@ from .checks import (
     pinned,
     score_program,
 )
-from .read import Favourable, Report, Validation, discover, num, precision
+from .read import Report, Validation, discover, num, precision
 
 __all__ = ["AuditResult", "Disclosure", "audit"]
 
@@ -70,7 +69,7 @@ def _waves(reports: list[Report], k: int) -> list[Disclosure]:
             if not t.get("suppressed"):
                 own.setdefault((r.wave, t["team"]), []).append((r, t))
     for (wave, team), seen in own.items():  # reruns of one wave
-        for (r1, t1), (r2, t2) in itertools.pairwise(seen):
+        for (r1, t1), (r2, t2) in pairwise(seen):
             d = abs(int(t1["n"]["total"]) - int(t2["n"]["total"]))
             if 0 < d < k:
                 out.append(Disclosure("waves", f"team '{team}', {wave}: the {d} respondent(s) "

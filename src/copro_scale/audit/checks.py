@@ -93,9 +93,9 @@ def _sizes(prog: Program, rep: Report, k: int, k0: int) -> dict:
         prog.add({atoms[t][f]: 1 for t in teams for f in FORMS}, org["n"], org["n"],
                  f"{rep.path.name}: organisation n = {org['n']}")
     gap = org.get("psw_vs_colleague") or {}
-    for f in FORMS:
+    for f in FORMS:  # the respondents with every cell scored (rule 8): at most all of them
         if isinstance(gap.get(f"n_{f}"), int):
-            prog.add({atoms[t][f]: 1 for t in teams}, gap[f"n_{f}"], gap[f"n_{f}"],
+            prog.add({atoms[t][f]: 1 for t in teams}, gap[f"n_{f}"], 10**6,
                      f"{rep.path.name}: organisation n_{f} = {gap[f'n_{f}']}")
     return atoms
 
@@ -294,5 +294,6 @@ def pinned(prog: Program, targets, k: int, protection: float, kind_default: str 
         n = round(rn[0])
         r = prog.range(total)
         if r and (r[1] - r[0]) / n <= protection + 1e-6:
-            out.append(Disclosure(kind, group, f"{what} of {n} respondent(s)", r[0] / n, r[1] / n, prog.sources(total)))
+            out.append(Disclosure(kind, group, f"{what} of {n} respondent(s)", r[0] / n, r[1] / n,
+                                  prog.sources(total)))
     return out

@@ -11,10 +11,13 @@ from .options import add_input_options, add_threshold_option, read_input, thresh
 
 def run(args) -> int:
     """Read, score and write; the accounting line goes to stderr."""
+    import numpy as np
+    import pandas as pd
+
     from ..csvsafe import write_csv
     from ..privacy import plan_for
     from ..responses.ids import new_salt
-    from ..scoring import favourable, score, scores_long
+    from ..scoring import favourable, keyed_matrix, score, scores_long
 
     ids, salt = "sequence", None
     if args.keep_ids:
@@ -40,6 +43,12 @@ def run(args) -> int:
     if args.favourable:
         plan = plan_for(responses.data, responses.instrument, k)  # only teams reaching k
         fav = favourable(responses, by="team", min_answered=plan.min_responses).reset_index()
+        inst = responses.instrument
+        answered = pd.DataFrame(~np.isnan(keyed_matrix(responses.data, inst)), columns=inst.item_ids)
+        answered = answered.groupby([responses.data["team"].astype(str).to_numpy(),
+                                     responses.data["form"].astype(str).to_numpy()]).sum()
+        cells = {c: [it.id for it in inst.cell_items(*c.split("."))] for c in inst.cells}
+        fav = plan.withhold_shares(fav, answered, cells)  # a split team's few answers (rule 8)
         fav = fav.round({c: 0 for c in fav.columns if c not in ("team", "n")})  # whole percentages
         write_csv(plan.only_visible(fav), args.favourable)
         if len(plan.visible_teams) < len(plan.teams):

@@ -23,6 +23,7 @@ from ..privacy import (
     DisclosurePlan,
     disclosure_plan,
     parent_plan,
+    plan_for,
 )
 from ..render import fmt
 from ..scoring import keyed_matrix
@@ -82,7 +83,8 @@ def statement_shares(dist: pd.DataFrame, plan: DisclosurePlan, weights: str = "f
     The rule is the one of the scores (:func:`plan_weighted_scores`): a team whose forms the plan
     weights equally gets the mean of its two forms' shares, provided each form answered the
     statement at least k times; otherwise every answer counts once. ``form`` restricts to one
-    form (every answer once). A share resting on fewer than k answers is withheld (NaN; rule 7).
+    form (every answer once). A share resting on fewer than k answers is withheld (NaN; rule 7),
+    and so is a share over every answer where the plan says so (:meth:`DisclosurePlan.shares_shown`).
 
     Returns
     -------
@@ -113,6 +115,12 @@ def statement_shares(dist: pd.DataFrame, plan: DisclosurePlan, weights: str = "f
                         dont_know=pooled["none"] / n_resp.where(n_resp > 0),
                         equal=equal).reset_index()
     out.loc[out["n"] < k, cats] = np.nan
+    if form is None:  # a split team's share whose one form answered 1 to k-1 times (rule 8)
+        per_form = (d.groupby(["team", "id", "form"], sort=False)["answered"].sum()
+                    .unstack("form").reindex(columns=["psw", "colleague"]).fillna(0))
+        per_form = per_form.reindex(pd.MultiIndex.from_frame(out[["team", "id"]])).fillna(0)
+        shown = plan.shares_shown(per_form.reset_index()).to_numpy()
+        out.loc[~shown, cats] = np.nan
     return out
 
 
@@ -305,12 +313,16 @@ def organisation_figures(scores: pd.DataFrame, plan: DisclosurePlan, columns: li
 
 
 def parent_figures(scores: pd.DataFrame, plan: DisclosurePlan, parents: pd.DataFrame,
-                   team: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+                   team: pd.DataFrame, columns: list[str],
+                   org: pd.DataFrame | None = None) -> pd.DataFrame:
     """Scores of the shown parents (every respondent once), long, with ``team`` = parent path.
 
-    A score is withheld where it rests on fewer than k answers, or where the parent's answers
-    minus those of the shown figures directly inside it (teams and sub-parents) are 1 to k-1
-    (rule 7 applied to the nested sets of :func:`copro_scale.privacy.parent_plan`).
+    Each figure is a set of respondents (those of the parent's teams with the score); the plan
+    decides it (:meth:`DisclosurePlan.may_show`, rule 8) beside every other shown set of that
+    score: the visible teams' figures, the sub-parents decided before it and the organisation's
+    figure (``org``, long, with ``score`` and ``mean``). The sets nest as
+    :func:`copro_scale.privacy.parent_plan` arranged them, so a parent minus its shown teams and
+    sub-parents, or the organisation minus its shown parts, is nobody or at least k.
     """
     shown = parents[parents["visible"]]
     if not len(shown):
@@ -320,21 +332,27 @@ def parent_figures(scores: pd.DataFrame, plan: DisclosurePlan, parents: pd.DataF
         rows = scores[scores["team"].astype(str).isin(r.teams)].assign(team=r.parent)
         parts.append(team_scores(rows, columns, weights="respondents"))
     out = pd.concat(parts, ignore_index=True)
-    k = plan.min_responses
-    shown_team_n = team.dropna(subset=["mean"]).set_index(["team", "score"])["n"]
+    names = scores["team"].astype(str)
+    shown_teams = set(map(tuple, team.dropna(subset=["mean"])[["team", "score"]].to_numpy()))
+    org_shown = set() if org is None else set(org.dropna(subset=["mean"])["score"])
+    org_teams = set(plan.organisation_teams)
+
+    def members(teams, s):
+        return set(scores.index[names.isin(teams) & scores[s].notna()])
+
+    decided: dict[tuple[str, str], set] = {}  # (parent, score) -> its set, where shown
     for depth in sorted(shown["depth"].unique(), reverse=True):  # sub-parents decided first
         for r in shown[shown["depth"] == depth].itertuples():
-            subs = shown[(shown["above"] == r.parent)]
-            covered = set().union(*[set(x) for x in subs["teams"]]) if len(subs) else set()
-            direct = [t for t in r.teams if t not in covered and plan.is_visible(t)]
-            mine = out["team"] == r.parent
-            for i in out.index[mine]:
+            for i in out.index[out["team"] == r.parent]:
                 s = out.at[i, "score"]
-                inner = sum(int(shown_team_n.get((t, s), 0)) for t in direct)
-                sub_rows = out[out["team"].isin(subs["parent"]) & (out["score"] == s)]
-                inner += int(sub_rows.dropna(subset=["mean"])["n"].sum())
-                rest = int(out.at[i, "n"]) - inner
-                if int(out.at[i, "n"]) < k or 0 < rest < k:
+                published = [members([t], s) for t in plan.visible_teams if (t, s) in shown_teams]
+                published += [m for (_, sc), m in decided.items() if sc == s]
+                if s in org_shown:
+                    published.append(members(org_teams, s))
+                mine = members(r.teams, s)
+                if plan.may_show(mine, published):
+                    decided[r.parent, s] = mine
+                else:
                     out.loc[i, ["mean", "se", "lo", "hi"]] = np.nan
     return out
 
@@ -375,7 +393,7 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     """
     inst = instrument or load_instrument()
     if plan is None:
-        plan = disclosure_plan(team_counts(scores), min_responses, instrument=inst)
+        plan = plan_for(scores, inst, min_responses)
     min_responses = plan.min_responses
     p_min = inst.min_probability if min_probability is None else float(min_probability)
     classify = {"min_responses": min_responses, "n_draws": n_boot, "seed": seed,
@@ -439,7 +457,7 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
         pooled = pooled[~pooled["score"].isin(withheld)].reset_index(drop=True)
     team_parents = dict(zip(heads["team"], heads["parent"]))
     parents = parent_plan(plan, {t: p for t, p in team_parents.items() if isinstance(p, str)})
-    parent_scores = parent_figures(scores, plan, parents, team, [*FACES, *CONSTRUCTS])
+    parent_scores = parent_figures(scores, plan, parents, team, [*FACES, *CONSTRUCTS], org)
     gaps = (plan.only_split_visible(form_gaps(visible_scores, [*FACES, *CONSTRUCTS]))
             if len(visible_scores) else pd.DataFrame(columns=["team"]))
     team, gaps, pooled, chg, parent_scores = (_published(f) for f in (team, gaps, pooled, chg,

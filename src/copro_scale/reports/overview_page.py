@@ -150,7 +150,7 @@ def parent_rows(data: ReportData, hrefs: dict[str, str]) -> list[dict]:
         visible_teams = [t for t in r.teams if data.plan.is_visible(t)]
         out.append({"parent": r.parent, "name": r.name, "depth": r.depth, "above": r.above,
                         "href": hrefs.get(r.parent), "visible": bool(r.visible),
-                        "n": str(r.n) if r.visible else "–",  # its count would give hidden teams away
+                        "n": str(r.count) if r.visible else "–",  # the plan's count (rule 1)
                         "n_teams": len(r.teams), "n_shown": len(visible_teams), "cells": cells})
     return out
 
@@ -177,10 +177,11 @@ def overview_context(data: ReportData, slugs: dict[str, str], meta: dict,
                      "f_ci": interval_text(org.loc[s, "lo"], org.loc[s, "hi"])}
                 for s in (*FACES, *CONSTRUCTS) if s in org.index]
     org_teams = list(plan.organisation_teams)
-    n_org = int(plan.teams.set_index("team").loc[org_teams, "n"].sum()) if org_teams else 0
+    n_org = plan.organisation_count() if org_teams else 0  # exact, or "at least" (rule 8)
     expected = _expected(data.headcounts)
     org_rate = (rate_text(n_org, sum(expected[t] for t in org_teams))
-                if org_teams and all(t in expected for t in org_teams) else None)
+                if org_teams and isinstance(n_org, int)
+                and all(t in expected for t in org_teams) else None)
     gap = [{"label": SCORE_LABELS[r["score"]], "psw": fmt(r["psw"]), "colleague": fmt(r["colleague"]),
                 "gap": fmt(r["gap"]), "ci": interval_text(r["lo"], r["hi"])}
            for r in data.pooled_gap.to_dict("records")]

@@ -43,8 +43,10 @@ def parent_context(data: ReportData, parent: str, meta: dict, hrefs: dict, team_
     subs = data.parents[data.parents["above"] == parent]
     mid = data.settings["mid"]
     shown = figs.dropna(subset=["mean"])
+    if int(row["hidden"]):  # per-score counts would give its teams below k away, as its count would
+        shown = shown.assign(n="–")
     return dict(
-        base, suppressed=False, n=int(row["n"]), n_teams=len(row["teams"]),
+        base, suppressed=False, n=row["count"], n_teams=len(row["teams"]),
         faces=score_rows(shown, data.org, [f for f in FACES if f in set(shown["score"])], mid),
         constructs=score_rows(shown, data.org, [c for c in CONSTRUCTS if c in set(shown["score"])],
                               mid),

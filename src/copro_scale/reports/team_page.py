@@ -114,7 +114,7 @@ def score_rows(team_long: pd.DataFrame, org_long: pd.DataFrame, names, mid: floa
                          "hi": float(r["hi"]), "org": org, "f_mean": fmt(r["mean"]),
                          "f_ci": interval_text(r["lo"], r["hi"]), "f_org": fmt(org),
                          "f_diff": fmt(diff), "f_diff_ci": interval_text(lo, hi), "flag": mark,
-                         "flag_text": FLAG_TEXT[mark], "word": level_word(r["mean"]), "n": int(r["n"])})
+                         "flag_text": FLAG_TEXT[mark], "word": level_word(r["mean"]), "n": r["n"] if isinstance(r["n"], str) else int(r["n"])})
     return interval_rows(rows)
 
 

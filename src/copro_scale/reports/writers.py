@@ -84,7 +84,8 @@ def organisation_record(data: ReportData) -> dict:
         g = gap.set_index("score")
         names = [s for s in (*FACES, *CONSTRUCTS) if s in g.index]
         rec["psw_vs_colleague"] = {
-            "n_psw": int(g["n_psw"].max()), "n_colleague": int(g["n_colleague"].max()),
+            "n_psw": plan.organisation_form_count(g["n_psw"].max()),
+            "n_colleague": plan.organisation_form_count(g["n_colleague"].max()),
             "psw": {s: _num(g.loc[s, "psw"]) for s in names},
             "colleague": {s: _num(g.loc[s, "colleague"]) for s in names}}
     return rec
@@ -99,7 +100,7 @@ def parent_records(data: ReportData) -> list[dict]:
         if r["visible"]:
             shown = dict(zip(data.slice("parent_scores", r["parent"])["score"],
                              data.slice("parent_scores", r["parent"])["mean"]))
-            rec.update(n=int(r["n"]), weights="respondents",
+            rec.update(n=r["count"], weights="respondents",
                        faces={f: _num(shown.get(f)) for f in FACES},
                        constructs={c: _num(shown.get(c)) for c in CONSTRUCTS})
         out.append(rec)
