@@ -16,7 +16,10 @@ The rule
    ``delta/2``. ``delta`` is the organisation's pooled gap that the report may publish (rows the
    organisation figures pool), used only when the disclosure plan lets that gap be shown;
    otherwise ``delta = 0`` and the gap's size counts as uncertainty (``GAP_PRIOR_SD``). With
-   ``weights="respondents"`` nothing is taken out (the plain mean).
+   ``weights="respondents"`` nothing is taken out (the plain mean). Each respondent's
+   acquiescence ``a`` (:func:`copro_scale.score`'s ``acquiescence``, from the cells' positively
+   worded and reverse-keyed items) is taken out of their cells first:
+   ``cell - a * (positively worded - reverse-keyed) / items`` (``acquiescence=False``: not).
 3. **Posterior.** ``mu | data ~ t_nu(m, V)`` over the nine cells (flat prior): ``m`` is the
    team's adjusted mean, ``V = W o N + c c' s_g^2 + diag(c^2 se_delta^2)``, where
 
@@ -201,6 +204,25 @@ def _ordered_rows(scores: pd.DataFrame) -> pd.DataFrame:
     return used.iloc[np.lexsort(keys)]
 
 
+def _keying_balance(inst: Instrument) -> np.ndarray:
+    """Per cell, ``(positively worded - reverse-keyed) / items``: how much of a respondent's
+    acquiescence reaches the cell score (a cell with as many of each kind is free of it)."""
+    out = []
+    for c, f in CELLS:
+        rev = [it.reverse for it in inst.cell_items(c, f)]
+        out.append((len(rev) - 2 * sum(rev)) / len(rev))
+    return np.array(out)
+
+
+def _take_out_acquiescence(rows: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
+    """The rows with each respondent's acquiescence taken out of their cell scores (step 2)."""
+    a = rows["acquiescence"].to_numpy(dtype="float64", na_value=np.nan)
+    x = rows[CELL_COLS].to_numpy(dtype="float64", na_value=np.nan)
+    out = rows.copy()
+    out[CELL_COLS] = x - np.nan_to_num(a)[:, None] * _keying_balance(inst)[None, :]
+    return out
+
+
 def _row_shift(form_psw: np.ndarray, delta: np.ndarray, view: str) -> np.ndarray:
     """What each row's cells move by to estimate ``view`` (rows x cells)."""
     if view == "psw":
@@ -208,9 +230,10 @@ def _row_shift(form_psw: np.ndarray, delta: np.ndarray, view: str) -> np.ndarray
     return np.where(form_psw, 0.5, -0.5)[:, None] * delta[None, :]
 
 
-def _organisation_spread(rows: pd.DataFrame, plan, weights: str, view: str,
-                         gap_sd: float | None) -> _Spread:
-    """The gap taken out, its uncertainty, and the within-team covariance (steps 2-3)."""
+def _organisation_spread(rows: pd.DataFrame, cells: pd.DataFrame, plan, weights: str,
+                         view: str, gap_sd: float | None) -> _Spread:
+    """The gap taken out (from the published scores ``rows``), its uncertainty, and the
+    within-team covariance (of ``cells``, the scores the posterior uses) (steps 2-3)."""
     k = len(CELL_COLS)
     delta, se_delta = np.zeros(k), np.zeros(k)
     if weights == "forms_equal":
@@ -223,7 +246,7 @@ def _organisation_spread(rows: pd.DataFrame, plan, weights: str, view: str,
     team = rows["team"].astype(str).to_numpy()
     form_psw = rows["form"].to_numpy() == "psw"
     pos = pd.Index(team).isin(plan.organisation_teams)  # rows organisation figures pool
-    x = rows[CELL_COLS].to_numpy(dtype="float64", na_value=np.nan)[pos]
+    x = cells[CELL_COLS].to_numpy(dtype="float64", na_value=np.nan)[pos]
     adj = x + _row_shift(form_psw[pos], delta, view)
     key = team[pos] + "\x00" + rows["form"].to_numpy()[pos].astype(str)
     cov, df = within_covariance(adj, pd.factorize(key)[0])
@@ -342,7 +365,7 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
                    n_draws: int = 4000, seed: int = 0, weights: str = "forms_equal",
                    view: str = "psw", max_distance: float | None = None,
                    gap_sd: float | None = None, n_boot: int | None = None,
-                   plan=None) -> pd.DataFrame:
+                   plan=None, acquiescence: bool = True) -> pd.DataFrame:
     """Classify every team's co-production type with a posterior probability.
 
     ``plan`` is the run's :class:`~copro_scale.privacy.DisclosurePlan` (default:
@@ -377,6 +400,11 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
     gap_sd : float, optional
         SD of a team's own gap around the organisation's (``"forms_equal"`` only; default:
         estimated from the teams with both forms, at least ``GAP_SD_FLOOR``).
+    acquiescence : bool
+        Take each respondent's acquiescence (the ``acquiescence`` column of
+        :func:`~copro_scale.score`, when present) out of their cell scores before the posterior:
+        ``cell - a * (positively worded - reverse-keyed) / items``. The plain face and
+        construct columns and the organisation's gap ``delta`` are the published scores'.
     n_boot : int, optional
         Deprecated name of ``n_draws`` (the draws are posterior draws, not a bootstrap).
 
@@ -440,8 +468,10 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
     # 2-3. the organisation's gap and spread, each team's posterior ------------------------
     if plan is None:  # the run's plan, from the one place that decides
         plan = plan_for(scores, inst, min_responses)
-    spread = _organisation_spread(rows, plan, weights, view, gap_sd)
-    post = _team_posteriors(rows, shown, spread, weights, view)
+    cells = (_take_out_acquiescence(rows, inst) if acquiescence and "acquiescence" in rows
+             else rows)
+    spread = _organisation_spread(rows, cells, plan, weights, view, gap_sd)
+    post = _team_posteriors(cells, shown, spread, weights, view)
     # 4-6. outcome and lever probabilities, decisions ---------------------------------------
     tally, lever = _outcome_probabilities(post, typology, spread.nu, n_draws, seed)
     _write_decisions(out, shown, post, tally, lever, typology, p_min)
