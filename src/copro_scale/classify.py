@@ -86,6 +86,9 @@ GAP_MIN_TEAMS = 10
 GAP_PRIOR_SD = 0.35
 #: Weight of the diagonal target in the within-team covariance (Schafer & Strimmer's target D).
 SHRINK = 0.05
+#: Factor on the posterior covariance (temperature scaling, Guo et al. 2017, ICML), chosen on
+#: the package's simulator under the realistic nuisance profile (benchmarks/choose_temperature.py).
+TEMPERATURE = 0.85
 #: Two construct scores closer than this are a tie for the lever.
 TIE = 1e-9
 CELL_COLS = [cell_name(c, f) for c, f in CELLS]
@@ -267,6 +270,8 @@ def _team_gap_sd(x: np.ndarray, team: np.ndarray, form_psw: np.ndarray, cov) -> 
     mean = np.nanmean(x, axis=1)
     frame = pd.DataFrame({"team": team, "psw": form_psw, "y": mean}).dropna()
     g = frame.groupby(["team", "psw"])["y"].agg(["mean", "count"]).unstack("psw")
+    if (True not in g["mean"].columns) or (False not in g["mean"].columns):
+        return GAP_SD  # one form only: no team has both
     g = g.dropna()
     if len(g) < GAP_MIN_TEAMS:
         return GAP_SD
@@ -287,7 +292,7 @@ class _Posterior:
 
 
 def _team_posteriors(rows: pd.DataFrame, shown: np.ndarray, spread: _Spread, weights: str,
-                     view: str) -> _Posterior:
+                     view: str, temperature: float = 1.0) -> _Posterior:
     team_str = rows["team"].astype(str).to_numpy()
     sel = pd.Index(team_str).isin(shown)  # hashed: np.isin on text is quadratic-slow
     sub = rows.loc[sel]
@@ -329,7 +334,7 @@ def _team_posteriors(rows: pd.DataFrame, shown: np.ndarray, spread: _Spread, wei
             c = moved / n_i if view == "psw" else (n_i - 2 * moved) / (2 * n_i)
         V = (V + spread.gap_sd**2 * c[:, :, None] * c[:, None, :]
              + c[:, :, None] ** 2 * np.diag(spread.se_delta**2)[None])
-    return _Posterior(plain, m, V, reason)
+    return _Posterior(plain, m, temperature * V, reason)
 
 
 def _outcome_probabilities(post: _Posterior, typology: Typology, nu: float, n_draws: int,
@@ -365,7 +370,8 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
                    n_draws: int = 4000, seed: int = 0, weights: str = "forms_equal",
                    view: str = "psw", max_distance: float | None = None,
                    gap_sd: float | None = None, n_boot: int | None = None,
-                   plan=None, acquiescence: bool = True) -> pd.DataFrame:
+                   plan=None, acquiescence: bool = True,
+                   temperature: float | None = None) -> pd.DataFrame:
     """Classify every team's co-production type with a posterior probability.
 
     ``plan`` is the run's :class:`~copro_scale.privacy.DisclosurePlan` (default:
@@ -405,6 +411,10 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
         :func:`~copro_scale.score`, when present) out of their cell scores before the posterior:
         ``cell - a * (positively worded - reverse-keyed) / items``. The plain face and
         construct columns and the organisation's gap ``delta`` are the published scores'.
+    temperature : float, optional
+        Factor on the posterior covariance ``V`` (default :data:`TEMPERATURE`, chosen on the
+        package's simulator under the realistic nuisance profile by
+        ``benchmarks/choose_temperature.py``); 1 is the sampling model as it stands.
     n_boot : int, optional
         Deprecated name of ``n_draws`` (the draws are posterior draws, not a bootstrap).
 
@@ -471,7 +481,8 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
     cells = (_take_out_acquiescence(rows, inst) if acquiescence and "acquiescence" in rows
              else rows)
     spread = _organisation_spread(rows, cells, plan, weights, view, gap_sd)
-    post = _team_posteriors(cells, shown, spread, weights, view)
+    post = _team_posteriors(cells, shown, spread, weights, view,
+                            TEMPERATURE if temperature is None else float(temperature))
     # 4-6. outcome and lever probabilities, decisions ---------------------------------------
     tally, lever = _outcome_probabilities(post, typology, spread.nu, n_draws, seed)
     _write_decisions(out, shown, post, tally, lever, typology, p_min)

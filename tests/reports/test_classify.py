@@ -333,3 +333,30 @@ def test_acquiescence_is_taken_out_of_the_profile():
         np.testing.assert_allclose(got[f"{f}_adjusted"], want[f], atol=1e-12)
     plain = classify_teams(scores, INST, n_draws=200, acquiescence=False).set_index("team")
     assert (plain["decision_making_adjusted"] - want["decision_making"]).abs().min() > 0.3
+
+
+def test_temperature_scales_the_posterior_covariance(scorer):
+    """Metamorphic oracle: with PSW respondents only (no form gap), the posterior covariance is
+    the pooled within-team covariance over n, so ``temperature=T`` must give the probabilities
+    that ``temperature=1`` gives for the same teams with every respondent's deviation from their
+    team's mean shrunk by sqrt(T)."""
+    from copro_scale.classify import CELL_COLS, TEMPERATURE
+    assert 0 < TEMPERATURE <= 1
+    s = scorer(simulate(12, 8, seed=21).responses).assign(form="psw")
+    s = s.drop(columns="acquiescence")
+    t = 0.6
+    shrunk = s.copy()
+    mean = s.groupby("team")[CELL_COLS].transform("mean")
+    shrunk[CELL_COLS] = mean + np.sqrt(t) * (s[CELL_COLS] - mean)
+    p = [f"p_{o}" for o in OUTCOMES]
+    got = classify_teams(s, n_draws=2000, seed=5, temperature=t)[p]
+    want = classify_teams(shrunk, n_draws=2000, seed=5, temperature=1.0)[p]
+    np.testing.assert_allclose(got, want, atol=1.5 / 2000)
+    assert not np.allclose(got, classify_teams(s, n_draws=2000, seed=5, temperature=1.0)[p])
+
+
+def test_organisation_with_one_form_only_is_typed(scorer):
+    """No team has both forms: the team-gap SD falls back to GAP_SD instead of raising."""
+    s = scorer(simulate(12, 8, seed=21).responses).assign(form="psw")
+    out = classify_teams(s, n_draws=500, seed=1)
+    assert (out["type"] != "suppressed").all() and out["probability"].notna().all()
