@@ -20,8 +20,10 @@ The rule
    acquiescence ``a`` (:func:`copro_scale.score`'s ``acquiescence``, from the cells' positively
    worded and reverse-keyed items) is taken out of their cells first:
    ``cell - a * (positively worded - reverse-keyed) / items`` (``acquiescence=False``: not).
-3. **Posterior.** ``mu | data ~ t_nu(m, V)`` over the nine cells (flat prior): ``m`` is the
-   team's adjusted mean, ``V = W o N + c c' s_g^2 + diag(c^2 se_delta^2)``, where
+3. **Posterior.** ``mu | data ~ t_nu(m, T V)`` over the nine cells (flat prior): ``m`` is the
+   team's adjusted mean, ``T`` the temperature (:data:`TEMPERATURE`, chosen on the package's
+   simulator under the realistic nuisance profile), ``V = W o N + c c' s_g^2 +
+   diag(c^2 se_delta^2)``, where
 
    - ``W`` is the within-team covariance of respondents' cell scores pooled over the
      organisation (within team and form), from the respondents with all nine cells, shrunk by
