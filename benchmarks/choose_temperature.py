@@ -46,11 +46,11 @@ def main(argv=None) -> int:
             for r, (s, truth) in enumerate(data)], ignore_index=True)
         s = recovery_summary(rec)
         between = rec[rec["truth"] == "between"]
-        rows.append(dict(T=t, ECE=s["ece"], correct=s["correct"],
-                         indeterminate=s["indeterminate"], wrong=s["wrong"],
-                         wrong_of_typed_truth=rec.loc[rec["truth"] != "between", "wrong"].mean(),
-                         between_typed=between["type"].isin(
-                             ["neutralized", "enhanced", "tokenistic"]).mean()))
+        rows.append({"T": t, "ECE": s["ece"], "correct": s["correct"],
+                     "indeterminate": s["indeterminate"], "wrong": s["wrong"],
+                     "wrong_of_typed_truth": rec.loc[rec["truth"] != "between", "wrong"].mean(),
+                     "between_typed": between["type"].isin(
+                         ["neutralized", "enhanced", "tokenistic"]).mean()})
     f = pd.DataFrame(rows)
     print(f.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     base = f.loc[f["T"] == 1.0, "wrong"]
