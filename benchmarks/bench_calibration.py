@@ -21,7 +21,11 @@ the simulator, with its own conditions). Teams: the simulator's ``per_team`` 8 (
 condition's spread of sizes; the independent generator's headcounts of 1-3 PSWs and about 14
 staff, each answering at the condition's response rate.
 
-Run: ``.venv/bin/python benchmarks/bench_calibration.py [--reps 25] [--teams 42] [--markdown]``.
+``--ablation`` adds the independent generator's realistic and harsh conditions without the
+acquiescence correction and at temperature 1, to show what each part of the posterior adds.
+
+Run: ``nice -n 10 .venv/bin/python benchmarks/bench_calibration.py [--reps 25] [--teams 42]
+[--markdown] [--ablation]``.
 """
 
 from __future__ import annotations
@@ -106,6 +110,29 @@ def run_independent(reps: int, teams: int, draws: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: What each part of the posterior adds: ``classify_teams`` keyword arguments per variant.
+ABLATION = {"plain, T = 1": dict(acquiescence=False, temperature=1.0),
+            "acquiescence out, T = 1": dict(acquiescence=True, temperature=1.0),
+            "acquiescence out, T default": dict(acquiescence=True)}
+
+
+def run_ablation(reps: int, teams: int, draws: int) -> pd.DataFrame:
+    """The independent generator's combined conditions under each variant of :data:`ABLATION`."""
+    rows = []
+    for name in ("realistic", "harsh"):
+        data = []
+        for r in range(reps):
+            resp, truth = generate(headcounts(teams, rng_seed=r), CONDITIONS[name], seed=r)
+            data.append((score(read_responses(resp)), truth))
+        for variant, kw in ABLATION.items():
+            rec = pd.concat([classification_records(
+                classify_teams(s, n_draws=draws, seed=r, **kw), truth)
+                for r, (s, truth) in enumerate(data)], ignore_index=True)
+            rows.append(dict(generator="independent", condition=f"{name}: {variant}",
+                             **summarise(rec)))
+    return pd.DataFrame(rows)
+
+
 def table(frame: pd.DataFrame, markdown: bool) -> str:
     f = frame.copy()
     for c in ("correct", "indeterminate", "wrong", "suppressed", "wrong_of_typed_truth",
@@ -127,6 +154,9 @@ def main(argv=None) -> int:
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--only", choices=["simulator", "independent"])
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--ablation", action="store_true",
+                    help="also run the independent combined conditions without the "
+                         "acquiescence correction and at temperature 1")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     parts = []
@@ -134,6 +164,8 @@ def main(argv=None) -> int:
         parts.append(run_simulator(args.reps, args.teams, args.draws))
     if args.only != "simulator":
         parts.append(run_independent(args.reps, args.teams, args.draws))
+    if args.ablation:
+        parts.append(run_ablation(args.reps, args.teams, args.draws))
     print(table(pd.concat(parts, ignore_index=True), args.markdown))
     print(f"\n{args.reps} organisations x {args.teams} teams per condition; "
           f"{time.perf_counter() - t0:.0f} s")

@@ -51,7 +51,8 @@ def _option_spans(text: str) -> list[str]:
 #: Options the docs name that belong to another tool or script: the file that uses them.
 SCRIPT_OPTIONS = {"--full": "docs/make_screenshots.py", "--markdown": "benchmarks/bench_classify.py",
                   "--doctest-modules": "pyproject.toml", "--max-children": "Makefile",
-                  "--pg": "benchmarks/bench_serve.py"}
+                  "--pg": "benchmarks/bench_serve.py",
+                  "--ablation": "benchmarks/bench_calibration.py"}
 
 
 def _subcommand(parser: argparse.ArgumentParser, tokens: list[str]):

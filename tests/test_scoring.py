@@ -64,7 +64,7 @@ def test_scores_match_the_spec_written_out(responses, inst, min_answered_share):
 def test_output_columns_and_order(responses, inst):
     got = score(responses)
     assert list(got.columns) == ["response_id", "team", "role", "form", *inst.cells, *FACES,
-                                 *CONSTRUCTS, "overall", "n_answered", "straightline",
+                                 *CONSTRUCTS, "overall", "n_answered", "acquiescence", "straightline",
                                  "longstring", "speeder"]
     assert (got["n_answered"] == responses.data[inst.item_ids].notna().sum(axis=1)).all()
 
@@ -240,3 +240,23 @@ def test_one_answered_cell_is_a_face_score_at_a_quarter(inst):
 def test_min_answered_share_above_one_is_refused(responses):
     with pytest.raises(ValueError):
         score(responses, min_answered_share=1.5)
+
+
+def test_acquiescence_is_half_the_keyed_minus_reverse_keyed_gap_per_cell(inst):
+    """Hand-computed: all 5s on every item (positively worded 5, reverse-keyed scored 1) is a
+    gap of 4 in every cell with both kinds, so 2.0; a straight 3 is 0; only voice.ideological
+    answered (2 keyed at 4, 2 reverse-keyed coded 2, scored 4) is 0."""
+    rows = [{i: 5 for i in inst.item_ids}, {i: 3 for i in inst.item_ids},
+            {i: (4 if not inst.item(i).reverse else 2) if i in
+             [it.id for it in inst.cell_items("voice", "ideological")] else pd.NA
+             for i in inst.item_ids}]
+    frame = pd.DataFrame(rows).astype("Int8")
+    frame.insert(0, "form", "psw")
+    frame.insert(0, "role", "psw")
+    frame.insert(0, "team", "A")
+    frame.insert(0, "response_id", ["r1", "r2", "r3"])
+    got = score(frame, instrument=inst)["acquiescence"].tolist()
+    assert got == [2.0, 0.0, 0.0]
+    one_sided = frame.iloc[[0]].copy()
+    one_sided[inst.reverse_ids] = pd.NA
+    assert np.isnan(score(one_sided, instrument=inst)["acquiescence"].iloc[0])

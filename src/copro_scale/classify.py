@@ -16,9 +16,14 @@ The rule
    ``delta/2``. ``delta`` is the organisation's pooled gap that the report may publish (rows the
    organisation figures pool), used only when the disclosure plan lets that gap be shown;
    otherwise ``delta = 0`` and the gap's size counts as uncertainty (``GAP_PRIOR_SD``). With
-   ``weights="respondents"`` nothing is taken out (the plain mean).
-3. **Posterior.** ``mu | data ~ t_nu(m, V)`` over the nine cells (flat prior): ``m`` is the
-   team's adjusted mean, ``V = W o N + c c' s_g^2 + diag(c^2 se_delta^2)``, where
+   ``weights="respondents"`` nothing is taken out (the plain mean). Each respondent's
+   acquiescence ``a`` (:func:`copro_scale.score`'s ``acquiescence``, from the cells' positively
+   worded and reverse-keyed items) is taken out of their cells first:
+   ``cell - a * (positively worded - reverse-keyed) / items`` (``acquiescence=False``: not).
+3. **Posterior.** ``mu | data ~ t_nu(m, T V)`` over the nine cells (flat prior): ``m`` is the
+   team's adjusted mean, ``T`` the temperature (:data:`TEMPERATURE`, chosen on the package's
+   simulator under the realistic nuisance profile), ``V = W o N + c c' s_g^2 +
+   diag(c^2 se_delta^2)``, where
 
    - ``W`` is the within-team covariance of respondents' cell scores pooled over the
      organisation (within team and form), from the respondents with all nine cells, shrunk by
@@ -83,6 +88,9 @@ GAP_MIN_TEAMS = 10
 GAP_PRIOR_SD = 0.35
 #: Weight of the diagonal target in the within-team covariance (Schafer & Strimmer's target D).
 SHRINK = 0.05
+#: Factor on the posterior covariance (temperature scaling, Guo et al. 2017, ICML), chosen on
+#: the package's simulator under the realistic nuisance profile (benchmarks/choose_temperature.py).
+TEMPERATURE = 0.85
 #: Two construct scores closer than this are a tie for the lever.
 TIE = 1e-9
 CELL_COLS = [cell_name(c, f) for c, f in CELLS]
@@ -201,6 +209,25 @@ def _ordered_rows(scores: pd.DataFrame) -> pd.DataFrame:
     return used.iloc[np.lexsort(keys)]
 
 
+def _keying_balance(inst: Instrument) -> np.ndarray:
+    """Per cell, ``(positively worded - reverse-keyed) / items``: how much of a respondent's
+    acquiescence reaches the cell score (a cell with as many of each kind is free of it)."""
+    out = []
+    for c, f in CELLS:
+        rev = [it.reverse for it in inst.cell_items(c, f)]
+        out.append((len(rev) - 2 * sum(rev)) / len(rev))
+    return np.array(out)
+
+
+def _take_out_acquiescence(rows: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
+    """The rows with each respondent's acquiescence taken out of their cell scores (step 2)."""
+    a = rows["acquiescence"].to_numpy(dtype="float64", na_value=np.nan)
+    x = rows[CELL_COLS].to_numpy(dtype="float64", na_value=np.nan)
+    out = rows.copy()
+    out[CELL_COLS] = x - np.nan_to_num(a)[:, None] * _keying_balance(inst)[None, :]
+    return out
+
+
 def _row_shift(form_psw: np.ndarray, delta: np.ndarray, view: str) -> np.ndarray:
     """What each row's cells move by to estimate ``view`` (rows x cells)."""
     if view == "psw":
@@ -208,9 +235,10 @@ def _row_shift(form_psw: np.ndarray, delta: np.ndarray, view: str) -> np.ndarray
     return np.where(form_psw, 0.5, -0.5)[:, None] * delta[None, :]
 
 
-def _organisation_spread(rows: pd.DataFrame, plan, weights: str, view: str,
-                         gap_sd: float | None) -> _Spread:
-    """The gap taken out, its uncertainty, and the within-team covariance (steps 2-3)."""
+def _organisation_spread(rows: pd.DataFrame, cells: pd.DataFrame, plan, weights: str,
+                         view: str, gap_sd: float | None) -> _Spread:
+    """The gap taken out (from the published scores ``rows``), its uncertainty, and the
+    within-team covariance (of ``cells``, the scores the posterior uses) (steps 2-3)."""
     k = len(CELL_COLS)
     delta, se_delta = np.zeros(k), np.zeros(k)
     if weights == "forms_equal":
@@ -223,7 +251,7 @@ def _organisation_spread(rows: pd.DataFrame, plan, weights: str, view: str,
     team = rows["team"].astype(str).to_numpy()
     form_psw = rows["form"].to_numpy() == "psw"
     pos = pd.Index(team).isin(plan.organisation_teams)  # rows organisation figures pool
-    x = rows[CELL_COLS].to_numpy(dtype="float64", na_value=np.nan)[pos]
+    x = cells[CELL_COLS].to_numpy(dtype="float64", na_value=np.nan)[pos]
     adj = x + _row_shift(form_psw[pos], delta, view)
     key = team[pos] + "\x00" + rows["form"].to_numpy()[pos].astype(str)
     cov, df = within_covariance(adj, pd.factorize(key)[0])
@@ -244,6 +272,8 @@ def _team_gap_sd(x: np.ndarray, team: np.ndarray, form_psw: np.ndarray, cov) -> 
     mean = np.nanmean(x, axis=1)
     frame = pd.DataFrame({"team": team, "psw": form_psw, "y": mean}).dropna()
     g = frame.groupby(["team", "psw"])["y"].agg(["mean", "count"]).unstack("psw")
+    if (True not in g["mean"].columns) or (False not in g["mean"].columns):
+        return GAP_SD  # one form only: no team has both
     g = g.dropna()
     if len(g) < GAP_MIN_TEAMS:
         return GAP_SD
@@ -264,7 +294,7 @@ class _Posterior:
 
 
 def _team_posteriors(rows: pd.DataFrame, shown: np.ndarray, spread: _Spread, weights: str,
-                     view: str) -> _Posterior:
+                     view: str, temperature: float = 1.0) -> _Posterior:
     team_str = rows["team"].astype(str).to_numpy()
     sel = pd.Index(team_str).isin(shown)  # hashed: np.isin on text is quadratic-slow
     sub = rows.loc[sel]
@@ -306,7 +336,7 @@ def _team_posteriors(rows: pd.DataFrame, shown: np.ndarray, spread: _Spread, wei
             c = moved / n_i if view == "psw" else (n_i - 2 * moved) / (2 * n_i)
         V = (V + spread.gap_sd**2 * c[:, :, None] * c[:, None, :]
              + c[:, :, None] ** 2 * np.diag(spread.se_delta**2)[None])
-    return _Posterior(plain, m, V, reason)
+    return _Posterior(plain, m, temperature * V, reason)
 
 
 def _outcome_probabilities(post: _Posterior, typology: Typology, nu: float, n_draws: int,
@@ -342,7 +372,8 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
                    n_draws: int = 4000, seed: int = 0, weights: str = "forms_equal",
                    view: str = "psw", max_distance: float | None = None,
                    gap_sd: float | None = None, n_boot: int | None = None,
-                   plan=None) -> pd.DataFrame:
+                   plan=None, acquiescence: bool = True,
+                   temperature: float | None = None) -> pd.DataFrame:
     """Classify every team's co-production type with a posterior probability.
 
     ``plan`` is the run's :class:`~copro_scale.privacy.DisclosurePlan` (default:
@@ -377,6 +408,15 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
     gap_sd : float, optional
         SD of a team's own gap around the organisation's (``"forms_equal"`` only; default:
         estimated from the teams with both forms, at least ``GAP_SD_FLOOR``).
+    acquiescence : bool
+        Take each respondent's acquiescence (the ``acquiescence`` column of
+        :func:`~copro_scale.score`, when present) out of their cell scores before the posterior:
+        ``cell - a * (positively worded - reverse-keyed) / items``. The plain face and
+        construct columns and the organisation's gap ``delta`` are the published scores'.
+    temperature : float, optional
+        Factor on the posterior covariance ``V`` (default :data:`TEMPERATURE`, chosen on the
+        package's simulator under the realistic nuisance profile by
+        ``benchmarks/choose_temperature.py``); 1 is the sampling model as it stands.
     n_boot : int, optional
         Deprecated name of ``n_draws`` (the draws are posterior draws, not a bootstrap).
 
@@ -440,8 +480,11 @@ def classify_teams(scores: pd.DataFrame, instrument: Instrument | None = None, *
     # 2-3. the organisation's gap and spread, each team's posterior ------------------------
     if plan is None:  # the run's plan, from the one place that decides
         plan = plan_for(scores, inst, min_responses)
-    spread = _organisation_spread(rows, plan, weights, view, gap_sd)
-    post = _team_posteriors(rows, shown, spread, weights, view)
+    cells = (_take_out_acquiescence(rows, inst) if acquiescence and "acquiescence" in rows
+             else rows)
+    spread = _organisation_spread(rows, cells, plan, weights, view, gap_sd)
+    post = _team_posteriors(cells, shown, spread, weights, view,
+                            TEMPERATURE if temperature is None else float(temperature))
     # 4-6. outcome and lever probabilities, decisions ---------------------------------------
     tally, lever = _outcome_probabilities(post, typology, spread.nu, n_draws, seed)
     _write_decisions(out, shown, post, tally, lever, typology, p_min)

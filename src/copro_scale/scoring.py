@@ -8,6 +8,13 @@ instrument (or of a canonical responses DataFrame with ``instrument=`` given).
   ``min_answered_share`` of the cell's items (default half) are answered.
 - **Face, construct and overall scores**: the mean of their cells' scores, under the same rule
   applied to cells (a face or construct needs 2 of its 3 cells, overall 5 of 9 with the default).
+- **Acquiescence** (a response style, not a score of the construct): half the difference
+  between the favourable means of a cell's positively worded and reverse-keyed items, averaged
+  over the cells where the respondent answered both kinds. An agreeing respondent's answer
+  ``a`` above their view raises a positively worded item and, after keying, lowers a
+  reverse-keyed one, so the difference is ``2a`` (the balanced-items logic of Billiet & McClendon
+  2000, *Structural Equation Modeling* 7, 608-628). NaN when no cell has
+  both kinds answered. :func:`copro_scale.classify.classify_teams` takes it out.
 - **Percent favourable**: the share of answered items scored 4-5 after keying, per item and per
   cell (:func:`favourable`).
 - **Rescaling**: ``rescale=True`` puts the scores on 0-100, ``(x - 1) / 4 * 100``.
@@ -108,15 +115,23 @@ def _score_rows(items: dict[str, pd.Series], inst: Instrument, min_share: float,
     top = inst.scale_min + inst.scale_max
     n = len(n_answered)
     cells = {}  # cell -> (score, present), what face, construct and overall scores take
+    gaps = []  # per cell: keyed minus reverse-keyed mean (favourable), present  (acquiescence)
     for c, f in ((c, f) for c in CONSTRUCTS for f in FACES):  # per item column, over the rows
         its = inst.cell_items(c, f)
         total = np.zeros(n, dtype=np.int16)
         count = np.zeros(n, dtype=np.int16)
+        by_key = {False: [np.zeros(n), np.zeros(n)], True: [np.zeros(n), np.zeros(n)]}
         for it in its:
             code = _codes(items[it.id])
             answered = code > 0
-            total += np.where(answered, top - code, 0) if it.reverse else code
+            value = np.where(answered, top - code, 0) if it.reverse else code
+            total += value
             count += answered
+            by_key[it.reverse][0] += value
+            by_key[it.reverse][1] += answered
+        (sk, nk), (sr, nr) = by_key[False], by_key[True]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gaps.append((sk / nk - sr / nr, (nk > 0) & (nr > 0)))
         n_answered += count
         need = max(1, int(np.ceil(min_share * len(its) - 1e-9)))
         cell = col[f"{c}.{f}"]
@@ -130,6 +145,8 @@ def _score_rows(items: dict[str, pd.Series], inst: Instrument, min_share: float,
     for c in CONSTRUCTS:
         _mean_with_rule([cells[f"{c}.{f}"] for f in FACES], min_share, col[c])
     _mean_with_rule([cells[cell] for cell in inst.cells], min_share, col["overall"])
+    _mean_with_rule(gaps, 1 / len(gaps), col["acquiescence"])
+    col["acquiescence"] /= 2
 
 
 def score_columns(inst: Instrument) -> list[str]:
@@ -165,8 +182,8 @@ def score(responses, min_answered_share: float = 0.5, rescale: bool = False, *,
     -------
     DataFrame
         ``response_id, team, role, form``, the 9 cell scores (``voice.decision_making``, ...),
-        the 3 face scores, the 3 construct scores, ``overall``, ``n_answered`` and the flags
-        ``straightline, longstring, speeder``.
+        the 3 face scores, the 3 construct scores, ``overall``, ``n_answered``,
+        ``acquiescence`` and the flags ``straightline, longstring, speeder``.
 
     Examples
     --------
@@ -174,7 +191,7 @@ def score(responses, min_answered_share: float = 0.5, rescale: bool = False, *,
     >>> from copro_scale.simulate import simulate
     >>> s = score(read_responses(simulate(3, 8, seed=1).responses))
     >>> s.shape
-    (24, 24)
+    (24, 25)
     >>> bool(s["overall"].between(1, 5).all())
     True
     """
@@ -185,21 +202,25 @@ def score(responses, min_answered_share: float = 0.5, rescale: bool = False, *,
     names = score_columns(inst)
     grid = np.empty((n, len(names)), order="F")  # one block: the DataFrame takes it uncopied
     n_answered = np.zeros(n, dtype=np.int16)
+    acquiescence = np.empty(n)
     items = {it.id: data[it.id] for it in inst.items}
 
     def block(rows: slice) -> None:  # every score of a row depends on that row alone
         _score_rows({i: c.iloc[rows] for i, c in items.items()}, inst, min_answered_share,
-                    {name: grid[rows, j] for j, name in enumerate(names)}, n_answered[rows])
+                    {name: grid[rows, j] for j, name in enumerate(names)}
+                    | {"acquiescence": acquiescence[rows]}, n_answered[rows])
 
     over_blocks(block, n)
     if rescale:
         grid -= inst.scale_min
         grid *= 100 / (inst.scale_max - inst.scale_min)
+        acquiescence *= 100 / (inst.scale_max - inst.scale_min)  # a difference: no offset
     out = pd.DataFrame(grid, columns=names, copy=False)
     for k, c in enumerate(ID_COLUMNS):  # text columns shared copy-on-write, others as arrays
         col = data[c]
         out.insert(k, c, col.set_axis(out.index) if col.dtype == "str" else col.to_numpy())
     out["n_answered"] = n_answered
+    out["acquiescence"] = acquiescence
     for c in FLAG_COLUMNS:
         out[c] = (flags[c].to_numpy(dtype=bool) if flags is not None and c in flags
                   else np.zeros(n, dtype=bool))
@@ -218,7 +239,7 @@ def scores_long(scores: pd.DataFrame) -> pd.DataFrame:
     ((32, 6), ['response_id', 'team', 'role', 'form', 'score', 'value'])
     """
     value_cols = [c for c in scores.columns if c not in ID_COLUMNS and c not in FLAG_COLUMNS
-                  and c != "n_answered"]
+                  and c not in ("n_answered", "acquiescence")]
     return scores.melt(id_vars=list(ID_COLUMNS), value_vars=value_cols, var_name="score",
                        value_name="value", ignore_index=True).reset_index(drop=True)
 

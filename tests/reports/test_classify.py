@@ -305,3 +305,58 @@ def test_posterior_draws_give_rs_multivariate_t_probability():
     mu = np.array(h["m"]) + standard_t_draws(h["nu"], 200_000, 3, seed=1) @ L.T
     p = float((mu @ np.array(h["a"]) >= h["b"]).mean())
     assert p == pytest.approx(h["p"], abs=3 * np.sqrt(h["p"] * (1 - h["p"]) / 200_000))
+
+
+def test_acquiescence_is_taken_out_of_the_profile():
+    """Every respondent agrees one code more than their view on every item (a positively worded
+    item is coded view + 1, a reverse-keyed one 6 - view + 1). The cell scores are then
+    view + 1/2 where 3 of 4 items are positively worded and view in voice.ideological (2 and 2);
+    with acquiescence (1) taken out, the adjusted profile is the mean view, computed by hand."""
+    rng = np.random.default_rng(4)
+    rows, views = [], []
+    for t in range(2):
+        for r in range(6):
+            view = {(c, f): int(rng.integers(2, 5)) for c in ("voice", "experience", "identity")
+                    for f in FACES}
+            views.append(dict(team=f"T{t}", **{f: np.mean([view[c, f] for c in
+                                               ("voice", "experience", "identity")]) for f in FACES}))
+            codes = {it.id: (7 - view[it.construct, it.face]) if it.reverse
+                     else view[it.construct, it.face] + 1 for it in INST.items}
+            rows.append(dict(response_id=f"r{t}{r}", team=f"T{t}", role="psw", form="psw", **codes))
+    frame = pd.DataFrame(rows)
+    frame[INST.item_ids] = frame[INST.item_ids].astype("Int8")
+    from copro_scale import score
+    scores = score(frame, instrument=INST)
+    want = pd.DataFrame(views).groupby("team")[list(FACES)].mean()
+    got = classify_teams(scores, INST, n_draws=200).set_index("team")
+    for f in FACES:
+        np.testing.assert_allclose(got[f"{f}_adjusted"], want[f], atol=1e-12)
+    plain = classify_teams(scores, INST, n_draws=200, acquiescence=False).set_index("team")
+    assert (plain["decision_making_adjusted"] - want["decision_making"]).abs().min() > 0.3
+
+
+def test_temperature_scales_the_posterior_covariance(scorer):
+    """Metamorphic oracle: with PSW respondents only (no form gap), the posterior covariance is
+    the pooled within-team covariance over n, so ``temperature=T`` must give the probabilities
+    that ``temperature=1`` gives for the same teams with every respondent's deviation from their
+    team's mean shrunk by sqrt(T)."""
+    from copro_scale.classify import CELL_COLS, TEMPERATURE
+    assert 0 < TEMPERATURE <= 1
+    s = scorer(simulate(12, 8, seed=21).responses).assign(form="psw")
+    s = s.drop(columns="acquiescence")
+    t = 0.6
+    shrunk = s.copy()
+    mean = s.groupby("team")[CELL_COLS].transform("mean")
+    shrunk[CELL_COLS] = mean + np.sqrt(t) * (s[CELL_COLS] - mean)
+    p = [f"p_{o}" for o in OUTCOMES]
+    got = classify_teams(s, n_draws=2000, seed=5, temperature=t)[p]
+    want = classify_teams(shrunk, n_draws=2000, seed=5, temperature=1.0)[p]
+    np.testing.assert_allclose(got, want, atol=1.5 / 2000)
+    assert not np.allclose(got, classify_teams(s, n_draws=2000, seed=5, temperature=1.0)[p])
+
+
+def test_organisation_with_one_form_only_is_typed(scorer):
+    """No team has both forms: the team-gap SD falls back to GAP_SD instead of raising."""
+    s = scorer(simulate(12, 8, seed=21).responses).assign(form="psw")
+    out = classify_teams(s, n_draws=500, seed=1)
+    assert (out["type"] != "suppressed").all() and out["probability"].notna().all()
