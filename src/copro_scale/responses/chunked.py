@@ -52,10 +52,10 @@ from .tables import (
 from .teams import TeamList, TeamNames, headcount_checks, read_team_list, resolve_teams
 from .text import text_problem
 
-#: Text read into one block (pyarrow's block size): about 450,000 rows of the canonical table.
-BLOCK_BYTES = 64 << 20
+#: Text read into one block (pyarrow's block size): about 130,000 rows of the canonical table.
+BLOCK_BYTES = 16 << 20
 #: Files at least this large are scored in blocks by ``copro score``.
-STREAM_BYTES = 256 << 20
+STREAM_BYTES = 128 << 20
 #: Distinct repeated ids kept to judge spreadsheet damage by.
 DAMAGE_SAMPLE = 100_000
 _META = ("response_id", "team", "role", "form", "months_in_role", "duration_s")
