@@ -49,7 +49,33 @@ def run(args) -> int:
                   f"team(s) with fewer than {plan.min_responses} responses", file=sys.stderr)
     print(f"copro: {responses.source} read as {responses.format}", file=sys.stderr)
     print(responses.accounting(), file=sys.stderr)
+    if responses.team_list is not None:
+        print(team_line(responses.team_list["team"], responses.data["team"].unique()),
+              file=sys.stderr)
     return 0
+
+
+def team_line(listed, answered) -> str:
+    """The summary's teams line: the teams with responses, and each listed team with none as
+    "no responses" (at most :data:`SHOWN_SILENT` named).
+
+    Examples
+    --------
+    >>> team_line(["A", "B", "C"], ["A"])
+    "teams: 1 with responses; no responses: 'B', 'C'"
+    """
+    answered = {str(t) for t in answered}
+    silent = [str(t) for t in listed if str(t) not in answered]
+    text = f"teams: {len(answered)} with responses"
+    if silent:
+        text += "; no responses: " + ", ".join(repr(t) for t in silent[:SHOWN_SILENT])
+        if len(silent) > SHOWN_SILENT:
+            text += f" and {len(silent) - SHOWN_SILENT} more"
+    return text
+
+
+#: Listed teams with no responses named in the summary line of ``copro score``.
+SHOWN_SILENT = 20
 
 
 def _in_blocks(args) -> bool:
@@ -84,6 +110,8 @@ def _run_in_blocks(args, ids, salt) -> int:
         print(f"copro: warning: {warning}", file=sys.stderr)
     print(f"copro: {summary.source} read as {summary.format} (in blocks)", file=sys.stderr)
     print(summary.accounting(), file=sys.stderr)
+    if summary.team_list is not None:
+        print(team_line(summary.team_list["team"], summary.team_counts.index), file=sys.stderr)
     return 0
 
 
