@@ -113,7 +113,7 @@ def raw_blocks(path, head: Head, inst: Instrument, block_bytes: int = BLOCK_BYTE
     kinds = {c: pa.int8() if c in inst.item_ids else pa.float64()
              if c in ("months_in_role", "duration_s") else pa.string() for c in wanted}
     reader = pa_csv.open_csv(
-        path, read_options=pa_csv.ReadOptions(block_size=block_bytes),
+        path, read_options=pa_csv.ReadOptions(block_size=block_bytes, use_threads=False),
         parse_options=pa_csv.ParseOptions(delimiter=head.sep, newlines_in_values=True,
                                           ignore_empty_lines=False),
         convert_options=pa_csv.ConvertOptions(include_columns=wanted, null_values=[""],
@@ -152,16 +152,24 @@ class _Repeats:
 
 
 def _repeats(h1, h2, rows) -> tuple[_Repeats, np.ndarray]:
-    """All but the last row of each hash, with the last; and every row whose id repeats."""
-    order = np.lexsort((rows, h2, h1))
-    h1, h2, rows = h1[order], h2[order], rows[order]
+    """All but the last row of each hash, with the last; and every row whose id repeats.
+    ``rows`` ascend, and the sort is stable: within one id, the rows stay in file order. One
+    sorted copy is held at a time (the peak of a scoring in blocks is here)."""
+    order = np.lexsort((h2, h1))
     same_next = np.zeros(len(rows), dtype=bool)
-    same_next[:-1] = (h1[1:] == h1[:-1]) & (h2[1:] == h2[:-1])
+    for h in (h1, h2):
+        s = h[order]
+        if h is h1:
+            same_next[:-1] = s[1:] == s[:-1]
+        else:
+            same_next[:-1] &= s[1:] == s[:-1]
+        del s
     if not same_next.any():
         return _Repeats(np.array([], "int64"), np.array([], "int64")), np.array([], "int64")
+    rows = rows[order]
+    del order
     group = np.concatenate([[0], np.cumsum(~same_next[:-1])])
-    last_of_group = np.flatnonzero(~same_next)  # the last row of each group (rows ascending)
-    last = rows[last_of_group][group]
+    last = rows[np.flatnonzero(~same_next)][group]  # the last row of each id, per row
     dup = same_next
     in_repeat = dup | np.concatenate([[False], same_next[:-1]])
     by_row = np.argsort(rows[dup])
@@ -259,8 +267,11 @@ def score_in_blocks(path, inst: Instrument, *, output, exclusions=None, long: bo
     names = _team_names(team_counts, team_list)
     del team_counts
     rows = np.concatenate(kept_rows)
-    repeats, repeated = _repeats(np.concatenate(h1s), np.concatenate(h2s), rows)
-    del h1s, h2s
+    kept_rows.clear()
+    h1, h2 = np.concatenate(h1s), np.concatenate(h2s)
+    h1s.clear(), h2s.clear()
+    repeats, repeated = _repeats(h1, h2, rows)
+    del h1, h2
     warnings = list(names.warnings)
     damaged = None
     if len(repeats.rows):
@@ -277,7 +288,7 @@ def score_in_blocks(path, inst: Instrument, *, output, exclusions=None, long: bo
         d = np.concatenate(durations)
         d = d[~np.isin(rows, repeats.rows)]
         median = np.nanmedian(d) if np.isfinite(d).any() else None
-    del rows, durations, kept_rows
+    del rows, durations
     # -- second pass: score each block and append it ---------------------------------------
     counts = None
     reasons: Counter = Counter()
