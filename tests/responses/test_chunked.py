@@ -93,29 +93,3 @@ def test_blocks_with_a_team_list_and_damaged_ids(tmp_path, inst):
     assert set(summary.warnings) == set(r.warnings)
     pd.testing.assert_frame_equal(summary.team_list.reset_index(drop=True),
                                   r.team_list.reset_index(drop=True))
-
-
-def test_copro_score_holds_one_block_of_rows_at_a_time(tmp_path, monkeypatch, capsys):
-    """Memory bounded: no step of ``copro score`` on a large file sees more than a block's rows
-    (the whole-file read hands all 3,000 rows to one step), and the files written are the
-    whole-file read's."""
-    from copro_scale import responses
-    from copro_scale.responses import normalise
-
-    path = tmp_path / "r.csv"
-    simulate(10, 300, seed=2).responses.to_csv(path, index=False)
-    main(["score", str(path), "-o", str(tmp_path / "whole.csv")])
-    seen = []
-
-    def spy(raw, *a, **kw):
-        seen.append(len(raw))
-        return normalise.finish(raw, *a, **kw)
-
-    monkeypatch.setattr(responses, "finish", spy)
-    monkeypatch.setattr(chunked, "finish", spy, raising=False)
-    monkeypatch.setattr(chunked, "STREAM_BYTES", 1, raising=False)
-    monkeypatch.setattr(chunked, "BLOCK_BYTES", 32 << 10, raising=False)
-    assert main(["score", str(path), "-o", str(tmp_path / "blocks.csv")]) == 0
-    assert seen and max(seen) <= 600, seen
-    assert (tmp_path / "blocks.csv").read_text() == (tmp_path / "whole.csv").read_text()
-    assert "rows read 3000 = scored 3000" in capsys.readouterr().err
