@@ -14,6 +14,7 @@ import pytest
 from copro_scale import read_responses
 from copro_scale.cli import main
 from copro_scale.csvsafe import write_csv
+from copro_scale.errors import CoproError
 from copro_scale.responses import chunked
 from copro_scale.scoring import score, scores_long
 from copro_scale.simulate import simulate
@@ -93,3 +94,15 @@ def test_blocks_with_a_team_list_and_damaged_ids(tmp_path, inst):
     assert set(summary.warnings) == set(r.warnings)
     pd.testing.assert_frame_equal(summary.team_list.reset_index(drop=True),
                                   r.team_list.reset_index(drop=True))
+
+
+def test_a_bad_byte_deep_in_the_file_is_a_one_line_error(tmp_path, inst):
+    path = tmp_path / "r.csv"
+    simulate(10, 300, seed=4).responses.to_csv(path, index=False)
+    data = path.read_bytes()
+    at = data.index(b"\n", len(data) * 3 // 4) + 1
+    path.write_bytes(data[:at] + data[at:].replace(b"Ward", b"W\xe9rd", 1))
+    out = tmp_path / "s.csv"
+    with pytest.raises(CoproError, match="is not UTF-8 text; save it as CSV UTF-8") as err:
+        chunked.score_in_blocks(path, inst, output=out, block_bytes=16 << 10)
+    assert err.value.row > 2000 and not out.exists()

@@ -120,7 +120,16 @@ def raw_blocks(path, head: Head, inst: Instrument, block_bytes: int = BLOCK_BYTE
                                               strings_can_be_null=True,
                                               column_types={c: pa.string() for c in wanted}))
     first = 2
-    for batch in reader:
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            break
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:  # past the rows given so far
+            text = str(exc).split("\n")[0]
+            what = ("is not UTF-8 text; save it as CSV UTF-8" if "UTF8" in text or "utf-8" in text
+                    else f"is not a well-formed table ({text}); fix the rows or export again")
+            raise CoproError(f"{what} (in the rows from {first} on)", file=path, row=first) from None
         table = pa.Table.from_batches([batch])
         frame = pd.DataFrame({c: _column(table[c], kinds[c]) for c in wanted})
         n = len(frame)
