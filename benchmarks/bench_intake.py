@@ -234,7 +234,7 @@ def big(folder: Path, rows: int, whole_rows: int, keep: bool) -> None:
         print(f"  first {whole_rows:,} rows: whole-file read + score {float(w_secs):.0f} s "
               f"(CPU {float(w_cpu):.0f} s), peak {w_peak:.2f} GB; copro score in blocks "
               f"{s_secs:.0f} s (CPU {s_cpu:.0f} s), peak {s_peak:.2f} GB: ratio "
-              f"{w_peak / s_peak:.1f}x; the whole read at {rows:,} rows would hold about "
+              f"{w_peak / s_peak:.1f}x; the whole read extrapolated linearly to {rows:,} rows: about "
               f"{w_peak * rows / whole_rows:.1f} GB")
     finally:
         if not keep:
