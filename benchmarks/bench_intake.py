@@ -15,12 +15,20 @@
    the peak memory of ``read_responses`` beside that of reading every column as text with
    pandas (``read_csv(dtype=str)``, what a reader that keeps every column holds), as a ratio.
 
+4. **A large canonical file** (``--big-rows``, default 15,600,000 rows: 2.1 GB, simulated
+   responses of 100,000 people repeated under new ids): ``copro score FILE -o scores.csv
+   --exclusions excl.csv`` (read in blocks, :mod:`copro_scale.responses.chunked`), its peak
+   memory and time beside the whole-file read (``read_responses`` then ``score``) on its first
+   ``--whole-rows`` rows (default 2,000,000; both write the same scores, checked), and the
+   peak per million rows of each. Skipped
+   with ``--skip-big``; the file is deleted afterwards unless ``--keep`` is given.
+
 Each measurement runs in a fresh interpreter; peak memory is its maximum resident set size.
 Wall seconds and the process's CPU seconds are both printed: on a shared machine the wall time
 grows with the load, and the CPU time says what the work costs.
 
 Usage: ``python benchmarks/bench_intake.py [--keep DIR] [--skip-teams] [--skip-xlsx]
-[--skip-wide]``
+[--skip-wide] [--skip-big] [--big-rows N]``
 """
 
 from __future__ import annotations
@@ -156,6 +164,85 @@ else:
 print(time.perf_counter() - t, n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
+MAKE_BIG = r"""
+import sys
+from copro_scale.simulate import simulate
+path, rows = sys.argv[1], int(sys.argv[2])
+base = simulate(2500, 40, seed=6).responses.to_csv(index=False).splitlines()
+header, lines = base[0], [line.split(",", 1)[1] for line in base[1:]]
+with open(path, "w") as fh:
+    fh.write(header + "\n")
+    written, copy = 0, 0
+    while written < rows:
+        part = lines[: rows - written]
+        fh.write("\n".join(f"C{copy:04d}-{k:06d},{line}" for k, line in enumerate(part)) + "\n")
+        written, copy = written + len(part), copy + 1
+"""
+
+WHOLE = r"""
+import resource, sys, time
+from copro_scale import read_responses
+from copro_scale.csvsafe import write_csv
+from copro_scale.scoring import score
+t, c = time.perf_counter(), time.process_time()
+r = read_responses(sys.argv[1], ids="sequence")
+write_csv(score(r), sys.argv[2])
+print(time.perf_counter() - t, r.n_read, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+      time.process_time() - c)
+"""
+
+BLOCKS = r"""
+import resource, sys, time
+from copro_scale import load_instrument
+from copro_scale.responses.chunked import score_in_blocks
+t, c = time.perf_counter(), time.process_time()
+s = score_in_blocks(sys.argv[1], load_instrument(), output=sys.argv[2])
+print(time.perf_counter() - t, s.n_read, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+      time.process_time() - c)
+"""
+
+
+def copro_score(path: Path, out: Path) -> tuple[float, float, float]:
+    """``copro score`` under ``/usr/bin/time -v``: wall seconds, CPU seconds, peak GB."""
+    res = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "copro_scale.cli", "score",
+                          str(path), "-o", str(out), "--exclusions", str(out) + ".excl"],
+                         check=True, capture_output=True, text=True)
+    field = dict(line.strip().split(": ", 1) for line in res.stderr.splitlines()
+                 if ": " in line and line.startswith("\t"))
+    wall = field["Elapsed (wall clock) time (h:mm:ss or m:ss)"].split(":")
+    secs = sum(float(x) * 60 ** k for k, x in enumerate(reversed(wall)))
+    cpu = float(field["User time (seconds)"]) + float(field["System time (seconds)"])
+    return secs, cpu, int(field["Maximum resident set size (kbytes)"]) / 1024**2
+
+
+def big(folder: Path, rows: int, whole_rows: int, keep: bool) -> None:
+    path, part = folder / f"canonical-{rows}.csv", folder / f"canonical-{whole_rows}.csv"
+    try:
+        for p, n in ((path, rows), (part, whole_rows)):
+            if not p.exists():
+                run(MAKE_BIG, p, n)
+        secs, cpu, peak = copro_score(path, folder / "scores.csv")
+        print(f"canonical CSV, {rows:,} rows ({path.stat().st_size / 1e9:.2f} GB): copro score "
+              f"(in blocks) {secs:.0f} s (CPU {cpu:.0f} s), peak {peak:.2f} GB = "
+              f"{peak / rows * 1e6 * 1024:.0f} MB a million rows   (target < 2 GB)")
+        w_secs, n, rss, w_cpu = run(WHOLE, part, folder / "whole.csv")
+        w_peak = int(rss) / 1024**2
+        s_secs, _, rss, s_cpu = run(BLOCKS, part, folder / "scores-part.csv")
+        s_secs, s_cpu, s_peak = float(s_secs), float(s_cpu), int(rss) / 1024**2
+        if (folder / "scores-part.csv").read_bytes() != (folder / "whole.csv").read_bytes():
+            raise SystemExit("the scores in blocks differ from the whole read's")
+        print(f"  first {whole_rows:,} rows: whole-file read + score {float(w_secs):.0f} s "
+              f"(CPU {float(w_cpu):.0f} s), peak {w_peak:.2f} GB; copro score in blocks "
+              f"{s_secs:.0f} s (CPU {s_cpu:.0f} s), peak {s_peak:.2f} GB: ratio "
+              f"{w_peak / s_peak:.1f}x; the whole read extrapolated linearly to {rows:,} rows: about "
+              f"{w_peak * rows / whole_rows:.1f} GB")
+    finally:
+        if not keep:
+            for p in folder.glob("canonical-*.csv"):
+                p.unlink()
+            for p in folder.glob("scores*.csv*"):
+                p.unlink()
+
 
 def wide(folder: Path, extra: int) -> None:
     path = folder / f"qualtrics-wide-{extra}.csv"
@@ -221,6 +308,9 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-teams", action="store_true")
     ap.add_argument("--skip-wide", action="store_true")
     ap.add_argument("--wide-extra", type=int, default=300)
+    ap.add_argument("--skip-big", action="store_true")
+    ap.add_argument("--big-rows", type=int, default=15_600_000)
+    ap.add_argument("--whole-rows", type=int, default=2_000_000)
     ap.add_argument("--openpyxl-rows", type=int, default=20_000)
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
@@ -233,6 +323,8 @@ def main(argv=None) -> int:
             xlsx(folder, args.openpyxl_rows)
         if not args.skip_wide:
             wide(folder, args.wide_extra)
+        if not args.skip_big:
+            big(folder, args.big_rows, args.whole_rows, keep=bool(args.keep))
     return 0
 
 

@@ -102,8 +102,8 @@ def to_arrow(frame: pd.DataFrame, decimals: int | None = 4) -> pa.Table:
 PIECE_ROWS = 65_536
 
 
-def write_rows(table: pa.Table, sink) -> None:
-    """``table`` as CSV bytes into ``sink``, header first: pieces of :data:`PIECE_ROWS` rows are
+def write_rows(table: pa.Table, sink, *, header: bool = True) -> None:
+    """``table`` as CSV bytes into ``sink``, header first (unless ``header`` is False): pieces of :data:`PIECE_ROWS` rows are
     formatted by pyarrow in one thread per core (it releases the GIL) and written in order, at
     most two pieces per thread ahead, so memory stays bounded.
 
@@ -117,7 +117,7 @@ def write_rows(table: pa.Table, sink) -> None:
     def piece(start: int) -> bytes:
         buf = io.BytesIO()
         pa_csv.write_csv(table.slice(start, PIECE_ROWS), buf,
-                         pa_csv.WriteOptions(include_header=start == 0))
+                         pa_csv.WriteOptions(include_header=header and start == 0))
         return buf.getvalue()
 
     starts = range(0, max(table.num_rows, 1), PIECE_ROWS)

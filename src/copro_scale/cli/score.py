@@ -35,6 +35,8 @@ def run(args) -> int:
         # a team's figure with and without its flagged responses is a figure about those people
         raise CoproError("--favourable cannot be combined with --drop-flagged: the team figures "
                          "with and without the flagged responses would single them out")
+    if _in_blocks(args):
+        return _run_in_blocks(args, ids, salt)
     responses = read_input(args, ids=ids, salt=salt, drop_flagged=args.drop_flagged)
     scores = score(responses, min_answered_share=args.min_answered_share, rescale=args.rescale)
     write_csv(scores_long(scores) if args.long else scores, args.output)
@@ -56,6 +58,69 @@ def run(args) -> int:
                   f"team(s) with fewer than {plan.min_responses} responses", file=sys.stderr)
     print(f"copro: {responses.source} read as {responses.format}", file=sys.stderr)
     print(responses.accounting(), file=sys.stderr)
+    if responses.team_list is not None:
+        print(team_line(responses.team_list["team"], responses.data["team"].unique()),
+              file=sys.stderr)
+    return 0
+
+
+def team_line(listed, answered) -> str:
+    """The summary's teams line: the teams with responses, and each listed team with none as
+    "no responses" (at most :data:`SHOWN_SILENT` named).
+
+    Examples
+    --------
+    >>> team_line(["A", "B", "C"], ["A"])
+    "teams: 1 with responses; no responses: 'B', 'C'"
+    """
+    answered = {str(t) for t in answered}
+    silent = [str(t) for t in listed if str(t) not in answered]
+    text = f"teams: {len(answered)} with responses"
+    if silent:
+        text += "; no responses: " + ", ".join(repr(t) for t in silent[:SHOWN_SILENT])
+        if len(silent) > SHOWN_SILENT:
+            text += f" and {len(silent) - SHOWN_SILENT} more"
+    return text
+
+
+#: Listed teams with no responses named in the summary line of ``copro score``.
+SHOWN_SILENT = 20
+
+
+def _in_blocks(args) -> bool:
+    """Whether the input is a canonical CSV of at least ``STREAM_BYTES``, read with options that
+    need no other row than the one at hand once the first pass is done (no --favourable,
+    --drop-flagged, waves or mapping): it is then scored in blocks, in bounded memory."""
+    from ..responses.chunked import STREAM_BYTES
+
+    if (args.favourable or args.drop_flagged or args.db or args.mapping or args.wave
+            or args.wave_column or args.format not in ("auto", "canonical") or not args.input
+            or str(args.input) == "-" or not os.path.isfile(args.input)
+            or os.path.getsize(args.input) < STREAM_BYTES):
+        return False
+    from ..instrument import load_instrument
+    from ..responses.chunked import streamable
+    from ..responses.tables import read_head
+
+    return streamable(read_head(args.input, args.encoding), load_instrument(args.instrument))
+
+
+def _run_in_blocks(args, ids, salt) -> int:
+    from ..instrument import load_instrument
+    from ..responses.chunked import score_in_blocks
+    from .options import check_outputs
+
+    check_outputs(args)
+    summary = score_in_blocks(args.input, load_instrument(args.instrument), output=args.output,
+                              exclusions=args.exclusions, long=args.long, teams=args.teams,
+                              ids=ids, salt=salt, min_answered_share=args.min_answered_share,
+                              rescale=args.rescale, encoding=args.encoding)
+    for warning in summary.warnings:
+        print(f"copro: warning: {warning}", file=sys.stderr)
+    print(f"copro: {summary.source} read as {summary.format} (in blocks)", file=sys.stderr)
+    print(summary.accounting(), file=sys.stderr)
+    if summary.team_list is not None:
+        print(team_line(summary.team_list["team"], summary.team_counts.index), file=sys.stderr)
     return 0
 
 

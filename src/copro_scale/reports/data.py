@@ -203,6 +203,13 @@ class ReportData:
     agreement: dict | None
     settings: dict
 
+    @property
+    def teams_without_responses(self) -> list[str]:
+        """Teams of the team list with no response kept, in the list's order: each is shown as
+        "no responses" and nothing else (0 people: nothing to hide, nothing to show)."""
+        answered = set(self.plan.teams["team"].astype(str))
+        return [t for t in self.headcounts["team"].astype(str) if t not in answered]
+
     @cached_property
     def by_team(self) -> dict[str, dict[str, pd.DataFrame]]:
         """Per-team slices of the long tables, split once (not filtered per page)."""

@@ -51,8 +51,9 @@ def _mean_face(fig: dict) -> float:
 
 def team_rows(data: ReportData, slugs: dict[str, str],
               parent_hrefs: dict | None = None) -> list[dict]:
-    """Every team, ordered by need; below-threshold teams last, with no figures (and the shown
-    parent their answers count in, if any)."""
+    """Every team, ordered by need; below-threshold teams next, with no figures (and the shown
+    parent their answers count in, if any); last the listed teams with no responses, by name
+    only."""
     parent_hrefs = parent_hrefs or {}
     plan, texts = data.plan, data.texts
     types = data.types.set_index("team")
@@ -84,7 +85,9 @@ def team_rows(data: ReportData, slugs: dict[str, str],
             "was": texts[prev]["short"] if prev and last else None,
             "_key": (NEED_ORDER.index(r["type"]), _mean_face(fig))})
     shown.sort(key=lambda d: d.pop("_key"))
-    return shown + hidden
+    silent = [{"team": t, "suppressed": True, "no_responses": True}
+              for t in data.teams_without_responses]  # listed, nobody answered: nothing more
+    return shown + hidden + silent
 
 
 def movers(data: ReportData, slugs: dict[str, str]) -> list[dict]:

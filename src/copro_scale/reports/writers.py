@@ -26,6 +26,9 @@ from .data import ReportData, build_report_data, data_hash
 from .overview_page import overview_context
 from .team_page import team_context
 
+#: What summary.csv, summary.json and the overview say of a listed team with no responses.
+NO_RESPONSES = "no responses"
+
 #: Shown when no ``--organisation`` is given.
 DEFAULT_ORGANISATION = "Your organisation"
 
@@ -107,16 +110,23 @@ def parent_records(data: ReportData) -> list[dict]:
     return out
 
 
-def summary_frame(records: list[dict]) -> pd.DataFrame:
-    """summary.csv: the records flattened; empty (NaN) where a team is below threshold.
+def summary_frame(records: list[dict], silent: list[str] = ()) -> pd.DataFrame:
+    """summary.csv: the records flattened; empty (NaN) where a team is below threshold. The
+    teams in ``silent`` (listed, with no responses) follow, each with ``status`` "no responses"
+    and every other column empty.
 
     Examples
     --------
     >>> bool(summary_frame([{"team": "A", "suppressed": True, "type": "suppressed"}])["n"].isna()[0])
     True
+    >>> summary_frame([], ["B"])[["team", "status", "type"]].values.tolist()
+    [['B', 'no responses', nan]]
     """
     cols = ["team", "suppressed", "n_psw", "n_colleague", "n", *FACES, *CONSTRUCTS, "type",
             "probability", *[f"p_{o}" for o in OUTCOMES], "lever"]
+    if silent:  # listed teams with no responses: a row each, "no responses" and nothing else
+        records = [*records, *({"team": t, "status": NO_RESPONSES} for t in silent)]
+        cols.append("status")
     flat = pd.json_normalize(records, sep=".")
     ren = {"n.psw": "n_psw", "n.colleague": "n_colleague", "n.total": "n",
            **{f"faces.{f}": f for f in FACES}, **{f"constructs.{c}": c for c in CONSTRUCTS},
@@ -260,8 +270,9 @@ def _write(rd: ReportData, meta: dict, out: Path) -> dict:
     written["summary_json"].write_text(json.dumps({
         "meta": {**meta, **{k: v for k, v in rd.settings.items() if k != "previous"},
               "notes": list(rd.plan.notes), "precision": PRECISION},
-        "organisation": organisation_record(rd), "parents": parent_records(rd), "teams": records},
+        "organisation": organisation_record(rd), "parents": parent_records(rd), "teams": records,
+        "no_responses": rd.teams_without_responses},
         indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     written["summary_csv"] = out / "summary.csv"
-    write_csv(summary_frame(records), written["summary_csv"])  # formula-safe
+    write_csv(summary_frame(records, rd.teams_without_responses), written["summary_csv"])  # formula-safe
     return written

@@ -91,10 +91,7 @@ class Responses:
         >>> read_responses(simulate(2, 5, seed=1).responses).reason_counts()
         {}
         """
-        counts = self.exclusions["reason"].value_counts()
-        return {r: int(counts[r]) for r in REASONS if r in counts.index} | {
-            str(r): int(n) for r, n in counts.items() if r not in REASONS
-        }
+        return ordered_reasons(self.exclusions["reason"].value_counts())
 
     def accounting(self) -> str:
         """The one-line account: ``rows read N = scored S + excluded E (reason: count, ...)``.
@@ -106,9 +103,25 @@ class Responses:
         >>> read_responses(simulate(2, 5, seed=1).responses).accounting()
         'rows read 10 = scored 10 + excluded 0'
         """
-        text = (f"rows read {self.n_read} = scored {self.n_scored} + "
-                f"excluded {len(self.exclusions)}")
-        counts = self.reason_counts()
-        if counts:
-            text += " (" + ", ".join(f"{r}: {n}" for r, n in counts.items()) + ")"
-        return text
+        return accounting_line(self.n_read, self.n_scored, self.reason_counts())
+
+
+def ordered_reasons(counts) -> dict[str, int]:
+    """Reason -> rows (a mapping or Series), in :data:`REASONS` order, omitting zero counts."""
+    counts = {str(r): int(n) for r, n in dict(counts).items() if n}
+    return {r: counts[r] for r in REASONS if r in counts} | {
+        r: n for r, n in counts.items() if r not in REASONS}
+
+
+def accounting_line(n_read: int, n_scored: int, reasons: dict[str, int]) -> str:
+    """``rows read N = scored S + excluded E (reason: count, ...)``.
+
+    Examples
+    --------
+    >>> accounting_line(3, 2, {"missing_team": 1})
+    'rows read 3 = scored 2 + excluded 1 (missing_team: 1)'
+    """
+    text = f"rows read {n_read} = scored {n_scored} + excluded {sum(reasons.values())}"
+    if reasons:
+        text += " (" + ", ".join(f"{r}: {n}" for r, n in reasons.items()) + ")"
+    return text

@@ -34,7 +34,7 @@ from .careless import careless_flags, speeders
 from .codes import ItemChecks, check_items, label_lookup
 from .ids import excel_damage, hash_ids, sequence_ids
 from .model import EXCLUSION_COLUMNS, FLAG_COLUMNS, META_COLUMNS, Responses
-from .teams import TeamList, headcount_checks, read_team_list, resolve_teams
+from .teams import TeamList, TeamNames, headcount_checks, read_team_list, resolve_teams
 from .text import (
     CONTROL,
     MAX_TEXT,
@@ -206,17 +206,30 @@ def team_codes_to_names(text: list, teams: TeamList | None, team_code, team_code
     return out, warnings
 
 
+def team_texts(uniques, teams: TeamList | None, team_code=None, team_codes: bool = False
+               ) -> tuple[list, list[str]]:
+    """The team name each distinct team cell reads as (None: blank), before spelling variants
+    are merged or names matched, and the warnings of the codes read."""
+    return team_codes_to_names([clean_text(u, blanks={""}) for u in uniques], teams, team_code,
+                               team_codes)
+
+
 def resolve_team(d: Distinct, ledger: Ledger, teams: TeamList | None,
-                 team_code=None, team_codes: bool = False) -> tuple[np.ndarray, list]:
+                 team_code=None, team_codes: bool = False, resolved=None) -> tuple[np.ndarray, list]:
     """Team name per row: blanks marked ``missing_team``; spelling variants merged, or matched
-    to the team list (unmatched: ``unknown_team``). Returns the names and the warnings."""
-    text, code_warnings = team_codes_to_names([clean_text(u, blanks={""}) for u in d.uniques],
-                                              teams, team_code, team_codes)
+    to the team list (unmatched: ``unknown_team``). Returns the names and the warnings.
+
+    ``resolved`` (a :class:`~.teams.TeamNames` of the whole file's names, for one block of it)
+    replaces the resolution of this table's names, and its warnings are the caller's."""
+    text, code_warnings = team_texts(d.uniques, teams, team_code, team_codes)
     ledger.mark(_per_row(d, [t is None for t in text] + [True], bool), "missing_team",
                 "column 'team' is blank")
     counts = np.bincount(d.codes[d.codes >= 0], minlength=len(text))
     usable = [(t, int(c)) for t, c in zip(text, counts) if t is not None and text_problem(t) is None]
-    resolved = resolve_teams([t for t, _ in usable], [c for _, c in usable], teams)
+    if resolved is None:
+        resolved = resolve_teams([t for t, _ in usable], [c for _, c in usable], teams)
+    else:
+        code_warnings, resolved = [], TeamNames(resolved.canonical, [])
     team = [resolved.canonical.get(t) if t is not None else None for t in text] + [None]
     if teams is not None:
         unknown = [t is not None and resolved.canonical.get(t, "") is None for t in text] + [False]
@@ -294,7 +307,7 @@ def _all_distinct(ids: pd.Series | None, kept: np.ndarray) -> bool:
 
 
 def resolve_ids(raw: pd.DataFrame, ledger: Ledger, ids: str, salt: str | None,
-                warnings: list | None = None) -> pd.Series:
+                warnings: list | None = None, mark_repeats: bool = True) -> pd.Series:
     """Response ids (kept, hashed or numbered); all but the last kept row of a repeated id are
     marked ``duplicate_id``. A blank id is ``row<N>``. Ids that repeat because a spreadsheet
     damaged them (:func:`~.ids.excel_damage`) are all replaced by ``row<N>``, with a warning
@@ -309,7 +322,7 @@ def resolve_ids(raw: pd.DataFrame, ledger: Ledger, ids: str, salt: str | None,
         rid = rid.copy()
         rid[blank] = "row" + pd.Series(rows[blank]).astype(str).to_numpy()
     kept = ledger.free
-    if kept.any() and not _all_distinct(raw.get("response_id", None), kept):
+    if mark_repeats and kept.any() and not _all_distinct(raw.get("response_id", None), kept):
         kept_ids = rid[kept]
         d = kept_ids.duplicated(keep="last")
         damage = excel_damage(kept_ids[kept_ids.duplicated(keep=False)].unique()) if d.any() else None
@@ -361,7 +374,8 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
            labels: Mapping[str, int] | None = None, roles: Mapping[str, str] | None = None,
            ids: str = "keep", salt: str | None = None, drop_flagged: bool = False,
            teams=None, team_code=None, team_codes: bool = False, wave: str | None = None,
-           reader_warnings=(), teams_encoding: str | None = None) -> Responses:
+           reader_warnings=(), teams_encoding: str | None = None, team_names=None,
+           mark_repeats: bool = True) -> Responses:
     """Validate a raw table and account for every row.
 
     Parameters
@@ -395,6 +409,12 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
         The reader's warnings, put before the normalisation's.
     teams_encoding : str, optional
         Text encoding of a team list given as a path (the responses' ``encoding``).
+    team_names : TeamNames, optional
+        For one block of a file read in blocks (:mod:`.chunked`): the resolution of the whole
+        file's team names. The caller then reports the team warnings and checks headcounts.
+    mark_repeats : bool
+        Mark repeated ids ``duplicate_id`` (False for one block: repeats are judged across the
+        whole file by the caller).
 
     Returns
     -------
@@ -441,7 +461,7 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
                 fields["form"] = _field(raw, "form")
             mark_bad_text(raw, fields, ledger)
             team, warnings = resolve_team(fields["team"], ledger, team_list, team_code,
-                                          team_codes)
+                                          team_codes, team_names)
             role, form_idx = resolve_role_form(inst, roles, fields["role"], fields.get("form"), ledger)
             colleague.set_result(form_idx == list(inst.forms).index("colleague"))
         finally:
@@ -450,7 +470,7 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
         checks, flags = answers.result()
     mark_answers(checks, inst, ledger)
     codes = checks.codes
-    rid = resolve_ids(raw, ledger, ids, salt, warnings)
+    rid = resolve_ids(raw, ledger, ids, salt, warnings, mark_repeats)
     form = text_per_row(list(inst.forms) + [None], form_idx)  # -1 picks None
     data = canonical_table(raw, inst, {
         "response_id": rid.array if rid.dtype == "str" else rid.to_numpy(),
@@ -467,7 +487,7 @@ def finish(raw: pd.DataFrame, inst: Instrument, *, source: str, format: str,
         data = data[ledger.free].reset_index(drop=True)
         flags = flags[ledger.free].reset_index(drop=True)
     heads = None
-    if team_list is not None:
+    if team_list is not None and team_names is None:
         heads, notes = headcount_checks(team_list.headcounts, data)
         warnings = list(warnings) + notes
     return Responses(data=data, exclusions=excl, flags=flags, source=str(source), format=format,

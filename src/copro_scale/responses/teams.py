@@ -226,10 +226,12 @@ def _read_rows(path: Path, encoding: str | None = None, sheet=None) -> list[list
         raise CoproError(f"cannot read the team list ({exc})", file=path) from None
 
 
-def headcount_checks(team_list: pd.DataFrame, data: pd.DataFrame) -> tuple[pd.DataFrame, list]:
+def headcount_checks(team_list: pd.DataFrame, data: pd.DataFrame | None = None, *,
+                     counts: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list]:
     """The team list's headcounts checked against the responses kept: a headcount below the
     responses of its form (a rate above 100 %) is withdrawn (<NA>: no rate is shown) with a
-    warning, and a listed team with no response is named.
+    warning, and a listed team with no response is named. ``counts`` (team x form: responses
+    kept) may replace ``data``, for a file read in blocks.
 
     Examples
     --------
@@ -241,7 +243,8 @@ def headcount_checks(team_list: pd.DataFrame, data: pd.DataFrame) -> tuple[pd.Da
     """
     heads = team_list.copy()
     warnings = []
-    counts = pd.crosstab(data["team"].astype(str), data["form"].astype(str))
+    if counts is None:
+        counts = pd.crosstab(data["team"].astype(str), data["form"].astype(str))
     counts = counts.reindex(index=heads["team"].astype(str), fill_value=0)
     for form, col in HEADCOUNT_COLUMNS.items():
         got = counts[form].to_numpy() if form in counts else np.zeros(len(heads), dtype=int)
