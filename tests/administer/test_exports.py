@@ -73,6 +73,7 @@ def test_unknown_format_or_form_is_a_user_error(inst, capsys):
     assert err.count("\n") == 1 and "unknown export format" in err
 
 
+@pytest.mark.slow  # new processes (3 s)
 def test_cli_reruns_are_byte_identical_across_processes(tmp_path):
     """Two fresh interpreters with different hash seeds write the same bytes for every format."""
     code = ("import sys\nfrom copro_scale.cli import main\n"
