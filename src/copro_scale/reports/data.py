@@ -14,14 +14,13 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from ..aggregate import change, form_gaps, organisation_scores, team_counts, team_scores
+from ..aggregate import change, form_gaps, organisation_scores, team_scores
 from ..classify import classify_teams
 from ..instrument import CONSTRUCTS, FACES, Instrument, load_instrument
 from ..privacy import (
     MEAN_DECIMALS,
     SHARE_DECIMALS,
     DisclosurePlan,
-    disclosure_plan,
     parent_plan,
     plan_for,
 )
@@ -411,8 +410,8 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     scores = plan.complete_cells(scores, inst.cells)
     visible_scores = scores[scores["team"].astype(str).isin(plan.visible_teams)]
     org_rows = plan.organisation_rows(scores)
-    now = plan_weighted_scores(visible_scores, [*FACES, *CONSTRUCTS], plan, weights)
-    now = now.dropna(subset=["mean"])
+    team = plan_weighted_scores(visible_scores, cols, plan, weights)  # every column on its own
+    now = team[team["score"].isin([*FACES, *CONSTRUCTS])].dropna(subset=["mean"])
 
     earlier = _waves(previous)
     labels = list(previous_waves or [])
@@ -424,7 +423,7 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     org_history = []
     wave_types: list[dict] = []
     for w, prev_scores in enumerate(earlier):
-        prev_plan = disclosure_plan(team_counts(prev_scores), min_responses, instrument=inst)
+        prev_plan = plan_for(prev_scores, inst, min_responses)  # as that wave's own report
         shown = prev_scores[prev_scores["team"].astype(str).isin(prev_plan.visible_teams)]
         prev = plan_weighted_scores(prev_plan.complete_cells(shown, inst.cells),
                                     [*FACES, *CONSTRUCTS], prev_plan, weights)
@@ -447,7 +446,6 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
     if team_list is not None and len(team_list):
         heads = team_list.reindex(columns=heads.columns).assign(team=team_list["team"].astype(str))
     psw_rows = responses[responses["form"].astype(str) == "psw"]
-    team = plan_weighted_scores(visible_scores, cols, plan, weights)
     dist = item_distribution(responses, inst)
     items = statement_shares(dist, plan, weights)
     items_psw = statement_shares(item_distribution(psw_rows, inst), plan, form="psw")
