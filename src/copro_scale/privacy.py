@@ -746,9 +746,10 @@ def parent_plan(plan: DisclosurePlan, team_parents: dict) -> pd.DataFrame:
     below the threshold is seen at all. It is shown when it holds at least ``k`` respondents and
     its *uncovered* respondents - those of its below-threshold teams not inside a shown parent
     beneath it - are none or at least ``k``, so that subtracting the shown teams and shown
-    sub-parents from it reveals nobody. The organisation is held to the same: a parent whose
-    display would leave the organisation with 1 to k-1 uncovered respondents is withheld (the
-    largest such parent first, until none is left). The sets are nested, so every sum or
+    sub-parents from it reveals nobody; failing parents are withheld innermost first, since
+    withholding one can bring the remainder of those above it to ``k``. The organisation is
+    held to the same: a parent whose display would leave the organisation with 1 to k-1
+    uncovered respondents is withheld (the largest such parent first, until none is left). The sets are nested, so every sum or
     difference of shown figures is a sum of these remainders, each none or at least ``k``.
 
     Parameters
@@ -817,8 +818,8 @@ def parent_plan(plan: DisclosurePlan, team_parents: dict) -> pd.DataFrame:
 
     while True:
         wrong = [x for x in shown if bad(uncovered(x, hidden[x]))]
-        if wrong:
-            shown -= set(wrong)
+        if wrong:  # innermost first: withholding a parent can settle the ones above it
+            shown -= {x for x in wrong if not any(inside(y, x) for y in wrong)}
             continue
         if not bad(org_hidden) and bad(uncovered("", org_hidden)):
             tops = [y for y in shown if not any(inside(y, z) for z in shown)]
@@ -844,7 +845,7 @@ def parent_plan(plan: DisclosurePlan, team_parents: dict) -> pd.DataFrame:
             wrong = {max(exact, key=lambda y: (-y.count(" > "), y))}  # outermost first
         if not wrong:
             break
-        exact -= wrong
+        exact -= {x for x in wrong if not any(inside(y, x) for y in wrong)}  # innermost first
     out["count"] = [int(n) if x in exact else f"at least {int(n) - int(h)}"
                     for x, n, h in zip(out["parent"], out["n"], out["hidden"])]
     return out.sort_values(["parent"], kind="stable").reset_index(drop=True)
