@@ -6,6 +6,7 @@ arithmetic in a comment; none is computed by the code under test.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from copro_scale.instrument import load_instrument
@@ -48,3 +49,55 @@ def test_parent_count_exact_once_the_pinning_count_inside_it_is_not():
     assert par["count"].to_dict() == {"X": 6 * BIG + 5 + 2 * (K - 1) + 5,
                                       "X > Y": f"at least {4 * BIG}",
                                       "X > Y > Z": 2 * BIG + 5}
+
+
+def test_published_validation_keeps_counts_whole_and_a_doc_without_forms():
+    from copro_scale.privacy import published_validation
+
+    assert published_validation({"n": 40}) == {"n": 40}      # nothing per form to round
+    assert published_validation({"forms": {"psw": {}}}) == {"forms": {"psw": {}}}
+    doc = {"forms": {"psw": {"reliability": [
+        {"item_stats": {"columns": ["n", "mean"], "data": [[12, 3.14159]]}}]}}}
+    row = published_validation(doc)["forms"]["psw"]["reliability"][0]["item_stats"]["data"][0]
+    assert type(row[0]) is int and row == [12, 3.14]          # "12", not "12.0", in the JSON
+
+
+def test_isolated_groups_ignore_empty_atoms_and_see_atoms_of_k_as_large():
+    from copro_scale.privacy import isolated_groups
+
+    # organisation minus team = atoms 1 and 2; atom 1 is empty, so the group is atom 2 alone
+    assert isolated_groups([[1, 1, 1], [1, 0, 0]], [20, 0, 2], K) == [[2]]
+    # f1 - f2 = atom 0 - atom 1 (one person each): atom 2 holds K, and only it may cancel out
+    assert isolated_groups([[1, 0, 1], [0, 1, 1]], [1, 1, K], K) == [[0, 1]]
+
+
+def test_rref_pivot_at_the_tolerance():
+    from copro_scale.privacy import _rref
+
+    assert [r.tolist() for r in _rref(np.array([[1e-9, 0.0]]))] == [[1.0, 0.0]]  # |p| = tol: kept
+    assert _rref(np.array([[5e-10, 0.0]])) == []                                # below: zero
+
+
+def _answers(teams: dict) -> pd.DataFrame:
+    """Responses answering every item with a fixed pattern, ``teams`` mapping team -> (psw, colleague)."""
+    rows = [(t, f) for t, (p, c) in teams.items() for f in ["psw"] * p + ["colleague"] * c]
+    resp = pd.DataFrame(rows, columns=["team", "form"])
+    x = pd.DataFrame(np.tile(np.arange(36) % 5 + 1, (len(resp), 1)), columns=INST.item_ids,
+                     dtype="float64")
+    return pd.concat([resp, x], axis=1)
+
+
+def test_validation_items_read_rows_missing_from_the_analysed_rows_as_not_analysed():
+    from copro_scale.privacy import validation_items
+
+    teams = {"A": (BIG, BIG), "B": (BIG, BIG)}  # both split, every item answered
+    resp = _answers(teams)
+    p = plan([(t, *n) for t, n in teams.items()])
+    full = pd.Series(True, index=resp.index)
+    assert validation_items(resp, full, p, INST) == {"psw": set(), "colleague": set()}
+    # one colleague of B not analysed (absent from ``rows``): B's share minus B's PSW share minus
+    # (the colleague statistics minus A's share minus A's PSW share) is that one person
+    last = resp.index[-1]
+    assert resp.loc[last, ["team", "form"]].tolist() == ["B", "colleague"]
+    items = set(INST.item_ids)
+    assert validation_items(resp, full.drop(last), p, INST) == {"psw": items, "colleague": items}
