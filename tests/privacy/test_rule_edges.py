@@ -101,3 +101,33 @@ def test_validation_items_read_rows_missing_from_the_analysed_rows_as_not_analys
     assert resp.loc[last, ["team", "form"]].tolist() == ["B", "colleague"]
     items = set(INST.item_ids)
     assert validation_items(resp, full.drop(last), p, INST) == {"psw": items, "colleague": items}
+
+
+def test_careless_flags_missing_for_a_row_read_as_not_careless():
+    p = plan([("A", BIG, BIG)])
+    frame = pd.DataFrame({"team": ["A"] * 2 * BIG, "form": ["psw"] * BIG + ["colleague"] * BIG})
+    careless = pd.Series(True, index=range(K))  # flags given for K PSWs only
+    assert int(p.validation_rows(frame, careless).sum()) == 2 * BIG - K
+
+
+def test_threshold_error_names_the_setting():
+    import pytest
+
+    from copro_scale.errors import CoproError
+    from copro_scale.privacy import check_threshold
+
+    with pytest.raises(CoproError, match="field 'min_responses'"):
+        check_threshold(None, K - 1)
+
+
+def test_complete_rows_keep_the_frame_index():
+    from copro_scale.privacy import complete_rows
+
+    resp = _answers({"A": (1, 1)}).set_axis([7, 9])
+    assert complete_rows(resp, INST).index.tolist() == [7, 9]
+
+
+def test_shares_shown_of_no_rows_is_boolean():
+    p = plan([("A", BIG, BIG)])
+    got = p.shares_shown(pd.DataFrame({"team": [], "psw": [], "colleague": []}))
+    assert got.dtype == bool and got.empty
