@@ -45,7 +45,7 @@ def test_parent_count_exact_once_the_pinning_count_inside_it_is_not():
     parents = {"A": "X > Y > Z", "Z1": "X > Y > Z", "Z2": "X > Y > Z", "B": "X > Y",
                "Y1": "X > Y", "Y2": "X > Y", "C": "X"} | ones
     par = parent_plan(p, parents).set_index("parent")
-    assert par["visible"].all()
+    assert par["visible"].all() and par.loc["X > Y > Z", "above"] == "X > Y"
     assert par["count"].to_dict() == {"X": 6 * BIG + 5 + 2 * (K - 1) + 5,
                                       "X > Y": f"at least {4 * BIG}",
                                       "X > Y > Z": 2 * BIG + 5}
@@ -131,3 +131,38 @@ def test_shares_shown_of_no_rows_is_boolean():
     p = plan([("A", BIG, BIG)])
     got = p.shares_shown(pd.DataFrame({"team": [], "psw": [], "colleague": []}))
     assert got.dtype == bool and got.empty
+
+
+def test_parent_count_exact_unless_the_organisation_minus_it_pins_teams_outside():
+    # X: A and small teams of 2 and K - 2 (exact total K pins neither). Outside every service:
+    # two teams of K - 1. The organisation's exact count minus X's and A's would be 2(K - 1):
+    # two K - 1s, pinned; so X's count reads "at least" (the organisation's own count is exact:
+    # 2 + K - 2 + 2(K - 1) = 3K - 2 over four teams pins none).
+    p = plan([("A", BIG, BIG), ("X1", 0, 2), ("X2", 0, K - 2), ("E1", 0, K - 1), ("E2", 0, K - 1)])
+    assert p.organisation_count_shown
+    par = parent_plan(p, {"A": "X", "X1": "X", "X2": "X"}).set_index("parent")
+    assert bool(par.loc["X", "visible"]) and par.loc["X", "count"] == f"at least {2 * BIG}"
+
+
+def test_parent_withheld_when_withholding_the_one_inside_leaves_it_a_few():
+    # P > C: A and H1 (3): withheld. P adds H2 (1): with C withheld P minus A is 4 < K: withheld.
+    p = plan([("A", BIG, BIG), ("H1", 0, 3), ("H2", 0, 1)])
+    par = parent_plan(p, {"A": "P > C", "H1": "P > C", "H2": "P"}).set_index("parent")
+    assert par["visible"].to_dict() == {"P": False, "P > C": False}
+
+
+def test_parent_edges_by_hand():
+    # exactly K respondents, none hidden: shown; a remainder of one: withheld
+    # (I and J, in no service, keep the organisation's remainder at 2K - 2 or more)
+    p = plan([("A", K, 0), ("B", BIG, BIG), ("H", 0, 1), ("I", 0, K - 1), ("J", 0, K - 1)])
+    par = parent_plan(p, {"A": "S", "B": "T", "H": "T"}).set_index("parent")
+    assert bool(par.loc["S", "visible"]) and par.loc["S", "n"] == K
+    assert not bool(par.loc["T", "visible"])                  # T minus B = H, one person
+    # a team without a parent (None or NaN) or not in the plan is left out, the rest kept
+    par = parent_plan(p, {"B": np.nan, "A": None, "Z": "S", "H": "T > V", "I": "T"}
+                      ).set_index("parent")
+    assert par.index.tolist() == ["T", "T > V"] and par.loc["T > V", "above"] == "T"
+    empty = parent_plan(p, {})
+    assert list(empty.columns) == ["parent", "name", "depth", "above", "teams", "n", "hidden",
+                                   "visible", "count"]
+    assert empty["visible"].dtype == bool and empty["count"].dtype == object
