@@ -34,8 +34,8 @@ The rule
      (Schur product theorem) whatever the pattern of missing cells;
    - ``c_i`` is the share of the team's cell-``i`` respondents whose scores were moved
      (colleagues for ``view="psw"``; ``(n_c - n_p) / 2n`` for ``"midpoint"``), ``s_g`` the SD by
-     which a team's own gap differs from ``delta`` (estimated from the teams with both forms,
-     never below ``GAP_SD_FLOOR``), ``se_delta`` the gap's standard error (Welch).
+     which a team's own gap differs from ``delta`` (:func:`team_gap_sd`, from the teams with
+     both forms, never below ``GAP_SD_FLOOR``), ``se_delta`` the gap's standard error (Welch).
 
    A team with no respondent for some cell, or an organisation whose within-team spread cannot
    be estimated, is ``indeterminate`` with the reason in ``reason``; the other teams go on.
