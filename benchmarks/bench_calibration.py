@@ -10,7 +10,9 @@ teams are counted:
   (below the threshold); the four add up to 1; ``wrong_of_typed_truth``: wrong among the teams
   whose truth is one of the types or mixed (not between two types);
 - ``ECE``: expected calibration error of the most probable outcome's probability over the teams
-  whose truth is an outcome (bins of :data:`copro_scale.plan.BIN_EDGES`);
+  whose truth is an outcome (bins of :data:`copro_scale.plan.BIN_EDGES`); ``ECE 95%``: its
+  percentile interval over 1,000 bootstrap resamples of the organisations (the unit the
+  generator draws independently);
 - ``between typed``: the share of teams between two types that were given one of the types;
 - ``tokenistic``: the share of tokenistic teams typed right.
 
@@ -36,6 +38,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -43,8 +46,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from copro_scale import read_responses, score  # noqa: E402
 from copro_scale.classify import classify_teams  # noqa: E402
 from copro_scale.nuisance import PROFILES  # noqa: E402
-from copro_scale.plan import classification_records, recovery_summary  # noqa: E402
+from copro_scale.plan import (BIN_EDGES, classification_records,  # noqa: E402
+                              recovery_summary)
 from copro_scale.simulate import simulate  # noqa: E402
+from copro_scale.typology import OUTCOMES  # noqa: E402
 from independent_generator import CONDITIONS, generate, headcounts  # noqa: E402
 
 #: Each nuisance alone: the fields of the realistic profile it sets on the clean one.
@@ -71,6 +76,34 @@ def simulator_conditions() -> dict:
     return out
 
 
+def ece_interval(rec: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> tuple[float, float]:
+    """95% percentile interval of the ECE over bootstrap resamples of the organisations (``org``).
+
+    Per organisation and bin the teams, their summed probability and their summed hits are kept;
+    a resample's ECE is ``sum_b |hits_b - probability_b| / n`` over the resampled sums, which is
+    ``sum_b n_b/n |accuracy_b - mean probability_b|``.
+    """
+    r = rec[rec["probability"].notna() & rec["truth"].isin(OUTCOMES)]
+    if r.empty:
+        return np.nan, np.nan
+    edges = np.asarray(BIN_EDGES, dtype=float)
+    p = r["probability"].to_numpy("float64")
+    k = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, len(edges) - 2)
+    org = pd.factorize(r["org"])[0]
+    cell = org * (len(edges) - 1) + k
+    size = (org.max() + 1) * (len(edges) - 1)
+    shape = (org.max() + 1, len(edges) - 1)
+    n = np.bincount(cell, minlength=size).reshape(shape)
+    sp = np.bincount(cell, weights=p, minlength=size).reshape(shape)
+    hit = np.bincount(cell, weights=(r["best"] == r["truth"]).to_numpy(float),
+                      minlength=size).reshape(shape)
+    rng = np.random.default_rng(seed)
+    w = rng.multinomial(shape[0], np.full(shape[0], 1 / shape[0]), size=n_boot)
+    ece = np.abs(w @ hit - w @ sp).sum(axis=1) / (w @ n).sum(axis=1)
+    lo, hi = np.percentile(ece, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
 def summarise(rec: pd.DataFrame) -> dict:
     between = rec[rec["truth"] == "between"]
     tok = rec[rec["truth"] == "tokenistic"]
@@ -79,6 +112,7 @@ def summarise(rec: pd.DataFrame) -> dict:
     typed = rec[rec["truth"] != "between"]
     return dict(teams=len(rec), correct=s["correct"], indeterminate=s["indeterminate"],
                 wrong=s["wrong"], suppressed=s["suppressed"], ECE=s["ece"],
+                **{"ECE 95%": "{:.3f}-{:.3f}".format(*ece_interval(rec))},
                 wrong_of_typed_truth=typed["wrong"].mean(),
                 between_typed=typed_between.mean() if len(between) else float("nan"),
                 tokenistic=tok["correct"].mean() if len(tok) else float("nan"))
@@ -91,7 +125,7 @@ def run_simulator(reps: int, teams: int, draws: int) -> pd.DataFrame:
         for r in range(reps):
             sim = simulate(teams, 8, n_psw=2, seed=3000 + r, nuisance=nz)
             types = classify_teams(score(read_responses(sim.responses)), n_draws=draws, seed=r)
-            parts.append(classification_records(types, sim.truth))
+            parts.append(classification_records(types, sim.truth).assign(org=r))
         rows.append(dict(generator="simulator", condition=name,
                          **summarise(pd.concat(parts, ignore_index=True))))
     return pd.DataFrame(rows)
@@ -104,7 +138,7 @@ def run_independent(reps: int, teams: int, draws: int) -> pd.DataFrame:
         for r in range(reps):
             resp, truth = generate(headcounts(teams, rng_seed=r), cond, seed=r)
             types = classify_teams(score(read_responses(resp)), n_draws=draws, seed=r)
-            parts.append(classification_records(types, truth))
+            parts.append(classification_records(types, truth).assign(org=r))
         rows.append(dict(generator="independent", condition=name,
                          **summarise(pd.concat(parts, ignore_index=True))))
     return pd.DataFrame(rows)
@@ -126,7 +160,7 @@ def run_ablation(reps: int, teams: int, draws: int) -> pd.DataFrame:
             data.append((score(read_responses(resp)), truth))
         for variant, kw in ABLATION.items():
             rec = pd.concat([classification_records(
-                classify_teams(s, n_draws=draws, seed=r, **kw), truth)
+                classify_teams(s, n_draws=draws, seed=r, **kw), truth).assign(org=r)
                 for r, (s, truth) in enumerate(data)], ignore_index=True)
             rows.append(dict(generator="independent", condition=f"{name}: {variant}",
                              **summarise(rec)))

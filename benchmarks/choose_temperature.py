@@ -10,7 +10,7 @@ type) and the share of teams between two types given a type, side by side, and n
 with the smallest ECE among those whose confidently-wrong share (all teams) is at most
 ``--max-wrong-rise`` points above that of ``T = 1``.
 
-Run: ``nice -n 10 .venv/bin/python benchmarks/choose_temperature.py [--reps 12]``.
+Run: ``nice -n 10 .venv/bin/python benchmarks/choose_temperature.py [--reps 25]``.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from copro_scale.simulate import simulate
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=12)
+    ap.add_argument("--reps", type=int, default=25)
     ap.add_argument("--teams", type=int, default=42)
-    ap.add_argument("--grid", default="1,0.85,0.7,0.6,0.5,0.4")
+    ap.add_argument("--grid", default="1,0.95,0.9,0.85,0.8,0.75,0.7")
     ap.add_argument("--max-wrong-rise", type=float, default=0.5)
     args = ap.parse_args(argv)
     t0 = time.perf_counter()

@@ -34,8 +34,8 @@ The rule
      (Schur product theorem) whatever the pattern of missing cells;
    - ``c_i`` is the share of the team's cell-``i`` respondents whose scores were moved
      (colleagues for ``view="psw"``; ``(n_c - n_p) / 2n`` for ``"midpoint"``), ``s_g`` the SD by
-     which a team's own gap differs from ``delta`` (estimated from the teams with both forms,
-     never below ``GAP_SD_FLOOR``), ``se_delta`` the gap's standard error (Welch).
+     which a team's own gap differs from ``delta`` (:func:`team_gap_sd`, from the teams with
+     both forms, never below ``GAP_SD_FLOOR``), ``se_delta`` the gap's standard error (Welch).
 
    A team with no respondent for some cell, or an organisation whose within-team spread cannot
    be estimated, is ``indeterminate`` with the reason in ``reason``; the other teams go on.
@@ -90,7 +90,7 @@ GAP_PRIOR_SD = 0.35
 SHRINK = 0.05
 #: Factor on the posterior covariance (temperature scaling, Guo et al. 2017, ICML), chosen on
 #: the package's simulator under the realistic nuisance profile (benchmarks/choose_temperature.py).
-TEMPERATURE = 0.85
+TEMPERATURE = 0.80
 #: Two construct scores closer than this are a tie for the lever.
 TIE = 1e-9
 CELL_COLS = [cell_name(c, f) for c, f in CELLS]
@@ -100,7 +100,8 @@ _CHUNK = 2_000_000  # posterior values held at once (x 8 bytes)
 _FACE_OF = np.array([[1 / 3 if f == face else 0.0 for _, f in CELLS] for face in FACES])
 _CONSTRUCT_OF = np.array([[1 / 3 if c == con else 0.0 for c, _ in CELLS] for con in CONSTRUCTS])
 
-__all__ = ["OTHER_TYPES", "OUTCOMES", "VIEWS", "classify_teams", "organisation_gap"]
+__all__ = ["OTHER_TYPES", "OUTCOMES", "VIEWS", "classify_teams", "organisation_gap",
+           "team_gap_sd"]
 
 
 def organisation_gap(scores: pd.DataFrame, min_responses: int | None = None,
@@ -256,30 +257,79 @@ def _organisation_spread(rows: pd.DataFrame, cells: pd.DataFrame, plan, weights:
     key = team[pos] + "\x00" + rows["form"].to_numpy()[pos].astype(str)
     cov, df = within_covariance(adj, pd.factorize(key)[0])
     if gap_sd is None:
-        gap_sd = _team_gap_sd(x, team[pos], form_psw[pos], cov)
+        gap_sd = (GAP_SD if cov is None else
+                  team_gap_sd(x, team[pos], form_psw[pos], _straightliners(rows)[pos]))
     return _Spread(delta, se_delta, float(gap_sd), cov, float(df))
 
 
-def _team_gap_sd(x: np.ndarray, team: np.ndarray, form_psw: np.ndarray, cov) -> float:
-    """SD of the teams' own colleague-minus-PSW gaps (mean over cells) around their mean.
+def _straightliners(rows: pd.DataFrame) -> np.ndarray:
+    """Rows flagged ``straightline`` by :func:`~copro_scale.score` (False when not flagged)."""
+    if "straightline" not in rows:
+        return np.zeros(len(rows), dtype=bool)
+    return rows["straightline"].to_numpy(dtype=bool, na_value=False)
 
-    Method of moments over the teams with both forms: the spread of their observed gaps less the
-    part their sampling error explains (``1' W 1 / 81 (1/n_c + 1/n_p)``), never below
-    ``GAP_SD_FLOOR``; ``GAP_SD`` when fewer than ``GAP_MIN_TEAMS`` teams have both forms.
+
+def team_gap_sd(x: np.ndarray, team: np.ndarray, form_psw: np.ndarray,
+                straightline: np.ndarray | None = None) -> float:
+    """SD of the teams' own colleague-minus-PSW gaps around their mean (method of moments).
+
+    Each respondent's score is their mean cell score ``y`` (over the cells they have). A team
+    with both forms has the observed gap ``d_t = ybar_colleague - ybar_psw``, whose variance is
+    the true gaps' variance ``s_g^2`` plus the sampling part ``s_c^2 / n_c + s_p^2 / n_p``, with
+    ``s_c^2`` and ``s_p^2`` the variance of ``y`` within team, pooled over the teams, for each
+    form (``df = respondents - teams``; pooled over both forms when one form never has two
+    respondents in a team):
+
+        s_g^2 = var(d) - mean(s_c^2 / n_c + s_p^2 / n_p),
+
+    the moment estimator of a one-way random-effects model (Searle, Casella & McCulloch 1992,
+    ch. 3) with a sampling variance per form, as in Welch's test. The variances are taken from
+    the same ``y`` as the gaps, every respondent with any cell, so the sampling part matches
+    what the gaps carry: a respondent with missing cells ("don't know", skips) has a noisier
+    ``y`` than one with all nine, and colleagues' "don't know" makes their ``y`` noisier than
+    PSWs'. Respondents flagged ``straightline`` are left out of both
+    parts: after the acquiescence correction they score 3 in every cell whatever their team
+    (Meade & Craig 2012 screen such long strings out before analysis). The result is never
+    below ``GAP_SD_FLOOR``, and ``GAP_SD`` when fewer than ``GAP_MIN_TEAMS`` teams have both
+    forms or the within-group variance cannot be estimated.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> team = np.repeat(np.arange(40), 6).astype(str)
+    >>> psw = np.tile([True, True, False, False, False, False], 40)
+    >>> gap = np.repeat(rng.normal(0.3, 0.3, 40), 6)  # teams' own gaps: SD 0.3
+    >>> x = (rng.normal(0, 0.5, (240, 9)) + np.where(psw, 0, gap)[:, None])
+    >>> round(team_gap_sd(x, team, psw), 1)
+    0.3
     """
-    if cov is None:
-        return GAP_SD
-    mean = np.nanmean(x, axis=1)
-    frame = pd.DataFrame({"team": team, "psw": form_psw, "y": mean}).dropna()
-    g = frame.groupby(["team", "psw"])["y"].agg(["mean", "count"]).unstack("psw")
+    keep = np.ones(len(x), dtype=bool) if straightline is None else ~np.asarray(straightline)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a row with no cell: mean of nothing
+        y = np.nanmean(x[keep], axis=1)
+    frame = pd.DataFrame({"team": np.asarray(team)[keep], "psw": np.asarray(form_psw)[keep],
+                          "y": y}).dropna()
+    groups = frame.groupby(["team", "psw"])["y"]
+    g = groups.agg(["mean", "count"]).unstack("psw")
     if (True not in g["mean"].columns) or (False not in g["mean"].columns):
         return GAP_SD  # one form only: no team has both
+    sq = (frame["y"] - groups.transform("mean")) ** 2
+    s2 = {}
+    for form in (True, False):  # within-team variance of y, pooled over the teams, per form
+        on = frame["psw"].to_numpy() == form
+        df = int(on.sum()) - int(frame.loc[on, "team"].nunique())
+        s2[form] = float(sq[on].sum()) / df if df >= 1 else np.nan
+    if np.isnan(s2[True]) and np.isnan(s2[False]):
+        return GAP_SD
+    if np.isnan(s2[True]) or np.isnan(s2[False]):  # one form never twice in a team: pool
+        df = len(frame) - groups.ngroups
+        s2[True] = s2[False] = float(sq.sum()) / df
     g = g.dropna()
     if len(g) < GAP_MIN_TEAMS:
         return GAP_SD
     d = (g[("mean", False)] - g[("mean", True)]).to_numpy()
-    sampling = cov.sum() / len(CELL_COLS) ** 2 * (1 / g[("count", False)] + 1 / g[("count", True)])
-    excess = np.var(d, ddof=1) - float(np.mean(sampling))
+    sampling = float(np.mean(s2[False] / g[("count", False)] + s2[True] / g[("count", True)]))
+    excess = np.var(d, ddof=1) - sampling
     return max(GAP_SD_FLOOR, float(np.sqrt(max(excess, 0.0))))
 
 

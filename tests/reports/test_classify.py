@@ -360,3 +360,46 @@ def test_organisation_with_one_form_only_is_typed(scorer):
     s = scorer(simulate(12, 8, seed=21).responses).assign(form="psw")
     out = classify_teams(s, n_draws=500, seed=1)
     assert (out["type"] != "suppressed").all() and out["probability"].notna().all()
+
+
+def _gap_survey(n_teams: int, gap_sd: float, seed: int, colleague_cells: int = 1):
+    """Cell scores of teams of 2 PSWs (all nine cells) and 4 colleagues who answer
+    ``colleague_cells`` random cells ("don't know" on the rest); each team's colleagues are
+    0.3 + N(0, gap_sd) points more favourable than its PSWs. A generator written for this test:
+    the SD of the teams' own gaps is ``gap_sd`` by construction."""
+    rng = np.random.default_rng(seed)
+    forms = np.array([True, True, False, False, False, False])
+    team = np.repeat(np.arange(n_teams), len(forms)).astype(str)
+    psw = np.tile(forms, n_teams)
+    gap = np.repeat(0.3 + rng.normal(0, gap_sd, n_teams), len(forms))
+    x = (np.repeat(rng.normal(3, 0.3, (n_teams, 9)), len(forms), axis=0)
+         + rng.normal(0, 0.5, (len(team), 1)) + rng.normal(0, 0.6, (len(team), 9))
+         + np.where(psw, 0.0, gap)[:, None])
+    dont_know = np.argsort(rng.random((len(team), 9)), axis=1) >= colleague_cells
+    x[~psw[:, None] & dont_know] = np.nan
+    return x, team, psw
+
+
+@pytest.mark.parametrize("gap_sd", [0.0, 0.25, 0.4])
+def test_team_gap_sd_recovers_the_generating_spread_when_colleagues_skip_cells(gap_sd):
+    """Oracle: the SD the test's own generator draws the teams' gaps with (2,000 teams; the
+    estimator's SD over seeds is about .025). Colleagues answer one cell each, so their mean
+    score is far noisier than a PSW's with nine: a sampling part taken from respondents with
+    all nine cells is too small, and the estimate came out .32, .43 and .53."""
+    from copro_scale.classify import GAP_SD_FLOOR, team_gap_sd
+    x, team, psw = _gap_survey(2000, gap_sd, seed=int(gap_sd * 100))
+    est = team_gap_sd(x, team, psw)
+    assert est == pytest.approx(max(gap_sd, GAP_SD_FLOOR), abs=0.07)
+
+
+def test_team_gap_sd_leaves_straight_liners_out():
+    """Metamorphic oracle: adding flagged straight-liners (3 in every cell, as the acquiescence
+    correction leaves them) as the sole extra PSW of a third of the teams changes nothing."""
+    from copro_scale.classify import team_gap_sd
+    x, team, psw = _gap_survey(300, 0.25, seed=4, colleague_cells=9)
+    extra = np.unique(team)[::3]
+    x2 = np.vstack([x, np.full((len(extra), 9), 3.0)])
+    team2, psw2 = np.concatenate([team, extra]), np.concatenate([psw, np.ones(len(extra), bool)])
+    flag = np.arange(len(x2)) >= len(x)
+    assert team_gap_sd(x2, team2, psw2, flag) == team_gap_sd(x, team, psw)
+    assert team_gap_sd(x2, team2, psw2) != team_gap_sd(x, team, psw)
