@@ -676,6 +676,37 @@ def drop_blank_rows(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
     return frame
 
 
+@dataclass(frozen=True)
+class Plan:
+    """How a platform's reader reads a table: the columns it needs (``usecols``, headers; None
+    for every column), its header rows, and ``shape``, which makes the raw table
+    (:class:`Raw`) of the text read. ``shape`` works row by row, so a file can be read whole
+    (:func:`read_plan`) or in blocks of rows (:mod:`~copro_scale.responses.chunked`) with the
+    same raw rows. ``rowwise`` is False where a row's reading depends on other rows (REDCap
+    events and repeat instances): such a file is read whole."""
+
+    usecols: frozenset | None
+    header_rows: int
+    shape: Callable[[pd.DataFrame], Raw]
+    rowwise: bool = True
+
+    def columns(self, head: Head) -> list[str] | None:
+        """The headers read, in file order (None: every column). The first column is always
+        read, so that a row with text in it is a row (read, and scored or excluded), as in a
+        read of every column."""
+        header = head.header()
+        if self.usecols is None or not header or duplicate_headers(header):
+            return None
+        wanted = set(self.usecols) | {header[0]}
+        return [c for c in header if c in wanted and c.strip()] or None
+
+
+def read_plan(path, head: Head, plan: Plan, *, encoding=None, sheet=None) -> Raw:
+    """The raw table of a whole file read by ``plan`` (:func:`read_any`, then ``plan.shape``)."""
+    return plan.shape(read_any(path, head, header_rows=plan.header_rows, encoding=encoding,
+                               sheet=sheet, usecols=plan.columns(head)))
+
+
 def read_any(path, head: Head, *, header_rows: int = 1, encoding=None, sheet=None,
              usecols=None) -> pd.DataFrame:
     """A whole table as text: a CSV (``header_rows`` header rows) or an xlsx sheet.
