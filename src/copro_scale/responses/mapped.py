@@ -65,6 +65,8 @@ def load_mapping(mapping, inst: Instrument) -> dict:
     >>> load_mapping({"columns": {"Q1": "vdm1"}}, load_instrument())["columns"]
     {'Q1': 'vdm1'}
     """
+    if isinstance(mapping, dict) and "_where" in mapping:  # loaded and checked already
+        return mapping
     mapping, where = _read_mapping(mapping)
     if not isinstance(mapping, dict) or not isinstance(mapping.get("columns", {}), dict) \
             or not (mapping.get("columns") or mapping.get("labels") or mapping.get("roles")):
