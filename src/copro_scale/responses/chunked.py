@@ -43,6 +43,7 @@ from .ids import excel_damage, hash_ids
 from .model import EXCLUSION_COLUMNS, Responses, accounting_line, ordered_reasons
 from .normalise import finish, team_texts
 from .tables import (
+    READ_BYTES,
     Head,
     Raw,
     _check_last_line,
@@ -147,33 +148,55 @@ def _blocks(path, head: Head, columns: list[str], header_rows: int,
             ) -> Iterator[pd.DataFrame]:
     """``columns`` of ``path`` read as text, a table (``frame_of`` the block's arrow table) per
     block of rows, without its blank rows; each block's spreadsheet rows are in
-    ``attrs["source_rows"]`` (:func:`~.tables.drop_blank_rows`)."""
+    ``attrs["source_rows"]`` (:func:`~.tables.drop_blank_rows`).
+
+    Arrow's streaming reader reads up to 32 of its blocks ahead in the background, whatever the
+    threads: it is given :data:`~.tables.READ_BYTES` at a time (so that its read-ahead holds
+    about 130 MB), and its batches are gathered into a block of ``block_bytes``."""
+    step = min(block_bytes, READ_BYTES)
+    per_block = max(1, block_bytes // step)
     reader = pa_csv.open_csv(
-        path, read_options=pa_csv.ReadOptions(block_size=block_bytes, use_threads=False,
+        path, read_options=pa_csv.ReadOptions(block_size=step, use_threads=False,
                                               skip_rows_after_names=header_rows - 1),
         parse_options=pa_csv.ParseOptions(delimiter=head.sep, newlines_in_values=True,
                                           ignore_empty_lines=False),
         convert_options=pa_csv.ConvertOptions(include_columns=columns, null_values=[""],
                                               strings_can_be_null=True,
                                               column_types={c: pa.string() for c in columns}))
-    first = header_rows + 1
-    while True:
-        try:
-            batch = reader.read_next_batch()
-        except StopIteration:
+    first, done = header_rows + 1, False
+    while not done:
+        batches = []
+        while len(batches) < per_block:
+            try:
+                batches.append(reader.read_next_batch())
+            except StopIteration:
+                done = True
+                break
+            except (pa.ArrowInvalid, UnicodeDecodeError) as exc:  # past the rows given so far
+                raise _block_error(exc, path, first + sum(len(b) for b in batches), step) from None
+        if not batches:
             break
-        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:  # past the rows given so far
-            text = str(exc).split("\n")[0]
-            what = ("is not UTF-8 text; save it as CSV UTF-8" if "UTF8" in text or "utf-8" in text
-                    else f"is not a well-formed table ({text}); fix the rows or export again")
-            raise CoproError(f"{what} (in the rows from {first} on)", file=path, row=first) from None
-        frame = frame_of(pa.Table.from_batches([batch]))
+        frame = frame_of(pa.Table.from_batches(batches))
+        del batches
         n = len(frame)
         frame = drop_blank_rows(frame, first)
         first += n
         if len(frame):
             yield frame
     _check_last_line(Path(path), head.encoding, head.sep, len(head.header()), first - 1)
+
+
+def _block_error(exc: Exception, path, row: int, step: int) -> CoproError:
+    """A one-line error for what arrow could not read past ``row``."""
+    text = str(exc).split("\n")[0]
+    if "UTF8" in text or "utf-8" in text:
+        what = "is not UTF-8 text; save it as CSV UTF-8"
+    elif "straddl" in text:
+        what = (f"has a row of more than {step >> 20} MB of text (a quote left open makes the "
+                "rest of the file one value); close the quote, or export the file again")
+    else:
+        what = f"is not a well-formed table ({text}); fix the rows or export again"
+    return CoproError(f"{what} (in the rows from {row} on)", file=path, row=row)
 
 
 def raw_blocks(path, head: Head, inst: Instrument, block_bytes: int = BLOCK_BYTES

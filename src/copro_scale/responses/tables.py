@@ -29,6 +29,9 @@ from ..instrument import Instrument
 from .text import norm_header
 
 HEAD_BYTES = 65536
+#: Text arrow's streaming CSV reader is given at a time. It reads up to 32 such blocks ahead
+#: (a background queue of fixed length), so its read-ahead holds about 130 MB; a row must fit.
+READ_BYTES = 4 << 20
 _LINE = re.compile(r"line (\d+)")
 
 
@@ -251,18 +254,23 @@ def check_row_widths(path, head: Head, enc: str, header_rows: int = 1) -> None:
         return "skip"
 
     first = head.header()[0]
-    try:
-        reader = pa_csv.open_csv(path, read_options=pa_csv.ReadOptions(
-            use_threads=False, skip_rows_after_names=header_rows - 1, block_size=1 << 24),
-            parse_options=pa_csv.ParseOptions(delimiter=head.sep, newlines_in_values=True,
-                                              ignore_empty_lines=False, invalid_row_handler=note),
-            convert_options=pa_csv.ConvertOptions(include_columns=[first],
-                                                  column_types={first: pa.string()}))
-        for _ in reader:
-            if bad:
-                break
-    except (pa.ArrowException, OSError, UnicodeDecodeError):
-        return  # pandas judges what arrow cannot read
+    for size in (1 << 20, READ_BYTES, 1 << 26):  # small blocks: a small read-ahead; a row must fit
+        try:
+            reader = pa_csv.open_csv(path, read_options=pa_csv.ReadOptions(
+                use_threads=False, skip_rows_after_names=header_rows - 1, block_size=size),
+                parse_options=pa_csv.ParseOptions(delimiter=head.sep, newlines_in_values=True,
+                                                  ignore_empty_lines=False,
+                                                  invalid_row_handler=note),
+                convert_options=pa_csv.ConvertOptions(include_columns=[first],
+                                                      column_types={first: pa.string()}))
+            for _ in reader:
+                if bad:
+                    break
+            break
+        except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
+            if "straddl" not in str(exc) or bad:
+                return  # pandas judges what arrow cannot read
+            bad.clear()
     if bad:
         row = bad[0]
         raise CoproError(_width_message(row.actual_columns, row.expected_columns), file=path,
