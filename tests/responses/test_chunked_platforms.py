@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from copro_scale.cli import main
+from copro_scale.errors import CoproError
 from copro_scale.responses import chunked
 
 from .test_chunked import hostile, whole
@@ -220,3 +221,14 @@ def test_a_longitudinal_redcap_export_is_read_whole(tmp_path, inst):
     from copro_scale.responses.tables import read_head
 
     assert chunked.blocks_of(path, inst, read_head(path)) is None
+
+
+def test_a_row_longer_than_a_read_is_a_one_line_error(tmp_path, inst, monkeypatch):
+    frame = hostile(seed=6)
+    frame.loc[100, "team"] = "Ward " + "x" * 9000  # a row across more than two reads
+    path = tmp_path / "r.csv"
+    frame.to_csv(path, index=False)
+    monkeypatch.setattr(chunked, "READ_BYTES", 2048)
+    with pytest.raises(CoproError, match="holds a row of more than 0.00195312 MB") as err:
+        chunked.score_in_blocks(path, inst, output=tmp_path / "s.csv", block_bytes=8192)
+    assert 2 < err.value.row <= 102 and not (tmp_path / "s.csv").exists()

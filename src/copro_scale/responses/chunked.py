@@ -192,8 +192,8 @@ def _block_error(exc: Exception, path, row: int, step: int) -> CoproError:
     if "UTF8" in text or "utf-8" in text:
         what = "is not UTF-8 text; save it as CSV UTF-8"
     elif "straddl" in text:
-        what = (f"has a row of more than {step >> 20} MB of text (a quote left open makes the "
-                "rest of the file one value); close the quote, or export the file again")
+        what = (f"holds a row of more than {step / 2**20:g} MB of text, more than a large file "
+                "is read at a time; export it without the free-text questions that hold it")
     else:
         what = f"is not a well-formed table ({text}); fix the rows or export again"
     return CoproError(f"{what} (in the rows from {row} on)", file=path, row=row)
