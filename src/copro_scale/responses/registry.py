@@ -5,7 +5,10 @@ Every reader is a module with the same protocol:
 - ``NAME``: the ``--format`` value;
 - ``sniff(head, inst) -> bool``: whether the first rows (:class:`~.tables.Head`) are its format;
 - ``read(path, inst, head, *, mapping=None, encoding=None, sheet=None) -> Raw``: the raw table
-  (:class:`~.tables.Raw`), which :func:`~copro_scale.responses.normalise.finish` validates.
+  (:class:`~.tables.Raw`), which :func:`~copro_scale.responses.normalise.finish` validates;
+- for a CSV platform, ``plan(path, inst, head, *, mapping=None, wave_column=None) -> Plan``
+  (:class:`~.tables.Plan`): the columns it reads and the row-by-row shaping of its raw table,
+  so that :mod:`.chunked` can read a large file in blocks.
 
 Detection asks each registered reader in order; the first whose ``sniff`` says yes reads the
 file. To add a format, write its module and add it to :data:`READERS` (before ``canonical``,
