@@ -23,12 +23,21 @@
    peak per million rows of each. Skipped
    with ``--skip-big``; the file is deleted afterwards unless ``--keep`` is given.
 
+5. **A large Qualtrics export** (``--qualtrics-gb``, default 1.2 GB: 530,000 rows, written to
+   ``qualtrics-1.2gb.csv`` in the folder): three header rows as Qualtrics writes them, its
+   17 metadata columns (identifying ones among them: IP address, recipient, location), team,
+   role, the 36 items and 500 extra questions (``--qualtrics-extra``; 90 % choice codes,
+   10 % free text), one row in 997 a preview and one in 331 unfinished.
+   ``copro score FILE -o scores.csv --exclusions excl.csv`` (read in blocks) beside the whole
+   read (``--format qualtrics`` without blocks: ``copro score`` with ``STREAM_BYTES`` out of
+   reach); both must write the same files (checked). Skipped with ``--skip-qualtrics``.
+
 Each measurement runs in a fresh interpreter; peak memory is its maximum resident set size.
 Wall seconds and the process's CPU seconds are both printed: on a shared machine the wall time
 grows with the load, and the CPU time says what the work costs.
 
 Usage: ``python benchmarks/bench_intake.py [--keep DIR] [--skip-teams] [--skip-xlsx]
-[--skip-wide] [--skip-big] [--big-rows N]``
+[--skip-wide] [--skip-big] [--big-rows N] [--skip-qualtrics] [--qualtrics-gb GB]``
 """
 
 from __future__ import annotations
@@ -202,10 +211,83 @@ print(time.perf_counter() - t, s.n_read, resource.getrusage(resource.RUSAGE_SELF
 """
 
 
-def copro_score(path: Path, out: Path) -> tuple[float, float, float]:
-    """``copro score`` under ``/usr/bin/time -v``: wall seconds, CPU seconds, peak GB."""
-    res = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "copro_scale.cli", "score",
-                          str(path), "-o", str(out), "--exclusions", str(out) + ".excl"],
+MAKE_QUALTRICS = r"""
+import csv, io, sys
+import numpy as np
+import pandas as pd
+from copro_scale import load_instrument
+from copro_scale.simulate import simulate
+path, target, extra = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+inst = load_instrument()
+rng = np.random.default_rng(11)
+sim = simulate(2500, 40, seed=7).responses
+meta = ["StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)",
+        "Finished", "RecordedDate", "ResponseId", "RecipientLastName", "RecipientFirstName",
+        "RecipientEmail", "ExternalReference", "LocationLatitude", "LocationLongitude",
+        "DistributionChannel", "UserLanguage"]
+texts = ["Start Date", "End Date", "Response Type", "IP Address", "Progress",
+         "Duration (in seconds)", "Finished", "Recorded Date", "Response ID",
+         "Recipient Last Name", "Recipient First Name", "Recipient Email", "External Data Reference",
+         "Location Latitude", "Location Longitude", "Distribution Channel", "User Language"]
+n_text = extra // 10
+others = [f"Q{k + 100}" for k in range(extra)]
+header = meta + ["team", "role"] + inst.item_ids + others
+buf = io.StringIO()
+w = csv.writer(buf, lineterminator="\n")
+w.writerow(header)
+w.writerow(texts + ["Team", "Role"] + inst.item_ids + [f"Question {k}: how much do you agree?" for k in range(extra)])
+w.writerow(['{"ImportId":"%s"}' % c for c in header])
+# tails: the extra columns, 90 % choice codes (1-7, some blank), 10 % free text
+words = np.array("the ward team shift support peer plan care recovery meeting staff service group".split())
+tails = []
+for t in range(997):
+    codes = rng.integers(1, 8, extra - n_text).astype(str).astype(object)
+    codes[rng.random(extra - n_text) < 0.1] = ""
+    free = ['"' + " ".join(rng.choice(words, rng.integers(2, 9))) + ', yes"' if rng.random() < 0.6 else ""
+            for _ in range(n_text)]
+    tails.append(",".join(list(codes) + free))
+base = []
+for k, rec in enumerate(sim.itertuples(index=False)):
+    rec = rec._asdict()
+    items = ",".join("" if pd.isna(rec[i]) else str(int(rec[i])) for i in inst.item_ids)
+    base.append((f'{rec["team"]},{rec["role"]},{items}', int(rng.integers(120, 3000))))
+with open(path, "w", newline="") as fh:
+    fh.write(buf.getvalue())
+    size, n = fh.tell(), 0
+    while size < target:
+        lines = []
+        for j in range(10000):
+            mid, dur = base[(n + j) % len(base)]
+            status = "1" if (n + j) % 997 == 0 else "0"
+            finished = "0" if (n + j) % 331 == 0 else "1"
+            lines.append(f"2026-03-01 09:{(n+j)%60:02d}:00,2026-03-01 09:{(n+j+7)%60:02d}:00,{status},"
+                         f"10.{(n+j)%256}.{(n+j)//256%256}.7,100,{dur},{finished},2026-03-01 10:00:00,"
+                         f"R_{n + j:015d},Doe,Jo,jo{n+j}@example.org,,51.5,-0.12,anonymous,EN,"
+                         f"{mid},{tails[(n + j) % 997]}\n")
+        data = "".join(lines)
+        fh.write(data)
+        size += len(data.encode())
+        n += 10000
+print(n, size)
+"""
+
+#: ``copro score`` with the reading in blocks out of reach: the whole-file read.
+WHOLE_SCORE = r"""
+import sys
+from copro_scale.cli import main
+from copro_scale.responses import chunked
+chunked.STREAM_BYTES = 1 << 62
+raise SystemExit(main(["score", *sys.argv[1:]]))
+"""
+
+
+def copro_score(path: Path, out: Path, whole: bool = False) -> tuple[float, float, float]:
+    """``copro score`` under ``/usr/bin/time -v``: wall seconds, CPU seconds, peak GB
+    (``whole``: the whole-file read)."""
+    cmd = [sys.executable, "-c", WHOLE_SCORE] if whole else [sys.executable, "-m",
+                                                             "copro_scale.cli", "score"]
+    res = subprocess.run(["/usr/bin/time", "-v", *cmd, str(path), "-o", str(out),
+                          "--exclusions", str(out) + ".excl"],
                          check=True, capture_output=True, text=True)
     field = dict(line.strip().split(": ", 1) for line in res.stderr.splitlines()
                  if ": " in line and line.startswith("\t"))
@@ -241,6 +323,31 @@ def big(folder: Path, rows: int, whole_rows: int, keep: bool) -> None:
             for p in folder.glob("canonical-*.csv"):
                 p.unlink()
             for p in folder.glob("scores*.csv*"):
+                p.unlink()
+
+
+def qualtrics(folder: Path, gb: float, extra: int, keep: bool) -> None:
+    path = folder / f"qualtrics-{gb:g}gb.csv"
+    try:
+        if not path.exists():
+            run(MAKE_QUALTRICS, path, gb * 1e9, extra)
+        with open(path, "rb") as fh:  # no line breaks inside values: a line is a row
+            rows = sum(1 for _ in fh) - 3
+        secs, cpu, peak = copro_score(path, folder / "q-blocks.csv")
+        w_secs, w_cpu, w_peak = copro_score(path, folder / "q-whole.csv", whole=True)
+        for suffix in ("", ".excl"):
+            if (folder / f"q-blocks.csv{suffix}").read_bytes() != \
+                    (folder / f"q-whole.csv{suffix}").read_bytes():
+                raise SystemExit("the Qualtrics export in blocks differs from the whole read")
+        print(f"Qualtrics export, {rows:,} rows x {extra} extra columns "
+              f"({path.stat().st_size / 1e9:.2f} GB): copro score in blocks {secs:.0f} s "
+              f"(CPU {cpu:.0f} s), peak {peak:.2f} GB; whole read {w_secs:.0f} s (CPU "
+              f"{w_cpu:.0f} s), peak {w_peak:.2f} GB: ratio {w_peak / peak:.1f}x, same files"
+              "   (target < 2 GB)")
+    finally:
+        if not keep:
+            path.unlink(missing_ok=True)
+            for p in folder.glob("q-*.csv*"):
                 p.unlink()
 
 
@@ -309,6 +416,9 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-wide", action="store_true")
     ap.add_argument("--wide-extra", type=int, default=300)
     ap.add_argument("--skip-big", action="store_true")
+    ap.add_argument("--skip-qualtrics", action="store_true")
+    ap.add_argument("--qualtrics-gb", type=float, default=1.2)
+    ap.add_argument("--qualtrics-extra", type=int, default=500)
     ap.add_argument("--big-rows", type=int, default=15_600_000)
     ap.add_argument("--whole-rows", type=int, default=2_000_000)
     ap.add_argument("--openpyxl-rows", type=int, default=20_000)
@@ -323,6 +433,8 @@ def main(argv=None) -> int:
             xlsx(folder, args.openpyxl_rows)
         if not args.skip_wide:
             wide(folder, args.wide_extra)
+        if not args.skip_qualtrics:
+            qualtrics(folder, args.qualtrics_gb, args.qualtrics_extra, keep=bool(args.keep))
         if not args.skip_big:
             big(folder, args.big_rows, args.whole_rows, keep=bool(args.keep))
     return 0

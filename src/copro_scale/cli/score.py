@@ -88,21 +88,24 @@ SHOWN_SILENT = 20
 
 
 def _in_blocks(args) -> bool:
-    """Whether the input is a canonical CSV of at least ``STREAM_BYTES``, read with options that
-    need no other row than the one at hand once the first pass is done (no --favourable,
-    --drop-flagged, waves or mapping): it is then scored in blocks, in bounded memory."""
+    """Whether the input is a CSV of at least ``STREAM_BYTES`` that can be read in blocks
+    (:func:`~copro_scale.responses.chunked.blocks_of`: canonical, or a platform's export read
+    row by row), read with options that need no other row than the one at hand once the first
+    pass is done (no --favourable, --drop-flagged or waves): it is then scored in blocks, in
+    bounded memory."""
     from ..responses.chunked import STREAM_BYTES
 
-    if (args.favourable or args.drop_flagged or args.db or args.mapping or args.wave
-            or args.wave_column or args.format not in ("auto", "canonical") or not args.input
-            or str(args.input) == "-" or not os.path.isfile(args.input)
+    if (args.favourable or args.drop_flagged or args.db or args.wave or args.wave_column
+            or not args.input or str(args.input) == "-" or not os.path.isfile(args.input)
             or os.path.getsize(args.input) < STREAM_BYTES):
         return False
     from ..instrument import load_instrument
-    from ..responses.chunked import streamable
+    from ..responses.chunked import blocks_of
     from ..responses.tables import read_head
 
-    return streamable(read_head(args.input, args.encoding), load_instrument(args.instrument))
+    return blocks_of(args.input, load_instrument(args.instrument),
+                     read_head(args.input, args.encoding), format=args.format,
+                     mapping=args.mapping) is not None
 
 
 def _run_in_blocks(args, ids, salt) -> int:
@@ -114,7 +117,8 @@ def _run_in_blocks(args, ids, salt) -> int:
     summary = score_in_blocks(args.input, load_instrument(args.instrument), output=args.output,
                               exclusions=args.exclusions, long=args.long, teams=args.teams,
                               ids=ids, salt=salt, min_answered_share=args.min_answered_share,
-                              rescale=args.rescale, encoding=args.encoding)
+                              rescale=args.rescale, encoding=args.encoding, format=args.format,
+                              mapping=args.mapping, team_codes=bool(args.team_codes))
     for warning in summary.warnings:
         print(f"copro: warning: {warning}", file=sys.stderr)
     print(f"copro: {summary.source} read as {summary.format} (in blocks)", file=sys.stderr)

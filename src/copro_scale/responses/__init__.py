@@ -17,7 +17,7 @@ from ..instrument import Instrument, load_instrument
 from .mapped import load_mapping
 from .model import EXCLUSION_COLUMNS, FLAG_COLUMNS, META_COLUMNS, REASONS, Responses
 from .normalise import finish
-from .registry import READERS, detect
+from .registry import READERS, choose
 from .streams import is_stream, spooled
 from .tables import read_head
 from .teams import TeamList, read_team_list
@@ -120,20 +120,12 @@ def read_responses(path, instrument: Instrument | str | Path | None = None, form
         if "_row" not in raw:
             raw["_row"] = range(2, len(raw) + 2)
         return finish(raw, inst, source="<DataFrame>", format="canonical", **options)
-    fmt = {"sav": "spss"}.get(format, format)
-    if mapping is not None and fmt == "auto":
-        fmt = "mapped"
-    if fmt != "auto" and fmt not in READERS:
-        raise CoproError(f"unknown format {format!r}; expected auto or one of {', '.join(READERS)}",
-                         file=path)
-    overlay = None
     if mapping is not None:
-        mapping = load_mapping(mapping, inst)
-        if "columns" not in mapping:  # labels / roles only: the platform's reader reads
-            overlay, mapping, fmt = mapping, None, "auto" if fmt == "mapped" else fmt
+        mapping = load_mapping(mapping, inst)  # checked before the file is opened
     head = read_head(path, encoding, sheet=sheet)
-    reader = detect(head, inst, mapping) if fmt == "auto" else READERS[fmt]
-    raw = reader.read(path, inst, head, mapping=mapping, encoding=encoding, sheet=sheet,
+    choice = choose(head, inst, format, mapping)
+    reader = choice.reader
+    raw = reader.read(path, inst, head, mapping=choice.mapping, encoding=encoding, sheet=sheet,
                       wave_column=wave_column)
     if wave_column is not None and "_wave" not in raw.frame:
         raise CoproError(f"--wave-column is not read for {reader.NAME} files; export one wave "
@@ -141,10 +133,5 @@ def read_responses(path, instrument: Instrument | str | Path | None = None, form
     if raw.frame.empty:
         raise CoproError("has a header but no responses: nothing to score; export the responses "
                          "again (with the responses recorded so far)", file=path, row=2)
-    labels, roles = raw.labels, raw.roles
-    if overlay is not None:
-        labels = {**(labels or {}), **(overlay.get("labels") or {})}
-        roles = {**(roles or {}), **(overlay.get("roles") or {})}
-    return finish(raw.frame, inst, source=str(path), format=reader.NAME, labels=labels,
-                  roles=roles, team_code=raw.team_code, wave=wave,
-                  reader_warnings=raw.warnings, teams_encoding=encoding, **options)
+    return finish(raw.frame, inst, source=str(path), format=reader.NAME, wave=wave,
+                  teams_encoding=encoding, **choice.options(raw), **options)

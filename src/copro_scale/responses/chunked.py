@@ -25,7 +25,7 @@ from __future__ import annotations
 import codecs
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +43,9 @@ from .ids import excel_damage, hash_ids
 from .model import EXCLUSION_COLUMNS, Responses, accounting_line, ordered_reasons
 from .normalise import finish, team_texts
 from .tables import (
+    READ_BYTES,
     Head,
+    Raw,
     _check_last_line,
     check_row_widths,
     drop_blank_rows,
@@ -80,16 +82,51 @@ class BlockSummary:
         return accounting_line(self.n_read, self.n_scored, self.reasons)
 
 
-def streamable(head: Head, inst: Instrument) -> bool:
-    """Whether a file can be scored in blocks: a UTF-8 canonical CSV whose headers occur once."""
+@dataclass(frozen=True)
+class Blocks:
+    """A file to read in blocks: its reader's name, its header rows, and the raw tables
+    (:class:`~.tables.Raw`) of its blocks of rows (``read(block_bytes)``)."""
+
+    format: str
+    header_rows: int
+    read: Callable[[int], Iterator[Raw]]
+    options: Callable[[Raw], dict]
+
+
+def blocks_of(path, inst: Instrument, head: Head, *, format: str = "auto", mapping=None
+              ) -> Blocks | None:
+    """How to read ``path`` in blocks, or None where it is read whole: a UTF-8 CSV whose
+    headers occur once, of the canonical format or of a platform reader whose raw rows are
+    made row by row (:class:`~.tables.Plan`); not xlsx, SPSS or SurveyJS, and not a REDCap
+    export with events or repeat instances."""
     from . import canonical
+    from .registry import choose
 
     try:
         utf8 = codecs.lookup(head.encoding).name in ("utf-8", "utf-8-sig")
     except LookupError:
-        return False
-    return (utf8 and head.suffix != ".xlsx" and canonical.sniff(head, inst)
-            and not duplicate_headers(head.header()))
+        return None
+    if not utf8 or head.suffix in (".xlsx", ".sav", ".zsav", ".json") \
+            or not head.header() or duplicate_headers(head.header()):
+        return None
+    choice = choose(head, inst, format=format, mapping=mapping)
+    if choice.reader is canonical:
+        return Blocks("canonical", 1, lambda size: (Raw(raw) for raw in raw_blocks(
+            path, head, inst, size)), choice.options)
+    planner = getattr(choice.reader, "plan", None)
+    if planner is None:
+        return None
+    plan = planner(path, inst, head, mapping=choice.mapping)
+    columns = plan.columns(head)
+    if not plan.rowwise or columns is None:
+        return None
+    return Blocks(choice.reader.NAME, plan.header_rows, lambda size: (plan.shape(frame) for frame in (
+        text_blocks(path, head, columns, plan.header_rows, size))), choice.options)
+
+
+def streamable(head: Head, inst: Instrument) -> bool:
+    """Whether a file can be scored in blocks (:func:`blocks_of`)."""
+    return blocks_of(head.path, inst, head) is not None
 
 
 def _column(col: pa.ChunkedArray, kind: pa.DataType) -> pd.Series:
@@ -106,39 +143,89 @@ def _column(col: pa.ChunkedArray, kind: pa.DataType) -> pd.Series:
     return pd.Series(col.to_pandas(types_mapper=pd.ArrowDtype))
 
 
+def _blocks(path, head: Head, columns: list[str], header_rows: int,
+            block_bytes: int, frame_of: Callable[[pa.Table], pd.DataFrame]
+            ) -> Iterator[pd.DataFrame]:
+    """``columns`` of ``path`` read as text, a table (``frame_of`` the block's arrow table) per
+    block of rows, without its blank rows; each block's spreadsheet rows are in
+    ``attrs["source_rows"]`` (:func:`~.tables.drop_blank_rows`).
+
+    Arrow's streaming reader reads up to 32 of its blocks ahead in the background, whatever the
+    threads: it is given :data:`~.tables.READ_BYTES` at a time (so that its read-ahead holds
+    about 130 MB), and its batches are gathered into a block of ``block_bytes``."""
+    step = min(block_bytes, READ_BYTES)
+    per_block = max(1, block_bytes // step)
+    reader = pa_csv.open_csv(
+        path, read_options=pa_csv.ReadOptions(block_size=step, use_threads=False,
+                                              skip_rows_after_names=header_rows - 1),
+        parse_options=pa_csv.ParseOptions(delimiter=head.sep, newlines_in_values=True,
+                                          ignore_empty_lines=False),
+        convert_options=pa_csv.ConvertOptions(include_columns=columns, null_values=[""],
+                                              strings_can_be_null=True,
+                                              column_types={c: pa.string() for c in columns}))
+    first, done = header_rows + 1, False
+    while not done:
+        batches = []
+        while len(batches) < per_block:
+            try:
+                batches.append(reader.read_next_batch())
+            except StopIteration:
+                done = True
+                break
+            except (pa.ArrowInvalid, UnicodeDecodeError) as exc:  # past the rows given so far
+                raise _block_error(exc, path, first + sum(len(b) for b in batches), step) from None
+        if not batches:
+            break
+        frame = frame_of(pa.Table.from_batches(batches))
+        del batches
+        n = len(frame)
+        frame = drop_blank_rows(frame, first)
+        first += n
+        if len(frame):
+            yield frame
+    _check_last_line(Path(path), head.encoding, head.sep, len(head.header()), first - 1)
+
+
+def _block_error(exc: Exception, path, row: int, step: int) -> CoproError:
+    """A one-line error for what arrow could not read past ``row``."""
+    text = str(exc).split("\n")[0]
+    if "UTF8" in text or "utf-8" in text:
+        what = "is not UTF-8 text; save it as CSV UTF-8"
+    elif "straddl" in text:
+        what = (f"holds a row of more than {step / 2**20:g} MB of text, more than a large file "
+                "is read at a time; export it without the free-text questions that hold it")
+    else:
+        what = f"is not a well-formed table ({text}); fix the rows or export again"
+    return CoproError(f"{what} (in the rows from {row} on)", file=path, row=row)
+
+
 def raw_blocks(path, head: Head, inst: Instrument, block_bytes: int = BLOCK_BYTES
                ) -> Iterator[pd.DataFrame]:
     """The canonical columns of ``path``, a raw table (with ``_row``) per block of rows."""
     wanted = [c for c in head.header() if c in _META or c in inst.item_ids]
     kinds = {c: pa.int8() if c in inst.item_ids else pa.float64()
              if c in ("months_in_role", "duration_s") else pa.string() for c in wanted}
-    reader = pa_csv.open_csv(
-        path, read_options=pa_csv.ReadOptions(block_size=block_bytes, use_threads=False),
-        parse_options=pa_csv.ParseOptions(delimiter=head.sep, newlines_in_values=True,
-                                          ignore_empty_lines=False),
-        convert_options=pa_csv.ConvertOptions(include_columns=wanted, null_values=[""],
-                                              strings_can_be_null=True,
-                                              column_types={c: pa.string() for c in wanted}))
-    first = 2
-    while True:
-        try:
-            batch = reader.read_next_batch()
-        except StopIteration:
-            break
-        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:  # past the rows given so far
-            text = str(exc).split("\n")[0]
-            what = ("is not UTF-8 text; save it as CSV UTF-8" if "UTF8" in text or "utf-8" in text
-                    else f"is not a well-formed table ({text}); fix the rows or export again")
-            raise CoproError(f"{what} (in the rows from {first} on)", file=path, row=first) from None
-        table = pa.Table.from_batches([batch])
-        frame = pd.DataFrame({c: _column(table[c], kinds[c]) for c in wanted})
-        n = len(frame)
-        frame = drop_blank_rows(frame, first)
+    for frame in _blocks(path, head, wanted, 1, block_bytes, lambda table: pd.DataFrame(
+            {c: _column(table[c], kinds[c]) for c in wanted})):
         frame["_row"] = frame.attrs["source_rows"]
-        first += n
-        if len(frame):
-            yield frame
-    _check_last_line(Path(path), head.encoding, head.sep, len(head.header()), first - 1)
+        yield frame
+
+
+#: The dtype of the text pandas' whole read gives (``read_csv(dtype="str")``).
+_TEXT = pd.StringDtype("pyarrow", np.nan)
+
+
+def text_blocks(path, head: Head, columns: list[str], header_rows: int = 1,
+                block_bytes: int = BLOCK_BYTES) -> Iterator[pd.DataFrame]:
+    """``columns`` of ``path`` as text, per block of rows: the table :func:`~.tables.read_any`
+    gives of the whole file, a block at a time (its ``frame.attrs`` as well)."""
+    def frame_of(table: pa.Table) -> pd.DataFrame:
+        return pd.DataFrame({c: table[c].to_pandas(types_mapper={pa.string(): _TEXT}.get)
+                             for c in columns})
+
+    for frame in _blocks(path, head, columns, header_rows, block_bytes, frame_of):
+        frame.attrs.update(duplicate_headers=[], source=str(path))
+        yield frame
 
 
 def _hashes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -185,21 +272,26 @@ def _repeats(h1, h2, rows) -> tuple[_Repeats, np.ndarray]:
     return (_Repeats(rows[dup][by_row], last[dup][by_row]), np.sort(rows[in_repeat]))
 
 
-def _team_names(counts: Counter, team_list: TeamList | None) -> TeamNames:
-    """The whole file's team cells resolved as :func:`~.normalise.resolve_team` resolves them."""
+def _team_names(counts: Counter, team_list: TeamList | None, codes: dict) -> TeamNames:
+    """The whole file's team cells resolved as :func:`~.normalise.resolve_team` resolves them
+    (``codes``: the reader's ``team_code`` and ``team_codes``)."""
     uniques = list(counts)
-    text, code_warnings = team_texts(uniques, team_list)
+    text, code_warnings = team_texts(uniques, team_list, **codes)
     usable = [(t, counts[u]) for u, t in zip(uniques, text) if t is not None and text_problem(t) is None]
     resolved = resolve_teams([t for t, _ in usable], [c for _, c in usable], team_list)
     return TeamNames(resolved.canonical, code_warnings + resolved.warnings)
 
 
-def _block_names(raw: pd.DataFrame, team_list: TeamList | None) -> TeamNames:
+def _block_names(raw: pd.DataFrame, team_list: TeamList | None, codes: dict) -> TeamNames:
     """A block's team cells resolved without warnings (first pass: which rows are kept)."""
-    uniques = raw["team"].dropna().unique().tolist()
-    text, _ = team_texts(uniques, team_list)
+    uniques = _teams(raw).dropna().unique().tolist()
+    text, _ = team_texts(uniques, team_list, **codes)
     return TeamNames({t: team_list.match(t) if team_list is not None else t
                       for t in text if t is not None}, [])
+
+
+def _teams(raw: pd.DataFrame) -> pd.Series:
+    return raw["team"] if "team" in raw else pd.Series([], dtype=object)
 
 
 def _sink(stack: ExitStack, path):
@@ -217,15 +309,17 @@ def score_in_blocks(path, inst: Instrument, *, output, exclusions=None, long: bo
                     teams=None, ids: str = "sequence", salt: str | None = None,
                     min_answered_share: float = 0.5, rescale: bool = False,
                     encoding: str | None = None, block_bytes: int | None = None,
-                    head: Head | None = None) -> BlockSummary:
-    """Score the canonical CSV ``path`` block by block into ``output`` (and the exclusion log
+                    head: Head | None = None, format: str = "auto", mapping=None,
+                    team_codes: bool = False) -> BlockSummary:
+    """Score the CSV ``path`` block by block into ``output`` (and the exclusion log
     into ``exclusions``): the files :func:`~copro_scale.scoring.score` of the whole file
     writes, holding one block of rows at a time.
 
     Parameters
     ----------
     path : path
-        A UTF-8 canonical CSV (:func:`streamable`).
+        A UTF-8 CSV that can be read in blocks (:func:`blocks_of`): canonical, or a
+        platform's export.
     inst : Instrument
     output, exclusions : path or "-"
         The scores CSV and the exclusion log (optional).
@@ -241,6 +335,8 @@ def score_in_blocks(path, inst: Instrument, *, output, exclusions=None, long: bo
         As in :func:`~copro_scale.scoring.score`.
     block_bytes : int, optional
         Text read into one block (default :data:`BLOCK_BYTES`).
+    format, mapping, team_codes
+        As in :func:`~copro_scale.responses.read_responses`.
 
     Returns
     -------
@@ -255,17 +351,25 @@ def score_in_blocks(path, inst: Instrument, *, output, exclusions=None, long: bo
     if encoding:
         head = Head(head.path, head.suffix, head.rows, encoding, head.sep, head.sheets)
     source = str(path)
+    blocks = blocks_of(path, inst, head, format=format, mapping=mapping)
+    if blocks is None:
+        raise CoproError("cannot be read in blocks (a UTF-8 CSV is needed, with each header "
+                         "once); read it whole with read_responses", file=path)
     team_list = read_team_list(teams, encoding=encoding) if teams is not None else None
-    check_row_widths(path, head, head.encoding)
+    check_row_widths(path, head, head.encoding, blocks.header_rows)
     # -- first pass: the rows kept before repeats, their id hashes; the team names ----------
     team_counts: Counter = Counter()
     h1s, h2s, kept_rows, durations = [], [], [], []
     n_read = 0
-    for raw in raw_blocks(path, head, inst, block_bytes):
+    codes = None
+    for got in blocks.read(block_bytes):
+        raw, options = got.frame, blocks.options(got)
+        codes = {"team_code": options["team_code"], "team_codes": team_codes}
         n_read += len(raw)
-        team_counts.update(raw["team"].dropna().value_counts().to_dict())
-        r = finish(raw, inst, source=source, format="canonical", ids="keep", teams=team_list,
-                   team_names=_block_names(raw, team_list), mark_repeats=False)
+        team_counts.update(_teams(raw).dropna().value_counts().to_dict())
+        r = finish(raw, inst, source=source, format=blocks.format, ids="keep", teams=team_list,
+                   team_names=_block_names(raw, team_list, codes), mark_repeats=False,
+                   team_codes=team_codes, **options)
         h1, h2 = _hashes(r.data["response_id"])
         h1s.append(h1), h2s.append(h2), kept_rows.append(_kept_rows(raw, r))
         if "duration_s" in r.data:
@@ -273,7 +377,7 @@ def score_in_blocks(path, inst: Instrument, *, output, exclusions=None, long: bo
     if n_read == 0:
         raise CoproError("has a header but no responses: nothing to score; export the responses "
                          "again (with the responses recorded so far)", file=path, row=2)
-    names = _team_names(team_counts, team_list)
+    names = _team_names(team_counts, team_list, codes)
     del team_counts
     rows = np.concatenate(kept_rows)
     kept_rows.clear()
@@ -284,7 +388,7 @@ def score_in_blocks(path, inst: Instrument, *, output, exclusions=None, long: bo
     warnings = list(names.warnings)
     damaged = None
     if len(repeats.rows):
-        damaged = _damage(path, head, inst, block_bytes, repeated)
+        damaged = _damage(blocks, block_bytes, repeated)
         if damaged is not None:
             warnings.append(
                 f"column 'response_id' holds ids damaged by a spreadsheet ({damaged}), so "
@@ -307,11 +411,13 @@ def score_in_blocks(path, inst: Instrument, *, output, exclusions=None, long: bo
         out = _sink(stack, output)
         log = _sink(stack, exclusions) if exclusions else None
         first = True
-        for raw in raw_blocks(path, head, inst, block_bytes):
+        for got in blocks.read(block_bytes):
+            raw = got.frame
             if damaged is not None:
                 raw["response_id"] = pd.Series(pd.NA, index=raw.index, dtype="string")
-            r = finish(raw, inst, source=source, format="canonical", ids="keep",
-                       teams=team_list, team_names=names, mark_repeats=False)
+            r = finish(raw, inst, source=source, format=blocks.format, ids="keep",
+                       teams=team_list, team_names=names, mark_repeats=False,
+                       team_codes=team_codes, **blocks.options(got))
             data, flags, excl = _drop_repeats(raw, r, repeats)
             if median is not None and "duration_s" in data:
                 d = data["duration_s"].to_numpy(dtype="float64", na_value=np.nan)
@@ -320,7 +426,7 @@ def score_in_blocks(path, inst: Instrument, *, output, exclusions=None, long: bo
             position += len(raw)
             block_warnings += [w for w in r.warnings if w not in block_warnings]
             block = Responses(data=data, exclusions=excl, flags=flags, source=source,
-                              format="canonical", n_read=len(raw), instrument=inst)
+                              format=blocks.format, n_read=len(raw), instrument=inst)
             scores = score(block, min_answered_share=min_answered_share, rescale=rescale)
             write_rows(to_arrow(scores_long(scores) if long else scores), out, header=first)
             if log is not None:
@@ -337,13 +443,13 @@ def score_in_blocks(path, inst: Instrument, *, output, exclusions=None, long: bo
         heads, notes = headcount_checks(team_list.headcounts, counts=counts)
         warnings += notes
     return BlockSummary(source, n_read, n_scored, ordered_reasons(reasons), tuple(warnings),
-                        counts, heads)
+                        counts, heads, blocks.format)
 
 
-def _damage(path, head, inst, block_bytes, repeated: np.ndarray) -> str | None:
+def _damage(blocks: Blocks, block_bytes: int, repeated: np.ndarray) -> str | None:
     """:func:`~.ids.excel_damage` of the ids that repeat (rows ``repeated``), read again."""
     values: set = set()
-    for raw in raw_blocks(path, head, inst, block_bytes):
+    for raw in (got.frame for got in blocks.read(block_bytes)):
         here = raw["_row"].isin(repeated).to_numpy()
         if here.any():
             values.update(raw["response_id"][here].dropna().astype(str).unique().tolist())

@@ -17,7 +17,7 @@ import re
 import pandas as pd
 
 from ..instrument import Instrument
-from .tables import Head, Raw, item_texts, meta_names, pick, read_any
+from .tables import Head, Plan, Raw, item_texts, meta_names, pick, read_plan
 from .text import drop_identifying, norm_header, norm_text
 
 NAME = "forms"
@@ -51,19 +51,31 @@ def sniff(head: Head, inst: Instrument) -> bool:
     return len(found) >= len(inst.item_ids) / 2 and not set(inst.item_ids) & set(header)
 
 
+def plan(path, inst: Instrument, head: Head, *, wave_column=None, **_) -> Plan:
+    """The columns read (the questions', start and completion times) and the raw table of them."""
+    header = head.header()
+    used = set(columns(header, inst)) | {wave_column} | {
+        c for c in header if norm_text(c) in ("start time", "completion time")}
+
+    def shape(frame: pd.DataFrame) -> Raw:
+        mapping = columns(list(frame.columns), inst)
+        lower = {norm_text(c): c for c in frame.columns}
+        duration = None
+        if "start time" in lower and "completion time" in lower:
+            start, end = (pd.to_datetime(frame[lower[k]], errors="coerce", format="mixed")
+                          for k in ("start time", "completion time"))
+            duration = (end - start).dt.total_seconds()
+        frame = drop_identifying(frame, keep=tuple(mapping))
+        raw = pick(frame, mapping, wave_column=wave_column)
+        if duration is not None:
+            raw["duration_s"] = duration
+        return Raw(raw)
+
+    return Plan(frozenset(c for c in used if c is not None), 1, shape)
+
+
 def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, wave_column=None,
          **_) -> Raw:
     """Read a Microsoft or Google Forms response sheet."""
-    frame = read_any(path, head, encoding=encoding, sheet=sheet)
-    mapping = columns(list(frame.columns), inst)
-    lower = {norm_text(c): c for c in frame.columns}
-    duration = None
-    if "start time" in lower and "completion time" in lower:
-        start, end = (pd.to_datetime(frame[lower[k]], errors="coerce", format="mixed")
-                      for k in ("start time", "completion time"))
-        duration = (end - start).dt.total_seconds()
-    frame = drop_identifying(frame, keep=tuple(mapping))
-    raw = pick(frame, mapping, wave_column=wave_column)
-    if duration is not None:
-        raw["duration_s"] = duration
-    return Raw(raw)
+    return read_plan(path, head, plan(path, inst, head, wave_column=wave_column),
+                     encoding=encoding, sheet=sheet)

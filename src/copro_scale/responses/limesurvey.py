@@ -30,7 +30,7 @@ from ..platforms.limesurvey import (
     SUBQUESTION,
     team_position,
 )
-from .tables import Head, Raw, item_texts, meta_names, pick, read_any
+from .tables import Head, Plan, Raw, item_texts, meta_names, pick, read_plan
 from .text import drop_identifying, norm_header
 
 NAME = "limesurvey"
@@ -82,23 +82,34 @@ def sniff(head: Head, inst: Instrument) -> bool:
     return _submit_column(header) is not None and any(t in inst.item_ids for t in cols.values())
 
 
+def plan(path, inst: Instrument, head: Head, *, wave_column=None, **_) -> Plan:
+    """The columns read (the questions', the submit date) and the raw table of them."""
+    header = head.header()
+    used = set(columns(header, inst)) | {wave_column, _submit_column(header)}
+
+    def shape(frame: pd.DataFrame) -> Raw:
+        mapping = columns(list(frame.columns), inst)
+        targets = pd.Series(list(mapping.values()), dtype=object)
+        if not set(inst.item_ids) & set(targets):
+            raise CoproError("no LimeSurvey item columns such as 'voice[vdm1]'; export responses "
+                             "with 'Question code' headings", file=path)
+        twice = targets[targets.duplicated()]
+        if len(twice):
+            col = [c for c, t in mapping.items() if t == twice.iloc[0]][-1]
+            raise CoproError(f"item {twice.iloc[0]} has two columns", file=path, column=col)
+        submit = _submit_column(frame.columns)
+        raw = pick(drop_identifying(frame, keep=tuple(mapping)), mapping, wave_column=wave_column)
+        if submit is not None:
+            raw["_unfinished"] = frame[submit].isna().to_numpy() | frame[submit].astype(
+                "string").str.strip().eq("").fillna(True).to_numpy(dtype=bool)
+        return Raw(raw, roles={code: role for role, code in ROLE_ANSWER_CODES.items()},
+                   team_code=team_position)
+
+    return Plan(frozenset(c for c in used if c is not None), 1, shape)
+
+
 def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, wave_column=None,
          **_) -> Raw:
     """Read a LimeSurvey response export (CSV or xlsx, question-code or full-text headings)."""
-    frame = read_any(path, head, encoding=encoding, sheet=sheet)
-    mapping = columns(list(frame.columns), inst)
-    targets = pd.Series(list(mapping.values()), dtype=object)
-    if not set(inst.item_ids) & set(targets):
-        raise CoproError("no LimeSurvey item columns such as 'voice[vdm1]'; export responses "
-                         "with 'Question code' headings", file=path)
-    twice = targets[targets.duplicated()]
-    if len(twice):
-        col = [c for c, t in mapping.items() if t == twice.iloc[0]][-1]
-        raise CoproError(f"item {twice.iloc[0]} has two columns", file=path, column=col)
-    submit = _submit_column(frame.columns)
-    raw = pick(drop_identifying(frame, keep=tuple(mapping)), mapping, wave_column=wave_column)
-    if submit is not None:
-        raw["_unfinished"] = frame[submit].isna().to_numpy() | frame[submit].astype(
-            "string").str.strip().eq("").fillna(True).to_numpy(dtype=bool)
-    return Raw(raw, roles={code: role for role, code in ROLE_ANSWER_CODES.items()},
-               team_code=team_position)
+    return read_plan(path, head, plan(path, inst, head, wave_column=wave_column),
+                     encoding=encoding, sheet=sheet)

@@ -35,12 +35,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from ..errors import CoproError
 from ..instrument import Instrument
 from . import qualtrics
-from .tables import Head, Raw, pick, read_any
+from .tables import Head, Plan, Raw, pick, read_plan
 from .text import drop_identifying, norm_text
 
 NAME = "mapped"
@@ -64,6 +65,8 @@ def load_mapping(mapping, inst: Instrument) -> dict:
     >>> load_mapping({"columns": {"Q1": "vdm1"}}, load_instrument())["columns"]
     {'Q1': 'vdm1'}
     """
+    if isinstance(mapping, dict) and "_where" in mapping:  # loaded and checked already
+        return mapping
     mapping, where = _read_mapping(mapping)
     if not isinstance(mapping, dict) or not isinstance(mapping.get("columns", {}), dict) \
             or not (mapping.get("columns") or mapping.get("labels") or mapping.get("roles")):
@@ -149,38 +152,53 @@ def _check_unfinished(mapping: dict, inst: Instrument, where: str) -> None:
                          file=where, field="unfinished")
 
 
-def read(path, inst: Instrument, head: Head, *, mapping=None, encoding=None, sheet=None, wave_column=None,
-         **_) -> Raw:
-    """Read a table through a mapping (see the module docstring)."""
+def plan(path, inst: Instrument, head: Head, *, mapping=None, wave_column=None, **_) -> Plan:
+    """The columns read (the mapped ones, the ``unfinished`` column, a Qualtrics export's
+    Status and Finished) and the raw table of them."""
     if mapping is None:
         raise CoproError("the mapped format needs --mapping", file=path)
     m = load_mapping(mapping, inst)
-    n = m.get("header_rows") or (qualtrics.header_rows(head) if qualtrics.sniff(head, inst) else 1)
-    frame = read_any(path, head, header_rows=n, encoding=encoding, sheet=sheet or m.get("sheet"))
-    cols = dict(m["columns"])
-    for c in frame.columns:  # columns already headed by an item id or field need no mapping
-        if c in set(inst.item_ids) | set(TARGETS) and c not in cols.values():
-            cols.setdefault(c, c)
-    absent = [c for c in cols if c not in frame.columns]
-    if absent:
-        raise CoproError("the mapping names a column the file does not have", file=path, row=n,
-                         column=absent[0])
-    unfinished = None
+    qualtrics_export = qualtrics.sniff(head, inst)
+    n = m.get("header_rows") or (qualtrics.header_rows(head) if qualtrics_export else 1)
     spec = m.get("unfinished")
-    if spec is not None:
-        if spec["column"] not in frame.columns:
-            raise CoproError("the mapping's 'unfinished' column is not in the file", file=path,
-                             row=n, column=spec["column"])
-        values = {norm_text(v) for v in spec.get("values", [])}
-        text = frame[spec["column"]].astype("string").str.strip()
-        unfinished = text.str.lower().isin(values).fillna(False)
-        if spec.get("blank"):
-            unfinished |= text.fillna("").eq("")
-    status = qualtrics.status_flags(frame) if qualtrics.sniff(head, inst) else {}
-    frame = drop_identifying(frame, keep=tuple(cols))
-    raw = pick(frame, cols, n, wave_column=wave_column)
-    for column, values in status.items():  # a Qualtrics export keeps its status handling
-        raw[column] = values
-    if unfinished is not None:
-        raw["_unfinished"] = unfinished.to_numpy(dtype=bool)
-    return Raw(raw, labels=m.get("labels") or None, roles=m.get("roles") or None)
+    named = set(inst.item_ids) | set(TARGETS)
+    used = set(m["columns"]) | {wave_column, spec["column"] if spec else None} | {
+        c for c in head.header() if c in named or norm_text(c) in ("status", "finished")}
+
+    def shape(frame: pd.DataFrame) -> Raw:
+        cols = dict(m["columns"])
+        for c in frame.columns:  # columns already headed by an item id or field need no mapping
+            if c in named and c not in cols.values():
+                cols.setdefault(c, c)
+        absent = [c for c in cols if c not in frame.columns]
+        if absent:
+            raise CoproError("the mapping names a column the file does not have", file=path,
+                             row=n, column=absent[0])
+        unfinished = None
+        if spec is not None:
+            if spec["column"] not in frame.columns:
+                raise CoproError("the mapping's 'unfinished' column is not in the file",
+                                 file=path, row=n, column=spec["column"])
+            values = {norm_text(v) for v in spec.get("values", [])}
+            text = frame[spec["column"]].astype("string").str.strip()
+            unfinished = text.str.lower().isin(values).fillna(False)
+            if spec.get("blank"):
+                unfinished |= text.fillna("").eq("")
+        status = qualtrics.status_flags(frame) if qualtrics_export else {}
+        frame = drop_identifying(frame, keep=tuple(cols))
+        raw = pick(frame, cols, n, wave_column=wave_column)
+        for column, values in status.items():  # a Qualtrics export keeps its status handling
+            raw[column] = values
+        if unfinished is not None:
+            raw["_unfinished"] = unfinished.to_numpy(dtype=bool)
+        return Raw(raw, labels=m.get("labels") or None, roles=m.get("roles") or None)
+
+    return Plan(frozenset(str(c) for c in used if c is not None), n, shape)
+
+
+def read(path, inst: Instrument, head: Head, *, mapping=None, encoding=None, sheet=None,
+         wave_column=None, **_) -> Raw:
+    """Read a table through a mapping (see the module docstring)."""
+    p = plan(path, inst, head, mapping=mapping, wave_column=wave_column)
+    m = load_mapping(mapping, inst)
+    return read_plan(path, head, p, encoding=encoding, sheet=sheet or m.get("sheet"))

@@ -33,7 +33,7 @@ from ..platforms.qualtrics import (
     status_of,
     team_position,
 )
-from .tables import Head, Raw, item_texts, meta_names, pick, read_any
+from .tables import Head, Plan, Raw, item_texts, meta_names, pick, read_plan
 from .text import drop_identifying, norm_header, norm_text
 
 NAME = "qualtrics"
@@ -94,25 +94,34 @@ def columns(head: Head, inst: Instrument, n_header: int) -> dict[str, str]:
     return out
 
 
-def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, wave_column=None,
-         **_) -> Raw:
-    """Read a Qualtrics export (numeric or choice-text values)."""
+def plan(path, inst: Instrument, head: Head, *, wave_column=None, **_) -> Plan:
+    """The columns read (the instrument's, Status and Finished) and the raw table of them."""
     n = header_rows(head)
     mapping = columns(head, inst, n)
     texts = head.rows[1] if n >= 2 and len(head.rows) > 1 else []
     used = set(mapping) | {wave_column} | {  # Status, Finished: by tag or by their text
         c for c, t in zip(head.header(), list(texts) + [""] * len(head.header()))
         if {norm_text(c), norm_text(t)} & {"status", "finished"}}
-    frame = read_any(path, head, header_rows=n, encoding=encoding, sheet=sheet, usecols=used)
     by_column = dict(zip(head.header(), texts))  # row 2's text of each column read
-    flags = status_flags(frame, [by_column.get(c, "") for c in frame.columns])
-    frame = drop_identifying(frame, keep=tuple(mapping))
-    raw = pick(frame, mapping, n, wave_column=wave_column)
-    for column, values in flags.items():
-        raw[column] = values
-    return Raw(raw, labels=default_labels(inst),
-               roles={str(k): code for code, k in role_recodes(inst).items()},
-               team_code=team_position)
+    labels = default_labels(inst)
+    roles = {str(k): code for code, k in role_recodes(inst).items()}
+
+    def shape(frame: pd.DataFrame) -> Raw:
+        flags = status_flags(frame, [by_column.get(c, "") for c in frame.columns])
+        frame = drop_identifying(frame, keep=tuple(mapping))
+        raw = pick(frame, mapping, n, wave_column=wave_column)
+        for column, values in flags.items():
+            raw[column] = values
+        return Raw(raw, labels=labels, roles=roles, team_code=team_position)
+
+    return Plan(frozenset(c for c in used if c is not None), n, shape)
+
+
+def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, wave_column=None,
+         **_) -> Raw:
+    """Read a Qualtrics export (numeric or choice-text values)."""
+    return read_plan(path, head, plan(path, inst, head, wave_column=wave_column),
+                     encoding=encoding, sheet=sheet)
 
 
 def status_flags(frame: pd.DataFrame, texts=()) -> dict:

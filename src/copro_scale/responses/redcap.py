@@ -40,7 +40,7 @@ from ..platforms.redcap import (
     form_name,
     team_position,
 )
-from .tables import Head, Raw, item_texts, meta_names, pick, read_any
+from .tables import Head, Plan, Raw, item_texts, meta_names, pick, read_plan
 from .text import drop_identifying, norm_header
 
 NAME = "redcap"
@@ -109,14 +109,30 @@ def _redcap(frame: pd.DataFrame, name: str) -> str | None:
     return next((c for c in frame.columns if norm_header(c) == label), None)
 
 
-def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, wave_column=None,
-         **_) -> Raw:
-    """Read a REDCap record export (raw or label values and headers)."""
+def plan(path, inst: Instrument, head: Head, *, wave_column=None, **_) -> Plan:
+    """The columns read (the instrument's, completion, events and instances) and the raw table
+    of them. An export with events or repeat instances (or a wave column) is read whole: its
+    waves and the warning on its repeat instances are judged over every row."""
     header = head.header()
     used = set(columns(header, inst)) | {wave_column, *LABEL_HEADERS} | {
         c for c in header if c.endswith((COMPLETE_SUFFIX, TIMESTAMP_SUFFIX))
         or norm_header(c) in (*LABEL_HEADERS.values(), "complete?", "survey timestamp")}
-    frame = read_any(path, head, encoding=encoding, sheet=sheet, usecols=used)
+    spread = (EVENT, REPEAT_INSTRUMENT, REPEAT_INSTANCE)
+    longitudinal = wave_column is not None or any(
+        c in spread or norm_header(c) in {LABEL_HEADERS[k] for k in spread} for c in header)
+    return Plan(frozenset(c for c in used if c is not None), 1,
+                lambda frame: _shape(frame, path, inst, wave_column), rowwise=not longitudinal)
+
+
+def read(path, inst: Instrument, head: Head, *, encoding=None, sheet=None, wave_column=None,
+         **_) -> Raw:
+    """Read a REDCap record export (raw or label values and headers)."""
+    return read_plan(path, head, plan(path, inst, head, wave_column=wave_column),
+                     encoding=encoding, sheet=sheet)
+
+
+def _shape(frame: pd.DataFrame, path, inst: Instrument, wave_column) -> Raw:
+    """The raw table of the columns read."""
     mapping = columns(list(frame.columns), inst)
     header = [str(c) for c in frame.columns]
     items = [c for c, t in mapping.items() if t in inst.item_ids]

@@ -5,7 +5,10 @@ Every reader is a module with the same protocol:
 - ``NAME``: the ``--format`` value;
 - ``sniff(head, inst) -> bool``: whether the first rows (:class:`~.tables.Head`) are its format;
 - ``read(path, inst, head, *, mapping=None, encoding=None, sheet=None) -> Raw``: the raw table
-  (:class:`~.tables.Raw`), which :func:`~copro_scale.responses.normalise.finish` validates.
+  (:class:`~.tables.Raw`), which :func:`~copro_scale.responses.normalise.finish` validates;
+- for a CSV platform, ``plan(path, inst, head, *, mapping=None, wave_column=None) -> Plan``
+  (:class:`~.tables.Plan`): the columns it reads and the row-by-row shaping of its raw table,
+  so that :mod:`.chunked` can read a large file in blocks.
 
 Detection asks each registered reader in order; the first whose ``sniff`` says yes reads the
 file. To add a format, write its module and add it to :data:`READERS` (before ``canonical``,
@@ -14,14 +17,55 @@ which is the most permissive); its platform's codes go in :mod:`copro_scale.plat
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from types import ModuleType
+
 from ..errors import CoproError
 from ..instrument import Instrument
 from . import canonical, forms, limesurvey, mapped, qualtrics, redcap, spss, surveyjs
-from .tables import Head
+from .mapped import load_mapping
+from .tables import Head, Raw
 
 #: Detection order: the most specific formats first.
 READERS = {m.NAME: m for m in (spss, surveyjs, limesurvey, qualtrics, redcap, forms, canonical,
                                mapped)}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The reader of a file, the mapping it reads with, and a mapping's ``labels`` / ``roles``
+    laid over a platform reader's (a mapping without ``columns``)."""
+
+    reader: ModuleType
+    mapping: dict | None = None
+    overlay: dict | None = None
+
+    def options(self, raw: Raw) -> dict:
+        """The options :func:`~.normalise.finish` reads the reader's raw table with."""
+        labels, roles = raw.labels, raw.roles
+        if self.overlay is not None:
+            labels = {**(labels or {}), **(self.overlay.get("labels") or {})}
+            roles = {**(roles or {}), **(self.overlay.get("roles") or {})}
+        return {"labels": labels, "roles": roles, "team_code": raw.team_code,
+                "reader_warnings": raw.warnings}
+
+
+def choose(head: Head, inst: Instrument, format: str = "auto", mapping=None) -> Choice:
+    """The reader for the file of ``head``: ``format`` (``auto``: detected), or ``mapped``
+    when a mapping with ``columns`` is given."""
+    fmt = {"sav": "spss"}.get(format, format)
+    if mapping is not None and fmt == "auto":
+        fmt = "mapped"
+    if fmt != "auto" and fmt not in READERS:
+        raise CoproError(f"unknown format {format!r}; expected auto or one of {', '.join(READERS)}",
+                         file=head.path)
+    overlay = None
+    if mapping is not None:
+        mapping = load_mapping(mapping, inst)
+        if "columns" not in mapping:  # labels / roles only: the platform's reader reads
+            overlay, mapping, fmt = mapping, None, "auto" if fmt == "mapped" else fmt
+    reader = detect(head, inst, mapping) if fmt == "auto" else READERS[fmt]
+    return Choice(reader, mapping, overlay)
 
 
 def detect(head: Head, inst: Instrument, mapping=None):

@@ -29,6 +29,9 @@ from ..instrument import Instrument
 from .text import norm_header
 
 HEAD_BYTES = 65536
+#: Text arrow's streaming CSV reader is given at a time. It reads up to 32 such blocks ahead
+#: (a background queue of fixed length), so its read-ahead holds about 130 MB; a row must fit.
+READ_BYTES = 4 << 20
 _LINE = re.compile(r"line (\d+)")
 
 
@@ -251,18 +254,23 @@ def check_row_widths(path, head: Head, enc: str, header_rows: int = 1) -> None:
         return "skip"
 
     first = head.header()[0]
-    try:
-        reader = pa_csv.open_csv(path, read_options=pa_csv.ReadOptions(
-            use_threads=False, skip_rows_after_names=header_rows - 1, block_size=1 << 24),
-            parse_options=pa_csv.ParseOptions(delimiter=head.sep, newlines_in_values=True,
-                                              ignore_empty_lines=False, invalid_row_handler=note),
-            convert_options=pa_csv.ConvertOptions(include_columns=[first],
-                                                  column_types={first: pa.string()}))
-        for _ in reader:
-            if bad:
-                break
-    except (pa.ArrowException, OSError, UnicodeDecodeError):
-        return  # pandas judges what arrow cannot read
+    for size in (1 << 20, READ_BYTES, 1 << 26):  # small blocks: a small read-ahead; a row must fit
+        try:
+            reader = pa_csv.open_csv(path, read_options=pa_csv.ReadOptions(
+                use_threads=False, skip_rows_after_names=header_rows - 1, block_size=size),
+                parse_options=pa_csv.ParseOptions(delimiter=head.sep, newlines_in_values=True,
+                                                  ignore_empty_lines=False,
+                                                  invalid_row_handler=note),
+                convert_options=pa_csv.ConvertOptions(include_columns=[first],
+                                                      column_types={first: pa.string()}))
+            for _ in reader:
+                if bad:
+                    break
+            break
+        except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
+            if "straddl" not in str(exc) or bad:
+                return  # pandas judges what arrow cannot read
+            bad.clear()
     if bad:
         row = bad[0]
         raise CoproError(_width_message(row.actual_columns, row.expected_columns), file=path,
@@ -674,6 +682,37 @@ def drop_blank_rows(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
         rows = rows[~blank]
     frame.attrs.update(attrs, source_rows=rows)
     return frame
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a platform's reader reads a table: the columns it needs (``usecols``, headers; None
+    for every column), its header rows, and ``shape``, which makes the raw table
+    (:class:`Raw`) of the text read. ``shape`` works row by row, so a file can be read whole
+    (:func:`read_plan`) or in blocks of rows (:mod:`~copro_scale.responses.chunked`) with the
+    same raw rows. ``rowwise`` is False where a row's reading depends on other rows (REDCap
+    events and repeat instances): such a file is read whole."""
+
+    usecols: frozenset | None
+    header_rows: int
+    shape: Callable[[pd.DataFrame], Raw]
+    rowwise: bool = True
+
+    def columns(self, head: Head) -> list[str] | None:
+        """The headers read, in file order (None: every column). The first column is always
+        read, so that a row with text in it is a row (read, and scored or excluded), as in a
+        read of every column."""
+        header = head.header()
+        if self.usecols is None or not header or duplicate_headers(header):
+            return None
+        wanted = set(self.usecols) | {header[0]}
+        return [c for c in header if c in wanted and c.strip()] or None
+
+
+def read_plan(path, head: Head, plan: Plan, *, encoding=None, sheet=None) -> Raw:
+    """The raw table of a whole file read by ``plan`` (:func:`read_any`, then ``plan.shape``)."""
+    return plan.shape(read_any(path, head, header_rows=plan.header_rows, encoding=encoding,
+                               sheet=sheet, usecols=plan.columns(head)))
 
 
 def read_any(path, head: Head, *, header_rows: int = 1, encoding=None, sheet=None,
