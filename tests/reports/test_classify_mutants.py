@@ -1,0 +1,158 @@
+"""Classification against oracles written apart from ``classify.py``: counts by hand, a naive
+posterior (plain loops over respondents, one team at a time, from the rule in the module
+docstring), decisions at their boundaries, ties and teams that cannot be typed.
+
+These tests kill the mutants of ``classify.py`` that the other classification tests let
+through (docs/testing.md); each was checked to fail with its mutant applied by hand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from copro_scale.classify import (GAP_PRIOR_SD, classify_teams, organisation_gap,
+                                  standard_t_draws)
+from copro_scale.instrument import CELLS, CONSTRUCTS, FACES, cell_name, load_instrument
+from copro_scale.privacy import plan_for
+from copro_scale.typology import OUTCOMES, Typology
+
+INST = load_instrument()
+CELL_COLS = [cell_name(c, f) for c, f in CELLS]
+
+
+def _frame(rows) -> pd.DataFrame:
+    """Scores from ``(team, form, nine cells)`` rows; faces and constructs as their cells' means
+    over the cells present (as scoring averages what is there)."""
+    s = pd.DataFrame([[t, f, *cells] for t, f, cells in rows],
+                     columns=["team", "form", *CELL_COLS])
+    s[CELL_COLS] = s[CELL_COLS].astype("float64")
+    for f in FACES:
+        s[f] = s[[cell_name(c, f) for c in CONSTRUCTS]].mean(axis=1)
+    for c in CONSTRUCTS:
+        s[c] = s[[cell_name(c, f) for f in FACES]].mean(axis=1)
+    return s
+
+
+def _survey(seed: int, mixes, missing: float = 0.0, gap: float = 0.5) -> pd.DataFrame:
+    """Teams with their own face profile near the typology's boundaries, colleagues ``gap``
+    above PSWs, and cells missing at random with probability ``missing``."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for t, (n_psw, n_col) in enumerate(mixes):
+        centre = rng.uniform(1.8, 4.2, 3)
+        for i in range(n_psw + n_col):
+            psw = i < n_psw
+            cells = (np.array([centre[FACES.index(f)] for _, f in CELLS]) + rng.normal(0, 0.4)
+                     + rng.normal(0, 0.5, 9) + (0.0 if psw else gap))
+            cells[rng.random(9) < missing] = np.nan
+            if np.isnan(cells).all():
+                cells[0] = 3.0
+            rows.append((f"T{t:02d}", "psw" if psw else "colleague", cells))
+    return _frame(rows)
+
+
+# -- a naive posterior, one team and one respondent at a time ------------------------------
+def naive(scores, *, n_draws, seed, view="psw", gap_sd, temperature, weights="forms_equal"):
+    """Per team: adjusted face means and the outcome and lever probabilities, from the rule as
+    the module docstring states it, with Python loops and no code of ``classify.py`` but the
+    standard t draws (checked against R's multivariate t in test_classify.py)."""
+    k = INST.min_responses
+    plan = plan_for(scores, INST, k)
+    org = set(plan.organisation_teams)
+    recs = [(str(r.team), r.form, np.array([getattr(r, "_%d" % (j + 3)) for j in range(9)],
+                                           dtype=float))
+            for r in scores[["team", "form", *CELL_COLS]].itertuples()]
+    recs = [r for r in recs if not np.isnan(r[2]).all()]
+    # the organisation's gap (colleague minus PSW), from its rows, when the plan shows it
+    delta, se = np.zeros(9), np.full(9, GAP_PRIOR_SD if weights == "forms_equal" else 0.0)
+    if weights == "forms_equal" and plan.pooled_gap:
+        for j in range(9):
+            p = [x[j] for t, f, x in recs if t in org and f == "psw" and not np.isnan(x[j])]
+            c = [x[j] for t, f, x in recs if t in org and f == "colleague" and not np.isnan(x[j])]
+            delta[j] = np.mean(c) - np.mean(p)
+            se[j] = np.sqrt(np.var(p, ddof=1) / len(p) + np.var(c, ddof=1) / len(c))
+
+    def shift(form):
+        if view == "psw":
+            return np.zeros(9) if form == "psw" else -delta
+        return delta / 2 if form == "psw" else -delta / 2
+    adj = [(t, f, x + shift(f)) for t, f, x in recs]
+    # within-team covariance: complete rows of the organisation, deviations from team x form
+    groups = {}
+    for t, f, x in adj:
+        if t in org and not np.isnan(x).any():
+            groups.setdefault((t, f), []).append(x)
+    dev = [x - np.mean(g, axis=0) for g in groups.values() for x in g]
+    df = len(dev) - len(groups)
+    W = sum(np.outer(d, d) for d in dev) / df
+    W = 0.95 * W + 0.05 * np.diag(np.diag(W))
+    z = standard_t_draws(df, n_draws, 9, seed)
+    typ = Typology.from_instrument(INST)
+    out = {}
+    for team in sorted({t for t, _, _ in adj}):
+        mine = [(f, x) for t, f, x in adj if t == team]
+        if len(mine) < k:
+            continue
+        n_i = np.array([sum(not np.isnan(x[i]) for _, x in mine) for i in range(9)])
+        n_ij = np.array([[sum(not np.isnan(x[i]) and not np.isnan(x[j]) for _, x in mine)
+                          for j in range(9)] for i in range(9)])
+        m = np.array([np.nanmean([x[i] for _, x in mine]) for i in range(9)])
+        V = W * n_ij / np.outer(n_i, n_i)
+        if weights == "forms_equal":
+            if view == "psw":
+                c = np.array([sum(f == "colleague" and not np.isnan(x[i]) for f, x in mine)
+                              for i in range(9)]) / n_i
+            else:
+                n_c = np.array([sum(f == "colleague" and not np.isnan(x[i]) for f, x in mine)
+                                for i in range(9)])
+                c = (2 * n_c - n_i) / (2 * n_i)  # (n_c - n_p) / 2n
+            V = V + gap_sd**2 * np.outer(c, c) + np.diag(c**2 * se**2)
+        L = np.linalg.cholesky(temperature * V)
+        draws = m + z @ L.T
+        faces = np.column_stack([draws[:, [j for j, (_, f) in enumerate(CELLS) if f == face]]
+                                 .mean(axis=1) for face in FACES])
+        cons = np.column_stack([draws[:, [j for j, (c_, _) in enumerate(CELLS) if c_ == con]]
+                                .mean(axis=1) for con in CONSTRUCTS])
+        code = typ.outcome(faces)
+        m_faces = [np.mean([m[j] for j, (_, f) in enumerate(CELLS) if f == face])
+                   for face in FACES]
+        m_cons = [np.mean([m[j] for j, (c_, _) in enumerate(CELLS) if c_ == con])
+                  for con in CONSTRUCTS]
+        lever = int(np.argmin(m_cons))
+        out[team] = dict(adjusted=m_faces, p=[float(np.mean(code == o)) for o in range(4)],
+                         lever=CONSTRUCTS[lever],
+                         p_lever=float(np.mean(cons.argmin(axis=1) == lever)))
+    return out
+
+
+CASES = {
+    "psw view, cells missing": dict(view="psw", missing=0.12, seed=1),
+    "midpoint view": dict(view="midpoint", missing=0.05, seed=2),
+    "respondents": dict(view="psw", missing=0.08, seed=3, weights="respondents"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_posterior_matches_a_naive_posterior(case):
+    kw = dict(CASES[case])
+    mixes = [(2, 5), (3, 3), (1, 6), (4, 4), (5, 2), (2, 7), (6, 3), (2, 2)]  # last: 4, below k
+    s = _survey(kw.pop("seed"), mixes, kw.pop("missing"))
+    got = classify_teams(s, INST, n_draws=1500, seed=4, gap_sd=0.2, temperature=0.7,
+                         acquiescence=False, **kw).set_index("team")
+    want = naive(s, n_draws=1500, seed=4, gap_sd=0.2, temperature=0.7, **kw)
+    assert got.loc["T07", "type"] == "suppressed" and "T07" not in want
+    for team, w in want.items():
+        row = got.loc[team]
+        adj = row[[f"{f}_adjusted" for f in FACES]].astype(float).to_numpy()
+        np.testing.assert_allclose(adj, w["adjusted"], atol=1e-10)
+        p = row[[f"p_{o}" for o in OUTCOMES]].astype(float).to_numpy()
+        np.testing.assert_allclose(p, w["p"], atol=1.5 / 1500)  # one draw on a boundary
+        assert row["lever"] == w["lever"]
+        assert row["p_lever"] == pytest.approx(w["p_lever"], abs=1.5 / 1500)
+    # the teams sit near boundaries, so the probabilities are not all 0 or 1
+    probs = got.loc[list(want), [f"p_{o}" for o in OUTCOMES]].to_numpy(float)
+    assert ((probs > 0.05) & (probs < 0.95)).sum() >= 4
