@@ -156,3 +156,134 @@ def test_posterior_matches_a_naive_posterior(case):
     # the teams sit near boundaries, so the probabilities are not all 0 or 1
     probs = got.loc[list(want), [f"p_{o}" for o in OUTCOMES]].to_numpy(float)
     assert ((probs > 0.05) & (probs < 0.95)).sum() >= 4
+
+
+# -- the organisation's gap follows the threshold and the instrument asked for -------------
+def test_organisation_gap_follows_the_threshold_and_the_instrument():
+    # one team of 6 PSWs and 6 colleagues: at k = 5 the pooled gap may be shown (worked out
+    # by hand: 2 - 1 = 1 on every cell); at k = 7 or under a promise of 7, 6 PSWs are too few
+    rows = [("A", "psw", [1.0 + 0.1 * (i % 2)] * 9) for i in range(6)]
+    rows += [("A", "colleague", [2.0 + 0.1 * (i % 2)] * 9) for i in range(6)]
+    s = _frame(rows)
+    gap = organisation_gap(s, columns=["voice"], instrument=INST)
+    assert gap.loc["voice", "gap"] == pytest.approx(1.0)
+    # Welch: two groups of 6 with variance 0.003 (three 1.0 and three 1.1)
+    assert gap.loc["voice", "se"] == pytest.approx(np.sqrt(2 * 0.003 / 6))
+    assert organisation_gap(s, 7, ["voice"]) is None
+    strict = dataclasses.replace(INST, min_responses=7)
+    assert organisation_gap(s, columns=["voice"], instrument=strict) is None
+
+
+def test_organisation_gap_leaves_out_what_the_instruments_promise_leaves_out():
+    # A: 10 + 10; B: 3 + 3. Under a promise of 8, B (6 < 8) is left out of the organisation
+    # figures and the gap is A's alone (hand: 4 - 1 = 3); under the packaged promise of 5, B
+    # counts, its 3 PSWs are not covered by a split team, and the gap is withheld.
+    rows = [("A", "psw", [1.0] * 9)] * 5 + [("A", "psw", [1.2] * 9)] * 5
+    rows += [("A", "colleague", [4.0] * 9)] * 5 + [("A", "colleague", [4.2] * 9)] * 5
+    rows += [("B", "psw", [3.0] * 9)] * 3 + [("B", "colleague", [3.0] * 9)] * 3
+    s = _frame(rows)
+    promise8 = dataclasses.replace(INST, min_responses=8)
+    gap = organisation_gap(s, 8, ["voice"], instrument=promise8)
+    assert gap.loc["voice", "gap"] == pytest.approx(3.0)
+    assert organisation_gap(s, 8, ["voice"], instrument=INST) is None
+
+
+# -- counts, suppression and whose view ---------------------------------------------------
+def _noisy(rng, level, n, form, team):
+    return [(team, form, level + rng.normal(0, 0.3, 9)) for _ in range(n)]
+
+
+def test_counts_by_hand_and_suppression_at_the_threshold():
+    rng = np.random.default_rng(0)
+    empty = [np.nan] * 9
+    rows = (_noisy(rng, 3.0, 3, "psw", "A") + _noisy(rng, 3.0, 3, "colleague", "A")
+            + [("A", "psw", empty)]                                   # no score: not counted
+            + _noisy(rng, 3.0, 5, "colleague", "B")                   # exactly k: shown
+            + _noisy(rng, 3.0, 4, "psw", "C") + [("C", "psw", empty)] * 2  # 4 with scores
+            + _noisy(rng, 3.0, 5, "psw", "D"))
+    s = _frame(rows)
+    out = classify_teams(s, INST, n_draws=50).set_index("team")
+    want = {"A": (3, 3, 6, 7), "B": (0, 5, 5, 5), "C": (4, 0, 4, 6), "D": (5, 0, 5, 5)}
+    for team, (n_psw, n_col, n, n_rows) in want.items():
+        assert tuple(out.loc[team, ["n_psw", "n_colleague", "n", "n_responses"]]) == \
+            (n_psw, n_col, n, n_rows), team
+    assert out["suppressed"].tolist() == [False, False, True, False]
+    assert out.loc["C", "type"] == "suppressed"
+    assert out.loc["C", "reason"] == "fewer than 5 respondents with scores"
+    assert out.loc["C", list(FACES)].isna().all() and np.isnan(out.loc["C", "p_lever"])
+    assert out.loc[["A", "B", "D"], "reason"].str.startswith("fewer").sum() == 0
+    assert out["forms"].tolist() == ["psw+colleague", "colleague", "psw", "psw"]
+    assert out.loc[["A", "B", "D"], list(FACES)].notna().all().all()
+    assert (out["n"].dtype, out["n_psw"].dtype) == (np.int64, np.int64)
+
+
+# -- the decision: probability at the bound, ties, teams that cannot be typed ---------------
+def _extreme(rng, team, level, n=6):
+    return [(team, "psw", level + rng.normal(0, 0.05, 9)) for _ in range(n)]
+
+
+def test_a_probability_equal_to_the_bound_is_enough():
+    rng = np.random.default_rng(1)
+    s = _frame(_extreme(rng, "E", 4.9) + _extreme(rng, "T", 1.1)
+               + [("M", "psw", 3.0 + rng.normal(0, 1.5, 9)) for _ in range(6)])
+    out = classify_teams(s, INST, n_draws=400, min_probability=1.0).set_index("team")
+    assert out.loc["E", "p_enhanced"] == 1.0 and out.loc["E", "type"] == "enhanced"
+    assert out.loc["T", "p_tokenistic"] == 1.0 and out.loc["T", "type"] == "tokenistic"
+    assert out.loc["E", "probability"] == 1.0 and out.loc["E", "reason"] == ""
+    m = out.loc["M"]
+    p = m[[f"p_{o}" for o in OUTCOMES]].astype(float)
+    assert m["type"] == "indeterminate" and p.max() < 1.0
+    assert m["probability"] == p.max()
+    assert m["reason"] == (f"not probable enough: the most probable outcome, "
+                           f"{p.idxmax()[2:]}, has probability {p.max():.2f}, below 1.00")
+
+
+def test_a_tie_between_outcomes_goes_to_the_one_listed_first():
+    # a team on the boundary between two regions, 2 draws: seeds where the draws split 1-1
+    rng = np.random.default_rng(2)
+    s = _frame([("X", "psw", 3.0 + rng.normal(0, 1.0, 9)) for _ in range(5)])
+    seen = 0
+    for seed in range(40):
+        out = classify_teams(s, INST, n_draws=2, seed=seed, min_probability=0.5).iloc[0]
+        p = out[[f"p_{o}" for o in OUTCOMES]].astype(float).to_numpy()
+        if p.max() == 0.5:
+            first = OUTCOMES[[k for k in range(4) if p[k] == 0.5][0]]
+            assert out["type"] == first and out["probability"] == 0.5, (seed, p)
+            seen += 1
+    assert seen >= 3
+
+
+def test_a_tie_between_constructs_goes_to_voice():
+    # every cell of a face equal across constructs: the three construct means are equal
+    rng = np.random.default_rng(3)
+    rows = []
+    for i in range(8):
+        face = 3.0 + rng.normal(0, 0.4, 3)
+        rows.append(("Y", "psw", [face[FACES.index(f)] for _, f in CELLS]))
+    out = classify_teams(_frame(rows), INST, n_draws=100).iloc[0]
+    assert out["lever"] == "voice"
+
+
+def test_a_cell_nobody_answered_makes_the_team_indeterminate_alone():
+    rng = np.random.default_rng(4)
+    hole = [(t, f, np.where(np.arange(9) == 4, np.nan, x)) for t, f, x in
+            _noisy(rng, 3.0, 6, "psw", "H")]
+    s = _frame(hole + _extreme(rng, "E", 4.9) + _extreme(rng, "T", 1.1))
+    out = classify_teams(s, INST, n_draws=200).set_index("team")
+    h = out.loc["H"]
+    assert h["type"] == "indeterminate"
+    assert h["reason"] == f"no respondent has a score for {CELL_COLS[4]}"
+    assert h[[f"p_{o}" for o in OUTCOMES]].isna().all() and np.isnan(h["probability"])
+    assert np.isnan(h["p_lever"]) and h[list(FACES)].notna().all()
+    assert out.loc["E", "type"] == "enhanced" and out.loc["T", "type"] == "tokenistic"
+
+
+def test_no_complete_respondent_means_no_spread_and_says_so():
+    rng = np.random.default_rng(5)
+    rows = [(t, "psw", np.where(np.arange(9) == i % 9, np.nan, 3.0 + rng.normal(0, 0.3, 9)))
+            for t in ("P", "Q") for i in range(6)]
+    out = classify_teams(_frame(rows), INST, n_draws=50).set_index("team")
+    assert (out["type"] == "indeterminate").all()
+    assert (out["reason"] == "the within-team spread cannot be estimated: no team has two "
+            "respondents on one form with all nine cell scores").all()
+    assert out[list(FACES)].notna().all().all() and out["p_enhanced"].isna().all()
