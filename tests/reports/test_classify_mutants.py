@@ -296,3 +296,13 @@ def test_row_order_changes_no_bit_of_the_result():
     for k in range(3):
         b = classify_teams(s.sample(frac=1, random_state=k), INST, n_draws=300, seed=2)
         pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def test_n_boot_is_a_deprecated_name_of_n_draws_and_4000_the_default():
+    s = _survey(7, [(2, 4), (3, 3)])
+    with pytest.warns(DeprecationWarning, match="n_boot is deprecated; use n_draws") as rec:
+        old = classify_teams(s, INST, n_boot=300, seed=1)
+    assert rec[0].filename == __file__  # the warning names the caller's line
+    pd.testing.assert_frame_equal(old, classify_teams(s, INST, n_draws=300, seed=1))
+    pd.testing.assert_frame_equal(classify_teams(s, INST, seed=1),
+                                  classify_teams(s, INST, n_draws=4000, seed=1), check_exact=True)
