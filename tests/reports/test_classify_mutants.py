@@ -16,7 +16,8 @@ import pytest
 
 from copro_scale.classify import (GAP_PRIOR_SD, classify_teams, organisation_gap,
                                   standard_t_draws)
-from copro_scale.instrument import CELLS, CONSTRUCTS, FACES, cell_name, load_instrument
+from copro_scale.instrument import (CELLS, CONSTRUCTS, FACES, TYPES, cell_name,
+                                   load_instrument)
 from copro_scale.privacy import plan_for
 from copro_scale.typology import OUTCOMES, Typology
 
@@ -306,3 +307,21 @@ def test_n_boot_is_a_deprecated_name_of_n_draws_and_4000_the_default():
     pd.testing.assert_frame_equal(old, classify_teams(s, INST, n_draws=300, seed=1))
     pd.testing.assert_frame_equal(classify_teams(s, INST, seed=1),
                                   classify_teams(s, INST, n_draws=4000, seed=1), check_exact=True)
+
+
+def test_nearest_region_and_distance_of_the_adjusted_profile():
+    # distance to each region from Typology (pinned by hand and SLSQP in test_typology.py)
+    rng = np.random.default_rng(8)
+    hole = [(t, f, np.where(np.arange(9) == 2, np.nan, x)) for t, f, x in
+            _noisy(rng, 3.0, 6, "psw", "H")]
+    s = _frame(hole + _extreme(rng, "E", 4.9) + _noisy(rng, 3.0, 6, "psw", "M"))
+    out = classify_teams(s, INST, n_draws=100, weights="respondents").set_index("team")
+    typ = Typology.from_instrument(INST)
+    for team in ("E", "M"):
+        d = typ.distances(out.loc[team, [f"{f}_adjusted" for f in FACES]].astype(float)
+                          .to_numpy())
+        assert out.loc[team, "nearest"] == TYPES[int(np.argmin(d))]
+        assert out.loc[team, "distance"] == pytest.approx(d.min(), abs=1e-12)
+    assert out.loc["E", "nearest"] == "enhanced"
+    assert out.loc["H", "nearest"] is None and np.isnan(out.loc["H", "distance"])
+    assert (out["weights"] == "respondents").all()
