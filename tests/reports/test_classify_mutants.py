@@ -1,0 +1,327 @@
+"""Classification against oracles written apart from ``classify.py``: counts by hand, a naive
+posterior (plain loops over respondents, one team at a time, from the rule in the module
+docstring), decisions at their boundaries, ties and teams that cannot be typed.
+
+These tests kill the mutants of ``classify.py`` that the other classification tests let
+through (docs/testing.md); each was checked to fail with its mutant applied by hand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from copro_scale.classify import (GAP_PRIOR_SD, classify_teams, organisation_gap,
+                                  standard_t_draws)
+from copro_scale.instrument import (CELLS, CONSTRUCTS, FACES, TYPES, cell_name,
+                                   load_instrument)
+from copro_scale.privacy import plan_for
+from copro_scale.typology import OUTCOMES, Typology
+
+INST = load_instrument()
+CELL_COLS = [cell_name(c, f) for c, f in CELLS]
+
+
+def _frame(rows) -> pd.DataFrame:
+    """Scores from ``(team, form, nine cells)`` rows; faces and constructs as their cells' means
+    over the cells present (as scoring averages what is there)."""
+    s = pd.DataFrame([[t, f, *cells] for t, f, cells in rows],
+                     columns=["team", "form", *CELL_COLS])
+    s[CELL_COLS] = s[CELL_COLS].astype("float64")
+    for f in FACES:
+        s[f] = s[[cell_name(c, f) for c in CONSTRUCTS]].mean(axis=1)
+    for c in CONSTRUCTS:
+        s[c] = s[[cell_name(c, f) for f in FACES]].mean(axis=1)
+    return s
+
+
+def _survey(seed: int, mixes, missing: float = 0.0, gap: float = 0.5) -> pd.DataFrame:
+    """Teams with their own face profile near the typology's boundaries, colleagues ``gap``
+    above PSWs, and cells missing at random with probability ``missing``."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for t, (n_psw, n_col) in enumerate(mixes):
+        centre = rng.uniform(1.8, 4.2, 3)
+        for i in range(n_psw + n_col):
+            psw = i < n_psw
+            cells = (np.array([centre[FACES.index(f)] for _, f in CELLS]) + rng.normal(0, 0.4)
+                     + rng.normal(0, 0.5, 9) + (0.0 if psw else gap))
+            cells[rng.random(9) < missing] = np.nan
+            if np.isnan(cells).all():
+                cells[0] = 3.0
+            rows.append((f"T{t:02d}", "psw" if psw else "colleague", cells))
+    return _frame(rows)
+
+
+# -- a naive posterior, one team and one respondent at a time ------------------------------
+def naive(scores, *, n_draws, seed, view="psw", gap_sd, temperature, weights="forms_equal"):
+    """Per team: adjusted face means and the outcome and lever probabilities, from the rule as
+    the module docstring states it, with Python loops and no code of ``classify.py`` but the
+    standard t draws (checked against R's multivariate t in test_classify.py)."""
+    k = INST.min_responses
+    plan = plan_for(scores, INST, k)
+    org = set(plan.organisation_teams)
+    recs = [(str(r.team), r.form, np.array([getattr(r, "_%d" % (j + 3)) for j in range(9)],
+                                           dtype=float))
+            for r in scores[["team", "form", *CELL_COLS]].itertuples()]
+    recs = [r for r in recs if not np.isnan(r[2]).all()]
+    # the organisation's gap (colleague minus PSW), from its rows, when the plan shows it
+    delta, se = np.zeros(9), np.full(9, GAP_PRIOR_SD if weights == "forms_equal" else 0.0)
+    if weights == "forms_equal" and plan.pooled_gap:
+        for j in range(9):
+            p = [x[j] for t, f, x in recs if t in org and f == "psw" and not np.isnan(x[j])]
+            c = [x[j] for t, f, x in recs if t in org and f == "colleague" and not np.isnan(x[j])]
+            delta[j] = np.mean(c) - np.mean(p)
+            se[j] = np.sqrt(np.var(p, ddof=1) / len(p) + np.var(c, ddof=1) / len(c))
+
+    def shift(form):
+        if view == "psw":
+            return np.zeros(9) if form == "psw" else -delta
+        return delta / 2 if form == "psw" else -delta / 2
+    adj = [(t, f, x + shift(f)) for t, f, x in recs]
+    # within-team covariance: complete rows of the organisation, deviations from team x form
+    groups = {}
+    for t, f, x in adj:
+        if t in org and not np.isnan(x).any():
+            groups.setdefault((t, f), []).append(x)
+    dev = [x - np.mean(g, axis=0) for g in groups.values() for x in g]
+    df = len(dev) - len(groups)
+    W = sum(np.outer(d, d) for d in dev) / df
+    W = 0.95 * W + 0.05 * np.diag(np.diag(W))
+    z = standard_t_draws(df, n_draws, 9, seed)
+    typ = Typology.from_instrument(INST)
+    out = {}
+    for team in sorted({t for t, _, _ in adj}):
+        mine = [(f, x) for t, f, x in adj if t == team]
+        if len(mine) < k:
+            continue
+        n_i = np.array([sum(not np.isnan(x[i]) for _, x in mine) for i in range(9)])
+        n_ij = np.array([[sum(not np.isnan(x[i]) and not np.isnan(x[j]) for _, x in mine)
+                          for j in range(9)] for i in range(9)])
+        m = np.array([np.nanmean([x[i] for _, x in mine]) for i in range(9)])
+        V = W * n_ij / np.outer(n_i, n_i)
+        if weights == "forms_equal":
+            if view == "psw":
+                c = np.array([sum(f == "colleague" and not np.isnan(x[i]) for f, x in mine)
+                              for i in range(9)]) / n_i
+            else:
+                n_c = np.array([sum(f == "colleague" and not np.isnan(x[i]) for f, x in mine)
+                                for i in range(9)])
+                c = (2 * n_c - n_i) / (2 * n_i)  # (n_c - n_p) / 2n
+            V = V + gap_sd**2 * np.outer(c, c) + np.diag(c**2 * se**2)
+        L = np.linalg.cholesky(temperature * V)
+        draws = m + z @ L.T
+        faces = np.column_stack([draws[:, [j for j, (_, f) in enumerate(CELLS) if f == face]]
+                                 .mean(axis=1) for face in FACES])
+        cons = np.column_stack([draws[:, [j for j, (c_, _) in enumerate(CELLS) if c_ == con]]
+                                .mean(axis=1) for con in CONSTRUCTS])
+        code = typ.outcome(faces)
+        m_faces = [np.mean([m[j] for j, (_, f) in enumerate(CELLS) if f == face])
+                   for face in FACES]
+        m_cons = [np.mean([m[j] for j, (c_, _) in enumerate(CELLS) if c_ == con])
+                  for con in CONSTRUCTS]
+        lever = int(np.argmin(m_cons))
+        out[team] = dict(adjusted=m_faces, p=[float(np.mean(code == o)) for o in range(4)],
+                         lever=CONSTRUCTS[lever],
+                         p_lever=float(np.mean(cons.argmin(axis=1) == lever)))
+    return out
+
+
+CASES = {
+    "psw view, cells missing": dict(view="psw", missing=0.12, seed=1),
+    "midpoint view": dict(view="midpoint", missing=0.05, seed=2),
+    "respondents": dict(view="psw", missing=0.08, seed=3, weights="respondents"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_posterior_matches_a_naive_posterior(case):
+    kw = dict(CASES[case])
+    mixes = [(2, 5), (3, 3), (1, 6), (4, 4), (5, 2), (2, 7), (6, 3), (2, 2)]  # last: 4, below k
+    s = _survey(kw.pop("seed"), mixes, kw.pop("missing"))
+    got = classify_teams(s, INST, n_draws=1500, seed=4, gap_sd=0.2, temperature=0.7,
+                         acquiescence=False, **kw).set_index("team")
+    want = naive(s, n_draws=1500, seed=4, gap_sd=0.2, temperature=0.7, **kw)
+    assert got.loc["T07", "type"] == "suppressed" and "T07" not in want
+    for team, w in want.items():
+        row = got.loc[team]
+        adj = row[[f"{f}_adjusted" for f in FACES]].astype(float).to_numpy()
+        np.testing.assert_allclose(adj, w["adjusted"], atol=1e-10)
+        p = row[[f"p_{o}" for o in OUTCOMES]].astype(float).to_numpy()
+        np.testing.assert_allclose(p, w["p"], atol=1.5 / 1500)  # one draw on a boundary
+        assert row["lever"] == w["lever"]
+        assert row["p_lever"] == pytest.approx(w["p_lever"], abs=1.5 / 1500)
+    # the teams sit near boundaries, so the probabilities are not all 0 or 1
+    probs = got.loc[list(want), [f"p_{o}" for o in OUTCOMES]].to_numpy(float)
+    assert ((probs > 0.05) & (probs < 0.95)).sum() >= 4
+
+
+# -- the organisation's gap follows the threshold and the instrument asked for -------------
+def test_organisation_gap_follows_the_threshold_and_the_instrument():
+    # one team of 6 PSWs and 6 colleagues: at k = 5 the pooled gap may be shown (worked out
+    # by hand: 2 - 1 = 1 on every cell); at k = 7 or under a promise of 7, 6 PSWs are too few
+    rows = [("A", "psw", [1.0 + 0.1 * (i % 2)] * 9) for i in range(6)]
+    rows += [("A", "colleague", [2.0 + 0.1 * (i % 2)] * 9) for i in range(6)]
+    s = _frame(rows)
+    gap = organisation_gap(s, columns=["voice"], instrument=INST)
+    assert gap.loc["voice", "gap"] == pytest.approx(1.0)
+    # Welch: two groups of 6 with variance 0.003 (three 1.0 and three 1.1)
+    assert gap.loc["voice", "se"] == pytest.approx(np.sqrt(2 * 0.003 / 6))
+    assert organisation_gap(s, 7, ["voice"]) is None
+    strict = dataclasses.replace(INST, min_responses=7)
+    assert organisation_gap(s, columns=["voice"], instrument=strict) is None
+
+
+def test_organisation_gap_leaves_out_what_the_instruments_promise_leaves_out():
+    # A: 10 + 10; B: 3 + 3. Under a promise of 8, B (6 < 8) is left out of the organisation
+    # figures and the gap is A's alone (hand: 4 - 1 = 3); under the packaged promise of 5, B
+    # counts, its 3 PSWs are not covered by a split team, and the gap is withheld.
+    rows = [("A", "psw", [1.0] * 9)] * 5 + [("A", "psw", [1.2] * 9)] * 5
+    rows += [("A", "colleague", [4.0] * 9)] * 5 + [("A", "colleague", [4.2] * 9)] * 5
+    rows += [("B", "psw", [3.0] * 9)] * 3 + [("B", "colleague", [3.0] * 9)] * 3
+    s = _frame(rows)
+    promise8 = dataclasses.replace(INST, min_responses=8)
+    gap = organisation_gap(s, 8, ["voice"], instrument=promise8)
+    assert gap.loc["voice", "gap"] == pytest.approx(3.0)
+    assert organisation_gap(s, 8, ["voice"], instrument=INST) is None
+
+
+# -- counts, suppression and whose view ---------------------------------------------------
+def _noisy(rng, level, n, form, team):
+    return [(team, form, level + rng.normal(0, 0.3, 9)) for _ in range(n)]
+
+
+def test_counts_by_hand_and_suppression_at_the_threshold():
+    rng = np.random.default_rng(0)
+    empty = [np.nan] * 9
+    rows = (_noisy(rng, 3.0, 3, "psw", "A") + _noisy(rng, 3.0, 3, "colleague", "A")
+            + [("A", "psw", empty)]                                   # no score: not counted
+            + _noisy(rng, 3.0, 5, "colleague", "B")                   # exactly k: shown
+            + _noisy(rng, 3.0, 4, "psw", "C") + [("C", "psw", empty)] * 2  # 4 with scores
+            + _noisy(rng, 3.0, 5, "psw", "D"))
+    s = _frame(rows)
+    out = classify_teams(s, INST, n_draws=50).set_index("team")
+    want = {"A": (3, 3, 6, 7), "B": (0, 5, 5, 5), "C": (4, 0, 4, 6), "D": (5, 0, 5, 5)}
+    for team, (n_psw, n_col, n, n_rows) in want.items():
+        assert tuple(out.loc[team, ["n_psw", "n_colleague", "n", "n_responses"]]) == \
+            (n_psw, n_col, n, n_rows), team
+    assert out["suppressed"].tolist() == [False, False, True, False]
+    assert out.loc["C", "type"] == "suppressed"
+    assert out.loc["C", "reason"] == "fewer than 5 respondents with scores"
+    assert out.loc["C", list(FACES)].isna().all() and np.isnan(out.loc["C", "p_lever"])
+    assert out.loc[["A", "B", "D"], "reason"].str.startswith("fewer").sum() == 0
+    assert out["forms"].tolist() == ["psw+colleague", "colleague", "psw", "psw"]
+    assert out.loc[["A", "B", "D"], list(FACES)].notna().all().all()
+    assert (out["n"].dtype, out["n_psw"].dtype) == (np.int64, np.int64)
+
+
+# -- the decision: probability at the bound, ties, teams that cannot be typed ---------------
+def _extreme(rng, team, level, n=6):
+    return [(team, "psw", level + rng.normal(0, 0.05, 9)) for _ in range(n)]
+
+
+def test_a_probability_equal_to_the_bound_is_enough():
+    rng = np.random.default_rng(1)
+    s = _frame(_extreme(rng, "E", 4.9) + _extreme(rng, "T", 1.1)
+               + [("M", "psw", 3.0 + rng.normal(0, 1.5, 9)) for _ in range(6)])
+    out = classify_teams(s, INST, n_draws=400, min_probability=1.0).set_index("team")
+    assert out.loc["E", "p_enhanced"] == 1.0 and out.loc["E", "type"] == "enhanced"
+    assert out.loc["T", "p_tokenistic"] == 1.0 and out.loc["T", "type"] == "tokenistic"
+    assert out.loc["E", "probability"] == 1.0 and out.loc["E", "reason"] == ""
+    m = out.loc["M"]
+    p = m[[f"p_{o}" for o in OUTCOMES]].astype(float)
+    assert m["type"] == "indeterminate" and p.max() < 1.0
+    assert m["probability"] == p.max()
+    assert m["reason"] == (f"not probable enough: the most probable outcome, "
+                           f"{p.idxmax()[2:]}, has probability {p.max():.2f}, below 1.00")
+
+
+def test_a_tie_between_outcomes_goes_to_the_one_listed_first():
+    # a team on the boundary between two regions, 2 draws: seeds where the draws split 1-1
+    rng = np.random.default_rng(2)
+    s = _frame([("X", "psw", 3.0 + rng.normal(0, 1.0, 9)) for _ in range(5)])
+    seen = 0
+    for seed in range(40):
+        out = classify_teams(s, INST, n_draws=2, seed=seed, min_probability=0.5).iloc[0]
+        p = out[[f"p_{o}" for o in OUTCOMES]].astype(float).to_numpy()
+        if p.max() == 0.5:
+            first = OUTCOMES[[k for k in range(4) if p[k] == 0.5][0]]
+            assert out["type"] == first and out["probability"] == 0.5, (seed, p)
+            seen += 1
+    assert seen >= 3
+
+
+def test_a_tie_between_constructs_goes_to_voice():
+    # every cell of a face equal across constructs: the three construct means are equal
+    rng = np.random.default_rng(3)
+    rows = []
+    for i in range(8):
+        face = 3.0 + rng.normal(0, 0.4, 3)
+        rows.append(("Y", "psw", [face[FACES.index(f)] for _, f in CELLS]))
+    out = classify_teams(_frame(rows), INST, n_draws=100).iloc[0]
+    assert out["lever"] == "voice"
+
+
+def test_a_cell_nobody_answered_makes_the_team_indeterminate_alone():
+    rng = np.random.default_rng(4)
+    hole = [(t, f, np.where(np.arange(9) == 4, np.nan, x)) for t, f, x in
+            _noisy(rng, 3.0, 6, "psw", "H")]
+    s = _frame(hole + _extreme(rng, "E", 4.9) + _extreme(rng, "T", 1.1))
+    out = classify_teams(s, INST, n_draws=200).set_index("team")
+    h = out.loc["H"]
+    assert h["type"] == "indeterminate"
+    assert h["reason"] == f"no respondent has a score for {CELL_COLS[4]}"
+    assert h[[f"p_{o}" for o in OUTCOMES]].isna().all() and np.isnan(h["probability"])
+    assert np.isnan(h["p_lever"]) and h[list(FACES)].notna().all()
+    assert out.loc["E", "type"] == "enhanced" and out.loc["T", "type"] == "tokenistic"
+
+
+def test_no_complete_respondent_means_no_spread_and_says_so():
+    rng = np.random.default_rng(5)
+    rows = [(t, "psw", np.where(np.arange(9) == i % 9, np.nan, 3.0 + rng.normal(0, 0.3, 9)))
+            for t in ("P", "Q") for i in range(6)]
+    out = classify_teams(_frame(rows), INST, n_draws=50).set_index("team")
+    assert (out["type"] == "indeterminate").all()
+    assert (out["reason"] == "the within-team spread cannot be estimated: no team has two "
+            "respondents on one form with all nine cell scores").all()
+    assert out[list(FACES)].notna().all().all() and out["p_enhanced"].isna().all()
+
+
+def test_row_order_changes_no_bit_of_the_result():
+    # rows in any order give the same floating-point sums: the same numbers to the last bit
+    s = _survey(6, [(2, 5), (3, 3), (1, 6), (4, 4), (5, 2)], missing=0.1)
+    a = classify_teams(s, INST, n_draws=300, seed=2)
+    for k in range(3):
+        b = classify_teams(s.sample(frac=1, random_state=k), INST, n_draws=300, seed=2)
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def test_n_boot_is_a_deprecated_name_of_n_draws_and_4000_the_default():
+    s = _survey(7, [(2, 4), (3, 3)])
+    with pytest.warns(DeprecationWarning, match="n_boot is deprecated; use n_draws") as rec:
+        old = classify_teams(s, INST, n_boot=300, seed=1)
+    assert rec[0].filename == __file__  # the warning names the caller's line
+    pd.testing.assert_frame_equal(old, classify_teams(s, INST, n_draws=300, seed=1))
+    pd.testing.assert_frame_equal(classify_teams(s, INST, seed=1),
+                                  classify_teams(s, INST, n_draws=4000, seed=1), check_exact=True)
+
+
+def test_nearest_region_and_distance_of_the_adjusted_profile():
+    # distance to each region from Typology (pinned by hand and SLSQP in test_typology.py)
+    rng = np.random.default_rng(8)
+    hole = [(t, f, np.where(np.arange(9) == 2, np.nan, x)) for t, f, x in
+            _noisy(rng, 3.0, 6, "psw", "H")]
+    s = _frame(hole + _extreme(rng, "E", 4.9) + _noisy(rng, 3.0, 6, "psw", "M"))
+    out = classify_teams(s, INST, n_draws=100, weights="respondents").set_index("team")
+    typ = Typology.from_instrument(INST)
+    for team in ("E", "M"):
+        d = typ.distances(out.loc[team, [f"{f}_adjusted" for f in FACES]].astype(float)
+                          .to_numpy())
+        assert out.loc[team, "nearest"] == TYPES[int(np.argmin(d))]
+        assert out.loc[team, "distance"] == pytest.approx(d.min(), abs=1e-12)
+    assert out.loc["E", "nearest"] == "enhanced"
+    assert out.loc["H", "nearest"] is None and np.isnan(out.loc["H", "distance"])
+    assert (out["weights"] == "respondents").all()
