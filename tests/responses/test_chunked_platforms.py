@@ -102,7 +102,9 @@ def forms(path, frame: pd.DataFrame, inst) -> None:
 WRITERS = {"qualtrics": qualtrics, "redcap": redcap, "limesurvey": limesurvey, "forms": forms}
 
 
-@pytest.mark.parametrize("fmt", list(WRITERS))
+# Qualtrics in `make test`, the other platforms in `make test-all` (the 2-minute budget).
+@pytest.mark.parametrize("fmt", [f if f == "qualtrics" else pytest.param(f, marks=pytest.mark.slow)
+                                 for f in WRITERS])
 def test_a_platform_export_in_blocks_writes_the_whole_reads_files(tmp_path, inst, fmt):
     frame = hostile(seed=5)
     path = tmp_path / "export.csv"

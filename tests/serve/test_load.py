@@ -9,9 +9,14 @@ responses must be exactly that multiset.
 
 from __future__ import annotations
 
+import pytest
+
 from .server import live, open_load_wave, row_key, run_respondents, stored  # noqa: F401
 
 N = 200
+
+# 200 threads on both databases take ~20 s of the 2-minute budget: run by `make test-all`.
+pytestmark = pytest.mark.slow
 
 
 def test_200_concurrent_respondents_lose_and_duplicate_nothing(live):  # noqa: F811
