@@ -53,6 +53,14 @@ def whole(path, tmp, **kw):
     return r
 
 
+def assert_same_as_whole(tmp_path, summary, r):
+    """The read in blocks wrote the whole read's files, accounting and warnings."""
+    assert (tmp_path / "blocks.csv").read_text() == (tmp_path / "whole.csv").read_text()
+    assert (tmp_path / "blocks-excl.csv").read_text() == (tmp_path / "whole-excl.csv").read_text()
+    assert summary.accounting() == r.accounting()
+    assert set(summary.warnings) == set(r.warnings)
+
+
 @pytest.mark.parametrize("ids", ["sequence", "hash", "keep"])
 def test_blocks_write_the_whole_files_outputs(tmp_path, ids):
     path = tmp_path / "r.csv"
@@ -67,10 +75,7 @@ def test_blocks_write_the_whole_files_outputs(tmp_path, ids):
     summary = chunked.score_in_blocks(path, r.instrument, output=tmp_path / "blocks.csv",
                                       exclusions=tmp_path / "blocks-excl.csv", ids=ids, salt=salt,
                                       block_bytes=4096)
-    assert (tmp_path / "blocks.csv").read_text() == (tmp_path / "whole.csv").read_text()
-    assert (tmp_path / "blocks-excl.csv").read_text() == (tmp_path / "whole-excl.csv").read_text()
-    assert summary.accounting() == r.accounting()
-    assert set(summary.warnings) == set(r.warnings)
+    assert_same_as_whole(tmp_path, summary, r)
 
 
 def test_blocks_with_a_team_list_and_damaged_ids(tmp_path, inst):
@@ -88,10 +93,7 @@ def test_blocks_with_a_team_list_and_damaged_ids(tmp_path, inst):
     summary = chunked.score_in_blocks(path, inst, output=tmp_path / "blocks.csv",
                                       exclusions=tmp_path / "blocks-excl.csv",
                                       teams=tmp_path / "teams.csv", block_bytes=4096)
-    assert (tmp_path / "blocks.csv").read_text() == (tmp_path / "whole.csv").read_text()
-    assert (tmp_path / "blocks-excl.csv").read_text() == (tmp_path / "whole-excl.csv").read_text()
-    assert summary.accounting() == r.accounting()
-    assert set(summary.warnings) == set(r.warnings)
+    assert_same_as_whole(tmp_path, summary, r)
     pd.testing.assert_frame_equal(summary.team_list.reset_index(drop=True),
                                   r.team_list.reset_index(drop=True))
 

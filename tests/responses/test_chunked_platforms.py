@@ -18,7 +18,7 @@ from copro_scale.cli import main
 from copro_scale.errors import CoproError
 from copro_scale.responses import chunked
 
-from .test_chunked import hostile, whole
+from .test_chunked import assert_same_as_whole, hostile, whole
 
 IDENTIFYING = ["IPAddress", "RecipientEmail", "LocationLatitude"]
 
@@ -119,10 +119,7 @@ def test_a_platform_export_in_blocks_writes_the_whole_reads_files(tmp_path, inst
     summary = chunked.score_in_blocks(path, inst, output=tmp_path / "blocks.csv",
                                       exclusions=tmp_path / "blocks-excl.csv", block_bytes=4096)
     assert summary.format == fmt
-    assert (tmp_path / "blocks.csv").read_text() == (tmp_path / "whole.csv").read_text()
-    assert (tmp_path / "blocks-excl.csv").read_text() == (tmp_path / "whole-excl.csv").read_text()
-    assert summary.accounting() == r.accounting()
-    assert set(summary.warnings) == set(r.warnings)
+    assert_same_as_whole(tmp_path, summary, r)
 
 
 def test_a_mapped_export_in_blocks_writes_the_whole_reads_files(tmp_path, inst):

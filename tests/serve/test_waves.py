@@ -199,6 +199,20 @@ PARENTS = ("team,n_psw_expected,n_colleague_expected,parent\n"
            "Home G,1,2,Community\n")
 
 
+def _counts_when_everyone_answers(db_url, teams, **open_options):
+    """The live counts of a wave opened on ``teams`` once every invitation has answered."""
+    engine = engine_for(db_url)
+    with session_factory(engine)() as s:
+        _, issued = waves.open_wave(s, "w", teams=teams, **open_options)
+        s.commit()
+        for i in issued:
+            store.submit(s, draft_key_hash=None, invitation_token_hash=hash_token(i.token),
+                         answers={}, role=None, months=None)
+        counts = waves.visible_counts(s, store.wave_by_label(s, "w"))
+    engine.dispose()
+    return counts
+
+
 def test_live_counts_show_a_parent_only_where_it_gives_no_hidden_team_away(db_url, tmp_path,
                                                                             capsys):
     # Every link answered (k = 5): Ward A 10, Home D 6, the five other teams 3 each (hidden).
@@ -206,15 +220,7 @@ def test_live_counts_show_a_parent_only_where_it_gives_no_hidden_team_away(db_ur
     # Acute (16) = Inpatient (Ward A, 10) + Rehab (Wards B and C, 6); Community (15) minus
     # Home D leaves Homes E, F and G together (9); the organisation (31) is Acute + Community.
     (tmp_path / "t.csv").write_text(PARENTS, encoding="utf-8")
-    engine = engine_for(db_url)
-    with session_factory(engine)() as s:
-        _, issued = waves.open_wave(s, "w", teams=tmp_path / "t.csv")
-        s.commit()
-        for i in issued:
-            store.submit(s, draft_key_hash=None, invitation_token_hash=hash_token(i.token),
-                         answers={}, role=None, months=None)
-        counts = waves.visible_counts(s, store.wave_by_label(s, "w"))
-    engine.dispose()
+    counts = _counts_when_everyone_answers(db_url, tmp_path / "t.csv")
     assert [(r["team"], r["total"]) for r in counts.teams] == [
         ("Ward A", "10"), ("Ward B", "fewer than 5"), ("Ward C", "fewer than 5"),
         ("Home D", "6"), ("Home F", "fewer than 5"), ("Home E", "fewer than 5"),
@@ -248,15 +254,7 @@ def test_a_raised_threshold_does_not_let_the_total_give_a_hidden_team_away(db_ur
     # the exact total (14) minus Ward A (8) would say Ward B has 6.
     (tmp_path / "t.csv").write_text("team,n_psw_expected,n_colleague_expected\n"
                                     "Ward A,4,4\nWard B,3,3\n", encoding="utf-8")
-    engine = engine_for(db_url)
-    with session_factory(engine)() as s:
-        _, issued = waves.open_wave(s, "w", teams=tmp_path / "t.csv", min_responses=7)
-        s.commit()
-        for i in issued:
-            store.submit(s, draft_key_hash=None, invitation_token_hash=hash_token(i.token),
-                         answers={}, role=None, months=None)
-        counts = waves.visible_counts(s, store.wave_by_label(s, "w"))
-    engine.dispose()
+    counts = _counts_when_everyone_answers(db_url, tmp_path / "t.csv", min_responses=7)
     assert [r["total"] for r in counts.teams] == ["8", "fewer than 7"]
     assert counts.organisation == "at least 8"
 
