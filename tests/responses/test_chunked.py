@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 
 from copro_scale import read_responses
-from copro_scale.cli import main
 from copro_scale.csvsafe import write_csv
 from copro_scale.errors import CoproError
 from copro_scale.responses import chunked
