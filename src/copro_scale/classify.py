@@ -26,9 +26,11 @@ The rule
    diag(c^2 se_delta^2)``, where
 
    - ``W`` is the within-team covariance of respondents' cell scores pooled over the
-     organisation (within team and form), from the respondents with all nine cells, shrunk by
-     ``SHRINK`` towards its diagonal; a Gram matrix shrunk towards a positive diagonal is
-     positive definite by construction. ``nu`` is its degrees of freedom;
+     organisation (within team and form), each pair of cells from the respondents with both
+     (:func:`within_covariance`), so a missing answer leaves out only its own pairs; its
+     correlations' negative eigenvalues (pairwise estimates can have them) are set to 0, the
+     diagonal rescaled to 1, and the correlations shrunk by ``SHRINK`` towards the identity:
+     positive definite by construction. ``nu`` is the smallest degrees of freedom of a pair;
    - ``N[i, j] = n_ij / (n_i n_j)`` (``n_i`` the team's respondents with cell ``i``, ``n_ij``
      with both) is a Gram matrix with a positive diagonal, so ``W o N`` is positive definite
      (Schur product theorem) whatever the pattern of missing cells;
@@ -38,7 +40,8 @@ The rule
      both forms, never below ``GAP_SD_FLOOR``), ``se_delta`` the gap's standard error (Welch).
 
    A team with no respondent for some cell, or an organisation whose within-team spread cannot
-   be estimated, is ``indeterminate`` with the reason in ``reason``; the other teams go on.
+   be estimated (a pair of cells that no two respondents of a team and form both have), is
+   ``indeterminate`` with the reason in ``reason``; the other teams go on.
 4. **Regions.** Each posterior draw's face profile (the mean of each face's three cells) has an
    outcome, its :mod:`~copro_scale.typology` region (a type, or ``mixed``).
 5. **Probability.** ``p_T = P(face profile in region T | data)``, from ``n_draws`` seeded draws
@@ -86,7 +89,7 @@ GAP_SD = 0.25
 GAP_MIN_TEAMS = 10
 #: SD of the organisation's gap when the disclosure plan withholds it (it is then not used).
 GAP_PRIOR_SD = 0.35
-#: Weight of the diagonal target in the within-team covariance (Schafer & Strimmer's target D).
+#: Weight of the identity in the within-team correlations (Schafer & Strimmer's target D).
 SHRINK = 0.05
 #: Factor on the posterior covariance (temperature scaling, Guo et al. 2017, ICML), chosen on
 #: the package's simulator under the realistic nuisance profile (benchmarks/choose_temperature.py).
@@ -145,35 +148,58 @@ def _gap_if_shown(scores: pd.DataFrame, plan, columns: list[str]) -> pd.DataFram
 
 
 def within_covariance(x: np.ndarray, group: np.ndarray, shrink: float = SHRINK):
-    """Pooled within-group covariance of the rows of ``x`` with no missing value, and its df.
+    """Pooled within-group covariance of the columns of ``x``, each pair from the rows that have
+    both, positive definite by construction; and its degrees of freedom.
 
-    ``W = D' D / df`` from the deviations ``D`` of complete rows from their group's mean
-    (``df = rows - groups``), then ``(1 - shrink) W + shrink diag(W)`` (Schafer & Strimmer 2005,
-    target D): positive definite whenever every variance is positive, which pairwise-complete
-    covariances are not (they can have a negative eigenvalue).
+    For columns ``i`` and ``j``, the rows with both values: each value's deviation from its
+    group's mean over those rows, ``S_ij = sum dev_i dev_j / df_ij`` with ``df_ij`` = those rows
+    minus their groups (the residual covariance of a one-way MANOVA of the two columns on the
+    rows with both; ``S_ii`` from every row with column ``i``). A missing answer thus leaves out
+    only the pairs it is part of, not the whole row. The correlations ``R = S_ij / sqrt(S_ii
+    S_jj)`` so estimated can have negative eigenvalues; these are set to 0 and the matrix is
+    rescaled to a unit diagonal (Rousseeuw & Molenberghs 1993; a no-op when ``R`` is positive
+    semidefinite), then shrunk: ``R* = (1 - shrink) R + shrink I`` (Schafer & Strimmer 2005,
+    target D), whose eigenvalues are all at least ``shrink``. ``W = D R* D``, ``D`` the SDs.
 
-    Returns ``(W, df)``; ``W`` is None when fewer than two complete rows share a group or a
-    variance is zero.
+    Returns ``(W, df)`` with ``df`` the smallest ``df_ij``; ``W`` is None when some pair of
+    columns has ``df_ij < 1`` or a variance is zero.
 
     Examples
     --------
     >>> x = np.array([[1.0, 2.0], [2.0, 3.0], [3.0, 5.0], [5.0, 5.0], [np.nan, 1.0]])
     >>> W, df = within_covariance(x, np.array([0, 0, 0, 1, 1]), shrink=0.0)
     >>> W.round(3).tolist(), df
-    ([[1.0, 1.5], [1.5, 2.333]], 2)
+    ([[1.0, 1.5], [1.5, 4.222]], 2)
     """
-    ok = ~np.isnan(x).any(axis=1)
-    x, group = x[ok], pd.factorize(group[ok])[0]
-    df = int(len(x) - (group.max() + 1 if len(x) else 0))
-    if df < 1:
+    ok = ~np.isnan(x)
+    g = pd.factorize(group)[0]
+    k = x.shape[1]
+    if len(x) == 0:
         return None, 0
-    sums = np.zeros((group.max() + 1, x.shape[1]))
-    np.add.at(sums, group, x)
-    dev = x - (sums / np.bincount(group)[:, None])[group]
-    w = dev.T @ dev / df
-    if not (np.diag(w) > 0).all():
+    x0, o = np.where(ok, x, 0.0), ok.astype(float)
+    groups = g.max() + 1
+    count = np.empty((groups, k, k))  # rows of group g with both i and j
+    total = np.empty((groups, k, k))  # their sum of column i
+    for j in range(k):
+        count[:, :, j] = np.column_stack([np.bincount(g, weights=o[:, i] * o[:, j],
+                                                      minlength=groups) for i in range(k)])
+        total[:, :, j] = np.column_stack([np.bincount(g, weights=x0[:, i] * o[:, j],
+                                                      minlength=groups) for i in range(k)])
+    df_ij = count.sum(axis=0) - (count > 0).sum(axis=0)
+    df = int(df_ij.min())
+    if df < 1:
         return None, df
-    return (1 - shrink) * w + shrink * np.diag(np.diag(w)), df
+    with np.errstate(invalid="ignore", divide="ignore"):
+        between = np.where(count > 0, total * total.transpose(0, 2, 1) / count, 0.0)
+    s = (x0.T @ x0 - between.sum(axis=0)) / df_ij
+    sd = np.sqrt(np.diag(s))
+    if not (sd > 0).all():
+        return None, df
+    e, u = np.linalg.eigh(s / np.outer(sd, sd))
+    r = (u * np.maximum(e, 0.0)) @ u.T
+    r = r / np.sqrt(np.outer(np.diag(r), np.diag(r)))
+    r = (1 - shrink) * r + shrink * np.eye(k)
+    return r * np.outer(sd, sd), df
 
 
 def standard_t_draws(nu: float, n_draws: int, k: int, seed: int = 0) -> np.ndarray:
@@ -374,8 +400,8 @@ def _team_posteriors(rows: pd.DataFrame, shown: np.ndarray, spread: _Spread, wei
         cells = ", ".join(CELL_COLS[j] for j in np.flatnonzero(empty[t]))
         reason[t] = f"no respondent has a score for {cells}"
     if spread.cov is None:
-        reason[reason == ""] = ("the within-team spread cannot be estimated: no team has two respondents "
-                     "on one form with all nine cell scores")
+        reason[reason == ""] = ("the within-team spread cannot be estimated: for some pair of cells, "
+                                "no team has two respondents on one form with both")
         return _Posterior(plain, m, np.full((T, K, K), np.nan), reason)
     with np.errstate(invalid="ignore", divide="ignore"):
         V = spread.cov[None] * n_ij / (n_i[:, :, None] * n_i[:, None, :])

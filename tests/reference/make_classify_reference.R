@@ -23,6 +23,21 @@ keep <- complete.cases(bfi[, c("A1", "A2", "A3")])
 ref$bfi_within_cov <- unname(lapply(1:3, function(i)
   unname(within(bfi[keep, c("A1", "A2", "A3")], grp[keep])[i, ])))
 
+# Pairwise: entry (i, j) is the within-group covariance of columns i and j over the rows with
+# both (a one-way MANOVA of the two columns on those rows), df = those rows - their groups.
+pairwise <- function(x, g) {
+  k <- ncol(x); s <- matrix(0, k, k); df <- matrix(0, k, k)
+  for (i in 1:k) for (j in 1:k) {
+    both <- complete.cases(x[, c(i, j)])
+    s[i, j] <- within(x[both, c(i, j)], g[both])[1, 2]
+    df[i, j] <- sum(both) - length(unique(g[both]))
+  }
+  list(cov = s, df = min(df))
+}
+pw <- pairwise(bfi[, c("A1", "A2", "A3")], grp)
+ref$bfi_pairwise_cov <- unname(lapply(1:3, function(i) pw$cov[i, ]))
+ref$bfi_pairwise_df <- pw$df
+
 # Welch standard error of a difference of two means (the pooled PSW vs colleague gap).
 g2 <- ifelse(lq$COMPID %% 3 == 0, "psw", "colleague")
 tt <- t.test(lq$LEAD01[g2 == "colleague"], lq$LEAD01[g2 == "psw"], var.equal = FALSE)

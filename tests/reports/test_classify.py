@@ -279,11 +279,45 @@ def test_within_team_covariance_matches_r():
     cov, df = within_covariance(lq[["LEAD01", "LEAD02", "LEAD03"]].to_numpy(float),
                                 pd.factorize(lq["COMPID"])[0], shrink=0.0)
     assert np.allclose(cov, ref["lq_within_cov"], atol=1e-10) and df == ref["lq_within_df"]
-    bfi = pd.read_csv(root / "bfi.csv")[["A1", "A2", "A3"]]
+    bfi = pd.read_csv(root / "bfi.csv")[["A1", "A2", "A3"]]  # some answers missing
     grp = np.arange(len(bfi)) % 40
-    keep = bfi.notna().all(axis=1).to_numpy()
-    cov, _ = within_covariance(bfi.to_numpy(float), grp, shrink=0.0)  # complete rows only
-    assert np.allclose(cov, ref["bfi_within_cov"], atol=1e-10)
+    cov, df = within_covariance(bfi.to_numpy(float), grp, shrink=0.0)  # each pair's rows
+    assert np.allclose(cov, ref["bfi_pairwise_cov"], atol=1e-10)
+    assert df == ref["bfi_pairwise_df"]
+
+
+def test_within_covariance_is_positive_definite_when_pairwise_correlations_are_not():
+    from copro_scale.classify import within_covariance
+    rng = np.random.default_rng(3)
+    rows, groups = [], []
+    # three sets of respondents, each answering two of three columns: 0 and 1 rise together,
+    # 1 and 2 rise together, 0 and 2 fall together - no matrix has these correlations
+    for g in range(30):
+        for pair, sign in (((0, 1), 1), ((1, 2), 1), ((0, 2), -1)):
+            for _ in range(4):
+                u = rng.normal()
+                r = np.full(3, np.nan)
+                r[pair[0]], r[pair[1]] = u + rng.normal(0, 0.2), sign * u + rng.normal(0, 0.2)
+                rows.append(r + g)
+                groups.append(g)
+    x = np.array(rows)
+    raw, _ = within_covariance(x, np.array(groups), shrink=0.0)
+    w, df = within_covariance(x, np.array(groups), shrink=0.05)
+    # the variances: every row with the column, deviations from its group's mean (by hand)
+    frame = pd.DataFrame(x).assign(g=groups)
+    dev = frame[[0, 1, 2]] - frame.groupby("g")[[0, 1, 2]].transform("mean")
+    var = (dev**2).sum() / (frame[[0, 1, 2]].notna().sum() - 30)
+    np.testing.assert_allclose(np.diag(w), var.to_numpy(), rtol=1e-12)
+    # the pairwise correlations (about .96, .96, -.96) have a negative eigenvalue ...
+    pair = dev.corr().to_numpy()  # within groups, each pair over the rows with both
+    assert np.linalg.eigvalsh(pair).min() < -0.5
+    # ... the estimate's correlations have none below the shrinkage
+    sd = np.sqrt(np.diag(w))
+    assert np.linalg.eigvalsh(w / np.outer(sd, sd)).min() >= 0.05 - 1e-12
+    assert np.linalg.eigvalsh(raw / np.outer(sd, sd)).min() >= -1e-12
+    np.linalg.cholesky(w)
+    # each pair has 30 x 4 rows in 30 groups
+    assert df == 90
 
 
 def test_organisation_gap_and_se_match_welch_in_r():

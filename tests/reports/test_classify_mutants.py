@@ -82,15 +82,28 @@ def naive(scores, *, n_draws, seed, view="psw", gap_sd, temperature, weights="fo
             return np.zeros(9) if form == "psw" else -delta
         return delta / 2 if form == "psw" else -delta / 2
     adj = [(t, f, x + shift(f)) for t, f, x in recs]
-    # within-team covariance: complete rows of the organisation, deviations from team x form
+    # within-team covariance: each pair of cells from the organisation's rows with both,
+    # deviations from the team x form mean over those rows
     groups = {}
     for t, f, x in adj:
-        if t in org and not np.isnan(x).any():
+        if t in org:
             groups.setdefault((t, f), []).append(x)
-    dev = [x - np.mean(g, axis=0) for g in groups.values() for x in g]
-    df = len(dev) - len(groups)
-    W = sum(np.outer(d, d) for d in dev) / df
-    W = 0.95 * W + 0.05 * np.diag(np.diag(W))
+    S, dfs = np.zeros((9, 9)), np.zeros((9, 9))
+    for i in range(9):
+        for j in range(9):
+            for g in groups.values():
+                both = [(x[i], x[j]) for x in g if not np.isnan(x[i]) and not np.isnan(x[j])]
+                if both:
+                    a, b = np.array(both).T
+                    S[i, j] += np.sum((a - a.mean()) * (b - b.mean()))
+                    dfs[i, j] += len(both) - 1
+    S /= dfs
+    df = int(dfs.min())
+    sd = np.sqrt(np.diag(S))
+    e, U = np.linalg.eigh(S / np.outer(sd, sd))  # negative eigenvalues to 0, unit diagonal
+    R = U @ np.diag(np.clip(e, 0, None)) @ U.T
+    R = R / np.sqrt(np.outer(np.diag(R), np.diag(R)))
+    W = (0.95 * R + 0.05 * np.eye(9)) * np.outer(sd, sd)
     z = standard_t_draws(df, n_draws, 9, seed)
     typ = Typology.from_instrument(INST)
     out = {}
@@ -279,14 +292,25 @@ def test_a_cell_nobody_answered_makes_the_team_indeterminate_alone():
     assert out.loc["E", "type"] == "enhanced" and out.loc["T", "type"] == "tokenistic"
 
 
-def test_no_complete_respondent_means_no_spread_and_says_so():
+def test_no_complete_respondent_still_gives_a_spread():
+    # every respondent misses one cell: each pair of cells still has rows with both
     rng = np.random.default_rng(5)
     rows = [(t, "psw", np.where(np.arange(9) == i % 9, np.nan, 3.0 + rng.normal(0, 0.3, 9)))
             for t in ("P", "Q") for i in range(6)]
     out = classify_teams(_frame(rows), INST, n_draws=50).set_index("team")
+    assert out["reason"].map(lambda r: r == "" or r.startswith("not probable enough")).all()
+    assert out["p_enhanced"].notna().all()
+
+
+def test_a_pair_of_cells_never_answered_together_means_no_spread_and_says_so():
+    # every respondent has either the first cell or the second, never both
+    rng = np.random.default_rng(5)
+    rows = [(t, "psw", np.where(np.arange(9) == i % 2, np.nan, 3.0 + rng.normal(0, 0.3, 9)))
+            for t in ("P", "Q") for i in range(6)]
+    out = classify_teams(_frame(rows), INST, n_draws=50).set_index("team")
     assert (out["type"] == "indeterminate").all()
-    assert (out["reason"] == "the within-team spread cannot be estimated: no team has two "
-            "respondents on one form with all nine cell scores").all()
+    assert (out["reason"] == "the within-team spread cannot be estimated: for some pair of "
+            "cells, no team has two respondents on one form with both").all()
     assert out[list(FACES)].notna().all().all() and out["p_enhanced"].isna().all()
 
 
