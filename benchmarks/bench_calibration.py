@@ -24,10 +24,11 @@ condition's spread of sizes; the independent generator's headcounts of 1-3 PSWs 
 staff, each answering at the condition's response rate.
 
 ``--ablation`` adds the independent generator's realistic and harsh conditions without the
-acquiescence correction and at temperature 1, to show what each part of the posterior adds.
+acquiescence correction and at temperature 1, to show what each part of the posterior adds;
+``--tradeoff`` adds both generators' realistic and harsh conditions at tighter ``max_distance``.
 
 Run: ``nice -n 10 .venv/bin/python benchmarks/bench_calibration.py [--reps 25] [--teams 42]
-[--markdown] [--ablation]``.
+[--markdown] [--ablation] [--tradeoff]``.
 """
 
 from __future__ import annotations
@@ -167,6 +168,32 @@ def run_ablation(reps: int, teams: int, draws: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: Tighter ``max_distance`` values for ``--tradeoff`` (the instrument's is 1.25).
+TRADEOFF = (1.15, 1.1, 1.0)
+
+
+def run_tradeoff(reps: int, teams: int, draws: int) -> pd.DataFrame:
+    """Both generators' realistic and harsh conditions at each ``max_distance`` of
+    :data:`TRADEOFF`: what calling more of the profiles far from every prototype mixed costs."""
+    rows = []
+    for name in ("realistic", "harsh"):
+        sims = [simulate(teams, 8, n_psw=2, seed=3000 + r, nuisance=PROFILES[name])
+                for r in range(reps)]
+        sim_data = [(score(read_responses(s.responses)), s.truth) for s in sims]
+        ind_data = []
+        for r in range(reps):
+            resp, truth = generate(headcounts(teams, rng_seed=r), CONDITIONS[name], seed=r)
+            ind_data.append((score(read_responses(resp)), truth))
+        for generator, data in (("simulator", sim_data), ("independent", ind_data)):
+            for md in TRADEOFF:
+                rec = pd.concat([classification_records(
+                    classify_teams(s, n_draws=draws, seed=r, max_distance=md), truth)
+                    .assign(org=r) for r, (s, truth) in enumerate(data)], ignore_index=True)
+                rows.append(dict(generator=generator, condition=f"{name}: max_distance {md}",
+                                 **summarise(rec)))
+    return pd.DataFrame(rows)
+
+
 def table(frame: pd.DataFrame, markdown: bool) -> str:
     f = frame.copy()
     for c in ("correct", "indeterminate", "wrong", "suppressed", "wrong_of_typed_truth",
@@ -191,6 +218,8 @@ def main(argv=None) -> int:
     ap.add_argument("--ablation", action="store_true",
                     help="also run the independent combined conditions without the "
                          "acquiescence correction and at temperature 1")
+    ap.add_argument("--tradeoff", action="store_true",
+                    help="also run the realistic and harsh conditions at tighter max_distance")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     parts = []
@@ -200,6 +229,8 @@ def main(argv=None) -> int:
         parts.append(run_independent(args.reps, args.teams, args.draws))
     if args.ablation:
         parts.append(run_ablation(args.reps, args.teams, args.draws))
+    if args.tradeoff:
+        parts.append(run_tradeoff(args.reps, args.teams, args.draws))
     print(table(pd.concat(parts, ignore_index=True), args.markdown))
     print(f"\n{args.reps} organisations x {args.teams} teams per condition; "
           f"{time.perf_counter() - t0:.0f} s")
