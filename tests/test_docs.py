@@ -52,7 +52,8 @@ def _option_spans(text: str) -> list[str]:
 SCRIPT_OPTIONS = {"--full": "docs/make_screenshots.py", "--markdown": "benchmarks/bench_classify.py",
                   "--doctest-modules": "pyproject.toml", "--max-children": "Makefile",
                   "--pg": "benchmarks/bench_serve.py",
-                  "--ablation": "benchmarks/bench_calibration.py"}
+                  "--ablation": "benchmarks/bench_calibration.py",
+                  "--tradeoff": "benchmarks/bench_calibration.py"}
 
 
 def _subcommand(parser: argparse.ArgumentParser, tokens: list[str]):
