@@ -356,3 +356,51 @@ def test_a_rate_above_100_percent_is_withdrawn_and_a_silent_team_named(tmp_path,
     assert heads.isna().tolist() == [True] + [False] * (len(teams) - 1) + [False]
     assert any("above 100 %" in w and teams[0] in w for w in r.warnings)
     assert any("no responses: 'Night Team'" in w for w in r.warnings)
+
+
+def _fed_fifo(tmp_path, data: bytes, name="pipe"):
+    """A named pipe that a thread writes ``data`` into once (and no more)."""
+    import os
+    import threading
+
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    threading.Thread(target=lambda: fifo.write_bytes(data), daemon=True).start()
+    return fifo
+
+
+def test_a_fifo_is_named_as_given_never_as_its_temporary_copy(tmp_path, sim):
+    import subprocess
+    import sys
+
+    fifo = _fed_fifo(tmp_path, sim.to_csv(index=False).encode())
+    done = subprocess.run([sys.executable, "-m", "copro_scale.cli", "score", str(fifo), "-o",
+                           str(tmp_path / "s.csv")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert f"copro: {fifo} read as canonical" in done.stderr and "copro-" not in done.stderr
+    bad = _lines(sim)
+    bad[3] += ",5"
+    fifo = _fed_fifo(tmp_path, ("\n".join(bad) + "\n").encode(), "pipe2")
+    done = subprocess.run([sys.executable, "-m", "copro_scale.cli", "score", str(fifo), "-o",
+                           str(tmp_path / "s.csv")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stderr.startswith(f"copro: error: {fifo}, row 4")
+    assert "copro-" not in done.stderr
+
+
+def test_validate_reads_a_fifo_once_and_records_the_hash_of_its_bytes(tmp_path, sim):
+    import hashlib
+    import json
+    import subprocess
+    import sys
+
+    data = sim.to_csv(index=False).encode()
+    fifo = _fed_fifo(tmp_path, data)
+    try:
+        done = subprocess.run([sys.executable, "-m", "copro_scale.cli", "validate", str(fifo),
+                               "-o", str(tmp_path / "v")], capture_output=True, text=True,
+                              timeout=60)
+    except subprocess.TimeoutExpired:  # hashing the pipe again waits for a second writer
+        pytest.fail("copro validate opened the named pipe a second time")
+    assert done.returncode == 0, done.stderr
+    meta = json.loads((tmp_path / "v" / "validation.json").read_text())["meta"]
+    assert meta["input_sha256"] == hashlib.sha256(data).hexdigest()

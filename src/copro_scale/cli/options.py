@@ -209,6 +209,8 @@ def input_digest(args, responses) -> str:
         from ..responses.database import digest
 
         return digest(responses)
+    if responses.input_hash is not None:  # a stream, read once
+        return responses.input_hash
     from ..validate import file_sha256
 
     return file_sha256(args.input)

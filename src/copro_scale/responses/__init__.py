@@ -18,7 +18,7 @@ from .mapped import load_mapping
 from .model import EXCLUSION_COLUMNS, FLAG_COLUMNS, META_COLUMNS, REASONS, Responses
 from .normalise import finish
 from .registry import READERS, choose
-from .streams import is_stream, spooled
+from .streams import as_read_from, is_stream, spooled
 from .tables import read_head
 from .teams import TeamList, read_team_list
 
@@ -103,15 +103,17 @@ def read_responses(path, instrument: Instrument | str | Path | None = None, form
     ('canonical', 24, 24)
     """
     if not isinstance(path, pd.DataFrame) and is_stream(path):
-        with spooled(path) as copy:  # a FIFO or stdin can be read once: copied, then read
+        with spooled(path) as (copy, digest):  # a FIFO or stdin can be read once: copied, then read
             try:
-                return read_responses(copy, instrument, format, mapping, encoding=encoding,
+                read = read_responses(copy, instrument, format, mapping, encoding=encoding,
                                       sheet=sheet, ids=ids, salt=salt, drop_flagged=drop_flagged,
                                       teams=teams, team_codes=team_codes, wave=wave,
                                       wave_column=wave_column)
             except CoproError as exc:
-                raise CoproError(exc.message, file=path, row=exc.row, column=exc.column,
-                                 item=exc.item, field=exc.field) from None
+                raise CoproError(exc.message.replace(str(copy), str(path)), file=path,
+                                 row=exc.row, column=exc.column, item=exc.item,
+                                 field=exc.field) from None
+            return as_read_from(read, path, copy, digest)
     inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     options = {"ids": ids, "salt": salt, "drop_flagged": drop_flagged, "teams": teams,
                    "team_codes": team_codes}
