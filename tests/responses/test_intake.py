@@ -404,3 +404,23 @@ def test_validate_reads_a_fifo_once_and_records_the_hash_of_its_bytes(tmp_path, 
     assert done.returncode == 0, done.stderr
     meta = json.loads((tmp_path / "v" / "validation.json").read_text())["meta"]
     assert meta["input_sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_an_earlier_wave_in_a_named_pipe_is_read_once_with_a_team_list(tmp_path, sim):
+    import subprocess
+    import sys
+
+    now = tmp_path / "now.csv"
+    sim.to_csv(now, index=False)
+    tl = tmp_path / "teams.csv"
+    tl.write_text("team\n" + "".join(f"{t}\n" for t in _teams_of(sim)))
+    fifo = _fed_fifo(tmp_path, sim.to_csv(index=False).encode())
+    try:
+        done = subprocess.run([sys.executable, "-m", "copro_scale.cli", "report", str(now), "-o",
+                               str(tmp_path / "out"), "--teams", str(tl), "--previous", str(fifo),
+                               "--n-draws", "20"],
+                              capture_output=True, text=True, timeout=90)
+    except subprocess.TimeoutExpired:  # a second read of the pipe waits for a second writer
+        pytest.fail("copro report opened the earlier wave's named pipe a second time")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "index.html").exists()
