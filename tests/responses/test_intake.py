@@ -424,3 +424,21 @@ def test_an_earlier_wave_in_a_named_pipe_is_read_once_with_a_team_list(tmp_path,
         pytest.fail("copro report opened the earlier wave's named pipe a second time")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out" / "index.html").exists()
+
+
+def test_an_excel_separator_hint_line_is_named_with_what_to_do(tmp_path, sim, inst):
+    p = tmp_path / "r.csv"
+    p.write_text("sep=;\n" + sim.to_csv(index=False, sep=";"))
+    with pytest.raises(CoproError, match=r"row 1: the first line 'sep=\.\.\.' is a separator hint "
+                                         r"for Excel; delete that line") as err:
+        read_responses(p, inst)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("titles", [1, 2])
+def test_a_title_above_the_header_is_named_with_the_rows_to_delete(tmp_path, sim, inst, titles):
+    p = tmp_path / "r.csv"
+    p.write_text("Staff survey export,,\n" * titles + sim.to_csv(index=False))
+    with pytest.raises(CoproError, match=fr"the header is on row {titles + 1}, below a title .*"
+                                         fr"delete the {titles} row\(s\) above the header"):
+        read_responses(p, inst)
