@@ -442,3 +442,14 @@ def test_a_title_above_the_header_is_named_with_the_rows_to_delete(tmp_path, sim
     with pytest.raises(CoproError, match=fr"the header is on row {titles + 1}, below a title .*"
                                          fr"delete the {titles} row\(s\) above the header"):
         read_responses(p, inst)
+
+
+def test_dev_stdin_fed_by_a_pipe_is_read_once(sim):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "copro_scale.cli", "score", "/dev/stdin"],
+                          input=sim.to_csv(index=False), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert f"scored {len(sim)} + excluded 0" in done.stderr
+    assert "copro: /dev/stdin read as canonical" in done.stderr
