@@ -303,6 +303,7 @@ def test_a_header_only_file_is_an_error(tmp_path, sim, inst):
 @pytest.mark.parametrize("name, data, advice", [
     ("r.csv.gz", b"\x1f\x8b\x08\x00rest", "gunzip"),
     ("r.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "save it as .xlsx"),
+    ("r.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "save it as .xlsx without a password"),
     ("r.dta", b"<stata_dta><header>", "export it from Stata as CSV"),
     ("r.por", b"ASCII SPSS PORT FILE", "export it from SPSS as CSV"),
 ])
@@ -453,3 +454,19 @@ def test_dev_stdin_fed_by_a_pipe_is_read_once(sim):
     assert done.returncode == 0, done.stderr
     assert f"scored {len(sim)} + excluded 0" in done.stderr
     assert "copro: /dev/stdin read as canonical" in done.stderr
+
+
+def test_a_wave_column_named_by_the_user_selects_or_refuses_the_waves(tmp_path, sim, inst):
+    src = sim.copy()
+    src.insert(1, "round", ["2025" if k % 3 == 0 else "2026" for k in range(len(src))])
+    p = tmp_path / "r.csv"
+    src.to_csv(p, index=False)
+    assert read_responses(p, inst).n_scored == len(src)  # not named: an extra column
+    with pytest.raises(CoproError, match=r"column 'round': holds answers from 2 waves in column "
+                                         r"'round' \(2025: 6, 2026: 12\); pass --wave NAME"):
+        read_responses(p, inst, wave_column="round")
+    r = read_responses(p, inst, wave_column="round", wave="2026")
+    assert dict(zip(r.exclusions["source_row"], r.exclusions["reason"])) == {
+        k + 2: "other_wave" for k in range(0, len(src), 3)}
+    done = _copro("score", p, "--wave-column", "round", "--wave", "2025", "-o", tmp_path / "s.csv")
+    assert done.returncode == 0 and "scored 6 + excluded 12 (other_wave: 12)" in done.stderr
