@@ -127,3 +127,19 @@ def test_thousands_of_headcounts_below_the_responses_are_summarised():
     assert heads["n_psw_expected"].isna().all()
     over = [w for w in notes if "100 %" in w]
     assert len(over) == MAX_NAMED + 1 and "30 more" in over[-1]
+
+
+def test_thousands_of_names_not_in_the_team_list_are_the_ten_most_frequent_and_a_count():
+    from copro_scale.responses.teams import MAX_NAMED, TeamList, resolve_teams
+
+    listed = _distinct_names(40, seed=8)
+    unknown = _distinct_names(40, seed=9)[:25]
+    counts = [k + 1 for k in range(25)]  # name k has k + 1 rows
+    r = resolve_teams(listed + unknown, [5] * 40 + counts,
+                      TeamList.from_records([{"team": t} for t in listed]))
+    assert [r.canonical[t] for t in listed] == listed
+    assert all(r.canonical[t] is None for t in unknown)
+    assert len(r.warnings) == MAX_NAMED + 1
+    named = [w.split("'")[1] for w in r.warnings[:MAX_NAMED]]
+    assert named == unknown[::-1][:MAX_NAMED]  # the most frequent first
+    assert r.warnings[-1].startswith(f"... and 15 more names ({sum(range(1, 16))} rows)")
