@@ -32,7 +32,6 @@ __all__ = [
     "TeamList",
     "read_responses",
     "read_team_list",
-    "read_with_and_without_teams",
 ]
 
 
