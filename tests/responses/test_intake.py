@@ -388,6 +388,7 @@ def test_a_fifo_is_named_as_given_never_as_its_temporary_copy(tmp_path, sim):
     assert "copro-" not in done.stderr
 
 
+@pytest.mark.slow  # 5 s: a whole copro validate / report in a subprocess
 def test_validate_reads_a_fifo_once_and_records_the_hash_of_its_bytes(tmp_path, sim):
     import hashlib
     import json
@@ -407,6 +408,7 @@ def test_validate_reads_a_fifo_once_and_records_the_hash_of_its_bytes(tmp_path, 
     assert meta["input_sha256"] == hashlib.sha256(data).hexdigest()
 
 
+@pytest.mark.slow  # 5 s: a whole copro validate / report in a subprocess
 def test_an_earlier_wave_in_a_named_pipe_is_read_once_with_a_team_list(tmp_path, sim):
     import subprocess
     import sys
