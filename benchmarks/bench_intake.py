@@ -28,7 +28,9 @@
    17 metadata columns (identifying ones among them: IP address, recipient, location), team,
    role, the 36 items and 500 extra questions (``--qualtrics-extra``; 90 % choice codes,
    10 % free text), one row in 997 a preview and one in 331 unfinished.
-   ``copro score FILE -o scores.csv --exclusions excl.csv`` (read in blocks) beside the whole
+   ``copro score FILE -o scores.csv --exclusions excl.csv`` (read in blocks: the file is at
+   least ``STREAM_BYTES``, 128 MB; a smaller one, ``--qualtrics-gb 0.1``, is read whole, and the
+   line says "read whole") beside the whole
    read (``--format qualtrics`` without blocks: ``copro score`` with ``STREAM_BYTES`` out of
    reach); both must write the same files (checked). Skipped with ``--skip-qualtrics``.
 
@@ -281,9 +283,10 @@ raise SystemExit(main(["score", *sys.argv[1:]]))
 """
 
 
-def copro_score(path: Path, out: Path, whole: bool = False) -> tuple[float, float, float]:
-    """``copro score`` under ``/usr/bin/time -v``: wall seconds, CPU seconds, peak GB
-    (``whole``: the whole-file read)."""
+def copro_score(path: Path, out: Path, whole: bool = False) -> tuple[float, float, float, str]:
+    """``copro score`` under ``/usr/bin/time -v``: wall seconds, CPU seconds, peak GB, and how
+    it read the file as its summary says ("in blocks", or "whole": a file below
+    ``STREAM_BYTES``, or ``whole`` asked)."""
     cmd = [sys.executable, "-c", WHOLE_SCORE] if whole else [sys.executable, "-m",
                                                              "copro_scale.cli", "score"]
     res = subprocess.run(["/usr/bin/time", "-v", *cmd, str(path), "-o", str(out),
@@ -294,7 +297,8 @@ def copro_score(path: Path, out: Path, whole: bool = False) -> tuple[float, floa
     wall = field["Elapsed (wall clock) time (h:mm:ss or m:ss)"].split(":")
     secs = sum(float(x) * 60 ** k for k, x in enumerate(reversed(wall)))
     cpu = float(field["User time (seconds)"]) + float(field["System time (seconds)"])
-    return secs, cpu, int(field["Maximum resident set size (kbytes)"]) / 1024**2
+    how = "in blocks" if " (in blocks)\n" in res.stderr else "whole"
+    return secs, cpu, int(field["Maximum resident set size (kbytes)"]) / 1024**2, how
 
 
 def big(folder: Path, rows: int, whole_rows: int, keep: bool) -> None:
@@ -303,9 +307,9 @@ def big(folder: Path, rows: int, whole_rows: int, keep: bool) -> None:
         for p, n in ((path, rows), (part, whole_rows)):
             if not p.exists():
                 run(MAKE_BIG, p, n)
-        secs, cpu, peak = copro_score(path, folder / "scores.csv")
+        secs, cpu, peak, how = copro_score(path, folder / "scores.csv")
         print(f"canonical CSV, {rows:,} rows ({path.stat().st_size / 1e9:.2f} GB): copro score "
-              f"(in blocks) {secs:.0f} s (CPU {cpu:.0f} s), peak {peak:.2f} GB = "
+              f"(read {how}) {secs:.0f} s (CPU {cpu:.0f} s), peak {peak:.2f} GB = "
               f"{peak / rows * 1e6 * 1024:.0f} MB a million rows   (target < 2 GB)")
         w_secs, n, rss, w_cpu = run(WHOLE, part, folder / "whole.csv")
         w_peak = int(rss) / 1024**2
@@ -333,14 +337,14 @@ def qualtrics(folder: Path, gb: float, extra: int, keep: bool) -> None:
             run(MAKE_QUALTRICS, path, gb * 1e9, extra)
         with open(path, "rb") as fh:  # no line breaks inside values: a line is a row
             rows = sum(1 for _ in fh) - 3
-        secs, cpu, peak = copro_score(path, folder / "q-blocks.csv")
-        w_secs, w_cpu, w_peak = copro_score(path, folder / "q-whole.csv", whole=True)
+        secs, cpu, peak, how = copro_score(path, folder / "q-blocks.csv")
+        w_secs, w_cpu, w_peak, _ = copro_score(path, folder / "q-whole.csv", whole=True)
         for suffix in ("", ".excl"):
             if (folder / f"q-blocks.csv{suffix}").read_bytes() != \
                     (folder / f"q-whole.csv{suffix}").read_bytes():
                 raise SystemExit("the Qualtrics export in blocks differs from the whole read")
         print(f"Qualtrics export, {rows:,} rows x {extra} extra columns "
-              f"({path.stat().st_size / 1e9:.2f} GB): copro score in blocks {secs:.0f} s "
+              f"({path.stat().st_size / 1e9:.2f} GB): copro score (read {how}) {secs:.0f} s "
               f"(CPU {cpu:.0f} s), peak {peak:.2f} GB; whole read {w_secs:.0f} s (CPU "
               f"{w_cpu:.0f} s), peak {w_peak:.2f} GB: ratio {w_peak / peak:.1f}x, same files"
               "   (target < 2 GB)")

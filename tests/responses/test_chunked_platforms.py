@@ -16,7 +16,7 @@ import pytest
 
 from copro_scale.cli import main
 from copro_scale.errors import CoproError
-from copro_scale.responses import chunked
+from copro_scale.responses import blockread, chunked
 
 from .test_chunked import assert_same_as_whole, hostile, whole
 
@@ -195,13 +195,13 @@ def test_only_the_columns_used_are_read(tmp_path, inst, monkeypatch):
     for got in blocks.read(4096):
         columns |= set(got.frame.columns)
     read = set()
-    real = chunked.text_blocks
+    real = blockread.text_blocks
 
     def spy(path, head, cols, *a, **kw):
         read.update(cols)
         return real(path, head, cols, *a, **kw)
 
-    monkeypatch.setattr(chunked, "text_blocks", spy)
+    monkeypatch.setattr(blockread, "text_blocks", spy)
     for _ in chunked.blocks_of(path, inst, read_head(path)).read(4096):
         pass
     assert not read & {f"Q{j}" for j in range(30)}
@@ -227,7 +227,7 @@ def test_a_row_longer_than_a_read_is_a_one_line_error(tmp_path, inst, monkeypatc
     frame.loc[100, "team"] = "Ward " + "x" * 9000  # a row across more than two reads
     path = tmp_path / "r.csv"
     frame.to_csv(path, index=False)
-    monkeypatch.setattr(chunked, "READ_BYTES", 2048)
+    monkeypatch.setattr(blockread, "READ_BYTES", 2048)
     with pytest.raises(CoproError, match="holds a row of more than 0.00195312 MB") as err:
         chunked.score_in_blocks(path, inst, output=tmp_path / "s.csv", block_bytes=8192)
     assert 2 < err.value.row <= 102 and not (tmp_path / "s.csv").exists()

@@ -303,6 +303,7 @@ def test_a_header_only_file_is_an_error(tmp_path, sim, inst):
 @pytest.mark.parametrize("name, data, advice", [
     ("r.csv.gz", b"\x1f\x8b\x08\x00rest", "gunzip"),
     ("r.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "save it as .xlsx"),
+    ("r.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "save it as .xlsx without a password"),
     ("r.dta", b"<stata_dta><header>", "export it from Stata as CSV"),
     ("r.por", b"ASCII SPSS PORT FILE", "export it from SPSS as CSV"),
 ])
@@ -356,3 +357,118 @@ def test_a_rate_above_100_percent_is_withdrawn_and_a_silent_team_named(tmp_path,
     assert heads.isna().tolist() == [True] + [False] * (len(teams) - 1) + [False]
     assert any("above 100 %" in w and teams[0] in w for w in r.warnings)
     assert any("no responses: 'Night Team'" in w for w in r.warnings)
+
+
+def _fed_fifo(tmp_path, data: bytes, name="pipe"):
+    """A named pipe that a thread writes ``data`` into once (and no more)."""
+    import os
+    import threading
+
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    threading.Thread(target=lambda: fifo.write_bytes(data), daemon=True).start()
+    return fifo
+
+
+def test_a_fifo_is_named_as_given_never_as_its_temporary_copy(tmp_path, sim):
+    import subprocess
+    import sys
+
+    fifo = _fed_fifo(tmp_path, sim.to_csv(index=False).encode())
+    done = subprocess.run([sys.executable, "-m", "copro_scale.cli", "score", str(fifo), "-o",
+                           str(tmp_path / "s.csv")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert f"copro: {fifo} read as canonical" in done.stderr and "copro-" not in done.stderr
+    bad = _lines(sim)
+    bad[3] += ",5"
+    fifo = _fed_fifo(tmp_path, ("\n".join(bad) + "\n").encode(), "pipe2")
+    done = subprocess.run([sys.executable, "-m", "copro_scale.cli", "score", str(fifo), "-o",
+                           str(tmp_path / "s.csv")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stderr.startswith(f"copro: error: {fifo}, row 4")
+    assert "copro-" not in done.stderr
+
+
+@pytest.mark.slow  # 5 s: a whole copro validate / report in a subprocess
+def test_validate_reads_a_fifo_once_and_records_the_hash_of_its_bytes(tmp_path, sim):
+    import hashlib
+    import json
+    import subprocess
+    import sys
+
+    data = sim.to_csv(index=False).encode()
+    fifo = _fed_fifo(tmp_path, data)
+    try:
+        done = subprocess.run([sys.executable, "-m", "copro_scale.cli", "validate", str(fifo),
+                               "-o", str(tmp_path / "v")], capture_output=True, text=True,
+                              timeout=60)
+    except subprocess.TimeoutExpired:  # hashing the pipe again waits for a second writer
+        pytest.fail("copro validate opened the named pipe a second time")
+    assert done.returncode == 0, done.stderr
+    meta = json.loads((tmp_path / "v" / "validation.json").read_text())["meta"]
+    assert meta["input_sha256"] == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.slow  # 5 s: a whole copro validate / report in a subprocess
+def test_an_earlier_wave_in_a_named_pipe_is_read_once_with_a_team_list(tmp_path, sim):
+    import subprocess
+    import sys
+
+    now = tmp_path / "now.csv"
+    sim.to_csv(now, index=False)
+    tl = tmp_path / "teams.csv"
+    tl.write_text("team\n" + "".join(f"{t}\n" for t in _teams_of(sim)))
+    fifo = _fed_fifo(tmp_path, sim.to_csv(index=False).encode())
+    try:
+        done = subprocess.run([sys.executable, "-m", "copro_scale.cli", "report", str(now), "-o",
+                               str(tmp_path / "out"), "--teams", str(tl), "--previous", str(fifo),
+                               "--n-draws", "20"],
+                              capture_output=True, text=True, timeout=90)
+    except subprocess.TimeoutExpired:  # a second read of the pipe waits for a second writer
+        pytest.fail("copro report opened the earlier wave's named pipe a second time")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "index.html").exists()
+
+
+def test_an_excel_separator_hint_line_is_named_with_what_to_do(tmp_path, sim, inst):
+    p = tmp_path / "r.csv"
+    p.write_text("sep=;\n" + sim.to_csv(index=False, sep=";"))
+    with pytest.raises(CoproError, match=r"row 1: the first line 'sep=\.\.\.' is a separator hint "
+                                         r"for Excel; delete that line") as err:
+        read_responses(p, inst)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("titles", [1, 2])
+def test_a_title_above_the_header_is_named_with_the_rows_to_delete(tmp_path, sim, inst, titles):
+    p = tmp_path / "r.csv"
+    p.write_text("Staff survey export,,\n" * titles + sim.to_csv(index=False))
+    with pytest.raises(CoproError, match=fr"the header is on row {titles + 1}, below a title .*"
+                                         fr"delete the {titles} row\(s\) above the header"):
+        read_responses(p, inst)
+
+
+def test_dev_stdin_fed_by_a_pipe_is_read_once(sim):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "copro_scale.cli", "score", "/dev/stdin"],
+                          input=sim.to_csv(index=False), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert f"scored {len(sim)} + excluded 0" in done.stderr
+    assert "copro: /dev/stdin read as canonical" in done.stderr
+
+
+def test_a_wave_column_named_by_the_user_selects_or_refuses_the_waves(tmp_path, sim, inst):
+    src = sim.copy()
+    src.insert(1, "round", ["2025" if k % 3 == 0 else "2026" for k in range(len(src))])
+    p = tmp_path / "r.csv"
+    src.to_csv(p, index=False)
+    assert read_responses(p, inst).n_scored == len(src)  # not named: an extra column
+    with pytest.raises(CoproError, match=r"column 'round': holds answers from 2 waves in column "
+                                         r"'round' \(2025: 6, 2026: 12\); pass --wave NAME"):
+        read_responses(p, inst, wave_column="round")
+    r = read_responses(p, inst, wave_column="round", wave="2026")
+    assert dict(zip(r.exclusions["source_row"], r.exclusions["reason"])) == {
+        k + 2: "other_wave" for k in range(0, len(src), 3)}
+    done = _copro("score", p, "--wave-column", "round", "--wave", "2025", "-o", tmp_path / "s.csv")
+    assert done.returncode == 0 and "scored 6 + excluded 12 (other_wave: 12)" in done.stderr

@@ -85,3 +85,61 @@ def test_score_cli_takes_a_team_list(sim, write, tmp_path, capsys):
                 "--exclusions", str(tmp_path / "e.csv")]) == 0
     err = capsys.readouterr().err
     assert "unknown_team" in err and "not in the team list" in err
+
+
+def _distinct_names(n, seed=3):
+    """``n`` random 14-letter names, no two of them alike (checked by difflib, not rapidfuzz)."""
+    import difflib
+    import random
+
+    rng = random.Random(seed)
+    names = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(14)) for _ in range(n)]
+    assert all(difflib.SequenceMatcher(None, a, b).ratio() < 0.8
+               for i, a in enumerate(names) for b in names[i + 1:])
+    return names
+
+
+def test_thousands_of_team_warnings_are_summarised_in_a_few_lines():
+    from copro_scale.responses.teams import MAX_NAMED, resolve_teams
+
+    names = _distinct_names(60)
+    # 30 names with a one-letter typo of their own (look alike), 30 with a capitalised twin
+    alike = [n[:5] + ("x" if n[5] != "x" else "z") + n[6:] for n in names[:30]]
+    twins = [n.upper() for n in names[30:]]
+    r = resolve_teams(names + alike + twins, [3] * 60 + [1] * 60)
+    merged = [w for w in r.warnings if "differ only in case" in w]
+    looks = [w for w in r.warnings if "look alike" in w]
+    assert len(merged) == len(looks) == MAX_NAMED + 1
+    assert "20 more" in merged[-1] and "20 more" in looks[-1]
+    assert sorted(r.canonical[t] for t in twins) == sorted(names[30:])  # every twin still merged
+
+
+def test_thousands_of_headcounts_below_the_responses_are_summarised():
+    import pandas as pd
+
+    from copro_scale.responses.teams import MAX_NAMED, headcount_checks
+
+    teams = [f"Team {k}" for k in range(40)]
+    tl = pd.DataFrame({"team": teams, "n_psw_expected": pd.array([1] * 40, "Int64"),
+                       "n_colleague_expected": pd.array([None] * 40, "Int64")})
+    data = pd.DataFrame({"team": teams * 2, "form": ["psw"] * 80})  # 2 responses a team, 1 listed
+    heads, notes = headcount_checks(tl, data)
+    assert heads["n_psw_expected"].isna().all()
+    over = [w for w in notes if "100 %" in w]
+    assert len(over) == MAX_NAMED + 1 and "30 more" in over[-1]
+
+
+def test_thousands_of_names_not_in_the_team_list_are_the_ten_most_frequent_and_a_count():
+    from copro_scale.responses.teams import MAX_NAMED, TeamList, resolve_teams
+
+    listed = _distinct_names(40, seed=8)
+    unknown = _distinct_names(40, seed=9)[:25]
+    counts = [k + 1 for k in range(25)]  # name k has k + 1 rows
+    r = resolve_teams(listed + unknown, [5] * 40 + counts,
+                      TeamList.from_records([{"team": t} for t in listed]))
+    assert [r.canonical[t] for t in listed] == listed
+    assert all(r.canonical[t] is None for t in unknown)
+    assert len(r.warnings) == MAX_NAMED + 1
+    named = [w.split("'")[1] for w in r.warnings[:MAX_NAMED]]
+    assert named == unknown[::-1][:MAX_NAMED]  # the most frequent first
+    assert r.warnings[-1].startswith(f"... and 15 more names ({sum(range(1, 16))} rows)")

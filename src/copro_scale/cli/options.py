@@ -186,10 +186,17 @@ def _earlier_wave(args, path, instrument):
     someone into another team, the "Then" figures differ from the ones that report published
     by those people, and the difference gives their answers (docs/privacy.md, waves).
     """
-    wave = read_input(args, path, instrument=instrument)
     if args.teams is None:
-        return wave
-    alone = read_input(args, path, instrument=instrument, teams=None)
+        return read_input(args, path, instrument=instrument)
+    from ..responses import read_with_and_without_teams
+
+    check_outputs(args)
+    wave, alone = read_with_and_without_teams(  # read once (a named pipe can be read only once)
+        path, instrument, format=args.format, mapping=args.mapping, teams=args.teams,
+        team_codes=bool(args.team_codes), encoding=args.encoding, sheet=args.sheet,
+        wave_column=args.wave_column)
+    for warning in wave.warnings:
+        print(f"copro: warning: {warning}", file=sys.stderr)
     listed = wave.data["team"].astype(str).value_counts()
     plain = alone.data["team"].astype(str).value_counts()
     moved = [f"'{t}' ({n} under --teams, {int(plain.get(t, 0))} as the file reads alone)"
@@ -209,6 +216,8 @@ def input_digest(args, responses) -> str:
         from ..responses.database import digest
 
         return digest(responses)
+    if responses.input_hash is not None:  # a stream, read once
+        return responses.input_hash
     from ..validate import file_sha256
 
     return file_sha256(args.input)

@@ -89,7 +89,7 @@ SHOWN_SILENT = 20
 
 def _in_blocks(args) -> bool:
     """Whether the input is a CSV of at least ``STREAM_BYTES`` that can be read in blocks
-    (:func:`~copro_scale.responses.chunked.blocks_of`: canonical, or a platform's export read
+    (:func:`~copro_scale.responses.blockread.blocks_of`: canonical, or a platform's export read
     row by row), read with options that need no other row than the one at hand once the first
     pass is done (no --favourable, --drop-flagged or waves): it is then scored in blocks, in
     bounded memory."""
@@ -100,7 +100,7 @@ def _in_blocks(args) -> bool:
             or os.path.getsize(args.input) < STREAM_BYTES):
         return False
     from ..instrument import load_instrument
-    from ..responses.chunked import blocks_of
+    from ..responses.blockread import blocks_of
     from ..responses.tables import read_head
 
     return blocks_of(args.input, load_instrument(args.instrument),

@@ -18,7 +18,7 @@ from .mapped import load_mapping
 from .model import EXCLUSION_COLUMNS, FLAG_COLUMNS, META_COLUMNS, REASONS, Responses
 from .normalise import finish
 from .registry import READERS, choose
-from .streams import is_stream, spooled
+from .streams import as_read_from, is_stream, spooled
 from .tables import read_head
 from .teams import TeamList, read_team_list
 
@@ -102,24 +102,46 @@ def read_responses(path, instrument: Instrument | str | Path | None = None, form
     >>> r.format, r.n_read, len(r.data)
     ('canonical', 24, 24)
     """
-    if not isinstance(path, pd.DataFrame) and is_stream(path):
-        with spooled(path) as copy:  # a FIFO or stdin can be read once: copied, then read
-            try:
-                return read_responses(copy, instrument, format, mapping, encoding=encoding,
-                                      sheet=sheet, ids=ids, salt=salt, drop_flagged=drop_flagged,
-                                      teams=teams, team_codes=team_codes, wave=wave,
-                                      wave_column=wave_column)
-            except CoproError as exc:
-                raise CoproError(exc.message, file=path, row=exc.row, column=exc.column,
-                                 item=exc.item, field=exc.field) from None
-    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     options = {"ids": ids, "salt": salt, "drop_flagged": drop_flagged, "teams": teams,
-                   "team_codes": team_codes}
+               "team_codes": team_codes, "wave": wave}
+    return _read(path, instrument, format, mapping, encoding=encoding, sheet=sheet,
+                 wave_column=wave_column, finishes=[options])[0]
+
+
+def read_with_and_without_teams(path, instrument: Instrument | str | Path | None = None,
+                                format: str = "auto", mapping=None, *, teams,
+                                team_codes: bool = False, encoding: str | None = None, sheet=None,
+                                wave_column: str | None = None) -> tuple[Responses, Responses]:
+    """The export read once and validated twice: with the team list ``teams``, and as the file
+    reads alone (each as :func:`read_responses` gives it), to check that the list leaves the
+    file's teams as they are. A stream (``-``, a named pipe) is read once."""
+    with_list = {"teams": teams, "team_codes": team_codes}
+    return tuple(_read(path, instrument, format, mapping, encoding=encoding, sheet=sheet,
+                       wave_column=wave_column, finishes=[with_list, {}]))
+
+
+def _read(path, instrument, format, mapping, *, encoding, sheet, wave_column,
+          finishes: list[dict]) -> list[Responses]:
+    """``path`` read once, and its raw table validated once per options of ``finishes``
+    (:func:`~.normalise.finish`'s ``ids``, ``salt``, ``drop_flagged``, ``teams``,
+    ``team_codes``, ``wave``)."""
+    if not isinstance(path, pd.DataFrame) and is_stream(path):
+        with spooled(path) as (copy, digest):  # a FIFO or stdin can be read once: copied, then read
+            try:
+                read = _read(copy, instrument, format, mapping, encoding=encoding, sheet=sheet,
+                             wave_column=wave_column, finishes=finishes)
+            except CoproError as exc:
+                raise CoproError(exc.message.replace(str(copy), str(path)), file=path,
+                                 row=exc.row, column=exc.column, item=exc.item,
+                                 field=exc.field) from None
+            return [as_read_from(r, path, copy, digest) for r in read]
+    inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     if isinstance(path, pd.DataFrame):
         raw = path.copy()
         if "_row" not in raw:
             raw["_row"] = range(2, len(raw) + 2)
-        return finish(raw, inst, source="<DataFrame>", format="canonical", **options)
+        return [finish(raw.copy(), inst, source="<DataFrame>", format="canonical",
+                       **{k: v for k, v in options.items() if k != "wave"}) for options in finishes]
     if mapping is not None:
         mapping = load_mapping(mapping, inst)  # checked before the file is opened
     head = read_head(path, encoding, sheet=sheet)
@@ -133,5 +155,7 @@ def read_responses(path, instrument: Instrument | str | Path | None = None, form
     if raw.frame.empty:
         raise CoproError("has a header but no responses: nothing to score; export the responses "
                          "again (with the responses recorded so far)", file=path, row=2)
-    return finish(raw.frame, inst, source=str(path), format=reader.NAME, wave=wave,
-                  teams_encoding=encoding, **choice.options(raw), **options)
+    found = choice.options(raw)
+    return [finish(raw.frame if k == len(finishes) - 1 else raw.frame.copy(), inst,
+                   source=str(path), format=reader.NAME, teams_encoding=encoding, **found,
+                   **options) for k, options in enumerate(finishes)]

@@ -56,6 +56,9 @@ class Responses:
     team_list : DataFrame or None
         With a team list: ``team, n_psw_expected, n_colleague_expected`` (Int64, <NA> where the
         list gives no headcount), the denominators of response rates.
+    input_hash : str or None
+        SHA-256 of the bytes read, where they cannot be read again to hash them (standard
+        input, a named pipe); None otherwise.
 
     Examples
     --------
@@ -75,6 +78,7 @@ class Responses:
     instrument: Instrument
     warnings: tuple[str, ...] = ()
     team_list: pd.DataFrame | None = field(default=None, repr=False)
+    input_hash: str | None = field(default=None, repr=False)
 
     @property
     def n_scored(self) -> int:

@@ -37,7 +37,8 @@ ALIAS_SEPARATOR = re.compile(r"\s*[;|]\s*")
 NEAR_RATIO = 0.8
 #: Above this many distinct names the near-duplicate search (quadratic) is skipped.
 MAX_NEAR_NAMES = 5000
-#: Names not in the team list warned about one by one; the rest are counted in one line.
+#: Warnings of one kind (names not in the team list, merged spellings, look-alike names,
+#: headcounts below the responses) given one by one; the rest are counted in one line.
 MAX_NAMED = 10
 HEADCOUNT_COLUMNS = {"psw": "n_psw_expected", "colleague": "n_colleague_expected"}
 _HEADCOUNT_NAMES = {
@@ -249,10 +250,12 @@ def headcount_checks(team_list: pd.DataFrame, data: pd.DataFrame | None = None, 
     for form, col in HEADCOUNT_COLUMNS.items():
         got = counts[form].to_numpy() if form in counts else np.zeros(len(heads), dtype=int)
         over = (heads[col] < got).fillna(False).to_numpy(dtype=bool)
-        for k in np.flatnonzero(over):
-            warnings.append(f"team {heads['team'].iloc[k]!r} has {got[k]} {form} responses but "
-                            f"the team list says {col} = {heads[col].iloc[k]}: its response rate "
-                            "would be above 100 % and is not shown; correct the headcount")
+        warnings += summarised(
+            [f"team {heads['team'].iloc[k]!r} has {got[k]} {form} responses but the team list "
+             f"says {col} = {heads[col].iloc[k]}: its response rate would be above 100 % and is "
+             "not shown; correct the headcount" for k in np.flatnonzero(over)],
+            f"teams with fewer {col} than {form} responses kept: their rates (above 100 %) "
+            "are not shown; correct the headcounts")
         heads.loc[over, col] = pd.NA
     answered = set(counts.index[counts.sum(axis=1).to_numpy() > 0])
     silent = [t for t in heads["team"].astype(str) if t not in answered]
@@ -372,7 +375,7 @@ def resolve_teams(names: list[str], counts: list[int], teams: TeamList | None = 
     groups: dict[str, list[tuple[int, int, str]]] = {}
     for k, (n, c, key) in enumerate(zip(names, counts, keys)):
         groups.setdefault(key, []).append((-c, k, n))
-    out = {}
+    out, merged = {}, []
     for members in groups.values():
         members.sort()
         chosen = members[0][2]
@@ -380,10 +383,25 @@ def resolve_teams(names: list[str], counts: list[int], teams: TeamList | None = 
             out[n] = chosen
         if len(members) > 1:
             shown = " + ".join(f"{n!r} ({-c})" for c, _, n in members)
-            warnings.append(f"team names {shown} differ only in case, spacing or punctuation: "
-                            f"merged as {chosen!r}")
+            merged.append(f"team names {shown} differ only in case, spacing or punctuation: "
+                          f"merged as {chosen!r}")
+    warnings += summarised(merged, "groups of team names that differ only in case, spacing or "
+                           "punctuation, each merged under its most frequent spelling")
     warnings += near_duplicates(sorted(set(out.values())))
     return TeamNames(out, warnings)
+
+
+def summarised(lines: list[str], what: str) -> list[str]:
+    """The first :data:`MAX_NAMED` of ``lines``, and one line counting the rest (``what``).
+
+    Examples
+    --------
+    >>> summarised([f"w{k}" for k in range(12)], "warnings")[-1]
+    '... and 2 more warnings'
+    """
+    if len(lines) <= MAX_NAMED:
+        return lines
+    return [*lines[:MAX_NAMED], f"... and {len(lines) - MAX_NAMED:,} more {what}"]
 
 
 def near_duplicates(teams: list[str]) -> list[str]:
@@ -411,4 +429,5 @@ def near_duplicates(teams: list[str]) -> list[str]:
         if i < j and digitless[i] != digitless[j]:
             out.append(f"team names {teams[i]!r} and {teams[j]!r} look alike: one team? If so, "
                        "list one as an alias of the other (--teams)")
-    return out
+    return summarised(out, "pairs of team names that look alike: pass a team list (--teams) "
+                      "with one of each pair as an alias of the other, or correct the names")
