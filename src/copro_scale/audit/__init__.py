@@ -25,6 +25,7 @@ from .checks import (
     score_program,
 )
 from .read import Report, Validation, discover, num, precision
+from .runs import differences
 
 __all__ = ["AuditResult", "Disclosure", "audit"]
 
@@ -168,4 +169,5 @@ def audit(paths, *, min_responses: int | None = None, instrument: Instrument | N
                 res.disclosures += pinned(prog, targets, k, protection)
         res.disclosures += _skipped_answers(pop, inst, k, protection)
     res.disclosures += _waves(reports, k)
+    res.disclosures += differences(outputs, k, protection)
     return res
