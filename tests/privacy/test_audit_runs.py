@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from copro_scale.audit import audit
+from copro_scale.audit import _agreement, audit
 from copro_scale.audit.read import Num, discover
 from copro_scale.audit.runs import differences, moved_range
 from copro_scale.cli import main
@@ -30,9 +30,10 @@ def _run(*argv) -> None:
     assert code == 0, f"copro {argv[0]} exited {code}"
 
 
-def _org(folder: Path, design: dict[str, tuple[int, int]], seed: int = 0) -> Path:
+def _org(folder: Path, design: dict[str, tuple[int, int]], seed: int = 0,
+         dont_know: dict[str, list[str]] | None = None) -> Path:
     """responses.csv with ``design`` team -> (PSWs, colleagues), rows from the independent
-    generator (no gaps)."""
+    generator (no gaps), then "Don't know" (9) to ``dont_know``'s items for each response id."""
     pool = base(seed, n_teams=8)
     psw = iter(pool[pool["form"] == "psw"].to_dict("records"))
     col = iter(pool[pool["form"] == "colleague"].to_dict("records"))
@@ -42,6 +43,8 @@ def _org(folder: Path, design: dict[str, tuple[int, int]], seed: int = 0) -> Pat
         rows += [next(col) | {"team": team} for _ in range(c)]
     out = pd.DataFrame(rows)
     out["response_id"] = [f"R{i:03d}" for i in range(len(out))]
+    for rid, items in (dont_know or {}).items():
+        out.loc[out["response_id"] == rid, items] = 9
     out[INST.item_ids] = out[INST.item_ids].astype("Int8")
     path = folder / "responses.csv"
     out.to_csv(path, index=False)
@@ -167,3 +170,23 @@ def test_nothing_on_runs_with_the_same_membership(tmp_path, second):
         _run("validate", data, "-o", tmp_path / name / "validation", *extra)
     found = _runs(tmp_path / "one", tmp_path / "two", k=6)
     assert found == [], "\n".join(map(str, found))
+
+
+def test_agreement_over_fewer_than_k(tmp_path):
+    """(d) Theta: 5 respondents, 3 colleagues answer "Don't know" to a whole cell, so 2 have
+    all nine cells; its page must not print rwg(j) or AD(j) over them unflagged."""
+    cell = [it.id for it in INST.cell_items("voice", "decision_making")]
+    data = _org(tmp_path, {"T1": (3, 7), "T2": (3, 7), "Theta": (1, 4)},
+                dont_know={f"R{i:03d}": cell for i in (22, 23, 24)})
+    frame = pd.read_csv(data)
+    complete = frame[INST.item_ids].isin([1, 2, 3, 4, 5]).groupby(frame["team"]).apply(
+        lambda x: int(sum(all(any(x.loc[r, it.id] for it in INST.cell_items(c, f))
+                              for c in ("voice", "experience", "identity")
+                              for f in ("decision_making", "non_decision_making", "ideological"))
+                          for r in x.index)))
+    assert complete["Theta"] == 2 and complete["T1"] == 10  # by hand, from the input
+    _run("report", data, "-o", tmp_path / "rep", "--n-boot", "20")
+    if "Value\">" not in (tmp_path / "rep" / "teams" / "theta.html").read_text():
+        pytest.skip("the report no longer prints Theta's agreement indices")
+    found = [d for d in _agreement([o for o in discover([tmp_path / "rep"])], 5)]
+    assert [d.group.split("'")[1] for d in found] == ["Theta"]

@@ -95,6 +95,21 @@ def _waves(reports: list[Report], k: int) -> list[Disclosure]:
     return out
 
 
+def _agreement(reports: list[Report], k: int) -> list[Disclosure]:
+    """A team page's rwg(j) / AD(j) over the respondents with all nine cells: a subset of each
+    score's respondents, so fewer than ``k`` when any score's n in the scores table is."""
+    out = []
+    for r in reports:
+        for team, page in r.pages.items():
+            if page.agreement and page.score_n and min(page.score_n) < k:
+                out.append(Disclosure(
+                    "agreement", f"team '{team}': the at most {min(page.score_n)} respondent(s) "
+                    "with all nine cells", "agreement indices published", 0, 0,
+                    [f"{r.path.name}/teams: scores table n = {min(page.score_n)}; "
+                     + ", ".join(f"{name} = {v.value:g}" for name, v in page.agreement.items())]))
+    return out
+
+
 def _skipped_answers(pop: Population, inst: Instrument, k: int, protection: float) -> list[Disclosure]:
     """Per form: 12 x n x face - sum of its items' n x mean is about those who skipped items."""
     out = []
@@ -170,4 +185,5 @@ def audit(paths, *, min_responses: int | None = None, instrument: Instrument | N
         res.disclosures += _skipped_answers(pop, inst, k, protection)
     res.disclosures += _waves(reports, k)
     res.disclosures += differences(outputs, k, protection)
+    res.disclosures += _agreement(reports, k)
     return res

@@ -69,6 +69,8 @@ class TeamPage:
     items: dict[str, dict[str, tuple[Num | None, Num | None]]] = field(default_factory=dict)
     then: dict[str, Num] = field(default_factory=dict)
     previous_wave: str | None = None
+    score_n: list[int] = field(default_factory=list)
+    agreement: dict[str, Num] = field(default_factory=dict)
 
 
 @dataclass
@@ -105,11 +107,16 @@ _TABLE = re.compile(r'<table class="stack items[^"]*">(.*?)</table>', re.DOTALL)
 _SHARES = re.compile(r'data-label="Unfavourable">([^<]*)</td><td class="num" '
                      r'data-label="Favourable">([^<]*)</td>')
 _THEN = re.compile(r'<tr><th scope="row">([^<]*)</th><td class="num" data-label="Then">([^<]*)</td>')
+_SCORES = re.compile(r'id="scores-h">(.*?)</table>', re.DOTALL)
+_SCORE_N = re.compile(r'data-label="n">(\d+)</td>')
+_AGREEMENT = re.compile(r'<th scope="row">(r<sub>wg\(j\)</sub>|AD<sub>\(j\)</sub>)[^<]*</th>'
+                        r'<td class="num" data-label="Value">([^<]*)</td>')
 _WAVE = re.compile(r"<caption>Now minus (.*?), with 95% intervals</caption>")
 
 
 def read_page(text: str) -> TeamPage:
-    """Item shares per view (``all``, then ``psw`` when shown) and the "Then" column."""
+    """Item shares per view (``all``, then ``psw`` when shown), the "Then" column, the scores
+    table's counts and the agreement indices."""
     from ..reports.content import SCORE_LABELS
 
     page = TeamPage()
@@ -122,6 +129,11 @@ def read_page(text: str) -> TeamPage:
         score, v = by_label.get(html.unescape(label)), num(value)
         if score and v is not None:
             page.then[score] = v
+    scores = _SCORES.search(text)
+    page.score_n = [int(n) for n in _SCORE_N.findall(scores.group(1))] if scores else []
+    for name, value in _AGREEMENT.findall(text):
+        if (v := num(value)) is not None:
+            page.agreement[re.sub("<[^>]+>", "", name)] = v
     m = _WAVE.search(text)
     page.previous_wave = html.unescape(m.group(1)) if m else None
     return page
