@@ -190,3 +190,17 @@ def test_agreement_over_fewer_than_k(tmp_path):
         pytest.skip("the report no longer prints Theta's agreement indices")
     found = [d for d in _agreement([o for o in discover([tmp_path / "rep"])], 5)]
     assert [d.group.split("'")[1] for d in found] == ["Theta"]
+
+
+def test_report_rerun_merging_an_alias_into_a_team(tmp_path):
+    """A team whose responses count once each (3 PSWs, 7 colleagues) gains the lone PSW 'Alfa'
+    when the team list maps the alias: its figures differ by that one person."""
+    data = _org(tmp_path, {"T1": (3, 7), "T2": (3, 7), "T3": (3, 7), "Alfa": (1, 0)})
+    (tmp_path / "teams.csv").write_text("team,aliases\nT1,Alfa\nT2,\nT3,\n")
+    _run("report", data, "-o", tmp_path / "repA", "--n-boot", "20")
+    _run("report", data, "--teams", tmp_path / "teams.csv", "-o", tmp_path / "repB", "--n-boot", "20")
+    found = [d for d in _runs(tmp_path / "repA", tmp_path / "repB") if d.group.startswith("team 'T1'")]
+    truth = _truth(data, "Alfa")
+    assert len(found) == 6
+    for d in found:
+        assert d.low - 1e-9 <= truth[d.what.split()[0]] <= d.high + 1e-9

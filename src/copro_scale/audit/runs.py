@@ -2,7 +2,7 @@
 
 Two outputs of the same input (a rerun with another team list, threshold or parent column)
 publish figures about "the same" named aggregate: the organisation (overall and per form), a
-service, a validation item per form. When their counts differ by ``d`` in 1 to ``k`` - 1, the
+service, a team whose responses count once each, a validation item per form. When their counts differ by ``d`` in 1 to ``k`` - 1, the
 attacker's model is that the smaller set lies within the larger (the same respondents, a few
 moved in or out), so ``n1 * m1 - n2 * m2`` is the sum over the ``d`` people who moved.
 :func:`differences` writes both figures as constraints (:class:`~.solve.Program`: the sum over
@@ -43,9 +43,9 @@ def same_input(a, b) -> bool:
 def aggregates(out) -> dict[tuple, tuple[int, dict[str, Num], str]]:
     """Named aggregates an output publishes as (count, {quantity: mean}, where).
 
-    A mean is over exactly ``count`` people: the organisation per form (its ``n_psw`` /
-    ``n_colleague``: respondents with every cell), the whole organisation and a service when
-    every respondent counts once, a validation item per form (the ones who answered it).
+    A mean is taken over ``count`` people: the organisation per form (its ``n_psw`` /
+    ``n_colleague``: respondents with every cell), the whole organisation, a service and a team
+    when every respondent counts once, a validation item per form (the ones who answered it).
     """
     found: dict = {}
     if isinstance(out, Report):
@@ -69,6 +69,10 @@ def aggregates(out) -> dict[tuple, tuple[int, dict[str, Num], str]]:
                 vals = {sc: x for sc, v in (gap.get(f) or {}).items()
                         if (x := num(v, decimals=dec)) is not None}
                 found["organisation", f] = (gap[f"n_{f}"], vals, f"{name}: organisation {f}")
+        for t in s.get("teams") or []:
+            if not t.get("suppressed") and t.get("weights") == "respondents" \
+                    and isinstance((t.get("n") or {}).get("total"), int):
+                found["team", t["team"]] = (t["n"]["total"], figures(t), f"{name}: team '{t['team']}'")
         for p in s.get("parents") or []:
             if not p.get("withheld") and isinstance(p.get("n"), int) \
                     and p.get("weights", "respondents") == "respondents":
@@ -86,8 +90,8 @@ def _group(key: tuple, d: int) -> str:
     who = f"the {d} respondent(s) between two runs"
     if key[0] == "organisation":
         return f"organisation{'' if key[1] == 'all' else f' ({key[1]} form)'}: {who}"
-    if key[0] == "service":
-        return f"service '{key[1]}': {who}"
+    if key[0] in ("service", "team"):
+        return f"{key[0]} '{key[1]}': {who}"
     return f"{key[1]} form, item {key[2]}: {who}"
 
 
