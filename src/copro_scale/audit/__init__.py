@@ -101,11 +101,12 @@ def _agreement(reports: list[Report], k: int) -> list[Disclosure]:
     out = []
     for r in reports:
         for team, page in r.pages.items():
-            if page.agreement and page.score_n and min(page.score_n) < k:
+            n = min(page.score_n.values(), default=k)
+            if page.agreement and n < k:
                 out.append(Disclosure(
-                    "agreement", f"team '{team}': the at most {min(page.score_n)} respondent(s) "
-                    "with all nine cells", "agreement indices published", 0, 0,
-                    [f"{r.path.name}/teams: scores table n = {min(page.score_n)}; "
+                    "agreement", f"team '{team}': the at most {n} respondent(s) with all nine "
+                    "cells", "agreement indices published", 0, 0,
+                    [f"{r.path.name}/teams: scores table n = {n}; "
                      + ", ".join(f"{name} = {v.value:g}" for name, v in page.agreement.items())]))
     return out
 

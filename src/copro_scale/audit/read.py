@@ -69,7 +69,7 @@ class TeamPage:
     items: dict[str, dict[str, tuple[Num | None, Num | None]]] = field(default_factory=dict)
     then: dict[str, Num] = field(default_factory=dict)
     previous_wave: str | None = None
-    score_n: list[int] = field(default_factory=list)
+    score_n: dict[str, int] = field(default_factory=dict)
     agreement: dict[str, Num] = field(default_factory=dict)
 
 
@@ -108,7 +108,8 @@ _SHARES = re.compile(r'data-label="Unfavourable">([^<]*)</td><td class="num" '
                      r'data-label="Favourable">([^<]*)</td>')
 _THEN = re.compile(r'<tr><th scope="row">([^<]*)</th><td class="num" data-label="Then">([^<]*)</td>')
 _SCORES = re.compile(r'id="scores-h">(.*?)</table>', re.DOTALL)
-_SCORE_N = re.compile(r'data-label="n">(\d+)</td>')
+_SCORE_N = re.compile(r'<th scope="row">([^<]*?)\s*(?:<span[^>]*>[^<]*</span>)?</th>'
+                      r'<td class="num" data-label="n">(\d+)</td>')
 _AGREEMENT = re.compile(r'<th scope="row">(r<sub>wg\(j\)</sub>|AD<sub>\(j\)</sub>)[^<]*</th>'
                         r'<td class="num" data-label="Value">([^<]*)</td>')
 _WAVE = re.compile(r"<caption>Now minus (.*?), with 95% intervals</caption>")
@@ -130,7 +131,8 @@ def read_page(text: str) -> TeamPage:
         if score and v is not None:
             page.then[score] = v
     scores = _SCORES.search(text)
-    page.score_n = [int(n) for n in _SCORE_N.findall(scores.group(1))] if scores else []
+    page.score_n = {by_label[label]: int(n) for label, n in _SCORE_N.findall(scores.group(1))
+                    if label in by_label} if scores else {}
     for name, value in _AGREEMENT.findall(text):
         if (v := num(value)) is not None:
             page.agreement[re.sub("<[^>]+>", "", name)] = v

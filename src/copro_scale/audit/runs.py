@@ -40,49 +40,51 @@ def same_input(a, b) -> bool:
     return False
 
 
-def aggregates(out) -> dict[tuple, tuple[int, dict[str, Num], str]]:
-    """Named aggregates an output publishes as (count, {quantity: mean}, where).
+def aggregates(out) -> dict[tuple, tuple[dict[str, tuple[int, Num]], str]]:
+    """Named aggregates an output publishes: {quantity: (count, mean)} and where.
 
-    A mean is taken over ``count`` people: the organisation per form (its ``n_psw`` /
-    ``n_colleague``: respondents with every cell), the whole organisation, a service and a team
-    when every respondent counts once, a validation item per form (the ones who answered it).
+    A mean is taken over its count: the organisation per form (its ``n_psw`` / ``n_colleague``:
+    respondents with every cell), the whole organisation, a service (its respondents) and a team
+    (the scores table's n of each score on its page, else its respondents) when every response
+    counts once, a validation item per form (the ones who answered it).
     """
     found: dict = {}
     if isinstance(out, Report):
         s, name = out.summary, out.path.name
         dec = precision(s, "mean", 4)
-        org = s.get("organisation") or {}
 
-        def figures(rec, keys=("faces", "constructs")):
+        def figures(rec, n, counts=None):
             vals = {}
-            for key in keys:
+            for key in ("faces", "constructs"):
                 for sc, v in (rec.get(key) or {}).items():
                     if (x := num(v, decimals=dec)) is not None:
-                        vals[sc] = x
+                        vals[sc] = ((counts or {}).get(sc, n), x)
             return vals
 
+        org = s.get("organisation") or {}
         if org.get("weights") == "respondents" and isinstance(org.get("n"), int):
-            found["organisation", "all"] = (org["n"], figures(org), f"{name}: organisation")
+            found["organisation", "all"] = (figures(org, org["n"]), f"{name}: organisation")
         gap = org.get("psw_vs_colleague") or {}
         for f in ("psw", "colleague"):
             if isinstance(gap.get(f"n_{f}"), int):
-                vals = {sc: x for sc, v in (gap.get(f) or {}).items()
-                        if (x := num(v, decimals=dec)) is not None}
-                found["organisation", f] = (gap[f"n_{f}"], vals, f"{name}: organisation {f}")
+                found["organisation", f] = (figures({"faces": gap.get(f)}, gap[f"n_{f}"]),
+                                            f"{name}: organisation {f}")
         for t in s.get("teams") or []:
             if not t.get("suppressed") and t.get("weights") == "respondents" \
                     and isinstance((t.get("n") or {}).get("total"), int):
-                found["team", t["team"]] = (t["n"]["total"], figures(t), f"{name}: team '{t['team']}'")
+                page = out.pages.get(t["team"])
+                found["team", t["team"]] = (figures(t, t["n"]["total"], page and page.score_n),
+                                            f"{name}: team '{t['team']}'")
         for p in s.get("parents") or []:
             if not p.get("withheld") and isinstance(p.get("n"), int) \
                     and p.get("weights", "respondents") == "respondents":
-                found["service", p["parent"]] = (p["n"], figures(p), f"{name}: service '{p['parent']}'")
+                found["service", p["parent"]] = (figures(p, p["n"]), f"{name}: service '{p['parent']}'")
     elif isinstance(out, Validation):
         where = f"{out.path.name}/validation.json"
         for form, items in _item_stats(out).items():
             for item, (n, mean, *_rest) in items.items():
                 if mean is not None and n:
-                    found["item", form, item] = (n, {"mean": mean}, f"{where}: {form} item {item}")
+                    found["item", form, item] = ({"mean": (n, mean)}, f"{where}: {form} item {item}")
     return found
 
 
@@ -120,20 +122,21 @@ def differences(outputs, k: int, protection: float) -> list[Disclosure]:
         if not same_input(a, b):
             continue
         for key in fa.keys() & fb.keys():
-            (n1, m1, w1), (n2, m2, w2) = fa[key], fb[key]
-            d = abs(n1 - n2)
-            if not 0 < d < k:
-                continue
-            if n1 < n2:
-                (n1, m1, w1), (n2, m2, w2) = (n2, m2, w2), (n1, m1, w1)
-            for q in m1.keys() & m2.keys():
-                r = moved_range(n1, m1[q], n2, m2[q], d)
+            (q1, w1), (q2, w2) = fa[key], fb[key]
+            for q in q1.keys() & q2.keys():
+                (n1, m1), (n2, m2), big, small = q1[q], q2[q], w1, w2
+                d = abs(n1 - n2)
+                if not 0 < d < k:
+                    continue
+                if n1 < n2:
+                    (n1, m1), (n2, m2), big, small = (n2, m2), (n1, m1), w2, w1
+                r = moved_range(n1, m1, n2, m2, d)
                 if r is None or (r[1] - r[0]) / d > protection + 1e-6:
                     continue
                 what = "mean answer" if key[0] == "item" else f"{q} mean"
                 out.append(Disclosure(
-                    "runs", _group(key, d), f"{what} ({n1} x {m1[q].value:g} - {n2} x "
-                    f"{m2[q].value:g}) / {d}", r[0] / d, r[1] / d,
-                    [f"{w1}: {q} = {m1[q].value:g} over n = {n1}",
-                     f"{w2}: {q} = {m2[q].value:g} over n = {n2}"]))
+                    "runs", _group(key, d), f"{what} ({n1} x {m1.value:g} - {n2} x "
+                    f"{m2.value:g}) / {d}", r[0] / d, r[1] / d,
+                    [f"{big}: {q} = {m1.value:g} over n = {n1}",
+                     f"{small}: {q} = {m2.value:g} over n = {n2}"]))
     return out
