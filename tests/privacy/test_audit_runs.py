@@ -18,7 +18,7 @@ import pytest
 
 from copro_scale.audit import _agreement, audit
 from copro_scale.audit.read import Num, discover
-from copro_scale.audit.runs import differences, moved_range
+from copro_scale.audit.runs import differences, moved_answers, moved_range
 from copro_scale.cli import main
 
 from .scenarios import INST, base
@@ -84,6 +84,22 @@ def test_moved_range_by_hand():
     lo, hi = moved_range(14, Num(3.27, 0.005), 13, Num(3.18, 0.005), 1)
     assert (lo, hi) == (pytest.approx(4.44 - 0.135), pytest.approx(4.44 + 0.135))
     assert moved_range(10, Num(2.0, 0.005), 9, Num(4.0, 0.005), 1) is None  # not nested
+
+
+def _pct(x):
+    return Num(x / 100, 0.005)
+
+
+def test_moved_answers_by_hand():
+    # 5 of 6 unfavourable, 1 favourable; before: 4 of 5 and 1: the one added answered 1 or 2
+    assert moved_answers(6, (_pct(83), _pct(17)), 5, (_pct(80), _pct(20)), 1) == (1.0, 2.0)
+    # 3 of 7 and 1 of 7; before 3 of 6 and 1 of 6: neutral, 3
+    assert moved_answers(7, (_pct(43), _pct(14)), 6, (_pct(50), _pct(17)), 1) == (3.0, 3.0)
+    # 3 and 3 of 8, before 3 and 1 of 6: both added answers favourable (4 to 5 each)
+    assert moved_answers(8, (_pct(38), _pct(38)), 6, (_pct(50), _pct(17)), 2) == (8.0, 10.0)
+    # 4 and 2 of 8, before 3 and 1 of 6: one unfavourable (1 to 2), one favourable (4 to 5)
+    assert moved_answers(8, (_pct(50), _pct(25)), 6, (_pct(50), _pct(17)), 2) == (5.0, 7.0)
+    assert moved_answers(6, (_pct(50), _pct(0)), 5, (_pct(20), _pct(0)), 1) is None  # 3 - 1
 
 
 def test_validation_rerun_with_a_team_list(tmp_path):
@@ -211,7 +227,14 @@ def test_report_rerun_merging_an_alias_into_a_team(tmp_path):
     _run("report", data, "-o", tmp_path / "repA", "--n-boot", "20")
     _run("report", data, "--teams", tmp_path / "teams.csv", "-o", tmp_path / "repB", "--n-boot", "20")
     found = [d for d in _runs(tmp_path / "repA", tmp_path / "repB") if d.group.startswith("team 'T1'")]
+    scores = [d for d in found if ", item" not in d.group]
     truth = _truth(data, "Alfa")
-    assert len(found) == 6
-    for d in found:
+    assert len(scores) == 6
+    for d in scores:
         assert d.low - 1e-9 <= truth[d.what.split()[0]] <= d.high + 1e-9
+    items = [d for d in found if ", item" in d.group]
+    assert len(items) == len(INST.items)  # every answer of the lone PSW (T1 has no PSW view)
+    for d in items:
+        item = d.group.split("item ")[1].split(":")[0]
+        answer = _keyed(data, "Alfa", item)  # by hand: 1-2 unfavourable, 3 neutral, 4-5 favourable
+        assert (d.low, d.high) == {1: (1, 2), 2: (1, 2), 3: (3, 3), 4: (4, 5), 5: (4, 5)}[answer]

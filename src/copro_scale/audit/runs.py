@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from itertools import combinations
 
+import numpy as np
+
 from ..instrument import CONSTRUCTS, FACES
 from .checks import Disclosure, _item_stats
 from .read import Num, Report, Validation, num, precision
@@ -88,6 +90,42 @@ def aggregates(out) -> dict[tuple, tuple[dict[str, tuple[int, Num]], str]]:
     return found
 
 
+def item_shares(out) -> dict[tuple, tuple[int, Num, Num, str]]:
+    """A report's team pages: (team, view, item) -> (n answered, unfavourable share, favourable
+    share, where)."""
+    found = {}
+    if isinstance(out, Report):
+        for team, page in out.pages.items():
+            for view, items in page.items.items():
+                for item, (u, f) in items.items():
+                    n = page.item_n.get(view, {}).get(item)
+                    if u is not None and f is not None and n:
+                        where = f"{out.path.name}: team '{team}' item {item} ({view})"
+                        found[team, view, item] = (n, u, f, where)
+    return found
+
+
+def moved_answers(n_big: int, shares_big: tuple[Num, Num], n_small: int,
+                  shares_small: tuple[Num, Num], d: int) -> tuple[float, float] | None:
+    """Least and greatest keyed sum of the ``d`` answers in the bigger set only, from the two
+    sets' unfavourable (1-2) and favourable (4-5) shares; None when no nesting explains them."""
+    prog = Program()
+    moved = {}
+    for side in ("u", "f"):
+        common = prog.var(f"{side} common", 0, n_small, integer=True)
+        moved[side] = prog.var(f"{side} moved", 0, d, integer=True)
+        i = 0 if side == "u" else 1
+        prog.add({common: 1}, n_small * shares_small[i].lo, n_small * shares_small[i].hi, "smaller")
+        prog.add({common: 1, moved[side]: 1}, n_big * shares_big[i].lo, n_big * shares_big[i].hi,
+                 "bigger")
+    prog.add({moved["u"]: 1, moved["f"]: 1}, 0, d, "model: movers")
+    total = prog.var("sum", d, 5 * d)  # unfavourable 1-2, neutral 3, favourable 4-5
+    # at most 2u + 3(d - u - f) + 5f = 3d - u + 2f; at least u + 3(d - u - f) + 4f = 3d - 2u + f
+    prog.add({total: 1, moved["u"]: 1, moved["f"]: -2}, -np.inf, 3 * d, "model: at most")
+    prog.add({total: 1, moved["u"]: 2, moved["f"]: -1}, 3 * d, np.inf, "model: at least")
+    return prog.range({total: 1})
+
+
 def _group(key: tuple, d: int) -> str:
     who = f"the {d} respondent(s) between two runs"
     if key[0] == "organisation":
@@ -139,4 +177,32 @@ def differences(outputs, k: int, protection: float) -> list[Disclosure]:
                     f"{m2.value:g}) / {d}", r[0] / d, r[1] / d,
                     [f"{big}: {q} = {m1.value:g} over n = {n1}",
                      f"{small}: {q} = {m2.value:g} over n = {n2}"]))
+    out += _item_differences(published, k, protection)
+    return out
+
+
+def _item_differences(published, k: int, protection: float) -> list[Disclosure]:
+    """Team pages' item shares of two runs of one input whose answer counts differ by 1 to
+    ``k`` - 1: the movers' answers."""
+    out = []
+    pages = [(o, item_shares(o)) for o, _ in published if isinstance(o, Report)]
+    for (a, fa), (b, fb) in combinations(pages, 2):
+        if not same_input(a, b):
+            continue
+        for key in sorted(fa.keys() & fb.keys()):
+            (n1, u1, f1, w1), (n2, u2, f2, w2) = fa[key], fb[key]
+            if n1 < n2:
+                (n1, u1, f1, w1), (n2, u2, f2, w2) = (n2, u2, f2, w2), (n1, u1, f1, w1)
+            d = n1 - n2
+            if not 0 < d < k:
+                continue
+            r = moved_answers(n1, (u1, f1), n2, (u2, f2), d)
+            if r is None or (r[1] - r[0]) / d > protection + 1e-6:
+                continue
+            team, view, item = key
+            out.append(Disclosure(
+                "runs", f"team '{team}'{' (PSW form)' if view == 'psw' else ''}, item {item}: "
+                f"the {d} answer(s) between two runs", "mean keyed answer", r[0] / d, r[1] / d,
+                [f"{w1}: unfavourable {u1.value:.0%}, favourable {f1.value:.0%} of n = {n1}",
+                 f"{w2}: unfavourable {u2.value:.0%}, favourable {f2.value:.0%} of n = {n2}"]))
     return out
