@@ -238,3 +238,20 @@ def test_report_rerun_merging_an_alias_into_a_team(tmp_path):
         item = d.group.split("item ")[1].split(":")[0]
         answer = _keyed(data, "Alfa", item)  # by hand: 1-2 unfavourable, 3 neutral, 4-5 favourable
         assert (d.low, d.high) == {1: (1, 2), 2: (1, 2), 3: (3, 3), 4: (4, 5), 5: (4, 5)}[answer]
+
+
+@pytest.mark.slow  # two reports
+def test_team_with_forms_weighted_equally(tmp_path):
+    """F (5 PSWs, 5 colleagues) weights its forms equally: its shares over everyone are means of
+    the two forms' shares, not counts over n, so only its PSW view (every answer once) gives the
+    lone PSW merged into it by the alias away, each item to its category."""
+    data = _org(tmp_path, {"F": (5, 5), "T2": (3, 7), "T3": (3, 7), "Fx": (1, 0)})
+    (tmp_path / "teams.csv").write_text("team,aliases\nF,Fx\nT2,\nT3,\n")
+    _run("report", data, "-o", tmp_path / "repA", "--n-boot", "20")
+    _run("report", data, "--teams", tmp_path / "teams.csv", "-o", tmp_path / "repB", "--n-boot", "20")
+    items = [d for d in _runs(tmp_path / "repA", tmp_path / "repB") if d.group.startswith("team 'F'")
+             and ", item" in d.group]
+    assert items and all("(PSW form)" in d.group for d in items)
+    for d in items:
+        answer = _keyed(data, "Fx", d.group.split("item ")[1].split(":")[0])
+        assert (d.low, d.high) == {1: (1, 2), 2: (1, 2), 3: (3, 3), 4: (4, 5), 5: (4, 5)}[answer]

@@ -70,7 +70,7 @@ class TeamPage:
     then: dict[str, Num] = field(default_factory=dict)
     previous_wave: str | None = None
     score_n: dict[str, int] = field(default_factory=dict)
-    item_n: dict[str, dict[str, int]] = field(default_factory=dict)
+    item_n: dict[str, dict[str, int]] = field(default_factory=dict)  # where every answer counts once
     agreement: dict[str, Num] = field(default_factory=dict)
 
 
@@ -127,7 +127,8 @@ def read_page(text: str) -> TeamPage:
         rows = _SHARES.findall(table)
         page.items[view] = dict(zip(order, [(num(u, percent=True), num(f, percent=True))
                                             for u, f, _ in rows]))
-        page.item_n[view] = {i: int(n) for i, (_, _, n) in zip(order, rows) if n}
+        if "weighted equally" not in table:  # shares of counts, not means of two forms' shares
+            page.item_n[view] = {i: int(n) for i, (_, _, n) in zip(order, rows) if n}
     by_label = {v: k for k, v in SCORE_LABELS.items()}
     for label, value in _THEN.findall(text):
         score, v = by_label.get(html.unescape(label)), num(value)
