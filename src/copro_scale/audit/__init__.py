@@ -25,6 +25,7 @@ from .checks import (
     score_program,
 )
 from .read import Report, Validation, discover, num, precision
+from .runs import differences
 
 __all__ = ["AuditResult", "Disclosure", "audit"]
 
@@ -91,6 +92,22 @@ def _waves(reports: list[Report], k: int) -> list[Disclosure]:
                             [f"{r0.path}: {sc} = {v.value:g} (n = {t0['n']['total']})",
                              f"{r.path}: Then {sc} = {then.value:g}"]))
                         break
+    return out
+
+
+def _agreement(reports: list[Report], k: int) -> list[Disclosure]:
+    """A team page's rwg(j) / AD(j) over the respondents with all nine cells: a subset of each
+    score's respondents, so fewer than ``k`` when any score's n in the scores table is."""
+    out = []
+    for r in reports:
+        for team, page in r.pages.items():
+            n = min(page.score_n.values(), default=k)
+            if page.agreement and n < k:
+                out.append(Disclosure(
+                    "agreement", f"team '{team}': the at most {n} respondent(s) with all nine "
+                    "cells", "agreement indices published", 0, 0,
+                    [f"{r.path.name}/teams: scores table n = {n}; "
+                     + ", ".join(f"{name} = {v.value:g}" for name, v in page.agreement.items())]))
     return out
 
 
@@ -168,4 +185,6 @@ def audit(paths, *, min_responses: int | None = None, instrument: Instrument | N
                 res.disclosures += pinned(prog, targets, k, protection)
         res.disclosures += _skipped_answers(pop, inst, k, protection)
     res.disclosures += _waves(reports, k)
+    res.disclosures += differences(outputs, k, protection)
+    res.disclosures += _agreement(reports, k)
     return res

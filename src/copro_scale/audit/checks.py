@@ -37,8 +37,8 @@ class Disclosure:
     derivation: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        value = ("" if self.kind == "waves" else f"= {self.low:.3f}" if self.high - self.low < 5e-4
-                 else f"in [{self.low:.3f}, {self.high:.3f}]")
+        value = ("" if self.kind in ("waves", "agreement") else f"= {self.low:.3f}"
+                 if self.high - self.low < 5e-4 else f"in [{self.low:.3f}, {self.high:.3f}]")
         lines = [f"DISCLOSED ({self.kind}) {self.group}: {self.what} {value}".rstrip()]
         lines += [f"    from {d}" for d in self.derivation]
         return "\n".join(lines)

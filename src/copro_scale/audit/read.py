@@ -69,6 +69,9 @@ class TeamPage:
     items: dict[str, dict[str, tuple[Num | None, Num | None]]] = field(default_factory=dict)
     then: dict[str, Num] = field(default_factory=dict)
     previous_wave: str | None = None
+    score_n: dict[str, int] = field(default_factory=dict)
+    item_n: dict[str, dict[str, int]] = field(default_factory=dict)  # where every answer counts once
+    agreement: dict[str, Num] = field(default_factory=dict)
 
 
 @dataclass
@@ -103,25 +106,40 @@ class Favourable:
 
 _TABLE = re.compile(r'<table class="stack items[^"]*">(.*?)</table>', re.DOTALL)
 _SHARES = re.compile(r'data-label="Unfavourable">([^<]*)</td><td class="num" '
-                     r'data-label="Favourable">([^<]*)</td>')
+                     r'data-label="Favourable">([^<]*)</td>(?:<td class="num" data-label="n">(\d+)</td>)?')
 _THEN = re.compile(r'<tr><th scope="row">([^<]*)</th><td class="num" data-label="Then">([^<]*)</td>')
+_SCORES = re.compile(r'id="scores-h">(.*?)</table>', re.DOTALL)
+_SCORE_N = re.compile(r'<th scope="row">([^<]*?)\s*(?:<span[^>]*>[^<]*</span>)?</th>'
+                      r'<td class="num" data-label="n">(\d+)</td>')
+_AGREEMENT = re.compile(r'<th scope="row">(r<sub>wg\(j\)</sub>|AD<sub>\(j\)</sub>)[^<]*</th>'
+                        r'<td class="num" data-label="Value">([^<]*)</td>')
 _WAVE = re.compile(r"<caption>Now minus (.*?), with 95% intervals</caption>")
 
 
 def read_page(text: str) -> TeamPage:
-    """Item shares per view (``all``, then ``psw`` when shown) and the "Then" column."""
+    """Item shares and answer counts per view (``all``, then ``psw`` when shown), the "Then"
+    column, the scores table's counts and the agreement indices."""
     from ..reports.content import SCORE_LABELS
 
     page = TeamPage()
     order = [it.id for f in FACES for it in load_instrument().items if it.face == f]  # by face
     for view, table in zip(("all", "psw"), _TABLE.findall(text)):
+        rows = _SHARES.findall(table)
         page.items[view] = dict(zip(order, [(num(u, percent=True), num(f, percent=True))
-                                            for u, f in _SHARES.findall(table)]))
+                                            for u, f, _ in rows]))
+        if "weighted equally" not in table:  # shares of counts, not means of two forms' shares
+            page.item_n[view] = {i: int(n) for i, (_, _, n) in zip(order, rows) if n}
     by_label = {v: k for k, v in SCORE_LABELS.items()}
     for label, value in _THEN.findall(text):
         score, v = by_label.get(html.unescape(label)), num(value)
         if score and v is not None:
             page.then[score] = v
+    scores = _SCORES.search(text)
+    page.score_n = {by_label[label]: int(n) for label, n in _SCORE_N.findall(scores.group(1))
+                    if label in by_label} if scores else {}
+    for name, value in _AGREEMENT.findall(text):
+        if (v := num(value)) is not None:
+            page.agreement[re.sub("<[^>]+>", "", name)] = v
     m = _WAVE.search(text)
     page.previous_wave = html.unescape(m.group(1)) if m else None
     return page
