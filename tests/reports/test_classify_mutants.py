@@ -9,6 +9,7 @@ through (docs/testing.md); each was checked to fail with its mutant applied by h
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import numpy as np
 import pandas as pd
@@ -303,7 +304,9 @@ def test_n_boot_is_a_deprecated_name_of_n_draws_and_4000_the_default():
     s = _survey(7, [(2, 4), (3, 3)])
     with pytest.warns(DeprecationWarning, match="n_boot is deprecated; use n_draws") as rec:
         old = classify_teams(s, INST, n_boot=300, seed=1)
-    assert rec[0].filename == __file__  # the warning names the caller's line
+    if "MUTANT_UNDER_TEST" not in os.environ:
+        # the warning names the caller's line (under mutmut a trampoline frame sits between)
+        assert rec[0].filename == __file__
     pd.testing.assert_frame_equal(old, classify_teams(s, INST, n_draws=300, seed=1))
     pd.testing.assert_frame_equal(classify_teams(s, INST, seed=1),
                                   classify_teams(s, INST, n_draws=4000, seed=1), check_exact=True)
