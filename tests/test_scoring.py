@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -260,3 +261,63 @@ def test_acquiescence_is_half_the_keyed_minus_reverse_keyed_gap_per_cell(inst):
     one_sided = frame.iloc[[0]].copy()
     one_sided[inst.reverse_ids] = pd.NA
     assert np.isnan(score(one_sided, instrument=inst)["acquiescence"].iloc[0])
+
+
+def _bare(inst, answers: list[dict], dtype=None) -> pd.DataFrame:
+    """A canonical table (no Responses) of ``answers`` (item id -> code), one team, PSW form."""
+    items = pd.DataFrame([{i: a.get(i, pd.NA) for i in inst.item_ids} for a in answers],
+                         columns=inst.item_ids)
+    if dtype is not None:
+        items = items.astype(dtype)
+    meta = pd.DataFrame({"response_id": [f"r{k}" for k in range(len(answers))], "team": "A",
+                         "role": "psw", "form": "psw"})
+    return pd.concat([meta, items], axis=1)
+
+
+def test_keying_reads_object_columns_holding_pd_na_as_missing(inst):
+    """Hand values: code 2 keys to 2, or to 6 - 2 = 4 on a reverse-keyed item; pd.NA in a plain
+    object column is NaN; every item column comes out as float."""
+    rev = min(_reverse_ids_from_the_file())
+    plain = next(i for i in inst.item_ids if i not in _reverse_ids_from_the_file())
+    table = _bare(inst, [{rev: 2, plain: 2}, {rev: pd.NA, plain: 5}], dtype=object)
+    keyed = keyed_items(table, instrument=inst)
+    assert keyed[rev].tolist()[0] == 4.0 and math.isnan(keyed[rev].tolist()[1])
+    assert keyed[plain].tolist() == [2.0, 5.0]
+    assert (keyed[inst.item_ids].dtypes == "float64").all()
+    assert favourable(table, instrument=inst).loc["A", rev] == 100.0  # 4 of 5: favourable
+
+
+def test_complete_answers_key_to_float_columns(inst):
+    table = _bare(inst, [{i: 3 for i in inst.item_ids}] * 2, dtype="Int8")
+    keyed = keyed_items(table, instrument=inst)
+    assert (keyed[inst.item_ids].dtypes == "float64").all()
+    assert (keyed[inst.item_ids] == 3.0).all().all()
+
+
+def test_no_responses_key_and_score_to_no_rows(inst):
+    table = _bare(inst, [{i: 3 for i in inst.item_ids}], dtype="Int8").iloc[:0]
+    keyed = keyed_items(table, instrument=inst)
+    assert keyed.shape == (0, 4 + 36) and (keyed[inst.item_ids].dtypes == "float64").all()
+    assert score(table, instrument=inst).shape == (0, 25)
+
+
+def test_scoring_missing_answers_raises_no_numpy_warning(inst):
+    """A cell, face or group with nothing answered is NaN, silently (0 / 0 is not shown to the
+    user as a RuntimeWarning)."""
+    table = _bare(inst, [{"vdm1": 4}, {}, {i: 2 for i in inst.item_ids}], dtype="Int8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = score(table, instrument=inst)
+        fav = favourable(table, instrument=inst, by="response_id", min_answered=1)
+    assert math.isnan(s.loc[1, "overall"]) and s.loc[2, "overall"] == pytest.approx(
+        (2 * 26 + 4 * 10) / 36)
+    assert math.isnan(fav.loc["r1", "vdm1"]) and math.isnan(fav.loc["r1", "voice.ideological"])
+
+
+def test_favourable_at_min_answered_zero_shows_a_cell_on_one_answer(inst):
+    """min_answered=0: a cell is shown once one of its items is answered (hand: one answer of
+    5 on a positively worded item of voice.decision_making is 100 % favourable)."""
+    item = next(it.id for it in inst.cell_items("voice", "decision_making") if not it.reverse)
+    fav = favourable(_bare(inst, [{item: 5}], dtype="Int8"), instrument=inst, min_answered=0)
+    assert fav.loc["A", "voice.decision_making"] == 100.0
+    assert math.isnan(fav.loc["A", "voice.ideological"])
