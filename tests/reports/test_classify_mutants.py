@@ -328,3 +328,9 @@ def test_nearest_region_and_distance_of_the_adjusted_profile():
     assert out.loc["E", "nearest"] == "enhanced"
     assert out.loc["H", "nearest"] is None and np.isnan(out.loc["H", "distance"])
     assert (out["weights"] == "respondents").all()
+
+
+def test_standard_t_draws_default_to_seed_0():
+    # the signature's default: the draws a caller gets without a seed are those of seed 0
+    np.testing.assert_array_equal(standard_t_draws(10, 5, 3), standard_t_draws(10, 5, 3, seed=0))
+    assert not np.array_equal(standard_t_draws(10, 5, 3), standard_t_draws(10, 5, 3, seed=1))
