@@ -321,3 +321,15 @@ def test_favourable_at_min_answered_zero_shows_a_cell_on_one_answer(inst):
     fav = favourable(_bare(inst, [{item: 5}], dtype="Int8"), instrument=inst, min_answered=0)
     assert fav.loc["A", "voice.decision_making"] == 100.0
     assert math.isnan(fav.loc["A", "voice.ideological"])
+
+
+def test_acquiescence_uses_only_cells_with_both_kinds_answered(inst):
+    """Hand-computed: voice.decision_making all 5 (three positively worded at 5, one reverse
+    keyed to 1: gap 4); voice.ideological one positively worded 4 and two reverse coded 4
+    (keyed 2: gap 2); voice.non_decision_making with its positively worded items only and
+    experience.decision_making with its reverse item only have no gap. (4 + 2) / 2 / 2 = 1.5."""
+    answers = {"vdm1": 5, "vdm2": 5, "vdm3": 5, "vdm4": 5, "vid1": 4, "vid3": 4, "vid4": 4,
+               "vnd1": 5, "vnd2": 5, "vnd3": 5, "edm4": 1}
+    assert all(inst.item(i).reverse == (i in ("vdm4", "vid3", "vid4", "edm4")) for i in answers)
+    got = score(_bare(inst, [answers], dtype="Int8"), instrument=inst)["acquiescence"]
+    assert got.tolist() == [1.5]

@@ -104,7 +104,7 @@ def _mean_with_rule(parts: list[tuple[np.ndarray, np.ndarray]], min_share: float
         np.add(out, value, out=out, where=present)
         count += present
     need = max(1, int(np.ceil(min_share * len(parts) - 1e-9)))
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore"):  # a sum over nothing is 0: only 0 / 0 occurs
         np.divide(out, count, out=out)
     out[count < need] = np.nan
 
@@ -130,12 +130,12 @@ def _score_rows(items: dict[str, pd.Series], inst: Instrument, min_share: float,
             by_key[it.reverse][0] += value
             by_key[it.reverse][1] += answered
         (sk, nk), (sr, nr) = by_key[False], by_key[True]
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore"):
             gaps.append((sk / nk - sr / nr, (nk > 0) & (nr > 0)))
         n_answered += count
         need = max(1, int(np.ceil(min_share * len(its) - 1e-9)))
         cell = col[f"{c}.{f}"]
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore"):
             np.divide(total, count, out=cell)
         present = count >= need
         cell[~present] = np.nan
