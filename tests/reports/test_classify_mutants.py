@@ -334,3 +334,22 @@ def test_standard_t_draws_default_to_seed_0():
     # the signature's default: the draws a caller gets without a seed are those of seed 0
     np.testing.assert_array_equal(standard_t_draws(10, 5, 3), standard_t_draws(10, 5, 3, seed=0))
     assert not np.array_equal(standard_t_draws(10, 5, 3), standard_t_draws(10, 5, 3, seed=1))
+
+
+def test_a_team_with_no_scores_and_teams_with_one_of_a_form():
+    # hand counts: Z has 2 rows and no cell score (0 used, suppressed); E has 1 PSW and F 1
+    # colleague beside 4 of the other form: both forms are heard in each
+    rng = np.random.default_rng(9)
+    rows = ([("Z", "psw", [np.nan] * 9)] * 2 + _noisy(rng, 3.0, 1, "psw", "E")
+            + _noisy(rng, 3.0, 4, "colleague", "E") + _noisy(rng, 3.0, 4, "psw", "F")
+            + _noisy(rng, 3.0, 1, "colleague", "F"))
+    out = classify_teams(_frame(rows), INST, n_draws=50).set_index("team")
+    assert list(out.index) == ["E", "F", "Z"]
+    assert tuple(out.loc["Z", ["n_psw", "n_colleague", "n", "n_responses"]]) == (0, 0, 0, 2)
+    assert out.loc["Z", "type"] == "suppressed"
+    assert out.loc["E", "forms"] == out.loc["F", "forms"] == "psw+colleague"
+    # the numeric columns stay float, NaN for the suppressed team
+    numeric = [*FACES, *CONSTRUCTS, "distance", *[f"p_{o}" for o in OUTCOMES], "probability",
+               "p_lever", *[f"{f}_adjusted" for f in FACES]]
+    assert (out[numeric].dtypes == "float64").all(), out[numeric].dtypes
+    assert out.loc["Z", numeric].isna().all()
