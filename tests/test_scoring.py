@@ -333,3 +333,18 @@ def test_acquiescence_uses_only_cells_with_both_kinds_answered(inst):
     assert all(inst.item(i).reverse == (i in ("vdm4", "vid3", "vid4", "edm4")) for i in answers)
     got = score(_bare(inst, [answers], dtype="Int8"), instrument=inst)["acquiescence"]
     assert got.tolist() == [1.5]
+
+
+def test_rescaled_acquiescence_is_a_difference_on_0_to_100(inst):
+    """Hand: all 5s is an acquiescence of 2.0 on 1-5; on 0-100 a difference scales by
+    100 / 4 with no offset: 50.0; a straight 3 stays 0."""
+    table = _bare(inst, [{i: 5 for i in inst.item_ids}, {i: 3 for i in inst.item_ids}],
+                  dtype="Int8")
+    assert score(table, instrument=inst, rescale=True)["acquiescence"].tolist() == [50.0, 0.0]
+
+
+def test_n_answered_is_a_whole_count(inst):
+    # written as 12, not 12.0, in copro score's CSV
+    table = _bare(inst, [{i: 4 for i in inst.item_ids[:12]}], dtype="Int8")
+    got = score(table, instrument=inst)["n_answered"]
+    assert pd.api.types.is_integer_dtype(got) and got.tolist() == [12]
