@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -353,3 +354,18 @@ def test_a_team_with_no_scores_and_teams_with_one_of_a_form():
                "p_lever", *[f"{f}_adjusted" for f in FACES]]
     assert (out[numeric].dtypes == "float64").all(), out[numeric].dtypes
     assert out.loc["Z", numeric].isna().all()
+
+
+def test_lever_of_each_team_apart_and_none_where_every_construct_misses_a_cell():
+    # G: one cell of each construct unanswered by all, so no construct mean and no lever
+    # (without a warning); L: identity's cells at 2, the others at 4, so identity, surely
+    rng = np.random.default_rng(11)
+    gone = np.isin(np.arange(9), [0, 4, 8])
+    rows = [(t, f, np.where(gone, np.nan, x)) for t, f, x in _noisy(rng, 3.0, 6, "psw", "G")]
+    rows += [("L", "psw", np.array([2.0 if c == "identity" else 4.0 for c, _ in CELLS])
+              + rng.normal(0, 0.05, 9)) for _ in range(6)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = classify_teams(_frame(rows), INST, n_draws=200).set_index("team")
+    assert out.loc["G", "lever"] is None and np.isnan(out.loc["G", "p_lever"])
+    assert out.loc["L", "lever"] == "identity" and out.loc["L", "p_lever"] == 1.0
