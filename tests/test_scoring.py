@@ -348,3 +348,23 @@ def test_n_answered_is_a_whole_count(inst):
     table = _bare(inst, [{i: 4 for i in inst.item_ids[:12]}], dtype="Int8")
     got = score(table, instrument=inst)["n_answered"]
     assert pd.api.types.is_integer_dtype(got) and got.tolist() == [12]
+
+
+def test_score_carries_the_readers_careless_flags(inst):
+    """Hand: 36 answers of 3 (every item, both keyings) is a straight line; a row alternating
+    2 and 4 is none. A bare table has no flags: each is False, as booleans."""
+    table = _bare(inst, [{i: 3 for i in inst.item_ids},
+                         {i: 2 + 2 * (k % 2) for k, i in enumerate(inst.item_ids)}], dtype="Int8")
+    flags = score(read_responses(table))[list(FLAG_COLUMNS)]
+    assert flags["straightline"].tolist() == [True, False]
+    bare = score(table, instrument=inst)[list(FLAG_COLUMNS)]
+    assert (bare.dtypes == bool).all() and not bare.to_numpy().any()
+
+
+def test_responses_with_another_instrument_are_refused(inst, responses):
+    import dataclasses
+    other = dataclasses.replace(inst, min_responses=7)
+    with pytest.raises(ValueError, match="another instrument"):
+        score(responses, instrument=other)
+    pd.testing.assert_frame_equal(score(responses, instrument=responses.instrument),
+                                  score(responses))
