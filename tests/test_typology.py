@@ -108,3 +108,12 @@ def test_max_distance_can_be_set_apart_from_the_instrument():
     assert t.max_distance == 1.25 and OUTCOMES[t.outcome(away)] == "enhanced"
     strict = Typology.from_instrument(max_distance=0.5)
     assert strict.max_distance == 0.5 and strict.outcome(away) == MIXED
+
+
+def test_a_profile_with_a_missing_face_has_outcome_minus_1():
+    # the documented code for "no outcome"; the other rows keep theirs (hand: a prototype lies
+    # in its own region)
+    t = Typology.from_instrument()
+    p = t.prototypes
+    got = t.outcome([p[0], [np.nan, 3.0, 3.0], p[2], [np.nan] * 3])
+    assert got.tolist() == [0, -1, 2, -1]
