@@ -117,3 +117,4 @@ def test_a_profile_with_a_missing_face_has_outcome_minus_1():
     p = t.prototypes
     got = t.outcome([p[0], [np.nan, 3.0, 3.0], p[2], [np.nan] * 3])
     assert got.tolist() == [0, -1, 2, -1]
+    assert t.outcome([[None, 3, 3], list(p[1])]).tolist() == [-1, 1]  # None is missing too
