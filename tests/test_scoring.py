@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -260,3 +261,110 @@ def test_acquiescence_is_half_the_keyed_minus_reverse_keyed_gap_per_cell(inst):
     one_sided = frame.iloc[[0]].copy()
     one_sided[inst.reverse_ids] = pd.NA
     assert np.isnan(score(one_sided, instrument=inst)["acquiescence"].iloc[0])
+
+
+def _bare(inst, answers: list[dict], dtype=None) -> pd.DataFrame:
+    """A canonical table (no Responses) of ``answers`` (item id -> code), one team, PSW form."""
+    items = pd.DataFrame([{i: a.get(i, pd.NA) for i in inst.item_ids} for a in answers],
+                         columns=inst.item_ids)
+    if dtype is not None:
+        items = items.astype(dtype)
+    meta = pd.DataFrame({"response_id": [f"r{k}" for k in range(len(answers))], "team": "A",
+                         "role": "psw", "form": "psw"})
+    return pd.concat([meta, items], axis=1)
+
+
+def test_keying_reads_object_columns_holding_pd_na_as_missing(inst):
+    """Hand values: code 2 keys to 2, or to 6 - 2 = 4 on a reverse-keyed item; pd.NA in a plain
+    object column is NaN; every item column comes out as float."""
+    rev = min(_reverse_ids_from_the_file())
+    plain = next(i for i in inst.item_ids if i not in _reverse_ids_from_the_file())
+    table = _bare(inst, [{rev: 2, plain: 2}, {rev: pd.NA, plain: 5}], dtype=object)
+    keyed = keyed_items(table, instrument=inst)
+    assert keyed[rev].tolist()[0] == 4.0 and math.isnan(keyed[rev].tolist()[1])
+    assert keyed[plain].tolist() == [2.0, 5.0]
+    assert (keyed[inst.item_ids].dtypes == "float64").all()
+    assert favourable(table, instrument=inst).loc["A", rev] == 100.0  # 4 of 5: favourable
+
+
+def test_complete_answers_key_to_float_columns(inst):
+    table = _bare(inst, [{i: 3 for i in inst.item_ids}] * 2, dtype="Int8")
+    keyed = keyed_items(table, instrument=inst)
+    assert (keyed[inst.item_ids].dtypes == "float64").all()
+    assert (keyed[inst.item_ids] == 3.0).all().all()
+
+
+def test_no_responses_key_and_score_to_no_rows(inst):
+    table = _bare(inst, [{i: 3 for i in inst.item_ids}], dtype="Int8").iloc[:0]
+    keyed = keyed_items(table, instrument=inst)
+    assert keyed.shape == (0, 4 + 36) and (keyed[inst.item_ids].dtypes == "float64").all()
+    assert score(table, instrument=inst).shape == (0, 25)
+
+
+def test_scoring_missing_answers_raises_no_numpy_warning(inst):
+    """A cell, face or group with nothing answered is NaN, silently (0 / 0 is not shown to the
+    user as a RuntimeWarning)."""
+    table = _bare(inst, [{"vdm1": 4}, {}, {i: 2 for i in inst.item_ids}], dtype="Int8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = score(table, instrument=inst)
+        fav = favourable(table, instrument=inst, by="response_id", min_answered=1)
+    assert math.isnan(s.loc[1, "overall"]) and s.loc[2, "overall"] == pytest.approx(
+        (2 * 26 + 4 * 10) / 36)
+    assert math.isnan(fav.loc["r1", "vdm1"]) and math.isnan(fav.loc["r1", "voice.ideological"])
+
+
+def test_favourable_at_min_answered_zero_shows_a_cell_on_one_answer(inst):
+    """min_answered=0: a cell is shown once one of its items is answered (hand: one answer of
+    5 on a positively worded item of voice.decision_making is 100 % favourable)."""
+    item = next(it.id for it in inst.cell_items("voice", "decision_making") if not it.reverse)
+    fav = favourable(_bare(inst, [{item: 5}], dtype="Int8"), instrument=inst, min_answered=0)
+    assert fav.loc["A", "voice.decision_making"] == 100.0
+    assert math.isnan(fav.loc["A", "voice.ideological"])
+
+
+def test_acquiescence_uses_only_cells_with_both_kinds_answered(inst):
+    """Hand-computed: voice.decision_making all 5 (three positively worded at 5, one reverse
+    keyed to 1: gap 4); voice.ideological one positively worded 4 and two reverse coded 4
+    (keyed 2: gap 2); voice.non_decision_making with its positively worded items only and
+    experience.decision_making with its reverse item only have no gap. (4 + 2) / 2 / 2 = 1.5."""
+    answers = {"vdm1": 5, "vdm2": 5, "vdm3": 5, "vdm4": 5, "vid1": 4, "vid3": 4, "vid4": 4,
+               "vnd1": 5, "vnd2": 5, "vnd3": 5, "edm4": 1}
+    assert all(inst.item(i).reverse == (i in ("vdm4", "vid3", "vid4", "edm4")) for i in answers)
+    got = score(_bare(inst, [answers], dtype="Int8"), instrument=inst)["acquiescence"]
+    assert got.tolist() == [1.5]
+
+
+def test_rescaled_acquiescence_is_a_difference_on_0_to_100(inst):
+    """Hand: all 5s is an acquiescence of 2.0 on 1-5; on 0-100 a difference scales by
+    100 / 4 with no offset: 50.0; a straight 3 stays 0."""
+    table = _bare(inst, [{i: 5 for i in inst.item_ids}, {i: 3 for i in inst.item_ids}],
+                  dtype="Int8")
+    assert score(table, instrument=inst, rescale=True)["acquiescence"].tolist() == [50.0, 0.0]
+
+
+def test_n_answered_is_a_whole_count(inst):
+    # written as 12, not 12.0, in copro score's CSV
+    table = _bare(inst, [{i: 4 for i in inst.item_ids[:12]}], dtype="Int8")
+    got = score(table, instrument=inst)["n_answered"]
+    assert pd.api.types.is_integer_dtype(got) and got.tolist() == [12]
+
+
+def test_score_carries_the_readers_careless_flags(inst):
+    """Hand: 36 answers of 3 (every item, both keyings) is a straight line; a row alternating
+    2 and 4 is none. A bare table has no flags: each is False, as booleans."""
+    table = _bare(inst, [{i: 3 for i in inst.item_ids},
+                         {i: 2 + 2 * (k % 2) for k, i in enumerate(inst.item_ids)}], dtype="Int8")
+    flags = score(read_responses(table))[list(FLAG_COLUMNS)]
+    assert flags["straightline"].tolist() == [True, False]
+    bare = score(table, instrument=inst)[list(FLAG_COLUMNS)]
+    assert (bare.dtypes == bool).all() and not bare.to_numpy().any()
+
+
+def test_responses_with_another_instrument_are_refused(inst, responses):
+    import dataclasses
+    other = dataclasses.replace(inst, min_responses=7)
+    with pytest.raises(ValueError, match="another instrument"):
+        score(responses, instrument=other)
+    pd.testing.assert_frame_equal(score(responses, instrument=responses.instrument),
+                                  score(responses))

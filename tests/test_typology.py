@@ -108,3 +108,32 @@ def test_max_distance_can_be_set_apart_from_the_instrument():
     assert t.max_distance == 1.25 and OUTCOMES[t.outcome(away)] == "enhanced"
     strict = Typology.from_instrument(max_distance=0.5)
     assert strict.max_distance == 0.5 and strict.outcome(away) == MIXED
+
+
+def test_a_profile_with_a_missing_face_has_outcome_minus_1():
+    # the documented code for "no outcome"; the other rows keep theirs (hand: a prototype lies
+    # in its own region)
+    t = Typology.from_instrument()
+    p = t.prototypes
+    got = t.outcome([p[0], [np.nan, 3.0, 3.0], p[2], [np.nan] * 3])
+    assert got.tolist() == [0, -1, 2, -1]
+    assert t.outcome([[None, 3, 3], list(p[1])]).tolist() == [-1, 1]  # None is missing too
+
+
+def test_max_distance_must_be_positive():
+    with pytest.raises(ValueError, match="positive"):
+        Typology.from_prototypes(Typology.from_instrument().prototypes, 0.0)
+
+
+@pytest.mark.parametrize("short, long_", [(6.0, 0.8), (6.0, 35.0)])
+def test_prototypes_on_one_line_are_refused_up_to_a_sine_of_1e_6(short, long_):
+    # by construction: edges of lengths short and long_ from p0 at an angle whose sine is s;
+    # the plane needs s >= 1e-6 whatever the lengths
+    u, v = np.array([1.0, 1.0, 1.0]) / np.sqrt(3), np.array([1.0, -1.0, 0.0]) / np.sqrt(2)
+    p0 = np.array([2.0, 2.0, 2.0])
+
+    def prototypes(s):
+        return [p0, p0 + short * u, p0 + long_ * (np.sqrt(1 - s**2) * u + s * v)]
+    with pytest.raises(ValueError, match="one line"):
+        Typology.from_prototypes(prototypes(0.5e-6), 1.0)
+    Typology.from_prototypes(prototypes(2e-6), 1.0)

@@ -64,7 +64,7 @@ def keyed_matrix(data: pd.DataFrame, inst: Instrument) -> np.ndarray:
     5.0
     """
     vals = np.column_stack([data[i].to_numpy(dtype="float64", na_value=np.nan)
-                            for i in inst.item_ids]) if len(data) else np.empty((0, len(inst.items)))
+                            for i in inst.item_ids])
     rev = np.array([it.reverse for it in inst.items])
     return np.where(rev, (inst.scale_min + inst.scale_max) - vals, vals)
 
@@ -104,7 +104,7 @@ def _mean_with_rule(parts: list[tuple[np.ndarray, np.ndarray]], min_share: float
         np.add(out, value, out=out, where=present)
         count += present
     need = max(1, int(np.ceil(min_share * len(parts) - 1e-9)))
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore"):  # a sum over nothing is 0: only 0 / 0 occurs
         np.divide(out, count, out=out)
     out[count < need] = np.nan
 
@@ -130,12 +130,12 @@ def _score_rows(items: dict[str, pd.Series], inst: Instrument, min_share: float,
             by_key[it.reverse][0] += value
             by_key[it.reverse][1] += answered
         (sk, nk), (sr, nr) = by_key[False], by_key[True]
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore"):
             gaps.append((sk / nk - sr / nr, (nk > 0) & (nr > 0)))
         n_answered += count
         need = max(1, int(np.ceil(min_share * len(its) - 1e-9)))
         cell = col[f"{c}.{f}"]
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore"):
             np.divide(total, count, out=cell)
         present = count >= need
         cell[~present] = np.nan
@@ -240,8 +240,7 @@ def scores_long(scores: pd.DataFrame) -> pd.DataFrame:
     """
     value_cols = [c for c in scores.columns if c not in ID_COLUMNS and c not in FLAG_COLUMNS
                   and c not in ("n_answered", "acquiescence")]
-    return scores.melt(id_vars=list(ID_COLUMNS), value_vars=value_cols, var_name="score",
-                       value_name="value", ignore_index=True).reset_index(drop=True)
+    return scores.melt(id_vars=list(ID_COLUMNS), value_vars=value_cols, var_name="score")
 
 
 def favourable(responses, by="team", *, instrument: Instrument | None = None,
@@ -294,14 +293,13 @@ def favourable(responses, by="team", *, instrument: Instrument | None = None,
         n = pd.Series([len(frame)], index=["all"])
     out = pd.DataFrame(index=sums.index)
     out["n"] = n
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for i in ids:
-            out[i] = sums[f"f:{i}"] / sums[f"a:{i}"].where(sums[f"a:{i}"] >= max(min_answered, 1)) * 100
-        for cell in inst.cells:
-            c, f = cell.split(".")
-            members = [it.id for it in inst.cell_items(c, f)]
-            num = sums[[f"f:{i}" for i in members]].sum(axis=1)
-            den = sums[[f"a:{i}" for i in members]].sum(axis=1)
-            fewest = sums[[f"a:{i}" for i in members]].min(axis=1)  # each item's answerers
-            out[cell] = num / den.where((den > 0) & (fewest >= min_answered)) * 100
+    for i in ids:  # a count below the bound is NaN, so no division by zero
+        out[i] = sums[f"f:{i}"] / sums[f"a:{i}"].where(sums[f"a:{i}"] >= max(min_answered, 1)) * 100
+    for cell in inst.cells:
+        c, f = cell.split(".")
+        members = [it.id for it in inst.cell_items(c, f)]
+        num = sums[[f"f:{i}" for i in members]].sum(axis=1)
+        den = sums[[f"a:{i}" for i in members]].sum(axis=1)
+        fewest = sums[[f"a:{i}" for i in members]].min(axis=1)  # each item's answerers
+        out[cell] = num / den.where((den > 0) & (fewest >= min_answered)) * 100
     return out

@@ -127,8 +127,5 @@ class Typology:
         A profile with a missing face gets -1.
         """
         d = self.distances(x)
-        bad = np.isnan(d).any(axis=-1)
-        near = np.argmin(np.where(np.isnan(d), np.inf, d), axis=-1)
-        code = np.where(np.take_along_axis(np.nan_to_num(d, nan=np.inf), near[..., None],
-                                           axis=-1)[..., 0] > self.max_distance, MIXED, near)
-        return np.where(bad, -1, code)
+        code = np.where(d.min(axis=-1) > self.max_distance, MIXED, np.argmin(d, axis=-1))
+        return np.where(np.isnan(d).any(axis=-1), -1, code)  # NaN rows: whatever code said

@@ -6,6 +6,7 @@ with a ``nan_policy``, squared multiple correlations, and positive-definiteness 
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -42,8 +43,8 @@ def check_items(data, *, min_items: int = 2, min_rows: int = 3, what: str = "dat
     """
     if not isinstance(data, pd.DataFrame):
         raise CoproError(f"{what} must be a pandas DataFrame of items, got {type(data).__name__}")
-    bad = [c for c in data.columns if not (pd.api.types.is_numeric_dtype(data[c]) or
-                                           pd.api.types.is_bool_dtype(data[c]))]
+    bad = [c for c, t in data.dtypes.items() if not (pd.api.types.is_numeric_dtype(t) or
+                                                     pd.api.types.is_bool_dtype(t))]
     if bad:
         raise CoproError(f"{what}: non-numeric item column(s) {bad}; convert responses to numbers first")
     if data.shape[1] < min_items:
@@ -190,10 +191,23 @@ def small_matrix_blas():
     slower when OpenBLAS threads compete for the cores. ``threadpoolctl`` comes with
     scikit-learn (a dependency of factor_analyzer); without it this does nothing.
     """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover
+    pools = _blas_pools()
+    if pools is None:  # pragma: no cover
         from contextlib import nullcontext
 
         return nullcontext()
-    return threadpool_limits(limits=1)
+    return pools.limit(limits=1)
+
+
+@functools.cache
+def _blas_pools():
+    """The BLAS/OpenMP thread pools of this process, found once (finding them reads the
+    process's loaded libraries, about 5 ms: as long as a KMO). SciPy is imported first so that
+    its own BLAS is among them."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover
+        return None
+    import scipy.linalg  # noqa: F401
+
+    return ThreadpoolController()
