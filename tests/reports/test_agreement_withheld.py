@@ -46,13 +46,13 @@ def test_one_team_with_k_complete_rows_is_not_enough_for_the_table():
 
 
 def _text(path):
-    t = re.sub(r"<style.*?</style>", "", path.read_text(encoding="utf-8"), flags=re.S)
+    t = re.sub(r"<style.*?</style>", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", t))
 
 
 def test_team_page_withholds_agreement_over_fewer_than_k_people(tmp_path, report):
     sim = simulate(4, 7, seed=3).responses
-    team = sorted(sim["team"].astype(str).unique())[0]
+    team = min(sim["team"].astype(str).unique())
     rows = sim.index[sim["team"].astype(str) == team]
     first_cell = [c for c in sim.columns if c.startswith("vdm")]  # voice x decision-making
     # all but 2 of the team answer none of the cell's items: 2 complete rows, by hand

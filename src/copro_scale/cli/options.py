@@ -58,6 +58,37 @@ def add_threshold_option(p: argparse.ArgumentParser) -> None:
                    "the number the participants were promised; it can only be raised)")
 
 
+def add_ledger_options(p: argparse.ArgumentParser) -> None:
+    """Add ``--state-dir`` and ``--new-publication``: the publication ledger (docs/privacy.md)."""
+    p.add_argument("--state-dir", metavar="DIR",
+                   help="folder of the publication ledger, which refuses a rerun of the same "
+                   "input that would publish sets differing by fewer than k people (default: "
+                   "$COPRO_STATE_DIR, else $XDG_STATE_HOME/copro, else ~/.local/state/copro)")
+    p.add_argument("--new-publication", action="store_true",
+                   help="forget the earlier runs recorded for this input (do this only after "
+                   "withdrawing their outputs) and record this one")
+
+
+def record_publication(args, responses, digest: str | None = None) -> None:
+    """Check this run's published sets against the ledger's record of the same input and record
+    them (:func:`copro_scale.ledger.check_and_record`); refused with one line where they differ
+    from an earlier run's by 1 to k-1 people."""
+    import hashlib
+
+    from ..ledger import check_and_record, id_fingerprint
+    from ..responses.streams import is_stream
+
+    if args.db is not None:  # the wave's identity: its canonical table follows the team list
+        key = hashlib.sha256(f"{args.db}\x1f{args.wave}".encode()).hexdigest()
+    elif is_stream(args.input):  # read once: nothing left to hash
+        key = id_fingerprint(responses)
+    else:
+        key = digest or input_digest(args, responses)
+    check_and_record(responses, key, k=threshold(args), command=args.command,
+                     output=args.output, parents=args.command == "report",
+                     state=args.state_dir, new_publication=args.new_publication)
+
+
 def threshold(args) -> int:
     """``--min-responses`` checked against the instrument's promise, before any input is read."""
     from ..privacy import check_threshold

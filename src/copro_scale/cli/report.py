@@ -8,9 +8,11 @@ from pathlib import Path
 from ..errors import CoproError
 from .options import (
     add_input_options,
+    add_ledger_options,
     add_threshold_option,
     earlier_inputs,
     read_input,
+    record_publication,
     threshold,
 )
 
@@ -29,6 +31,7 @@ def run(args) -> int:
         raise CoproError("must be at least 1", field="--n-draws")
     k = threshold(args)
     now = read_input(args)
+    record_publication(args, now)  # before anything is written: refused where sets would differ
     earlier, labels = earlier_inputs(args, now.instrument)
     earlier = [score(r) for r in earlier]
     scores = score(now)
@@ -48,6 +51,7 @@ def register(sub) -> None:
     add_input_options(rp)
     rp.add_argument("-o", "--output", required=True, help="folder for index.html, teams/, summary")
     add_threshold_option(rp)
+    add_ledger_options(rp)
     rp.add_argument("--previous", action="append", metavar="EARLIER",
                     help="an earlier wave (give it once per wave, oldest first): the type each "
                          "team had, a trend per face and the change since the latest")
