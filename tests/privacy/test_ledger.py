@@ -173,3 +173,24 @@ def test_the_ledger_holds_no_ids_and_no_answers(tmp_path, monkeypatch):
     assert len(hashes) == len(set(hashes)) == len(data)  # one salted hash per respondent
     assert set(rec) == {"membership", "k", "runs"}
     assert set(rec["membership"]) == {"teams", "pooled", "parents"}
+
+
+def test_an_earlier_wave_whose_then_figures_would_leave_out_a_typod_psw_is_refused(
+        tmp_path, capsys):
+    # wave 1's own report pools "Alfa" (a lone PSW) into the organisation; wave 2's report under
+    # a team list without "Alfa" re-reads wave 1 and would publish its organisation without them
+    design = {"Alpha": (2, 6), "Alfa": (1, 0), "Beta": (4, 0), "Gamma": (5, 6), "Delta": (6, 5),
+              "Eps": (3, 7), "Zeta": (0, 2), "Lambda": (3, 8)}
+    wave1, _ = _file(tmp_path, design, seed=4, name="w1.csv")
+    wave2, _ = _file(tmp_path, {t: v for t, v in design.items() if t != "Alfa"}, seed=5,
+                     name="w2.csv")
+    teams = _teams(tmp_path, "team\n" + "".join(f"{t}\n" for t in design if t != "Alfa"))
+    assert _run("report", wave1, "-o", tmp_path / "rep1") == 0
+    rc = _run("report", wave2, "--teams", teams, "--previous", wave1, "-o", tmp_path / "rep2")
+    if rc == 0:
+        pytest.fail("the second wave's report published wave 1 again without Alfa's PSW")
+    err = capsys.readouterr().err
+    assert rc == 2 and "the organisation (1)" in err and "'Alfa' -> left out (1)" in err
+    assert "report (earlier wave)" not in err and "the report of" in err
+    # the same waves with the earlier wave as it was reported pass
+    assert _run("report", wave2, "--previous", wave1, "-o", tmp_path / "rep3") == 0

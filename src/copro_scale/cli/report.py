@@ -31,8 +31,12 @@ def run(args) -> int:
         raise CoproError("must be at least 1", field="--n-draws")
     k = threshold(args)
     now = read_input(args)
-    record_publication(args, now)  # before anything is written: refused where sets would differ
     earlier, labels = earlier_inputs(args, now.instrument)
+    # before anything is written: refused where this wave's sets, or an earlier wave's "Then"
+    # sets, would differ from a recorded run's on the same input by 1 to k-1 people
+    for path, label, wave in zip(args.previous or [None] * len(earlier), labels, earlier):
+        record_publication(args, wave, path=path, wave=label, parents=False)
+    record_publication(args, now)
     earlier = [score(r) for r in earlier]
     scores = score(now)
     plan = plan_for(scores, now.instrument, k)  # once per run: every figure goes through it
