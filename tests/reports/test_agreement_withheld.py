@@ -63,3 +63,27 @@ def test_team_page_withholds_agreement_over_fewer_than_k_people(tmp_path, report
     ad = re.search(r"AD \(j\) : average deviation \(0.83 or less is acceptable\) (\S+)", t).group(1)
     assert (rwg, ad) == ("–", "–")
     assert f"fewer than {K} people with every cell score" in t
+
+
+def test_validation_agreement_leaves_out_a_team_with_fewer_than_k_complete_answerers():
+    from copro_scale import read_responses
+    from copro_scale.validate import ValidationSettings, validate
+
+    sim = simulate(4, 8, seed=1).responses
+    team = min(sim["team"].astype(str).unique())
+    rows = sim.index[sim["team"].astype(str) == team]
+    # 6 of the team's 8 skip one statement of every face: at most 2 answer all
+    firsts = [next(it.id for it in INST.items if it.face == f) for f in ("decision_making",
+              "non_decision_making", "ideological")]
+    sim.loc[rows[2:], firsts] = np.nan
+    agr = validate(read_responses(sim), ValidationSettings()).agreement
+    # the teams with 5 or more answering all 12 statements of a face, counted by hand (a naive
+    # loop over the rows), not by the code under test
+    items = {f: [it.id for it in INST.items if it.face == f] for f in agr["faces"]}
+    for face, got in agr["faces"].items():
+        counts = {}
+        for _, row in sim.iterrows():
+            answered = all(str(row[i]) not in ("nan", "<NA>", "", "9") for i in items[face])
+            counts[row["team"]] = counts.get(row["team"], 0) + answered
+        assert counts[team] < K
+        assert got.get("n_teams", agr["n_teams"]) == sum(n >= K for n in counts.values()), face
