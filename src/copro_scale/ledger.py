@@ -42,7 +42,10 @@ STATE_ENV = "COPRO_STATE_DIR"
 NEW_PUBLICATION = "--new-publication"
 
 #: ``{"teams": {team: {form: [id hash, ...]}}, "pooled": [team, ...], "parents": {team: path}
-#: or None}``: what one run published, as stored.
+#: or None, "left_out": [id hash, ...]}``: what one run published, as stored; ``left_out`` are
+#: the rows of its wave left out at reading (an unknown team, unfinished, ...).
+#: Rows of another wave of the same file are in neither, so two waves of one file are compared
+#: only over the people both read.
 Membership = dict
 
 
@@ -103,7 +106,7 @@ def membership(responses, k: int, salt: str, *, parents: bool) -> Membership:
     -------
     dict
         :data:`Membership`. Rows left out at reading (unknown team, unfinished, ...) are in no
-        set: their absence is what a later run's sets are compared with.
+        set (``left_out``): their absence is what a later run's sets are compared with.
     """
     from .privacy import plan_for
 
@@ -120,7 +123,11 @@ def membership(responses, k: int, salt: str, *, parents: bool) -> Membership:
         if tl is not None and "parent" in tl.columns:
             tree = {str(t): str(p) for t, p in zip(tl["team"], tl["parent"])
                     if not pd.isna(p) and str(p).strip() and str(t) in teams}
-    return {"teams": teams, "pooled": sorted(map(str, plan.organisation_teams)), "parents": tree}
+    ex = responses.exclusions
+    ex = ex[ex["reason"].astype(str) != "other_wave"]  # another wave of the file: not this input's
+    left_out = sorted(_hash(salt, str(r)) for r in ex["response_id"])
+    return {"teams": teams, "pooled": sorted(map(str, plan.organisation_teams)), "parents": tree,
+            "left_out": left_out}
 
 
 def published_sets(m: Membership) -> dict[str, frozenset]:
@@ -151,6 +158,12 @@ def published_sets(m: Membership) -> dict[str, frozenset]:
     return {name: frozenset(ids) for name, ids in out.items()}
 
 
+def _universe(m: Membership) -> frozenset:
+    """Everyone the run read for its wave: in a team, or left out at reading."""
+    return frozenset([*(i for forms in m["teams"].values() for ids in forms.values() for i in ids),
+                      *m.get("left_out", [])])
+
+
 def unsafe_differences(old: Membership, new: Membership, k: int) -> list[tuple[str, int]]:
     """Sets both runs publish whose members differ by 1 to k-1 people either way.
 
@@ -161,11 +174,13 @@ def unsafe_differences(old: Membership, new: Membership, k: int) -> list[tuple[s
     --------
     >>> a = {"teams": {"A": {"psw": ["x"], "colleague": list("bcdef")}}, "pooled": ["A"],
     ...      "parents": None}
-    >>> b = {"teams": {"A": {"colleague": list("bcdef")}}, "pooled": ["A"], "parents": None}
+    >>> b = {"teams": {"A": {"colleague": list("bcdef")}}, "pooled": ["A"], "parents": None,
+    ...      "left_out": ["x"]}
     >>> unsafe_differences(a, b, 5)
     [("team 'A'", 1), ('the organisation', 1)]
     """
-    one, two = published_sets(old), published_sets(new)
+    both = _universe(old) & _universe(new)  # two waves of one file share nobody
+    one, two = ({n: v & both for n, v in published_sets(m).items()} for m in (old, new))
     bad = []
     for name in sorted(set(one) & set(two)):
         for moved in (len(one[name] - two[name]), len(two[name] - one[name])):
@@ -195,7 +210,7 @@ def moves(old: Membership, new: Membership) -> list[str]:
 
     one, two = where(old), where(new)
     out: Counter = Counter()
-    for i in set(one) | set(two):
+    for i in _universe(old) & _universe(new):
         (t1, p1), (t2, p2) = one.get(i, (None, None)), two.get(i, (None, None))
         if t1 != t2:
             out[f"'{t1}'" if t1 else "left out", f"'{t2}'" if t2 else "left out"] += 1

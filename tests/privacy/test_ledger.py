@@ -172,7 +172,7 @@ def test_the_ledger_holds_no_ids_and_no_answers(tmp_path, monkeypatch):
               for i in ids]
     assert len(hashes) == len(set(hashes)) == len(data)  # one salted hash per respondent
     assert set(rec) == {"membership", "k", "runs"}
-    assert set(rec["membership"]) == {"teams", "pooled", "parents"}
+    assert set(rec["membership"]) == {"teams", "pooled", "parents", "left_out"}
 
 
 def test_an_earlier_wave_whose_then_figures_would_leave_out_a_typod_psw_is_refused(
@@ -194,3 +194,21 @@ def test_an_earlier_wave_whose_then_figures_would_leave_out_a_typod_psw_is_refus
     assert "report (earlier wave)" not in err and "the report of" in err
     # the same waves with the earlier wave as it was reported pass
     assert _run("report", wave2, "--previous", wave1, "-o", tmp_path / "rep3") == 0
+
+
+def test_two_waves_of_one_file_are_compared_only_over_the_people_both_read(tmp_path):
+    # one file, a wave column: wave W1 without a team list, then W2 under one that moves its own
+    # lone PSW into a team; nobody is in both waves, so nothing is refused
+    one, _ = _file(tmp_path, LONE, seed=6, name="w1.csv")
+    two, _ = _file(tmp_path, LONE, seed=7, name="w2.csv")
+    both = pd.concat([pd.read_csv(one).assign(wave="W1"),
+                      pd.read_csv(two).assign(wave="W2", response_id=lambda d: "S" + d["response_id"])])
+    path = tmp_path / "both.csv"
+    both.to_csv(path, index=False)
+    teams = _teams(tmp_path, ALIAS)
+    assert _run("report", path, "--wave-column", "wave", "--wave", "W1", "-o", tmp_path / "r1") == 0
+    assert _run("report", path, "--wave-column", "wave", "--wave", "W2", "--teams", teams,
+                "-o", tmp_path / "r2") == 0
+    # W1 again under the team list moves its lone PSW: refused
+    assert _run("report", path, "--wave-column", "wave", "--wave", "W1", "--teams", teams,
+                "-o", tmp_path / "r3") == 2
