@@ -201,8 +201,9 @@ def test_two_waves_of_one_file_are_compared_only_over_the_people_both_read(tmp_p
     # lone PSW into a team; nobody is in both waves, so nothing is refused
     one, _ = _file(tmp_path, LONE, seed=6, name="w1.csv")
     two, _ = _file(tmp_path, LONE, seed=7, name="w2.csv")
+    later = pd.read_csv(two).assign(wave="W2")
     both = pd.concat([pd.read_csv(one).assign(wave="W1"),
-                      pd.read_csv(two).assign(wave="W2", response_id=lambda d: "S" + d["response_id"])])
+                      later.assign(response_id="S" + later["response_id"])])
     path = tmp_path / "both.csv"
     both.to_csv(path, index=False)
     teams = _teams(tmp_path, ALIAS)
