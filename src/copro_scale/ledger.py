@@ -226,7 +226,7 @@ def _locked(path: Path):
     cannot both pass the check)."""
     import fcntl
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # team sizes: the user's only
     with open(path.with_suffix(".lock"), "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
@@ -285,5 +285,6 @@ def check_and_record(responses, fingerprint: str, *, k: int, command: str, outpu
             doc["records"].append({"membership": mine, "k": k, "runs": [run]})
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(doc, ensure_ascii=False) + "\n", encoding="utf-8")
+        tmp.chmod(0o600)
         os.replace(tmp, path)
     return path

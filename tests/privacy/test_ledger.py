@@ -220,3 +220,10 @@ def test_validate_beside_a_report_of_the_same_people_is_allowed(tmp_path):
     assert _run("report", path, "--teams", teams, "-o", tmp_path / "r1") == 0
     assert _run("validate", path, "--teams", teams, "-o", tmp_path / "v1") == 0
     assert _run("validate", path, "-o", tmp_path / "v2") == 2
+
+
+def test_the_ledger_file_is_readable_by_its_owner_only(tmp_path):
+    path, _ = _file(tmp_path, {"A": (2, 6), "B": (1, 6)})
+    assert _run("report", path, "-o", tmp_path / "r1", "--state-dir", tmp_path / "state") == 0
+    (ledger,) = (tmp_path / "state" / "ledger").glob("*.json")
+    assert ledger.stat().st_mode & 0o777 == 0o600
