@@ -20,3 +20,10 @@ def instrument_file(tmp_path):
         return path
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _publication_ledger(tmp_path_factory, monkeypatch):
+    """Every test gets its own publication ledger: no test writes to the home directory, and runs
+    of one test never meet another's records (src/copro_scale/ledger.py)."""
+    monkeypatch.setenv("COPRO_STATE_DIR", str(tmp_path_factory.mktemp("copro-state")))

@@ -335,18 +335,25 @@ def _sample(responses, keyed: pd.DataFrame, careless: pd.Series, rows: pd.Series
 
 def _agreement(data: pd.DataFrame, inst: Instrument, settings: ValidationSettings,
                hidden: int) -> dict:
+    """Team agreement per face over the teams with ``k`` or more rows answering every statement
+    of the face: a team's rwg(j) and AD(j) rest on those rows, and a median over teams is one
+    team's value, so a team with fewer would be described by fewer than ``k`` people."""
+    k = settings.min_responses
     sizes = data["team"].value_counts()
-    shown = sizes.index[sizes >= settings.min_responses]
-    hidden += int((sizes < settings.min_responses).sum())
-    if len(shown) < 2:
-        return {"skipped": f"fewer than two teams with at least {settings.min_responses} responses"}
-    d = data[data["team"].isin(shown)]
+    hidden += int((sizes < k).sum())
     faces = {}
     for f in FACES:
         cols = [it.id for it in inst.items if it.face == f]
+        whole = data[cols].notna().all(axis=1)
+        used = data.loc[whole, "team"].value_counts()
+        shown = used.index[used >= k]
+        if len(shown) < 2:
+            continue
+        d = data[whole & data["team"].isin(shown)]
         res = team_agreement(d[cols].astype("float64"), d["team"])
         per = res.teams
         faces[f] = {
+            "n_teams": len(shown),
             "icc1": res.icc1,
             "icc2": res.icc2,
             "median_rwg_j": float(per["rwg_j"].median()),
@@ -354,9 +361,13 @@ def _agreement(data: pd.DataFrame, inst: Instrument, settings: ValidationSetting
             "median_ad_j": float(per["ad_j"].median()),
             "share_ad_j_meets": float((per["ad_j"] <= CUTOFFS["ad_j"]["max"]).mean()),
         }
-    return {"n_teams": len(shown), "teams_below_threshold": hidden, "faces": faces,
+    if not faces:
+        return {"skipped": f"fewer than two teams with at least {k} responses answering every "
+                           "statement of a face"}
+    return {"n_teams": int((sizes >= k).sum()), "teams_below_threshold": hidden, "faces": faces,
             "note": "Per-team indices are summarised across teams; teams below the threshold are "
-                    "left out and only counted."}
+                    f"left out and only counted, and each face uses the teams with {k} or more "
+                    "people answering all its statements (the Teams column)."}
 
 
 # -- input ----------------------------------------------------------------------------------------

@@ -58,6 +58,48 @@ def add_threshold_option(p: argparse.ArgumentParser) -> None:
                    "the number the participants were promised; it can only be raised)")
 
 
+def add_ledger_options(p: argparse.ArgumentParser) -> None:
+    """Add ``--state-dir`` and ``--new-publication``: the publication ledger (docs/privacy.md)."""
+    p.add_argument("--state-dir", metavar="DIR",
+                   help="folder of the publication ledger, which refuses a rerun of the same "
+                   "input that would publish sets differing by fewer than k people (default: "
+                   "$COPRO_STATE_DIR, else $XDG_STATE_HOME/copro, else ~/.local/state/copro)")
+    p.add_argument("--new-publication", action="store_true",
+                   help="forget the earlier runs recorded for this input (do this only after "
+                   "withdrawing their outputs) and record this one")
+
+
+def record_publication(args, responses, digest: str | None = None, *, path=None, wave=None,
+                       parents: bool | None = None) -> None:
+    """Check this run's published sets against the ledger's record of the same input and record
+    them (:func:`copro_scale.ledger.check_and_record`); refused with one line where they differ
+    from an earlier run's by 1 to k-1 people. ``path`` / ``wave`` name an earlier wave's file or
+    database label (default: the input of the run); ``parents`` whether service figures are
+    published from it (default: ``copro report``'s own wave)."""
+    import hashlib
+
+    from ..ledger import check_and_record, id_fingerprint
+    from ..responses.streams import is_stream
+
+    source = args.input if path is None else path
+    if args.db is not None:  # the wave's identity: its canonical table follows the team list
+        label = args.wave if wave is None else wave
+        key = hashlib.sha256(f"{args.db}\x1f{label}".encode()).hexdigest()
+    elif is_stream(source):  # read once: nothing left to hash
+        key = id_fingerprint(responses)
+    elif path is not None:
+        from ..validate import file_sha256
+
+        key = file_sha256(path)
+    else:
+        key = digest or input_digest(args, responses)
+    command = args.command if path is None and wave is None else f"{args.command} (earlier wave)"
+    check_and_record(responses, key, k=threshold(args), command=command, output=args.output,
+                     parents=args.command == "report" if parents is None else parents,
+                     state=args.state_dir,
+                     new_publication=args.new_publication and path is None and wave is None)
+
+
 def threshold(args) -> int:
     """``--min-responses`` checked against the instrument's promise, before any input is read."""
     from ..privacy import check_threshold

@@ -8,9 +8,11 @@ from pathlib import Path
 from ..errors import CoproError
 from .options import (
     add_input_options,
+    add_ledger_options,
     add_threshold_option,
     earlier_inputs,
     read_input,
+    record_publication,
     threshold,
 )
 
@@ -30,6 +32,11 @@ def run(args) -> int:
     k = threshold(args)
     now = read_input(args)
     earlier, labels = earlier_inputs(args, now.instrument)
+    # before anything is written: refused where this wave's sets, or an earlier wave's "Then"
+    # sets, would differ from a recorded run's on the same input by 1 to k-1 people
+    for path, label, wave in zip(args.previous or [None] * len(earlier), labels, earlier):
+        record_publication(args, wave, path=path, wave=label, parents=False)
+    record_publication(args, now)
     earlier = [score(r) for r in earlier]
     scores = score(now)
     plan = plan_for(scores, now.instrument, k)  # once per run: every figure goes through it
@@ -48,6 +55,7 @@ def register(sub) -> None:
     add_input_options(rp)
     rp.add_argument("-o", "--output", required=True, help="folder for index.html, teams/, summary")
     add_threshold_option(rp)
+    add_ledger_options(rp)
     rp.add_argument("--previous", action="append", metavar="EARLIER",
                     help="an earlier wave (give it once per wave, oldest first): the type each "
                          "team had, a trend per face and the change since the latest")

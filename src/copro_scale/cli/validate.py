@@ -7,9 +7,11 @@ from pathlib import Path
 
 from .options import (
     add_input_options,
+    add_ledger_options,
     add_threshold_option,
     input_digest,
     read_input,
+    record_publication,
     threshold,
 )
 
@@ -22,9 +24,11 @@ def run(args) -> int:
     chosen = {"estimator": args.estimator} if args.estimator else {}  # checked by the settings
     settings = ValidationSettings(min_responses=threshold(args), seed=args.seed, **chosen)
     responses = read_input(args)
+    digest = input_digest(args, responses)
+    record_publication(args, responses, digest)  # refused where sets would differ
     result = validate(responses, settings)
     paths = write_validation(result, Path(args.output), instrument=responses.instrument,
-                             input_hash=input_digest(args, responses))
+                             input_hash=digest)
     for path in paths.values():
         print(f"wrote {path}", file=sys.stderr)
     from ..reports.validation_page import headline
@@ -39,6 +43,7 @@ def register(sub) -> None:
     add_input_options(v)
     v.add_argument("-o", "--output", required=True, help="folder for validation.json and .html")
     add_threshold_option(v)
+    add_ledger_options(v)
     v.add_argument("--seed", type=int, default=0, help="seed for parallel analysis")
     v.add_argument("--estimator", metavar="{WLSMV,MLR,ML}",
                    help="CFA and invariance: WLSMV (ordered items, pairwise deletion; default), "

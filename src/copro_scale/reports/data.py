@@ -145,30 +145,49 @@ def sample_reliability(responses: pd.DataFrame, instrument: Instrument) -> list[
              "verdict": table[key]["verdict"]} for label, key in labels]
 
 
-def team_agreement_table(scores: pd.DataFrame, cells: list[str]) -> dict | None:
+def team_agreement_table(scores: pd.DataFrame, cells: list[str], k: int) -> dict | None:
     """rwg(j) and AD(j) per team and ICC(1), ICC(2), over the nine cell scores.
 
     Uses :func:`copro_scale.psychometrics.team_agreement` on the cell scores (already reverse
-    keyed, 1-5) of the rows given, so rows missing a whole cell are left out. Returns None
-    (shown as "not computed") when fewer than two teams or no complete rows are available.
+    keyed, 1-5) of the rows given, so rows missing a whole cell are left out. A team whose
+    complete rows number fewer than ``k`` (the plan's threshold) gets "–" (``withheld``): its
+    indices would describe fewer than k people, even when the team itself is shown. ICC(1) and
+    ICC(2) are computed over the teams with indices shown only. Returns None (shown as "not
+    computed") when fewer than two teams have k or more complete rows.
 
     Examples
     --------
     >>> from copro_scale.simulate import simulate
     >>> from copro_scale import score, read_responses
     >>> s = score(read_responses(simulate(3, 8, seed=1).responses))
-    >>> sorted(team_agreement_table(s, load_instrument().cells)["per_team"])[:1]
+    >>> sorted(team_agreement_table(s, load_instrument().cells, 5)["per_team"])[:1]
     ['Acute Ward']
     """
     from ..psychometrics import team_agreement
 
     x = scores[["team", *cells]].dropna()
-    if x["team"].nunique() < 2:
+    x = x.assign(team=x["team"].astype(str))
+    used = x["team"].value_counts()
+    shown = used[used >= k].index
+    if len(shown) < 2:
         return None
-    res = team_agreement(x.assign(team=x["team"].astype(str)), "team")
-    per_team = {str(t): {"rwg": fmt(r["rwg_j"]), "ad": fmt(r["ad_j"]), "n": int(r["n"])}
+    res = team_agreement(x[x["team"].isin(shown)], "team")
+    per_team = {str(t): {"rwg": fmt(r["rwg_j"]), "ad": fmt(r["ad_j"]), "n": int(r["n"]),
+                         "withheld": False}
                 for t, r in res.teams.iterrows()}
+    per_team.update({str(t): withheld_agreement() for t in used.index if t not in shown})
     return {"icc1": fmt(res.icc1), "icc2": fmt(res.icc2), "per_team": per_team}
+
+
+def withheld_agreement() -> dict:
+    """The agreement entry of a team whose complete rows number fewer than k: nothing shown.
+
+    Examples
+    --------
+    >>> withheld_agreement()["rwg"]
+    '–'
+    """
+    return {"rwg": "–", "ad": "–", "withheld": True}
 
 
 @dataclass(frozen=True)
@@ -478,7 +497,7 @@ def build_report_data(responses: pd.DataFrame, scores: pd.DataFrame, *,
         wave_types=wave_types, headcounts=heads, parents=parents, parent_scores=parent_scores,
         reliability=sample_reliability(plan.organisation_rows(responses), inst)
         if len(org_rows) >= 3 else [],
-        agreement=team_agreement_table(visible_scores, list(inst.cells)),
+        agreement=team_agreement_table(visible_scores, list(inst.cells), plan.min_responses),
         settings={"min_responses": plan.min_responses, "seed": seed, "n_boot": n_boot,
                       "min_probability": p_min, "max_distance": inst.max_distance,
                       "weights": weights, "previous": bool(earlier), "organisation": organisation,

@@ -35,7 +35,7 @@ from .content import (
     SCORE_LABELS,
     support_text,
 )
-from .data import ReportData
+from .data import ReportData, withheld_agreement
 from .words import (
     FLAG_TEXT,
     certainty_text,
@@ -271,7 +271,7 @@ def team_context(data: ReportData, team: str, slug: str, meta: dict,
     agreement = None
     if data.agreement is not None:
         agreement = dict(icc1=data.agreement["icc1"], icc2=data.agreement["icc2"],
-                         **data.agreement["per_team"].get(team, {"rwg": "–", "ad": "–"}))
+                         **data.agreement["per_team"].get(team, withheld_agreement()))
     forms = types["forms"]
     mid = settings["mid"]
     has_previous = settings["previous"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..instrument import Instrument
-from ..privacy import PRECISION, published_validation
+from ..privacy import MEAN_DECIMALS, PRECISION, published_validation
 from ..psychometrics._result import Result
 
 
@@ -22,8 +22,33 @@ def write_validation(result, out_dir: str | Path, *, instrument: Instrument,
     from ..outputs import write_folder
 
     doc = result.to_dict() if isinstance(result, Result) else result
-    doc = published_validation(doc)
+    doc = rounded_figures(published_validation(doc), MEAN_DECIMALS)
     return write_folder(Path(out_dir), "validation", lambda d: _write(doc, d, instrument, input_hash))
+
+
+def rounded_figures(doc: dict, decimals: int) -> dict:
+    """Every float of ``doc`` to ``decimals`` places, the ``cutoffs`` block (criteria) excepted.
+
+    ``meta.precision`` states the decimals of the published figures; alphas, inter-item
+    correlations, ICCs and rwg summaries printed to 16 digits would state more than that about
+    the respondents. Integers (counts), strings and None are kept.
+
+    Examples
+    --------
+    >>> rounded_figures({"alpha": 0.92733, "n": 12, "ci": [0.865, None],
+    ...                  "cutoffs": {"ad_j": {"max": 0.8333}}}, 2)
+    {'alpha': 0.93, 'n': 12, 'ci': [0.86, None], 'cutoffs': {'ad_j': {'max': 0.8333}}}
+    """
+    def walk(node):
+        if isinstance(node, float):
+            return round(node, decimals)
+        if isinstance(node, dict):
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return {k: (v if k == "cutoffs" else walk(v)) for k, v in doc.items()}
 
 
 def _write(result: dict, out_dir: Path, instrument: Instrument, input_hash: str) -> dict[str, Path]:

@@ -144,7 +144,8 @@ def validation_context(doc: dict, instrument: Instrument) -> dict:
     agr = doc.get("agreement", {})
     agreement = {"skipped": agr.get("skipped"), "n_teams": agr.get("n_teams"),
                      "below": agr.get("teams_below_threshold"), "note": agr.get("note", ""),
-                     "faces": [{"face": scale_label(f), "icc1": fmt(a["icc1"]), "icc2": fmt(a["icc2"]),
+                     "faces": [{"face": scale_label(f), "n_teams": a.get("n_teams", agr.get("n_teams")),
+                                 "icc1": fmt(a["icc1"]), "icc2": fmt(a["icc2"]),
                                  "rwg": fmt(a["median_rwg_j"]), "rwg_share": pct(a["share_rwg_j_meets"]),
                                  "ad": fmt(a["median_ad_j"]), "ad_share": pct(a["share_ad_j_meets"])}
                             for f, a in agr.get("faces", {}).items()]}
@@ -214,6 +215,8 @@ def headline(doc: dict, instrument: Instrument) -> list[str]:
         lines.append("Agreement within teams: not computed.")
     else:
         icc2 = [a["icc2"] for a in agr["faces"].values()]
+        n = sorted({a.get("n_teams", agr["n_teams"]) for a in agr["faces"].values()})
+        teams = f"{n[0]}" if len(n) == 1 else f"{n[0]} to {n[-1]}"
         lines.append(f"Agreement within teams: ICC(2) {fmt(min(icc2))} to {fmt(max(icc2))} over "
-                     f"{agr['n_teams']} teams (.70 or more: team means can be compared).")
+                     f"{teams} teams (.70 or more: team means can be compared).")
     return lines
