@@ -130,7 +130,7 @@ def missing_text(k: int | None) -> str:
 
     Examples
     --------
-    >>> missing_text(5)[:51]
+    >>> missing_text(5)[:52]
     "Not shown: fewer than 5 of the team's responses have"
     """
     few = f"fewer than {k}" if k else "too few"
