@@ -35,7 +35,7 @@ def test_agreement_flags_a_negative_icc2_and_names_a_face_not_computed():
                "ideological": {"skipped": "not computed: too few"}}}}
     inst = load_instrument()
     rows = validation_context(doc, inst)["agreement"]["faces"]
-    assert [(r["teams"], r["icc2"], r["negative"]) for r in rows[:2]] == [("2", "−15.00", True),
+    assert [(r["n_teams"], r["icc2"], r["negative"]) for r in rows[:2]] == [("2", "−15.00", True),
                                                                           ("6", "0.75", False)]
     assert rows[2]["skipped"] == "not computed: too few"
     assert headline(doc, inst)[4] == ("Agreement within teams: ICC(2) −15.00 to 0.75 over 2 to 6 "

@@ -139,7 +139,7 @@ def _agreement_row(face: str, a: dict) -> dict:
     if a.get("skipped"):
         return {"face": scale_label(face), "skipped": a["skipped"], "negative": False}
     icc2 = a["icc2"]
-    return {"face": scale_label(face), "skipped": "", "teams": fmt(a.get("n_teams"), 0),
+    return {"face": scale_label(face), "skipped": "", "n_teams": fmt(a.get("n_teams"), 0),
             "icc1": fmt(a["icc1"]), "icc2": fmt(icc2), "negative": icc2 is None or icc2 < 0,
             "rwg": fmt(a["median_rwg_j"]), "rwg_share": pct(a["share_rwg_j_meets"]),
             "ad": fmt(a["median_ad_j"]), "ad_share": pct(a["share_ad_j_meets"])}
