@@ -232,3 +232,42 @@ def test_an_item_few_people_answered_is_named_not_a_traceback(tmp_path, capsys, 
     doc = json.loads((tmp_path / "v" / "validation.json").read_text())
     assert "vdm1" in doc["forms"]["colleague"]["factor_skipped"]
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_face_without_enough_complete_responses_is_skipped_and_the_rest_computed(tmp_path):
+    """Realistic nuisance, 6 teams of 4 planned, seed 4: no team has 5 responses that answered
+    every statement of a face, which stopped the whole validation; now each face says why."""
+    path = tmp_path / "r.csv"
+    simulate(6, 4, seed=4, nuisance="realistic").responses.to_csv(path, index=False)
+    assert main(["validate", str(path), "-o", str(tmp_path / "v")]) == 0
+    doc = json.loads((tmp_path / "v" / "validation.json").read_text())
+    faces = doc["agreement"]["faces"]
+    assert sorted(faces) == sorted(["decision_making", "non_decision_making", "ideological"])
+    assert all(f["skipped"].startswith("not computed: fewer than two teams have 5 or more")
+               for f in faces.values())
+    assert doc["forms"]["colleague"]["reliability"]  # the other steps ran
+    html = (tmp_path / "v" / "validation.html").read_text()
+    assert html.count("not computed: fewer than two teams have 5 or more") == 3
+
+
+def test_agreement_counts_per_face_only_teams_with_k_complete_responses():
+    """Teams A and B: 5 complete responses; C: 5 responses, 1 answering every decision-making
+    statement. Decision-making agreement rests on A and B; by hand (and R's aov): scale means A
+    1..5, B 2,3,3,4,4 give MSB 0.1, MSW 1.6, ICC(2) = -15, ICC(1) = -1.5/6.5."""
+    import numpy as np
+    import pandas as pd
+
+    from copro_scale.validate import _agreement
+
+    ids = INST.item_ids
+    dm = [it.id for it in INST.items if it.face == "decision_making"]
+    values = [1, 2, 3, 4, 5, 2, 3, 3, 4, 4, 5, 5, 5, 5, 5]
+    data = pd.DataFrame(np.repeat(np.array(values, float)[:, None], len(ids), axis=1), columns=ids)
+    data.insert(0, "team", list("AAAAABBBBBCCCCC"))
+    data.loc[11:14, dm[0]] = np.nan  # C: one response answers every decision-making statement
+    out = _agreement(data, INST, ValidationSettings(min_responses=5), hidden=0)
+    face = out["faces"]["decision_making"]
+    assert face["n_teams"] == 2
+    assert face["icc2"] == pytest.approx(-15.0)
+    assert face["icc1"] == pytest.approx(-1.5 / 6.5)
+    assert out["faces"]["ideological"]["n_teams"] == 3

@@ -340,20 +340,31 @@ def _agreement(data: pd.DataFrame, inst: Instrument, settings: ValidationSetting
     team's value, so a team with fewer would be described by fewer than ``k`` people."""
     k = settings.min_responses
     sizes = data["team"].value_counts()
+    shown = sizes.index[sizes >= k]
     hidden += int((sizes < k).sum())
+    if len(shown) < 2:
+        return {"skipped": f"fewer than two teams with at least {k} responses"}
+    d = data[data["team"].isin(shown)]
     faces = {}
     for f in FACES:
         cols = [it.id for it in inst.items if it.face == f]
-        whole = data[cols].notna().all(axis=1)
-        used = data.loc[whole, "team"].value_counts()
-        shown = used.index[used >= k]
-        if len(shown) < 2:
+        x = d[cols].astype("float64")
+        complete = x.notna().all(axis=1)  # team_agreement leaves the other rows out
+        per_team = d.loc[complete, "team"].value_counts()
+        used = per_team.index[per_team >= k]
+        if len(used) < 2:  # this face only: the other faces and steps go on
+            faces[f] = {"skipped": f"not computed: fewer than two teams have {k} or more "
+                                   "responses that answered every statement of this face"}
             continue
-        d = data[whole & data["team"].isin(shown)]
-        res = team_agreement(d[cols].astype("float64"), d["team"])
+        rows = complete & d["team"].isin(used)
+        try:
+            res = team_agreement(x[rows], d.loc[rows, "team"])
+        except CoproError as exc:  # e.g. a statement everyone answered alike
+            faces[f] = {"skipped": f"not computed: {exc.message}"}
+            continue
         per = res.teams
         faces[f] = {
-            "n_teams": len(shown),
+            "n_teams": len(used),
             "icc1": res.icc1,
             "icc2": res.icc2,
             "median_rwg_j": float(per["rwg_j"].median()),

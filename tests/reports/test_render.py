@@ -266,3 +266,25 @@ def test_no_statement_is_called_a_strength_when_most_answers_are_unfavourable(in
     bad.loc[bad["id"].isin(inst.reverse_ids), ["disagree", "agree"]] = [0.1, 0.7]
     v = item_view(bad, inst, "all")
     assert v["strengths"] == [] and len(v["concerns"]) == 3
+
+
+def test_team_with_no_response_scoring_every_cell_gets_a_page_saying_why(tmp_path, report):
+    """Harsh nuisance, 2 teams of 4 planned, seed 1: Acute Ward reaches the threshold, but none of
+    its responses has all nine cells scored, so its score figures (which rest on those) are
+    withheld, each row saying why, and the run goes on."""
+    from copro_scale import read_responses, score
+
+    raw = simulate(2, 4, seed=1, nuisance="harsh").responses
+    s = score(read_responses(raw))
+    cells = [c for c in s.columns if "." in str(c)]
+    ward = s[s["team"].astype(str) == "Acute Ward"]
+    assert len(cells) == 9 and len(ward) >= 5 and not ward[cells].notna().all(axis=1).any()
+    paths = report(raw, tmp_path, n_boot=50)
+    html = paths["teams"]["Acute Ward"].read_text()
+    rows = re.findall(r'<tr><th scope="row">([^<]+).*?data-label="n">(\d+)</td>'
+                      r'<td class="num" data-label="Team">([^<]*)<span class="muted">([^<]*)</span>',
+                      html)
+    assert [r[0].strip() for r in rows] == ["Decision-making", "Non-decision-making", "Ideological",
+                                             "Voice", "Experience", "Identity"]
+    assert all(r[1] == "0" and r[2].strip() == "–" and r[3] == "not shown*" for r in rows)
+    assert "* Not shown: fewer than 5 of the team&#39;s responses have every cell scored" in html

@@ -93,17 +93,22 @@ def type_block(row: dict, settings: dict, texts: dict, previous: tuple = (None, 
         "reason": str(row["reason"]) if isinstance(row.get("reason"), str) and row["reason"] else ""}
 
 
-def score_rows(team_long: pd.DataFrame, org_long: pd.DataFrame, names, mid: float) -> list[dict]:
+def score_rows(team_long: pd.DataFrame, org_long: pd.DataFrame, names, mid: float,
+               k: int | None = None) -> list[dict]:
     """Team mean, interval, organisation and the difference with its interval and flag.
 
     The difference's standard error is ``sqrt(se_team^2 + se_org^2)`` (the organisation's with
     its design effect), which ignores that the team is part of the organisation and so errs wide.
+    A score the team has no figure for (withheld, or no response with every cell scored) gets a
+    row with no values, ``n`` 0 when absent, and ``missing``: why, in a sentence for the page
+    (:func:`missing_text`, ``k`` the threshold); "" on the rows with a value.
     """
     t = team_long.set_index("score")
     o = org_long.set_index("score")
     rows = []
     for s in names:
-        r = t.loc[s]
+        r = t.loc[s] if s in t.index else pd.Series({"mean": np.nan, "se": np.nan, "lo": np.nan,
+                                                     "hi": np.nan, "n": 0})
         org = float(o.loc[s, "mean"]) if s in o.index else np.nan
         se_o = float(o.loc[s, "se"]) if s in o.index else np.nan
         diff = float(r["mean"]) - org
@@ -114,8 +119,23 @@ def score_rows(team_long: pd.DataFrame, org_long: pd.DataFrame, names, mid: floa
                          "hi": float(r["hi"]), "org": org, "f_mean": fmt(r["mean"]),
                          "f_ci": interval_text(r["lo"], r["hi"]), "f_org": fmt(org),
                          "f_diff": fmt(diff), "f_diff_ci": interval_text(lo, hi), "flag": mark,
-                         "flag_text": FLAG_TEXT[mark], "word": level_word(r["mean"]), "n": r["n"] if isinstance(r["n"], str) else int(r["n"])})
+                         "flag_text": FLAG_TEXT[mark], "word": level_word(r["mean"]),
+                         "n": r["n"] if isinstance(r["n"], str) else int(r["n"]),
+                         "missing": "" if np.isfinite(float(r["mean"])) else missing_text(k)})
     return interval_rows(rows)
+
+
+def missing_text(k: int | None) -> str:
+    """Why a team score is not shown: fewer than ``k`` of its responses have every cell scored.
+
+    Examples
+    --------
+    >>> missing_text(5)[:52]
+    "Not shown: fewer than 5 of the team's responses have"
+    """
+    few = f"fewer than {k}" if k else "too few"
+    return (f"Not shown: {few} of the team's responses have every cell scored (enough "
+            "statements answered in each of the nine), and the scores rest on those only.")
 
 
 def _statement(share: float, reverse: bool, favourable: bool) -> str:
@@ -274,6 +294,8 @@ def team_context(data: ReportData, team: str, slug: str, meta: dict,
                          **data.agreement["per_team"].get(team, withheld_agreement()))
     forms = types["forms"]
     mid = settings["mid"]
+    faces = score_rows(tl, data.org, FACES, mid, plan.min_responses)
+    constructs = score_rows(tl, data.org, CONSTRUCTS, mid, plan.min_responses)
     has_previous = settings["previous"]
     contents = [("summary-h", "Summary"), ("actions-h", "What to do next"),
                 ("heatmap-h", "Where power acts"), ("scores-h", "Scores against the organisation"),
@@ -287,8 +309,8 @@ def team_context(data: ReportData, team: str, slug: str, meta: dict,
         n_colleague=plan.form_counts(team)["colleague"], view=plan.view_text(team),
         rate=rate_text(int(trow["n"]), expected),
         split_visible=split_visible, forms=forms, forms_text=FORMS_TEXT[forms], kind=kind,
-        faces=score_rows(tl, data.org, FACES, mid),
-        constructs=score_rows(tl, data.org, CONSTRUCTS, mid),
+        faces=faces, constructs=constructs,
+        scores_missing=next((r["missing"] for r in [*faces, *constructs] if r["missing"]), ""),
         face_acts=FACE_ACTS, heat_rows=heat_table(dict(zip(tl["score"], tl["mean"]))),
         face_labels=[FACE_LABELS[f] for f in FACES], views=views, top=views[0],
         psw_top=views[1] if len(views) > 1 else None,

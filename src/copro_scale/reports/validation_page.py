@@ -133,6 +133,18 @@ def _form(sec: dict) -> dict:
     return out
 
 
+def _agreement_row(face: str, a: dict) -> dict:
+    """One face's agreement for the page: the reason when not computed; a negative ICC(2) (or
+    none: every team mean alike) flagged as no agreement within teams beyond chance."""
+    if a.get("skipped"):
+        return {"face": scale_label(face), "skipped": a["skipped"], "negative": False}
+    icc2 = a["icc2"]
+    return {"face": scale_label(face), "skipped": "", "n_teams": fmt(a.get("n_teams"), 0),
+            "icc1": fmt(a["icc1"]), "icc2": fmt(icc2), "negative": icc2 is None or icc2 < 0,
+            "rwg": fmt(a["median_rwg_j"]), "rwg_share": pct(a["share_rwg_j_meets"]),
+            "ad": fmt(a["median_ad_j"]), "ad_share": pct(a["share_ad_j_meets"])}
+
+
 def validation_context(doc: dict, instrument: Instrument) -> dict:
     """Everything ``validation.html`` shows, formatted; ``doc`` is the written JSON document."""
     inv = doc.get("invariance", {})
@@ -144,11 +156,8 @@ def validation_context(doc: dict, instrument: Instrument) -> dict:
     agr = doc.get("agreement", {})
     agreement = {"skipped": agr.get("skipped"), "n_teams": agr.get("n_teams"),
                      "below": agr.get("teams_below_threshold"), "note": agr.get("note", ""),
-                     "faces": [{"face": scale_label(f), "n_teams": a.get("n_teams", agr.get("n_teams")),
-                                 "icc1": fmt(a["icc1"]), "icc2": fmt(a["icc2"]),
-                                 "rwg": fmt(a["median_rwg_j"]), "rwg_share": pct(a["share_rwg_j_meets"]),
-                                 "ad": fmt(a["median_ad_j"]), "ad_share": pct(a["share_ad_j_meets"])}
-                            for f, a in agr.get("faces", {}).items()]}
+                     "faces": [_agreement_row(f, a) for f, a in agr.get("faces", {}).items()]}
+    agreement["negative"] = any(a.get("negative") for a in agreement["faces"])
     sample = doc.get("sample", {})
     meta = {"organisation": f"Validation of {instrument.short_title} v{instrument.version}",
                 "wave": f"{sample.get('analysed', '–')} responses analysed",
@@ -211,12 +220,16 @@ def headline(doc: dict, instrument: Instrument) -> list[str]:
     lines.append("Invariance between forms: " + ("not tested" if inv.get("skipped") else
                  inv.get("meaning", "").rstrip(".")) + ".")
     agr = doc.get("agreement", {})
-    if agr.get("skipped") or not agr.get("faces"):
+    computed = [a for a in agr.get("faces", {}).values() if not a.get("skipped")]
+    icc2 = [a["icc2"] for a in computed if a["icc2"] is not None]
+    if agr.get("skipped") or not icc2:
         lines.append("Agreement within teams: not computed.")
     else:
-        icc2 = [a["icc2"] for a in agr["faces"].values()]
-        n = sorted({a.get("n_teams", agr["n_teams"]) for a in agr["faces"].values()})
-        teams = f"{n[0]}" if len(n) == 1 else f"{n[0]} to {n[-1]}"
+        teams = sorted(a.get("n_teams", agr["n_teams"]) for a in computed)
+        over = f"{teams[0]}" if teams[0] == teams[-1] else f"{teams[0]} to {teams[-1]}"
+        left = len(agr["faces"]) - len(icc2)
         lines.append(f"Agreement within teams: ICC(2) {fmt(min(icc2))} to {fmt(max(icc2))} over "
-                     f"{teams} teams (.70 or more: team means can be compared).")
+                     f"{over} teams (.70 or more: team means can be compared"
+                     + ("; below 0: no agreement within teams" if min(icc2) < 0 else "") + ")"
+                     + (f"; {left} face(s) not computed." if left else "."))
     return lines
