@@ -58,6 +58,7 @@ linear rule, so no sum, difference or pair of weightings isolates fewer than ``k
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -192,13 +193,35 @@ class DisclosurePlan:
         """How the organisation figures weight the forms (rule 4)."""
         return "forms_equal" if self.pooled_gap else "respondents"
 
+    @cached_property
+    def _first_row(self) -> dict:
+        """Position in ``teams`` of each team's first row, so a per-team look-up does not scan
+        every team (a run asks per team and per statement)."""
+        first: dict = {}
+        for i, t in enumerate(self.teams["team"]):
+            first.setdefault(t, i)
+        return first
+
+    def _team_row(self, team: str) -> pd.DataFrame:
+        """``team``'s first row of ``teams`` (none when it has none)."""
+        i = self._first_row.get(str(team))
+        return self.teams.iloc[:0] if i is None else self.teams.iloc[[i]]
+
+    @cached_property
+    def _visible_set(self) -> frozenset:
+        return frozenset(self.visible_teams)
+
+    @cached_property
+    def _split_visible_set(self) -> frozenset:
+        return frozenset(self.teams.loc[self.teams["split_visible"], "team"])
+
     def is_visible(self, team: str) -> bool:
         """Whether ``team`` reaches the threshold."""
-        return team in set(self.visible_teams)
+        return team in self._visible_set
 
     def weights(self, team: str) -> str:
         """How ``team``'s figures weight its forms: ``forms_equal`` only when both reach k."""
-        row = self.teams.loc[self.teams["team"] == str(team)]
+        row = self._team_row(team)
         return str(row["weights"].iloc[0]) if len(row) else "respondents"
 
     def organisation_rows(self, scores: pd.DataFrame) -> pd.DataFrame:
@@ -242,7 +265,7 @@ class DisclosurePlan:
         >>> plan.form_counts("A"), plan.form_counts("B")
         ({'psw': 'fewer than 5', 'colleague': 'at least 5'}, {'psw': '6', 'colleague': '5'})
         """
-        row = self.teams.loc[self.teams["team"] == str(team)]
+        row = self._team_row(team)
         if not len(row) or not bool(row["visible"].iloc[0]):
             return {"psw": None, "colleague": None}
         r = row.iloc[0]
@@ -268,7 +291,7 @@ class DisclosurePlan:
         >>> print(plan.view_text("C"))
         These figures rest on 7 responses, all from colleagues: no peer support worker answered, so they say how colleagues see the PSWs' position, not how PSWs see it.
         """
-        row = self.teams.loc[self.teams["team"] == str(team)]
+        row = self._team_row(team)
         if not len(row) or not bool(row["visible"].iloc[0]):
             return f"Fewer than {self.min_responses} people answered, so nothing is shown."
         r = row.iloc[0]
@@ -350,7 +373,7 @@ class DisclosurePlan:
         psw, colleague = int(psw), int(colleague)
         if not self.enough(psw + colleague):
             return False
-        if str(team) not in set(self.teams.loc[self.teams["split_visible"], "team"]):
+        if str(team) not in self._split_visible_set:
             return True
         return all(n == 0 or self.enough(n) for n in (psw, colleague))
 
