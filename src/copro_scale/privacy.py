@@ -57,7 +57,10 @@ linear rule, so no sum, difference or pair of weightings isolates fewer than ``k
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -192,13 +195,35 @@ class DisclosurePlan:
         """How the organisation figures weight the forms (rule 4)."""
         return "forms_equal" if self.pooled_gap else "respondents"
 
+    @cached_property
+    def _first_row(self) -> dict:
+        """Position in ``teams`` of each team's first row, so a per-team look-up does not scan
+        every team (a run asks per team and per statement)."""
+        first: dict = {}
+        for i, t in enumerate(self.teams["team"]):
+            first.setdefault(t, i)
+        return first
+
+    def _team_row(self, team: str) -> pd.DataFrame:
+        """``team``'s first row of ``teams`` (none when it has none)."""
+        i = self._first_row.get(str(team))
+        return self.teams.iloc[:0] if i is None else self.teams.iloc[[i]]
+
+    @cached_property
+    def _visible_set(self) -> frozenset:
+        return frozenset(self.visible_teams)
+
+    @cached_property
+    def _split_visible_set(self) -> frozenset:
+        return frozenset(self.teams.loc[self.teams["split_visible"], "team"])
+
     def is_visible(self, team: str) -> bool:
         """Whether ``team`` reaches the threshold."""
-        return team in set(self.visible_teams)
+        return team in self._visible_set
 
     def weights(self, team: str) -> str:
         """How ``team``'s figures weight its forms: ``forms_equal`` only when both reach k."""
-        row = self.teams.loc[self.teams["team"] == str(team)]
+        row = self._team_row(team)
         return str(row["weights"].iloc[0]) if len(row) else "respondents"
 
     def organisation_rows(self, scores: pd.DataFrame) -> pd.DataFrame:
@@ -242,7 +267,7 @@ class DisclosurePlan:
         >>> plan.form_counts("A"), plan.form_counts("B")
         ({'psw': 'fewer than 5', 'colleague': 'at least 5'}, {'psw': '6', 'colleague': '5'})
         """
-        row = self.teams.loc[self.teams["team"] == str(team)]
+        row = self._team_row(team)
         if not len(row) or not bool(row["visible"].iloc[0]):
             return {"psw": None, "colleague": None}
         r = row.iloc[0]
@@ -268,7 +293,7 @@ class DisclosurePlan:
         >>> print(plan.view_text("C"))
         These figures rest on 7 responses, all from colleagues: no peer support worker answered, so they say how colleagues see the PSWs' position, not how PSWs see it.
         """
-        row = self.teams.loc[self.teams["team"] == str(team)]
+        row = self._team_row(team)
         if not len(row) or not bool(row["visible"].iloc[0]):
             return f"Fewer than {self.min_responses} people answered, so nothing is shown."
         r = row.iloc[0]
@@ -350,7 +375,7 @@ class DisclosurePlan:
         psw, colleague = int(psw), int(colleague)
         if not self.enough(psw + colleague):
             return False
-        if str(team) not in set(self.teams.loc[self.teams["split_visible"], "team"]):
+        if str(team) not in self._split_visible_set:
             return True
         return all(n == 0 or self.enough(n) for n in (psw, colleague))
 
@@ -488,8 +513,6 @@ def isolated_groups(rows, sizes, k: int) -> list[list[int]]:
     >>> isolated_groups(org_and_teams, [6, 6, 7], 5)
     []
     """
-    from scipy.linalg import null_space
-
     a = np.atleast_2d(np.asarray(rows, dtype=float))
     sizes = np.asarray(sizes)
     if not a.size:
@@ -499,7 +522,7 @@ def isolated_groups(rows, sizes, k: int) -> list[list[int]]:
     if not small.any():
         return []
     big = a[:, live & ~small]
-    y = null_space(big.T) if big.shape[1] else np.eye(a.shape[0])
+    y = _left_null_space(big) if big.shape[1] else np.eye(a.shape[0])
     if not y.size:
         return []
     w = y.T @ a[:, small]
@@ -510,6 +533,30 @@ def isolated_groups(rows, sizes, k: int) -> list[list[int]]:
         if 0 < sizes[support].sum() < k:
             out.append(support.tolist())
     return out
+
+
+#: Left null spaces of the latest matrices :func:`isolated_groups` was given. The validation asks
+#: once per item and form (72 times) about a few distinct matrices of the shown figures over the
+#: atoms of k or more (8 on 500 teams), each an SVD cubic in the teams.
+_NULL_SPACES: OrderedDict = OrderedDict()
+_NULL_SPACES_SIZE = 8
+
+
+def _left_null_space(big: np.ndarray) -> np.ndarray:
+    """``scipy.linalg.null_space(big.T)``, computed once per distinct ``big`` (read-only)."""
+    from scipy.linalg import null_space
+
+    big = np.ascontiguousarray(big, dtype=float)
+    key = (big.shape, hashlib.blake2b(big.tobytes(), digest_size=20).digest())
+    y = _NULL_SPACES.get(key)
+    if y is None:
+        y = null_space(big.T)
+        y.flags.writeable = False
+        _NULL_SPACES[key] = y
+        while len(_NULL_SPACES) > _NULL_SPACES_SIZE:
+            _NULL_SPACES.popitem(last=False)
+    _NULL_SPACES.move_to_end(key)
+    return y
 
 
 def _rref(m: np.ndarray, tol: float = 1e-9) -> list[np.ndarray]:

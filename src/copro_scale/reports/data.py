@@ -63,16 +63,23 @@ def item_distribution(responses: pd.DataFrame, instrument: Instrument) -> pd.Dat
     >>> sorted(set(per.sum()))  # every respondent once per item: 6 a team
     [6]
     """
-    ids = instrument.item_ids
-    long = responses[["team", "form", *ids]].melt(id_vars=["team", "form"], var_name="id",
-                                                  value_name="code")
-    code = pd.to_numeric(long["code"], errors="coerce").astype("float64").to_numpy()
-    cat = np.select([np.isnan(code), code <= 2, code == 3], ["none", "disagree", "neutral"], "agree")
-    tab = pd.crosstab([long["team"].astype(str), long["form"].astype(str), long["id"]], cat)
-    tab = tab.reindex(columns=["disagree", "neutral", "agree", "none"], fill_value=0)
-    out = tab.reset_index()
-    out.columns.name = None
-    return out
+    ids = sorted(instrument.item_ids)  # rows sorted by team, form and item id, as text
+    cats = ["disagree", "neutral", "agree", "none"]
+    team, teams = pd.factorize(responses["team"].astype(str), sort=True)
+    form, forms = pd.factorize(responses["form"].astype(str), sort=True)
+    width = max(len(forms), 1)
+    keys, group = np.unique(team.astype("int64") * width + form, return_inverse=True)
+    group = group.ravel() * len(cats)  # each row's (team, form) present, in sorted order
+    counts = np.empty((len(keys), len(ids), len(cats)), dtype="int64")
+    for j, item in enumerate(ids):  # one item at a time: no long table of rows x items
+        code = pd.to_numeric(responses[item], errors="coerce").astype("float64").to_numpy()
+        cat = np.select([np.isnan(code), code <= 2, code == 3], [3, 0, 1], 2)
+        counts[:, j] = np.bincount(group + cat, minlength=len(keys) * len(cats)).reshape(
+            len(keys), len(cats))
+    out = pd.DataFrame({"team": np.repeat(teams.to_numpy()[keys // width], len(ids)),
+                        "form": np.repeat(forms.to_numpy()[keys % width], len(ids)),
+                        "id": np.tile(np.array(ids, dtype=object), len(keys))}).astype(str)
+    return out.join(pd.DataFrame(counts.reshape(-1, len(cats)), columns=cats))
 
 
 def statement_shares(dist: pd.DataFrame, plan: DisclosurePlan, weights: str = "forms_equal",
@@ -105,8 +112,9 @@ def statement_shares(dist: pd.DataFrame, plan: DisclosurePlan, weights: str = "f
         answered = by_form["answered"].unstack("form")
         both = answered.reindex(columns=["psw", "colleague"]).ge(k).all(axis=1)
         teams = pooled.index.get_level_values("team").astype(str)
+        plan_weights = teams.map({t: plan.weights(t) for t in teams.unique()})  # once a team
         equal = pd.Series(both.reindex(pooled.index, fill_value=False).to_numpy()
-                          & (teams.map(plan.weights) == "forms_equal"), index=pooled.index)
+                          & (plan_weights == "forms_equal"), index=pooled.index)
         mean = per.groupby(level=["team", "id"], sort=False).mean()
         shares.loc[equal[equal].index] = mean.loc[equal[equal].index]
     n_resp = pooled["answered"] + pooled["none"]
