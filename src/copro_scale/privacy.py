@@ -540,8 +540,9 @@ def validation_items(responses: pd.DataFrame, rows: pd.Series, plan: DisclosureP
     withheld where, with the report's item shares of the visible teams, they isolate a group of
     1 to k-1 answerers (:func:`isolated_groups` over team x form x analysed atoms), or where 1 to
     k-1 of the form's analysed respondents answered some but not all items of the item's cell
-    (their cell score then differs from the mean of their answers, so the item means and the
-    per-form face figures would give it).
+    (their cell score then differs from the mean of their answers) or answered some of its items
+    but miss another cell (the score figures leave them out, :func:`complete_rows`): the item
+    means and the per-form face and construct figures would give their answers.
     """
     k = plan.min_responses
     out: dict[str, set[str]] = {"psw": set(), "colleague": set()}
@@ -553,13 +554,17 @@ def validation_items(responses: pd.DataFrame, rows: pd.Series, plan: DisclosureP
     keys = list(dict.fromkeys(atoms))
     pos = {a: i for i, a in enumerate(keys)}
     col = np.array([pos[a] for a in atoms])
+    # the score figures rest on respondents with every cell scored (rule 8); the item
+    # statistics on every answerer: those of a cell's answerers with part of the cell, or with
+    # another cell missing, are the difference
+    whole = complete_rows(responses, instrument)
     for f, withheld in out.items():
         analysed = rows & (form == f)
         for c in {(it.construct, it.face) for it in instrument.items}:
             ids = [it.id for it in instrument.cell_items(*c)]
             answered = responses.loc[analysed, ids].notna().sum(axis=1)
-            partial = int(((answered > 0) & (answered < len(ids))).sum())
-            if 0 < partial < k:
+            apart = int(((answered > 0) & ((answered < len(ids)) | ~whole[analysed])).sum())
+            if 0 < apart < k:
                 withheld.update(ids)
     for it in instrument.items:
         answered = responses[it.id].notna().to_numpy()

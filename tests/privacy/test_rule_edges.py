@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from copro_scale.instrument import load_instrument
 from copro_scale.privacy import disclosure_plan, parent_plan
@@ -166,3 +167,27 @@ def test_parent_edges_by_hand():
     assert list(empty.columns) == ["parent", "name", "depth", "above", "teams", "n", "hidden",
                                    "visible", "count"]
     assert empty["visible"].dtype == bool and empty["count"].dtype == object
+
+
+def _cell(construct="voice", face="decision_making") -> set:
+    return {it.id for it in INST.cell_items(construct, face)}
+
+
+@pytest.mark.parametrize("edge,withheld", [(-1, True), (0, False)])
+def test_validation_items_of_a_few_respondents_missing_a_whole_cell(edge, withheld):
+    # A and B split (BIG, BIG); K + edge PSWs of A skip the whole voice x decision cell. The
+    # report's per-form face and construct figures rest on the respondents with every cell;
+    # the validation's item statistics on every answerer. So, for each of the other 8 cells,
+    # sum(n x mean) of its items minus 4 x (complete PSWs) x its cell's part of the face figures
+    # is those K + edge PSWs' answers: at K - 1 the 32 items they answered are withheld, at K
+    # nothing is. The cell they skipped holds none of their answers: never withheld for it.
+    from copro_scale.privacy import validation_items
+
+    teams = {"A": (BIG, BIG), "B": (BIG, BIG)}
+    resp = _answers(teams)
+    resp.loc[: K + edge - 1, sorted(_cell())] = np.nan      # the first K + edge rows: A's PSWs
+    assert (resp.loc[: K + edge - 1, "form"] == "psw").all()
+    p = plan([(t, *n) for t, n in teams.items()])
+    out = validation_items(resp, pd.Series(True, index=resp.index), p, INST)
+    others = set(INST.item_ids) - _cell()
+    assert out == {"psw": others if withheld else set(), "colleague": set()}
