@@ -191,3 +191,78 @@ def test_validation_items_of_a_few_respondents_missing_a_whole_cell(edge, withhe
     out = validation_items(resp, pd.Series(True, index=resp.index), p, INST)
     others = set(INST.item_ids) - _cell()
     assert out == {"psw": others if withheld else set(), "colleague": set()}
+
+
+def test_validation_items_of_one_split_team_withhold_nothing():
+    # one team, split (BIG, BIG): its share, its PSW share and the two forms' statistics are
+    # sets of BIG, 2 BIG, BIG and BIG people; their differences are BIG or none
+    from copro_scale.privacy import validation_items
+
+    resp = _answers({"A": (BIG, BIG)})
+    out = validation_items(resp, pd.Series(True, index=resp.index), plan([("A", BIG, BIG)]), INST)
+    assert out == {"psw": set(), "colleague": set()}
+
+
+def test_validation_items_leave_out_a_share_the_report_withholds():
+    # A and B split (BIG, BIG). Of A's colleagues only 3 answer vdm1, and those 3 are not
+    # analysed (absent from ``rows``; the cell keeps 3 of 4 items for the other BIG - 3 >= K).
+    # Every item but vdm1: A's share - A's PSW share - (colleague statistics - B's share + B's
+    # PSW share) = those 3 colleagues: withheld on both forms. vdm1: A's share rests on BIG PSW
+    # and 3 colleague answers, which the report withholds (a split team's form with 1 to k-1
+    # answers), so no published figure holds the 3: nothing is withheld for it.
+    from copro_scale.privacy import validation_items
+
+    teams = {"A": (BIG, BIG), "B": (BIG, BIG)}
+    resp = _answers(teams)
+    a_col = resp.index[(resp["team"] == "A") & (resp["form"] == "colleague")]
+    resp.loc[a_col[3:], "vdm1"] = np.nan
+    rows = pd.Series(True, index=resp.index).drop(a_col[:3])
+    out = validation_items(resp, rows, plan([(t, *n) for t, n in teams.items()]), INST)
+    others = set(INST.item_ids) - {"vdm1"}
+    assert out == {"psw": others, "colleague": others}
+
+
+def test_validation_items_check_the_colleagues_of_an_item_withheld_for_psws():
+    # A and B split (BIG, BIG); one colleague of B not analysed; one PSW of A answers one item
+    # of the voice x decision cell (1 < K partial: that cell withheld for PSWs first). The
+    # colleague statistics still give the unanalysed colleague: B's share - B's PSW share -
+    # (colleague statistics - A's share + A's PSW share) = that one person, for every item.
+    from copro_scale.privacy import validation_items
+
+    teams = {"A": (BIG, BIG), "B": (BIG, BIG)}
+    resp = _answers(teams)
+    resp.loc[0, sorted(_cell() - {"vdm1"})] = np.nan
+    assert resp.loc[0, "team"] == "A" and resp.loc[0, "form"] == "psw"
+    rows = pd.Series(True, index=resp.index).drop(resp.index[-1])
+    out = validation_items(resp, rows, plan([(t, *n) for t, n in teams.items()]), INST)
+    items = set(INST.item_ids)
+    assert out == {"psw": items, "colleague": items}
+
+
+def test_validation_items_leave_a_withheld_form_out_of_the_other_forms_check():
+    # A split (BIG, BIG); one PSW not analysed (N). A's PSW share - the PSW statistics = N:
+    # every item withheld for PSWs. Without the PSW statistics, A's share - A's PSW share - the
+    # colleague statistics = 0: nothing isolates N, so the colleague statistics are shown.
+    from copro_scale.privacy import validation_items
+
+    resp = _answers({"A": (BIG, BIG)})
+    rows = pd.Series(True, index=resp.index).drop(resp.index[0])
+    out = validation_items(resp, rows, plan([("A", BIG, BIG)]), INST)
+    assert out == {"psw": set(INST.item_ids), "colleague": set()}
+
+
+@pytest.mark.parametrize("lone,withheld", [(1, True), (0, False)])
+def test_validation_items_count_a_split_teams_psw_share(lone, withheld):
+    # A split (BIG, BIG), its PSW share on its page; B not split, ``lone`` PSWs and BIG
+    # colleagues. PSW statistics - A's PSW share = B's PSWs: one person (every item withheld,
+    # on both forms: B's share - (colleague statistics - A's share + A's PSW share) gives the
+    # same person), or nobody. Without A's PSW share, PSW + colleague statistics = A's share +
+    # B's share and nothing would be isolated.
+    from copro_scale.privacy import validation_items
+
+    teams = {"A": (BIG, BIG), "B": (lone, BIG)}
+    resp = _answers(teams)
+    out = validation_items(resp, pd.Series(True, index=resp.index),
+                           plan([(t, *n) for t, n in teams.items()]), INST)
+    items = set(INST.item_ids) if withheld else set()
+    assert out == {"psw": items, "colleague": items}
