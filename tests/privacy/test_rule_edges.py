@@ -266,3 +266,54 @@ def test_validation_items_count_a_split_teams_psw_share(lone, withheld):
                            plan([(t, *n) for t, n in teams.items()]), INST)
     items = set(INST.item_ids) if withheld else set()
     assert out == {"psw": items, "colleague": items}
+
+
+def test_parent_the_organisation_step_withholds_the_top_service_hiding_most():
+    # S1: B and small H1, H2 (3 + 3 = 6 hidden); S2: small H3, H4 (2 + 3 = 5); outside every
+    # service: A and H5 (1). Each service's own remainder reaches K, but the organisation's
+    # hidden 12 minus the two shown services' 11 is H5 alone. The service hiding most (S1) is
+    # withheld first; the organisation's remainder is then 12 - 5 = 7 >= K, so S2 stays.
+    p = plan([("A", BIG, BIG), ("B", BIG, BIG), ("H1", 0, 3), ("H2", 0, 3), ("H3", 0, 2),
+              ("H4", 0, 3), ("H5", 0, 1)])
+    par = parent_plan(p, {"B": "S1", "H1": "S1", "H2": "S1", "H3": "S2", "H4": "S2"}
+                      ).set_index("parent")
+    assert par["visible"].to_dict() == {"S1": False, "S2": True}
+    # S2's exact 5 over two teams pins neither; the organisation minus S2 leaves 3 + 3 + 1 = 7
+    # over three teams (not 3 x 1, not 3 x 4): exact
+    assert par["count"].to_dict() == {"S1": f"at least {2 * BIG}", "S2": 5}
+
+
+def test_parent_exact_counts_give_way_outermost_first():
+    # X > Y. Y: A and small Y1, Y2 (2 + 3 = 5 over two teams: exact). X adds X1, X2 (2 + 3:
+    # exact beside Y). Outside: E1, E2 of K - 1 each. With X exact, the organisation minus X
+    # and the visible teams is 2(K - 1) over two teams: pinned. X (outermost) gives way; the
+    # organisation minus Y is then 2 + 3 + 2(K - 1) = 13 over four teams: Y stays exact.
+    p = plan([("A", BIG, BIG), ("B", BIG, BIG), ("Y1", 0, 2), ("Y2", 0, 3), ("X1", 0, 2),
+              ("X2", 0, 3), ("E1", 0, K - 1), ("E2", 0, K - 1)])
+    assert p.organisation_count_shown          # 18 over six teams pins none
+    par = parent_plan(p, {"A": "X > Y", "Y1": "X > Y", "Y2": "X > Y", "B": "X", "X1": "X",
+                          "X2": "X"}).set_index("parent")
+    assert par["visible"].all()
+    assert par["count"].to_dict() == {"X": f"at least {4 * BIG}", "X > Y": 2 * BIG + 5}
+
+
+def test_plan_for_reads_complete_rows_with_the_runs_instrument():
+    from dataclasses import replace
+
+    from copro_scale.privacy import plan_for
+
+    # the run's instrument names its items "x" + the packaged ids; one of A's K PSWs leaves
+    # the voice x decision cell blank: K - 1 PSWs with every cell, so A is not split
+    inst = replace(INST, items=tuple(replace(it, id="x" + it.id) for it in INST.items))
+    resp = _answers({"A": (K, K)}).rename(columns={i: "x" + i for i in INST.item_ids})
+    resp.loc[0, ["x" + i for i in sorted(_cell())]] = np.nan
+    assert resp.loc[0, "form"] == "psw"
+    assert plan_for(resp, inst).weights("A") == "respondents"
+
+
+def test_isolated_groups_support_at_the_tolerance():
+    from copro_scale.privacy import isolated_groups
+
+    # one figure over atom 0 (one person) and 1e-9 of atom 1 (K - 1): the echelon row's entry of
+    # 1e-9 is zero, so the figure is about atom 0 alone
+    assert isolated_groups([[1.0, 1e-9]], [1, K - 1], K) == [[0]]
