@@ -43,7 +43,8 @@ Everything else follows ``k``: a raised threshold only ever hides more.
    difference with every other shown set, holds nobody or at least ``k`` (:func:`may_show`,
    :func:`isolated_groups`): score figures rest on respondents with every cell; the validation's
    item statistics are withheld where they and the teams' item shares would isolate fewer than
-   ``k`` answerers, or 1 to k-1 answered part of the item's cell (:func:`validation_items`);
+   ``k`` answerers, or 1 to k-1 of the cell's answerers answered part of it or miss another
+   cell (:func:`validation_items`);
    a split team's share over every answer needs each form's answers none or at least ``k``
    (:meth:`DisclosurePlan.share_shown`); an exact organisation or service count must pin no
    below-threshold team's count (:func:`total_hides_teams`). Means are published to
