@@ -43,7 +43,8 @@ Everything else follows ``k``: a raised threshold only ever hides more.
    difference with every other shown set, holds nobody or at least ``k`` (:func:`may_show`,
    :func:`isolated_groups`): score figures rest on respondents with every cell; the validation's
    item statistics are withheld where they and the teams' item shares would isolate fewer than
-   ``k`` answerers, or 1 to k-1 answered part of the item's cell (:func:`validation_items`);
+   ``k`` answerers, or 1 to k-1 of the cell's answerers answered part of it or miss another
+   cell (:func:`validation_items`);
    a split team's share over every answer needs each form's answers none or at least ``k``
    (:meth:`DisclosurePlan.share_shown`); an exact organisation or service count must pin no
    below-threshold team's count (:func:`total_hides_teams`). Means are published to
@@ -587,8 +588,9 @@ def validation_items(responses: pd.DataFrame, rows: pd.Series, plan: DisclosureP
     withheld where, with the report's item shares of the visible teams, they isolate a group of
     1 to k-1 answerers (:func:`isolated_groups` over team x form x analysed atoms), or where 1 to
     k-1 of the form's analysed respondents answered some but not all items of the item's cell
-    (their cell score then differs from the mean of their answers, so the item means and the
-    per-form face figures would give it).
+    (their cell score then differs from the mean of their answers) or answered some of its items
+    but miss another cell (the score figures leave them out, :func:`complete_rows`): the item
+    means and the per-form face and construct figures would give their answers.
     """
     k = plan.min_responses
     out: dict[str, set[str]] = {"psw": set(), "colleague": set()}
@@ -600,13 +602,17 @@ def validation_items(responses: pd.DataFrame, rows: pd.Series, plan: DisclosureP
     keys = list(dict.fromkeys(atoms))
     pos = {a: i for i, a in enumerate(keys)}
     col = np.array([pos[a] for a in atoms])
+    # the score figures rest on respondents with every cell scored (rule 8); the item
+    # statistics on every answerer: those of a cell's answerers with part of the cell, or with
+    # another cell missing, are the difference
+    whole = complete_rows(responses, instrument)
     for f, withheld in out.items():
         analysed = rows & (form == f)
         for c in {(it.construct, it.face) for it in instrument.items}:
             ids = [it.id for it in instrument.cell_items(*c)]
             answered = responses.loc[analysed, ids].notna().sum(axis=1)
-            partial = int(((answered > 0) & (answered < len(ids))).sum())
-            if 0 < partial < k:
+            apart = int(((answered > 0) & ((answered < len(ids)) | ~whole[analysed])).sum())
+            if 0 < apart < k:
                 withheld.update(ids)
     for it in instrument.items:
         answered = responses[it.id].notna().to_numpy()

@@ -2,7 +2,10 @@
 installed, into ``tests/fixtures/audit/<scenario>/`` (what `copro audit` is tested on).
 
 Run once with the code before the disclosure audit (commit fde24e6) to keep the outputs that
-the audit must flag: ``python -m tests.privacy.make_old_outputs``.
+the audit must flag: ``python -m tests.privacy.make_old_outputs``. ``missing_cell/`` (one PSW
+without a cell, in the validation beside the report) was written with the code before the
+validation left such respondents' answers out (commit 24ef91a):
+``python -m tests.privacy.make_old_outputs missing_cell``.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 
 from copro_scale.cli import main
 
-from .scenarios import organisation, waves, write
+from .scenarios import missing_cell, organisation, waves, write
 
 OUT = Path(__file__).resolve().parents[1] / "fixtures" / "audit"
 
@@ -56,5 +59,18 @@ def make(out: Path = OUT, n_boot: str = "50") -> None:
         _keep(tmp / "w", out / "two_waves")
 
 
+def make_missing_cell(out: Path = OUT, n_boot: str = "50") -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        data = write(missing_cell(), tmp / "responses.csv")
+        _run("report", data, "-o", tmp / "k5" / "report", "--n-boot", n_boot)
+        _run("validate", data, "-o", tmp / "k5" / "validation")
+        shutil.rmtree(out / "missing_cell", ignore_errors=True)
+        _keep(tmp / "k5", out / "missing_cell")
+
+
 if __name__ == "__main__":
-    make(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)
+    if sys.argv[1:2] == ["missing_cell"]:
+        make_missing_cell()
+    else:
+        make(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)

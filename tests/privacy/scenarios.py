@@ -10,6 +10,8 @@ one. Each function writes a canonical CSV and returns its path.
 - ``dont_know_cell``: one colleague of "Team 03" answers "Don't know" to the whole
   identity x ideological cell.
 - ``five_psws``: "Five Team", 5 PSWs and 5 colleagues (split at 5, not at 6).
+- ``missing_cell``: the base with one PSW of "Team 01" who skips the whole voice x decision
+  cell (and answers everything else).
 - ``waves``: wave 1 where one PSW typed "Psychosis Svc" for "Psychosis Service" (8 others),
   wave 2 of the same teams, and a team list that maps the alias.
 """
@@ -63,6 +65,15 @@ def organisation(seed: int = 0) -> pd.DataFrame:
     out.loc[skip, "vdm1"] = pd.NA
     dk = out.index[(out["team"] == "Team 03") & (out["form"] == "colleague")][0]
     out.loc[dk, CELL_IID] = 9
+    out[IDS] = out[IDS].astype("Int8")
+    return out
+
+
+def missing_cell(seed: int = 0) -> pd.DataFrame:
+    """The base with one PSW of "Team 01" who leaves the voice x decision cell blank."""
+    out = base(seed)
+    who = out.index[(out["team"] == "Team 01") & (out["form"] == "psw")][0]
+    out.loc[who, [it.id for it in INST.cell_items("voice", "decision_making")]] = pd.NA
     out[IDS] = out[IDS].astype("Int8")
     return out
 

@@ -90,3 +90,25 @@ def test_nothing_on_fixed_outputs_of_generated_organisations(tmp_path_factory, s
     assert _run("score", d / "r.csv", "-o", d / "s.csv", "--favourable", d / "out" / "fav.csv") == 0
     res = audit([d / "out"])
     assert res.disclosures == [], "\n".join(map(str, res.disclosures))
+
+
+def test_finds_the_respondent_missing_a_cell():
+    # one PSW of Team 01 left the voice x decision cell blank (scenarios.missing_cell); their
+    # 12 keyed answers sum to 35 on non-decision-making items and 18 on ideological ones
+    res = audit([OLD / "missing_cell"])
+    found = {d.group.rsplit(", ", 1)[1]: (d.low, d.high) for d in res.disclosures
+             if d.group.startswith("psw form: the 1 respondent(s) with a missing cell")}
+    assert found.keys() == {"non_decision_making items", "ideological items"}
+    for (lo, hi), truth in zip(found.values(), (35, 18)):
+        assert lo <= truth <= hi and hi - lo <= 12
+
+
+@pytest.mark.slow  # a report, a validation and an audit
+def test_nothing_on_the_fixed_outputs_of_the_respondent_missing_a_cell(tmp_path):
+    from .scenarios import missing_cell
+
+    missing_cell().to_csv(tmp_path / "r.csv", index=False)
+    assert _run("report", tmp_path / "r.csv", "-o", tmp_path / "out" / "report", "--n-boot", "50") == 0
+    assert _run("validate", tmp_path / "r.csv", "-o", tmp_path / "out" / "validation") == 0
+    res = audit([tmp_path / "out"])
+    assert res.disclosures == [], "\n".join(map(str, res.disclosures))

@@ -20,7 +20,7 @@ import pytest
 from copro_scale import read_responses, score
 from copro_scale.cli import main
 
-from .scenarios import CELL_IID, IDEOLOGICAL, INST, organisation, waves, write
+from .scenarios import CELL_IID, IDEOLOGICAL, INST, missing_cell, organisation, waves, write
 
 K = INST.min_responses
 FACES = ("decision_making", "non_decision_making", "ideological")
@@ -205,3 +205,30 @@ def test_a_missing_cell_is_not_a_contrast_of_the_team(run):
     assert len(who) == 1
     # the attacker's interval must contain 0 (nothing singled out) or be wider than 1
     assert d - width <= 0 <= d + width or 2 * width > 1
+
+
+# -- 6. a PSW who left one whole cell blank, in the validation beside the report -------------------------
+@pytest.mark.slow
+def test_a_respondent_missing_a_cell_is_not_the_validation_minus_the_report(tmp_path):
+    """Code before the validation counted them: the report's per-form face figures rest on the
+    PSWs with every cell, the validation's item statistics on every answerer, so for a face
+    without the blank cell 12 x sum(n x mean) - 12 x n x face is the one PSW's 12 answers
+    (35.16 against a true 35, within +-2.8 from the rounding)."""
+    frame = missing_cell()
+    out = _outputs(tmp_path, write(frame, tmp_path / "responses.csv"), K)
+    truth = read_responses(frame).data
+    blank = [it.id for it in INST.cell_items("voice", "decision_making")]
+    who = truth[truth[blank].isna().all(axis=1)]
+    assert len(who) == 1 and who["form"].iloc[0] == "psw"
+    gap = out["summary"]["organisation"].get("psw_vs_colleague") or {}
+    stats = _item_stats(out["validation"], "psw")
+    half = 0.5 * 10.0 ** -out["summary"]["meta"].get("precision", {}).get("mean", 4)
+    for face in ("non_decision_making", "ideological"):
+        items = [it.id for it in INST.items if it.face == face]
+        v = (gap.get("psw") or {}).get(face)
+        if v is None or any((stats.get(i) or {}).get("mean") is None for i in items):
+            continue  # a figure the attack needs is withheld
+        n = gap["n_psw"]
+        lo = sum(stats[i]["n"] * (stats[i]["mean"] - half) for i in items) - 12 * n * (v + half)
+        hi = sum(stats[i]["n"] * (stats[i]["mean"] + half) for i in items) - 12 * n * (v - half)
+        assert hi - lo > 12, f"{face}: the PSW's 12 answers sum to [{lo:.2f}, {hi:.2f}]"

@@ -112,7 +112,9 @@ def _agreement(reports: list[Report], k: int) -> list[Disclosure]:
 
 
 def _skipped_answers(pop: Population, inst: Instrument, k: int, protection: float) -> list[Disclosure]:
-    """Per form: 12 x n x face - sum of its items' n x mean is about those who skipped items."""
+    """Per form: 12 x n x face - sum of its items' n x mean is about those who skipped items;
+    where the validation counts ``d`` more of a form than the report's per-form figures (those
+    with a missing cell) and each of them answered every item of a face, it is their answers."""
     out = []
     org = (pop.report.summary.get("organisation") or {}) if pop.report else {}
     gap = org.get("psw_vs_colleague") or {}
@@ -120,25 +122,40 @@ def _skipped_answers(pop: Population, inst: Instrument, k: int, protection: floa
         stats = _item_stats(val)
         for form in FORMS:
             n = gap.get(f"n_{form}")
-            sec = val.doc.get("forms", {}).get(form, {})
-            if not isinstance(n, int) or sec.get("n") != n or form not in stats:
+            vn = val.doc.get("forms", {}).get(form, {}).get("n")
+            if not isinstance(n, int) or not isinstance(vn, int) or form not in stats:
+                continue
+            extra = vn - n  # respondents in the item statistics, not in the score figures
+            if extra and not 0 < extra < k:
                 continue
             for face in FACES:
                 items = [it.id for it in inst.items if it.face == face]
                 v = num((gap.get(form) or {}).get(face), decimals=precision(pop.report.summary, "mean", 4))
                 if v is None or any(i not in stats[form] for i in items):
                     continue
-                missing = len(items) * n - sum(stats[form][i][0] for i in items)
-                if not 0 < missing < k:
-                    continue
+                answers = sum(stats[form][i][0] for i in items)
+                if extra:  # every answer there: the report's n answered all, and so did the d
+                    if answers != len(items) * vn:
+                        continue
+                    group, size, how = (f"{form} form: the {extra} respondent(s) with a missing "
+                                        f"cell, {face} items"), len(items) * extra, \
+                        "items' n x mean - 12 x n x face score"
+                else:
+                    size = len(items) * n - answers
+                    if not 0 < size < k:
+                        continue
+                    group, how = (f"{form} form: the respondent(s) who skipped {size} {face} "
+                                  "item(s)"), "12 x face score - their answered items"
                 lo = len(items) * n * v.lo - sum(s[0] * s[1].hi for i, s in stats[form].items() if i in items)
                 hi = len(items) * n * v.hi - sum(s[0] * s[1].lo for i, s in stats[form].items() if i in items)
-                if hi - lo <= protection * missing + 1e-6:
+                if extra:
+                    lo, hi = -hi, -lo
+                if hi - lo <= protection * size + 1e-6:
                     out.append(Disclosure(
-                        "answers", f"{form} form: the respondent(s) who skipped {missing} "
-                        f"{face} item(s)", "12 x face score - their answered items", lo, hi,
+                        "answers", group, how, lo, hi,
                         [f"{pop.report.path.name}: organisation {form} {face} = {v.value:g} (n = {n})",
-                         f"{val.path.name}/validation.json: n and mean of the {len(items)} {face} items"]))
+                         f"{val.path.name}/validation.json: n and mean of the {len(items)} {face} items"
+                         + (f" (n = {vn})" if extra else "")]))
     return out
 
 
