@@ -60,7 +60,7 @@ def run_step(config: tuple, name: str, argv: list[str]) -> dict:
         rec.update(rc=rc, stderr=err.getvalue()[-400:])
     except SystemExit as exc:
         rec.update(rc=exc.code, stderr=err.getvalue()[-400:])
-    except Exception as exc:  # the point of the sweep: record it and go on
+    except Exception as exc:  # noqa: BLE001 - the point of the sweep: record it and go on
         rec.update(rc="traceback", exc=f"{type(exc).__name__}: {exc}"[:300],
                    where=traceback.format_exc()[-1500:])
     rec["s"] = round(time.time() - t0, 1)
