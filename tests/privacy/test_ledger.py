@@ -227,3 +227,28 @@ def test_the_ledger_file_is_readable_by_its_owner_only(tmp_path):
     assert _run("report", path, "-o", tmp_path / "r1", "--state-dir", tmp_path / "state") == 0
     (ledger,) = (tmp_path / "state" / "ledger").glob("*.json")
     assert ledger.stat().st_mode & 0o777 == 0o600
+
+
+def test_favourable_tables_without_then_with_a_team_list_that_moves_a_lone_psw_are_refused(
+        tmp_path, capsys):
+    """The --favourable table is a publication too: Acute Ward's shares over 7 and then 8
+    people give the lone PSW's answer to each statement by subtraction."""
+    path, _ = _file(tmp_path, LONE)
+    teams = _teams(tmp_path, ALIAS)
+    a, b = tmp_path / "favA.csv", tmp_path / "favB.csv"
+    assert main(["score", str(path), "-o", str(tmp_path / "s.csv"), "--favourable", str(a)]) == 0
+    rc = main(["score", str(path), "--teams", str(teams), "-o", str(tmp_path / "s2.csv"),
+               "--favourable", str(b)])
+    if rc == 0:
+        na = pd.read_csv(a).set_index("team").loc["Acute Ward", "n"]
+        nb = pd.read_csv(b).set_index("team").loc["Acute Ward", "n"]
+        pytest.fail(f"second table published Acute Ward over n {na} and n {nb}")
+    err = capsys.readouterr().err
+    assert rc == 2 and "team 'Acute Ward' (1)" in err and "'Acute Wrd' -> 'Acute Ward' (1)" in err
+    assert not b.exists()
+    # the same table again is allowed; a random salt for hashed ids would blind the ledger
+    assert main(["score", str(path), "-o", str(tmp_path / "s3.csv"), "--favourable",
+                 str(tmp_path / "favC.csv")]) == 0
+    assert main(["score", str(path), "--hash-ids", "-o", str(tmp_path / "s4.csv"),
+                 "--favourable", str(tmp_path / "favD.csv")]) == 2
+    assert "--salt" in capsys.readouterr().err

@@ -6,7 +6,14 @@ import os
 import sys
 
 from ..errors import CoproError
-from .options import add_input_options, add_threshold_option, read_input, threshold
+from .options import (
+    add_input_options,
+    add_ledger_options,
+    add_threshold_option,
+    read_input,
+    record_publication,
+    threshold,
+)
 
 
 def run(args) -> int:
@@ -35,6 +42,10 @@ def run(args) -> int:
         # a team's figure with and without its flagged responses is a figure about those people
         raise CoproError("--favourable cannot be combined with --drop-flagged: the team figures "
                          "with and without the flagged responses would single them out")
+    if args.favourable and ids == "hash" and not (args.salt or os.environ.get("COPRO_SALT")):
+        # the publication ledger matches this run's respondents with earlier runs' by their ids
+        raise CoproError("--favourable with --hash-ids needs --salt or COPRO_SALT: a random salt "
+                         "would hide from the publication ledger who an earlier run published")
     if _in_blocks(args):
         return _run_in_blocks(args, ids, salt)
     responses = read_input(args, ids=ids, salt=salt, drop_flagged=args.drop_flagged)
@@ -43,6 +54,7 @@ def run(args) -> int:
     if args.exclusions:
         write_csv(responses.exclusions, args.exclusions)
     if args.favourable:
+        record_publication(args, responses)  # refused where a rerun's teams differ by 1 to k-1
         plan = plan_for(responses.data, responses.instrument, k)  # only teams reaching k
         fav = favourable(responses, by="team", min_answered=plan.min_responses).reset_index()
         inst = responses.instrument
@@ -141,6 +153,7 @@ def register(sub) -> None:
     p.add_argument("--favourable", help="write percent favourable per team, item and cell here "
                    "(teams reaching the reporting threshold only)")
     add_threshold_option(p)
+    add_ledger_options(p)  # the --favourable table is a publication
     p.add_argument("--long", action="store_true", help="one row per response x score (tidy)")
     p.add_argument("--min-answered-share", type=float, default=0.5,
                    help="share of a cell's items needed for a cell score (default 0.5)")
