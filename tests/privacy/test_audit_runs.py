@@ -263,3 +263,18 @@ def test_team_with_forms_weighted_equally(tmp_path):
     for d in items:
         answer = _keyed(data, "Fx", d.group.split("item ")[1].split(":")[0])
         assert (d.low, d.high) == {1: (1, 2), 2: (1, 2), 3: (3, 3), 4: (4, 5), 5: (4, 5)}[answer]
+
+
+def test_agreement_held_to_each_reports_own_threshold(tmp_path):
+    """A report at 5 shows a 5-person team's rwg(j) (5 with all nine cells); beside a report of
+    the same file at 6, which withholds it, that is no disclosure: the first promised 5."""
+    data = _org(tmp_path, {"T1": (3, 7), "T2": (3, 7), "Five": (1, 4)})
+    _run("report", data, "-o", tmp_path / "k5", "--n-boot", "20")
+    _run("report", data, "-o", tmp_path / "k6", "--n-boot", "20", "--min-responses", "6")
+    reports = list(discover([tmp_path / "k5", tmp_path / "k6"]))
+    assert {r.k for r in reports} == {5, 6}
+    assert any(p.agreement for r in reports if r.k == 5 for p in r.pages.values())
+    assert [str(d).splitlines()[0] for d in audit([tmp_path / "k5", tmp_path / "k6"]).disclosures
+            if d.kind == "agreement"] == []
+    # held to 6 on request, the 5-person team's indices are flagged
+    assert [d for d in audit([tmp_path / "k5"], min_responses=6).disclosures if d.kind == "agreement"]

@@ -95,14 +95,17 @@ def _waves(reports: list[Report], k: int) -> list[Disclosure]:
     return out
 
 
-def _agreement(reports: list[Report], k: int) -> list[Disclosure]:
+def _agreement(reports: list[Report], k: int, *, own: bool = False) -> list[Disclosure]:
     """A team page's rwg(j) / AD(j) over the respondents with all nine cells: a subset of each
-    score's respondents, so fewer than ``k`` when any score's n in the scores table is."""
+    score's respondents, so fewer than ``k`` when any score's n in the scores table is. With
+    ``own``, each report is held to the threshold it states (a report at 5 beside one at 6 may
+    show indices over 5)."""
     out = []
     for r in reports:
+        least = (r.k or k) if own else k
         for team, page in r.pages.items():
-            n = min(page.score_n.values(), default=k)
-            if page.agreement and n < k:
+            n = min(page.score_n.values(), default=least)
+            if page.agreement and n < least:
                 out.append(Disclosure(
                     "agreement", f"team '{team}': the at most {n} respondent(s) with all nine "
                     "cells", "agreement indices published", 0, 0,
@@ -203,5 +206,5 @@ def audit(paths, *, min_responses: int | None = None, instrument: Instrument | N
         res.disclosures += _skipped_answers(pop, inst, k, protection)
     res.disclosures += _waves(reports, k)
     res.disclosures += differences(outputs, k, protection)
-    res.disclosures += _agreement(reports, k)
+    res.disclosures += _agreement(reports, k, own=min_responses is None)
     return res
