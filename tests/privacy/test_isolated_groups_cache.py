@@ -29,3 +29,17 @@ def test_isolated_groups_takes_one_null_space_per_distinct_matrix(monkeypatch):
     assert len(calls) == 1
     assert privacy.isolated_groups(rows, [6, 3, 3], 5) == [[2]]
     assert len(calls) == 2
+
+
+def test_two_matrices_of_one_shape_keep_their_own_null_spaces():
+    """Shown figures over atoms (big, big, small), k = 5, sizes (6, 6, 3). With rows (1, 1, 1)
+    and (1, 1, 0) the big part [[1, 1], [1, 1]] has the left null vector (1, -1): row one minus
+    row two is atom 2 alone, isolated. With rows (1, 0, 1) and (0, 1, 0) the big part is the
+    identity, whose left null space is empty: no combination leaves the big atoms out, nothing
+    is isolated. Both big parts are 2 x 2, so a cache keyed by shape alone would mix them."""
+    getattr(privacy, "_NULL_SPACES", {}).clear()
+    first = np.array([[1.0, 1, 1], [1, 1, 0]])
+    second = np.array([[1.0, 0, 1], [0, 1, 0]])
+    assert privacy.isolated_groups(first, [6, 6, 3], 5) == [[2]]
+    assert privacy.isolated_groups(second, [6, 6, 3], 5) == []
+    assert privacy.isolated_groups(first, [6, 6, 3], 5) == [[2]]
