@@ -372,9 +372,6 @@ def _agreement(data: pd.DataFrame, inst: Instrument, settings: ValidationSetting
             "median_ad_j": float(per["ad_j"].median()),
             "share_ad_j_meets": float((per["ad_j"] <= CUTOFFS["ad_j"]["max"]).mean()),
         }
-    if not faces:
-        return {"skipped": f"fewer than two teams with at least {k} responses answering every "
-                           "statement of a face"}
     return {"n_teams": int((sizes >= k).sum()), "teams_below_threshold": hidden, "faces": faces,
             "note": "Per-team indices are summarised across teams; teams below the threshold are "
                     f"left out and only counted, and each face uses the teams with {k} or more "
