@@ -245,6 +245,7 @@ def test_favourable_tables_without_then_with_a_team_list_that_moves_a_lone_psw_a
         pytest.fail(f"second table published Acute Ward over n {na} and n {nb}")
     err = capsys.readouterr().err
     assert rc == 2 and "team 'Acute Ward' (1)" in err and "'Acute Wrd' -> 'Acute Ward' (1)" in err
+    assert str(a) in err  # the earlier publication is the table, not the scores file
     assert not b.exists()
     # the same table again is allowed; a random salt for hashed ids would blind the ledger
     assert main(["score", str(path), "-o", str(tmp_path / "s3.csv"), "--favourable",

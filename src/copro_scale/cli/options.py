@@ -94,7 +94,8 @@ def record_publication(args, responses, digest: str | None = None, *, path=None,
     else:
         key = digest or input_digest(args, responses)
     command = args.command if path is None and wave is None else f"{args.command} (earlier wave)"
-    check_and_record(responses, key, k=threshold(args), command=command, output=args.output,
+    check_and_record(responses, key, k=threshold(args), command=command,
+                     output=getattr(args, "favourable", None) or args.output,  # score's publication
                      parents=args.command == "report" if parents is None else parents,
                      state=args.state_dir,
                      new_publication=args.new_publication and path is None and wave is None)
